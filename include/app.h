@@ -1,0 +1,13 @@
+#ifndef SPIKEFIT_APP_H
+#define SPIKEFIT_APP_H
+/* Subcommands and the checks every subcommand shares. */
+#include <petscsys.h>
+
+PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code);
+PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);
+
+/* Fails naming every option that was given but never used (a typo or a wrong subcommand). */
+PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);
+/* True when -help was given: the subcommand has just listed its options and should stop. */
+PetscBool      AppHelpRequested(void);
+#endif

@@ -1,0 +1,48 @@
+#ifndef SPIKEFIT_FIT_H
+#define SPIKEFIT_FIT_H
+/* `spikefit fit`: options, the training loop, checkpoints and the results file. */
+#include "sim.h"
+#include "loss.h"
+#include "optim.h"
+#include "parallel.h"
+#include "spikes.h"
+
+#define FIT_EXIT_CHECKPOINTED 75 /* checkpoint written on a signal or time budget; resume */
+
+typedef enum { TARGET_SYNTHETIC, TARGET_RECORDED } TargetMode;
+
+typedef struct {
+  char        data[PETSC_MAX_PATH_LEN], out[PETSC_MAX_PATH_LEN];
+  char        model_name[32];
+  ModelConfig mcfg;
+  LossConfig  lcfg;
+  OptimConfig ocfg;
+  PetscInt    iters, windows, window_steps, windows_per_step, eval_windows, restarts;
+  PetscInt    seed, input_seed;
+  double      dt;
+  PetscBool   save_gradient, save_history, use_ref, quiet;
+  TargetMode  mode;
+  char        ckpt_file[PETSC_MAX_PATH_LEN], resume[PETSC_MAX_PATH_LEN];
+  PetscInt    ckpt_every;
+  double      ckpt_max_hours;
+  PetscInt    expect_size;
+} FitOptions;
+
+/* Everything a fit learns about its data before it starts. */
+typedef struct {
+  PetscInt     n;
+  PetscInt    *exc;       /* [n] or NULL when types are unknown */
+  PetscBool    has_truth;
+  double      *truth;     /* flat, in the model's layout (synthetic) */
+  PetscInt     nwindows;  /* recorded: windows available */
+  double      *targets;   /* recorded: [nwindows][T][n] binned targets */
+} FitData;
+
+PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);
+/* Canonical text of every option that changes the result (hashed into checkpoints). */
+PetscErrorCode FitOptionsCanonical(const FitOptions *opt, PetscInt n, char *buf, size_t len);
+uint64_t       FitHash(const char *text);
+
+/* Runs `spikefit fit`; *exit_code is 0 when finished, FIT_EXIT_CHECKPOINTED when stopped. */
+PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);
+#endif

@@ -1,0 +1,55 @@
+#ifndef SPIKEFIT_FIT_IMPL_H
+#define SPIKEFIT_FIT_IMPL_H
+/* The state of one fit, shared by the training loop, its I/O and its tests. */
+#include "fit.h"
+#include "fixedsum.h"
+
+typedef struct {
+  FitOptions        *opt;
+  Parallel          *par;
+  FitData           *data;
+  PetscInt           restart;
+  char               prefix[32];
+  const NeuronModel *model;
+  ParamLayout       *layout;
+  SimSetup           sim;
+  PetscInt           P, nwindows;
+  int                nthreads;
+  SimWork          **work, **twork; /* per thread: the model's and the truth's */
+  FixedSum         **acc;           /* per thread */
+  double           **gbuf, **target;
+  double            *gfull;         /* reduced [P + 1 + LOSS_NTERMS] */
+  double            *theta, *theta0, *grad;
+  Optim             *optim;
+  PetscInt           done;          /* iterations completed */
+  PetscBool          gradient_saved;
+  /* history, on every rank */
+  double *loss, *terms, *gnorm, *secs; /* [iters] */
+  double *hist;                        /* [iters+1][P] or NULL */
+  double *dist;                        /* [iters+1][nblocks+1] or NULL (no truth) */
+  double *rate_target, *rate_fit, *rate_init; /* [n] Hz over the evaluation windows */
+  /* the first step's evaluation, kept for /gradient_check */
+  double *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
+  PetscInt gc_windows;
+  char     canonical[2048];
+  uint64_t hash;
+} Fit;
+
+extern PetscLogEvent FIT_EVENT_IO;
+
+PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out);
+PetscErrorCode FitDataDestroy(FitData **data);
+PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out);
+PetscErrorCode FitDestroy(Fit **f);
+PetscErrorCode FitTrain(Fit *f, PetscBool *stopped);
+/* Loss and gradient summed over windows [wlo, whi) at theta (every rank of the group). */
+PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val);
+/* The target of one window: synthetic (truth simulated with the same uniforms) or recorded. */
+PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s);
+
+PetscErrorCode FitCheckpointWrite(Fit *f);
+PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
+PetscErrorCode FitWriteResults(Fit *f);
+PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
+PetscErrorCode FitPrintSummary(Fit *f);
+#endif

@@ -1,0 +1,45 @@
+#ifndef SPIKEFIT_H5IO_H
+#define SPIKEFIT_H5IO_H
+/* Small HDF5 helpers. Writers use the MPI-IO driver: every rank of the communicator calls
+ * every function (metadata is collective); rank 0 supplies the data and the transfer is
+ * collective with the other ranks selecting nothing. Files appear atomically: they are
+ * written to PATH.tmp, flushed to disk and renamed. Readers open the file on one rank. */
+#include <petscsys.h>
+#include <hdf5.h>
+#include <stdint.h>
+
+typedef struct {
+  hid_t    file;
+  MPI_Comm comm;
+  int      rank;
+  char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
+} H5Out;
+
+PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out);
+/* Closes, fsyncs and renames PATH.tmp to PATH (keeping the old PATH as keep_prev when not NULL). */
+PetscErrorCode H5OutCommit(H5Out **h, const char *keep_prev);
+/* Closes and deletes PATH.tmp (on an error path). */
+PetscErrorCode H5OutAbort(H5Out **h);
+
+PetscErrorCode H5OutDoubles(H5Out *h, const char *name, int rank, const hsize_t *dims, const double *data);
+PetscErrorCode H5OutInts(H5Out *h, const char *name, int rank, const hsize_t *dims, const int64_t *data);
+PetscErrorCode H5OutScalar(H5Out *h, const char *name, double value);
+PetscErrorCode H5OutGroup(H5Out *h, const char *name);
+PetscErrorCode H5OutAttrString(H5Out *h, const char *obj, const char *attr, const char *value);
+PetscErrorCode H5OutAttrDouble(H5Out *h, const char *obj, const char *attr, double value);
+PetscErrorCode H5OutAttrInt(H5Out *h, const char *obj, const char *attr, int64_t value);
+PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value);
+
+/* Serial reading. */
+PetscErrorCode H5InOpen(const char *path, hid_t *file);
+PetscErrorCode H5InClose(hid_t *file, const char *path);
+PetscErrorCode H5InExists(hid_t file, const char *name, PetscBool *exists);
+/* Shape of a dataset (rank <= 4); fails with the file and dataset named. */
+PetscErrorCode H5InShape(hid_t file, const char *path, const char *name, int *rank, hsize_t dims[4]);
+/* Reads a whole dataset of `expect` values (checked) as doubles / int64. */
+PetscErrorCode H5InDoubles(hid_t file, const char *path, const char *name, hsize_t expect, double *data);
+PetscErrorCode H5InInts(hid_t file, const char *path, const char *name, hsize_t expect, int64_t *data);
+PetscErrorCode H5InAttrString(hid_t file, const char *path, const char *obj, const char *attr, char *value, size_t len);
+PetscErrorCode H5InAttrDouble(hid_t file, const char *path, const char *obj, const char *attr, double *value);
+PetscErrorCode H5InAttrInt(hid_t file, const char *path, const char *obj, const char *attr, int64_t *value);
+#endif

@@ -1,0 +1,52 @@
+#ifndef SPIKEFIT_MODEL_H
+#define SPIKEFIT_MODEL_H
+/* One neuron model behind one interface. The simulator owns time, the recurrent input
+ * I = W^T s_prev + gain * x and the tape; a model owns its per-neuron state update and its
+ * exact adjoint. A new model is one file plus one line in the registry (model.c). */
+#include "params.h"
+
+typedef struct {
+  double    theta;       /* firing threshold (mV) */
+  double    input_gain;  /* gain of the Poisson input */
+  double    dt;          /* ms per step */
+  PetscBool hard_output; /* y = z instead of the soft spike */
+  PetscBool dale;        /* row signs follow the neuron types */
+} ModelConfig;
+
+typedef struct {
+  const ModelConfig *cfg;
+  const ParamLayout *layout;
+  const double      *theta; /* flat parameters */
+  PetscInt           n;
+  /* block offsets resolved once, so kernels index theta directly */
+  PetscInt off[PARAMS_MAX_BLOCKS];
+} ModelCtx;
+
+typedef struct NeuronModel {
+  const char *name;
+  PetscInt    nstate; /* state variables per neuron, stored [nstate][n] */
+  PetscInt    naux;   /* per-step values kept on the tape for the adjoint, [naux][n] */
+  PetscInt    syn;    /* the state variable that W carries to other neurons */
+  /* Adds the model's blocks (W and r_p are added by ModelLayoutCreate). */
+  PetscErrorCode (*layout)(const ModelConfig *, ParamLayout *);
+  void (*init_state)(const ModelCtx *, double *state);
+  /* Adjoint of init_state: dL/dstate0 -> accumulate into grad. */
+  void (*init_adjoint)(const ModelCtx *, const double *lam_state, double *grad);
+  /* One step for all n neurons: prev state and total input I -> next state, aux, output y. */
+  void (*step)(const ModelCtx *, const double *prev, const double *cur, double *next, double *aux, double *y);
+  /* Exact adjoint of step (z held constant): given dL/dy and dL/dnext, sets dL/dprev and
+   * dL/dI and accumulates parameter gradients into grad. The simulator adds W's share. */
+  void (*step_adjoint)(const ModelCtx *, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
+                       const double *lam_next, double *lam_prev, double *lam_I, double *grad);
+} NeuronModel;
+
+PetscErrorCode ModelFind(const char *name, const NeuronModel **model);
+PetscErrorCode ModelList(char *buf, size_t len);
+
+/* Full layout: the model's blocks, then W (n x n, diagonal fixed at 0, signs by exc when
+ * cfg->dale) and r_p. exc may be NULL (types unknown; Dale then not allowed). */
+PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc, ParamLayout **layout);
+void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);
+
+extern const NeuronModel ModelLIF;
+#endif

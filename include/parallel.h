@@ -1,0 +1,37 @@
+#ifndef SPIKEFIT_PARALLEL_H
+#define SPIKEFIT_PARALLEL_H
+/* The only module that calls MPI: how ranks split into restart groups and windows, the
+ * exact reductions, and agreement on errors and signals. */
+#include <petscsys.h>
+#include "fixedsum.h"
+
+typedef struct {
+  MPI_Comm world;   /* all ranks of the run */
+  MPI_Comm group;   /* the ranks of this restart group */
+  int      rank, size;   /* in world */
+  int      grank, gsize; /* in group */
+  int      group_id, ngroups;
+} Parallel;
+
+/* Splits world into ngroups contiguous groups (ngroups <= size; ngroups > size runs the
+ * extra fits one after another, see ParallelGroupFits). */
+PetscErrorCode ParallelCreate(MPI_Comm world, PetscInt ngroups, Parallel **out);
+PetscErrorCode ParallelDestroy(Parallel **par);
+
+/* Contiguous block [lo, hi) of nitems owned by `part` of `nparts`; sizes differ by at most 1. */
+void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt *hi);
+
+/* Sums fixed-point accumulators over the group, in place (exact). */
+PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs);
+/* Logical OR of a flag over comm (for signals and errors found on one rank). */
+PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
+/* Max of a double over comm. */
+PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
+
+/* Installs SIGUSR1/SIGTERM handlers that only set a flag. */
+PetscErrorCode ParallelInstallSignalHandlers(void);
+/* The flag, agreed over world: true on every rank if any rank saw a signal. */
+PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop);
+int            ParallelSignalReceived(void);
+void           ParallelSignalReset(void);
+#endif

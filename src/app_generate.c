@@ -1,0 +1,118 @@
+/* `spikefit generate`: the synthetic ground truth of SCIENCE.md section 7, simulated in
+ * windows from rest and written with its true parameters (docs/FORMAT.md "Spike data"). */
+#include "app.h"
+#include "groundtruth.h"
+#include "h5io.h"
+#include "rng.h"
+#include "sim.h"
+#include "spikes.h"
+#include <math.h>
+
+#define GENERATE_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu)
+
+PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
+{
+  char               out[PETSC_MAX_PATH_LEN] = "";
+  PetscInt           seed = 0, n = 12, T = 400, nwin;
+  double             duration = 4000, dt = 1.0;
+  ModelConfig        cfg = {.theta = 30.0, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = PETSC_TRUE};
+  PetscInt          *exc;
+  ParamLayout       *layout;
+  double            *truth, *z;
+  SimSetup           sim;
+  SimWork           *w;
+  SpikeTrains       *st;
+  H5Out             *h;
+  int64_t           *buf;
+  hsize_t            dims[2];
+
+  PetscFunctionBeginUser;
+  *exit_code = 0;
+  PetscOptionsBegin(comm, NULL, "spikefit generate: the source paper's synthetic ground truth", NULL);
+  PetscCall(PetscOptionsString("-o", "Output file (HDF5)", NULL, out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsInt("-gen_seed", "Ground-truth seed (the paper uses 0..3)", NULL, seed, &seed, NULL));
+  PetscCall(PetscOptionsInt("-gen_n", "Number of neurons (three populations)", NULL, n, &n, NULL));
+  PetscCall(PetscOptionsReal("-gen_duration_ms", "Duration of the spike trains (ms)", NULL, duration, &duration, NULL));
+  PetscCall(PetscOptionsInt("-gen_window_steps", "Steps per window (each starts from rest)", NULL, T, &T, NULL));
+  PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, dt, &dt, NULL));
+  PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, cfg.theta, &cfg.theta, NULL));
+  PetscCall(PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, cfg.input_gain, &cfg.input_gain, NULL));
+  PetscOptionsEnd();
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCall(AppCheckUnusedOptions(comm));
+  PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit generate needs -o FILE");
+  PetscCheck(n >= 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_n must be at least 3 (three populations), got %" PetscInt_FMT, n);
+  PetscCheck(seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_seed must be >= 0, got %" PetscInt_FMT, seed);
+  PetscCheck(T > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_window_steps must be positive, got %" PetscInt_FMT, T);
+  PetscCheck(isfinite(dt) && dt > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-sim_dt must be a positive number of ms, got %g", dt);
+  PetscCheck(isfinite(duration) && duration >= T * dt, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_duration_ms must be at least one window (%g ms), got %g", T * dt, duration);
+  PetscCheck(isfinite(cfg.theta) && isfinite(cfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_theta and -lif_input_gain must be finite");
+  cfg.dt = dt;
+  nwin   = (PetscInt)floor(duration / (T * dt) + 1e-9);
+
+  PetscCall(PetscMalloc1(n, &exc));
+  GroundTruthTypes(n, exc);
+  PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, exc, &layout));
+  PetscCall(PetscMalloc1(layout->total, &truth));
+  PetscCall(GroundTruthLIF(layout, (uint64_t)seed, truth));
+  PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+  PetscCall(SimWorkCreate(&sim, &w));
+  PetscCall(PetscMalloc1(nwin * T * n, &z));
+  for (PetscInt win = 0; win < nwin; win++) {
+    SimDrawInput((uint64_t)seed, GENERATE_STREAM, win, n, T, truth[sim.offRp], dt, w->x);
+    SimForward(&sim, truth, w);
+    SimHardSpikes(&sim, w, z + win * T * n);
+  }
+  PetscCall(SpikeTrainsFromBinned(n, nwin * T, z, 0.0, dt, &st));
+
+  PetscCall(H5OutCreate(comm, out, &h));
+  PetscCall(H5OutAttrString(h, "/", "spikefit_format", "spikes"));
+  dims[0] = (hsize_t)st->nspikes;
+  PetscCall(H5OutDoubles(h, "/spikes/times_ms", 1, dims, st->times_ms));
+  PetscCall(PetscMalloc1(n + 1, &buf));
+  for (PetscInt k = 0; k <= n; k++) buf[k] = st->offsets[k];
+  dims[0] = (hsize_t)(n + 1);
+  PetscCall(H5OutInts(h, "/spikes/offsets", 1, dims, buf));
+  for (PetscInt k = 0; k < n; k++) buf[k] = k;
+  dims[0] = (hsize_t)n;
+  PetscCall(H5OutInts(h, "/spikes/unit_ids", 1, dims, buf));
+  dims[0] = 1;
+  dims[1] = 2;
+  PetscCall(H5OutDoubles(h, "/spikes/intervals_ms", 2, dims, st->intervals_ms));
+  for (PetscInt b = 0; b < layout->nblocks; b++) {
+    const ParamBlock *blk = &layout->blocks[b];
+    char              name[64];
+    int               r = 1;
+    dims[0]             = (hsize_t)blk->size;
+    if (blk->rows == n && blk->cols == n) {
+      r       = 2;
+      dims[0] = dims[1] = (hsize_t)n;
+    }
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/truth/%s", blk->name));
+    PetscCall(H5OutDoubles(h, name, r, dims, truth + blk->offset));
+  }
+  for (PetscInt k = 0; k < n; k++) buf[k] = exc[k];
+  dims[0] = (hsize_t)n;
+  PetscCall(H5OutInts(h, "/truth/exc", 1, dims, buf));
+  PetscCall(H5OutAttrString(h, "/truth", "model", "lif"));
+  PetscCall(H5OutAttrInt(h, "/truth", "gen_seed", seed));
+  PetscCall(H5OutAttrDouble(h, "/truth", "dt", dt));
+  PetscCall(H5OutAttrInt(h, "/truth", "window_steps", T));
+  PetscCall(H5OutAttrDouble(h, "/truth", "theta", cfg.theta));
+  PetscCall(H5OutAttrDouble(h, "/truth", "input_gain", cfg.input_gain));
+  PetscCall(H5OutCommit(&h, NULL));
+
+  PetscCall(PetscPrintf(comm, "generate: %" PetscInt_FMT " neurons, seed %" PetscInt_FMT ", %" PetscInt_FMT " windows of %" PetscInt_FMT " steps, %" PetscInt_FMT " spikes -> %s\n", n, seed, nwin, T,
+                        st->nspikes, out));
+  PetscCall(PetscPrintf(comm, "generate: rates (Hz):"));
+  for (PetscInt k = 0; k < n && k < 24; k++) PetscCall(PetscPrintf(comm, " %.1f", (st->offsets[k + 1] - st->offsets[k]) / (nwin * T * dt / 1000.0)));
+  PetscCall(PetscPrintf(comm, n > 24 ? " ...\n" : "\n"));
+  PetscCall(PetscFree(buf));
+  PetscCall(SpikeTrainsDestroy(&st));
+  PetscCall(PetscFree(z));
+  PetscCall(SimWorkDestroy(&w));
+  PetscCall(PetscFree(truth));
+  PetscCall(ParamLayoutDestroy(&layout));
+  PetscCall(PetscFree(exc));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,323 @@
+/* The training loop of `spikefit fit`: windows -> ranks and threads, batched forward and
+ * backward per window, exact reduction, optimiser step, monitor, checkpoints, results. */
+#include "fit.h"
+#include "fit_impl.h"
+#include "app.h"
+#include "h5io.h"
+#include "rng.h"
+#include <math.h>
+#include <petsctime.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
+
+PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE, FIT_EVENT_OPTIM, FIT_EVENT_IO;
+
+static PetscErrorCode FitRegisterEvents(void)
+{
+  static PetscBool done = PETSC_FALSE;
+  PetscClassId     cls;
+  PetscFunctionBeginUser;
+  if (done) PetscFunctionReturn(0);
+  done = PETSC_TRUE;
+  PetscCall(PetscClassIdRegister("spikefit", &cls));
+  PetscCall(PetscLogEventRegister("FitWindows", cls, &FIT_EVENT_WINDOWS));
+  PetscCall(PetscLogEventRegister("SimForward", cls, &FIT_EVENT_FORWARD));
+  PetscCall(PetscLogEventRegister("SimBackward", cls, &FIT_EVENT_BACKWARD));
+  PetscCall(PetscLogEventRegister("LossEval", cls, &FIT_EVENT_LOSS));
+  PetscCall(PetscLogEventRegister("GradReduce", cls, &FIT_EVENT_REDUCE));
+  PetscCall(PetscLogEventRegister("OptimStep", cls, &FIT_EVENT_OPTIM));
+  PetscCall(PetscLogEventRegister("FitIO", cls, &FIT_EVENT_IO));
+  PetscFunctionReturn(0);
+}
+
+static int MaxThreads(void)
+{
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+static int ThreadId(void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps;
+
+  PetscFunctionBeginUser;
+  if (o->mode == TARGET_SYNTHETIC) {
+    /* the truth receives input drawn from the same uniforms at its own rate */
+    SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, f->data->truth[f->sim.offRp], o->dt, tw->x);
+    SimForward(&f->sim, f->data->truth, tw);
+    SimHardSpikes(&f->sim, tw, s);
+  } else {
+    (void)it;
+    PetscCall(PetscArraycpy(s, f->data->targets + window * T * n, T * n));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Loss and gradient of one window at theta, into the thread's accumulator. */
+static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid, PetscBool log_events)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  SimWork          *w = f->work[tid], *tw = f->twork[tid];
+  double           *g = f->gbuf[tid], *s = f->target[tid];
+  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+  LossValue         val;
+
+  FitTarget(f, it, window, stream, tw, s);
+  SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, theta[f->sim.offRp], o->dt, w->x);
+  if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+  SimForward(&f->sim, theta, w);
+  if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+  if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
+  LossEvaluate(&o->lcfg, progress, n, T, w->y, s, w->dy, w->scratch, &val);
+  if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
+  PetscArrayzero(g, P + 1 + LOSS_NTERMS);
+  if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+  SimBackward(&f->sim, theta, w, g);
+  if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+  g[P] = val.total;
+  for (int k = 0; k < LOSS_NTERMS; k++) g[P + 1 + k] = val.term[k];
+  FixedSumAdd(f->acc[tid], g);
+}
+
+PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          mylo, myhi, lo, hi, P = f->P;
+  double            progress = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
+  int               nthreads = f->nthreads;
+  PetscBool         log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  ParallelBlock(f->nwindows, f->par->grank, f->par->gsize, &mylo, &myhi);
+  lo = PetscMax(mylo, wlo);
+  hi = PetscMin(myhi, whi);
+  for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
+  PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+  for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, ThreadId(), log_events);
+  PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
+  PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));
+  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->acc[0], f->acc[t]);
+  PetscCall(ParallelSumFixed(f->par, f->acc[0]));
+  PetscCall(PetscLogEventEnd(FIT_EVENT_REDUCE, 0, 0, 0, 0));
+  PetscCheck(f->acc[0]->nonfinite == 0, f->par->group, PETSC_ERR_FP,
+             "iteration %" PetscInt_FMT ": %" PetscInt_FMT " gradient or loss values are NaN, infinite or huge; lower -optim_lr or check the data", it, f->acc[0]->nonfinite);
+  FixedSumGet(f->acc[0], f->gfull);
+  PetscCall(PetscArraycpy(grad, f->gfull, P));
+  val->total = f->gfull[P];
+  for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = f->gfull[P + 1 + k];
+  PetscFunctionReturn(0);
+}
+
+static double Norm2(const double *v, PetscInt n)
+{
+  double s = 0;
+  for (PetscInt k = 0; k < n; k++) s += v[k] * v[k];
+  return sqrt(s);
+}
+
+static void RecordParams(Fit *f, PetscInt it)
+{
+  if (f->hist) PetscArraycpy(f->hist + it * f->P, f->theta, f->P);
+  if (f->dist) {
+    PetscInt nb = f->layout->nblocks;
+    for (PetscInt b = 0; b < nb; b++) f->dist[it * (nb + 1) + b] = ParamsBlockDistance(f->layout, b, f->theta, f->data->truth);
+    f->dist[it * (nb + 1) + nb] = ParamsBlockDistance(f->layout, -1, f->theta, f->data->truth);
+  }
+}
+
+/* One training iteration: every window once, one optimiser step per windows_per_step windows. */
+static PetscErrorCode FitIteration(Fit *f, PetscInt it)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          K = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
+  LossValue         sum = {0, {0}}, val;
+  double            gn2 = 0;
+
+  PetscFunctionBeginUser;
+  for (PetscInt wlo = 0; wlo < f->nwindows; wlo += K) {
+    PetscInt whi = PetscMin(wlo + K, f->nwindows);
+    PetscCall(FitEvaluate(f, it, wlo, whi, f->theta, f->grad, &val));
+    if (it == 0 && wlo == 0 && o->save_gradient && !f->gradient_saved) PetscCall(FitSaveGradientCheck(f, val.total));
+    sum.total += val.total;
+    for (int k = 0; k < LOSS_NTERMS; k++) sum.term[k] += val.term[k];
+    gn2 += Norm2(f->grad, f->P) * Norm2(f->grad, f->P);
+    PetscCall(PetscLogEventBegin(FIT_EVENT_OPTIM, 0, 0, 0, 0));
+    PetscCall(OptimStep(f->optim, f->grad));
+    PetscCall(OptimGetTheta(f->optim, f->theta));
+    PetscCall(PetscLogEventEnd(FIT_EVENT_OPTIM, 0, 0, 0, 0));
+  }
+  f->loss[it] = sum.total;
+  for (int k = 0; k < LOSS_NTERMS; k++) f->terms[it * LOSS_NTERMS + k] = sum.term[k];
+  f->gnorm[it] = sqrt(gn2);
+  RecordParams(f, it + 1);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
+{
+  const FitOptions *o = f->opt;
+  char              rel[64] = "";
+
+  PetscFunctionBeginUser;
+  if (o->quiet) PetscFunctionReturn(0);
+  if (f->dist && f->dist[f->layout->nblocks] > 0) {
+    PetscInt nb = f->layout->nblocks;
+    PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f", f->dist[(it + 1) * (nb + 1) + nb] / f->dist[nb]));
+  }
+  PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g  frd %.6g  vrd %.6g  |grad| %.4g  %.3f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it],
+                        f->terms[it * LOSS_NTERMS + LOSS_TERM_FRD], f->terms[it * LOSS_NTERMS + LOSS_TERM_VRD], f->gnorm[it], secs, avg * (double)(o->iters - it - 1), rel));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
+{
+  Fit      *f;
+  PetscInt  n = data->n, T = o->window_steps, P;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&f));
+  f->opt  = o;
+  f->par  = par;
+  f->data = data;
+  f->restart = restart;
+  if (o->restarts > 1) PetscCall(PetscSNPrintf(f->prefix, sizeof(f->prefix), "[fit %" PetscInt_FMT "] ", restart));
+  PetscCall(ModelFind(o->model_name, &f->model));
+  PetscCall(ModelLayoutCreate(f->model, &o->mcfg, n, data->exc, &f->layout));
+  PetscCall(ParamLayoutSetFromOptions(f->layout));
+  PetscCall(SimSetupInit(&f->sim, f->model, &o->mcfg, f->layout, T));
+  f->sim.use_ref = o->use_ref;
+  f->P = P   = f->layout->total;
+  f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
+  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s gives %" PetscInt_FMT " windows of %" PetscInt_FMT " steps", o->data, f->nwindows, T);
+  f->nthreads = MaxThreads();
+  PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
+  for (int t = 0; t < f->nthreads; t++) {
+    PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
+    PetscCall(SimWorkCreate(&f->sim, &f->twork[t]));
+    PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &f->acc[t]));
+    PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
+    PetscCall(PetscMalloc1(T * n, &f->target[t]));
+  }
+  PetscCall(PetscMalloc3(P, &f->theta, P, &f->theta0, P, &f->grad));
+  ParamsDrawInitial(f->layout, (uint64_t)(o->seed + restart), f->theta);
+  ParamsProject(f->layout, f->theta);
+  PetscCall(PetscArraycpy(f->theta0, f->theta, P));
+  PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm, o->iters + 1, &f->secs));
+  if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
+  if (data->has_truth) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
+  RecordParams(f, 0);
+  PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
+  PetscCall(FitOptionsCanonical(o, n, f->canonical, sizeof(f->canonical)));
+  f->hash = FitHash(f->canonical);
+  *out = f;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitDestroy(Fit **fp)
+{
+  Fit *f;
+  PetscFunctionBeginUser;
+  if (!fp || !*fp) PetscFunctionReturn(0);
+  f = *fp;
+  for (int t = 0; t < f->nthreads; t++) {
+    PetscCall(SimWorkDestroy(&f->work[t]));
+    PetscCall(SimWorkDestroy(&f->twork[t]));
+    PetscCall(FixedSumDestroy(&f->acc[t]));
+    PetscCall(PetscFree(f->gbuf[t]));
+    PetscCall(PetscFree(f->target[t]));
+  }
+  PetscCall(PetscFree6(f->work, f->twork, f->acc, f->gbuf, f->target, f->gfull));
+  PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
+  PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
+  PetscCall(PetscFree(f->hist));
+  PetscCall(PetscFree(f->dist));
+  PetscCall(OptimDestroy(&f->optim));
+  PetscCall(ParamLayoutDestroy(&f->layout));
+  PetscCall(PetscFree(*fp));
+  PetscFunctionReturn(0);
+}
+
+/* Trains from f->done to the end, or until a signal or the time budget stops it. */
+PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
+{
+  const FitOptions *o = f->opt;
+  PetscLogDouble    start, t0, t1;
+  double            total = 0;
+  PetscInt          count = 0;
+
+  PetscFunctionBeginUser;
+  *stopped = PETSC_FALSE;
+  PetscCall(PetscTime(&start));
+  for (PetscInt it = f->done; it < o->iters; it++) {
+    PetscBool stop, over;
+    PetscCall(PetscTime(&t0));
+    PetscCall(FitIteration(f, it));
+    PetscCall(PetscTime(&t1));
+    f->secs[it] = t1 - t0;
+    total += t1 - t0;
+    count++;
+    f->done = it + 1;
+    PetscCall(Monitor(f, it, t1 - t0, total / count));
+    /* iteration boundary: the ranks agree on signals and the time budget */
+    PetscCall(ParallelSignalAgreed(f->par, &stop));
+    PetscCall(ParallelAny(f->par->world, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
+    if ((stop || over) && f->done < o->iters) {
+      PetscCall(FitCheckpointWrite(f));
+      PetscCall(PetscPrintf(f->par->world, "spikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
+                            stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
+      *stopped = PETSC_TRUE;
+      PetscFunctionReturn(0);
+    }
+    if (o->ckpt_every > 0 && f->done % o->ckpt_every == 0 && f->done < o->iters) PetscCall(FitCheckpointWrite(f));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
+{
+  FitOptions o;
+  Parallel  *par  = NULL;
+  FitData   *data = NULL;
+  Fit       *f    = NULL;
+  PetscBool  stopped;
+
+  PetscFunctionBeginUser;
+  *exit_code = 0;
+  PetscCall(FitRegisterEvents());
+  PetscCall(FitOptionsProcess(comm, &o));
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCheck(o.restarts == 1, comm, PETSC_ERR_SUP, "-fit_restarts > 1 is not implemented yet");
+  PetscCall(ParallelCreate(comm, o.restarts, &par));
+  PetscCall(ParallelInstallSignalHandlers());
+  PetscCall(FitDataLoad(&o, par, &data));
+  PetscCall(FitCreate(&o, par, data, par->group_id, &f));
+  PetscCall(AppCheckUnusedOptions(comm));
+  if (o.resume[0]) PetscCall(FitCheckpointRead(f, o.resume));
+  PetscCall(FitTrain(f, &stopped));
+  if (stopped) {
+    *exit_code = FIT_EXIT_CHECKPOINTED;
+  } else {
+    PetscCall(FitWriteResults(f));
+    PetscCall(FitPrintSummary(f));
+  }
+  PetscCall(FitDestroy(&f));
+  PetscCall(FitDataDestroy(&data));
+  PetscCall(ParallelDestroy(&par));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,420 @@
+/* Files of a fit: results (docs/FORMAT.md), checkpoints, the gradient check, the summary. */
+#include "fit_impl.h"
+#include "h5io.h"
+#include "rng.h"
+#include <math.h>
+#include <string.h>
+
+#define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
+
+/* Dataset shape of one block, with an optional leading dimension. */
+static int BlockDims(const ParamLayout *l, const ParamBlock *b, hsize_t lead, hsize_t dims[3])
+{
+  int r = 0;
+  if (lead) dims[r++] = lead;
+  if (b->rows == l->n && b->cols == l->n) {
+    dims[r++] = (hsize_t)b->rows;
+    dims[r++] = (hsize_t)b->cols;
+  } else {
+    dims[r++] = (hsize_t)b->size;
+  }
+  return r;
+}
+
+static PetscErrorCode WriteBlocks(H5Out *h, const char *group, const ParamLayout *l, const double *theta)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt b = 0; b < l->nblocks; b++) {
+    char    name[256];
+    hsize_t dims[3];
+    int     r = BlockDims(l, &l->blocks[b], 0, dims);
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/%s", group, l->blocks[b].name));
+    PetscCall(H5OutDoubles(h, name, r, dims, theta + l->blocks[b].offset));
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteHistory(H5Out *h, const char *group, const ParamLayout *l, PetscInt rows, const double *hist)
+{
+  double *buf;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(rows * l->total + 1, &buf));
+  for (PetscInt b = 0; b < l->nblocks; b++) {
+    const ParamBlock *blk = &l->blocks[b];
+    char              name[256];
+    hsize_t           dims[3];
+    int               r = BlockDims(l, blk, (hsize_t)rows, dims);
+    for (PetscInt it = 0; it < rows; it++) PetscCall(PetscArraycpy(buf + it * blk->size, hist + it * l->total + blk->offset, blk->size));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/%s", group, blk->name));
+    PetscCall(H5OutDoubles(h, name, r, dims, buf));
+  }
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteExc(H5Out *h, const char *name, const ParamLayout *l)
+{
+  int64_t *e;
+  hsize_t  n = (hsize_t)l->n;
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(l->n, &e));
+  for (PetscInt i = 0; i < l->n; i++) e[i] = l->exc[i];
+  PetscCall(H5OutInts(h, name, 1, &n, e));
+  PetscCall(PetscFree(e));
+  PetscFunctionReturn(0);
+}
+
+/* Writes spike trains given as a step-major 0/1 array [steps][n] as times + offsets. */
+static PetscErrorCode WriteSpikes(H5Out *h, const char *group, PetscInt n, PetscInt steps, const double *z, double dt)
+{
+  SpikeTrains *st;
+  char         name[256];
+  hsize_t      dims;
+  int64_t     *off;
+
+  PetscFunctionBeginUser;
+  PetscCall(SpikeTrainsFromBinned(n, steps, z, 0.0, dt, &st));
+  dims = (hsize_t)st->nspikes;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/times_ms", group));
+  PetscCall(H5OutDoubles(h, name, 1, &dims, st->times_ms));
+  PetscCall(PetscMalloc1(n + 1, &off));
+  for (PetscInt k = 0; k <= n; k++) off[k] = st->offsets[k];
+  dims = (hsize_t)(n + 1);
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/offsets", group));
+  PetscCall(H5OutInts(h, name, 1, &dims, off));
+  PetscCall(PetscFree(off));
+  PetscCall(SpikeTrainsDestroy(&st));
+  PetscFunctionReturn(0);
+}
+
+/* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start. */
+static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi)
+{
+  PetscInt n = f->layout->n, T = f->opt->window_steps;
+  SimWork *w = f->work[0], *tw = f->twork[0];
+
+  PetscFunctionBeginUser;
+  for (PetscInt win = 0; win < nwin; win++) {
+    const double *thetas[2] = {f->theta, f->theta0};
+    double       *outs[2]   = {zf + win * T * n, zi + win * T * n};
+    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, zt + win * T * n));
+    for (int k = 0; k < 2; k++) {
+      SimDrawInput((uint64_t)f->opt->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], f->opt->dt, w->x);
+      SimForward(&f->sim, thetas[k], w);
+      SimHardSpikes(&f->sim, w, outs[k]);
+    }
+  }
+  PetscFunctionReturn(0);
+}
+
+static void Rates(PetscInt n, PetscInt steps, double dt, const double *z, double *rate)
+{
+  for (PetscInt i = 0; i < n; i++) {
+    double c = 0;
+    for (PetscInt t = 0; t < steps; t++) c += z[t * n + i];
+    rate[i] = steps > 0 ? c / (steps * dt / 1000.0) : 0;
+  }
+}
+
+static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
+{
+  const FitOptions *o = f->opt;
+  hsize_t           dims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->layout->n};
+
+  PetscFunctionBeginUser;
+  PetscCall(WriteBlocks(h, "/gradient_check/params", f->layout, f->gc_params));
+  PetscCall(WriteBlocks(h, "/gradient_check/grad", f->layout, f->gc_grad));
+  PetscCall(H5OutDoubles(h, "/gradient_check/input", 3, dims, f->gc_input));
+  PetscCall(H5OutDoubles(h, "/gradient_check/target", 3, dims, f->gc_target));
+  PetscCall(H5OutDoubles(h, "/gradient_check/output", 3, dims, f->gc_output));
+  PetscCall(H5OutScalar(h, "/gradient_check/loss", f->gc_loss));
+  PetscCall(H5OutAttrString(h, "/gradient_check", "loss_name", LossKinds[o->lcfg.kind]));
+  PetscCall(H5OutAttrDouble(h, "/gradient_check", "vr_tau", o->lcfg.vr_tau));
+  PetscCall(H5OutAttrDouble(h, "/gradient_check", "theta", o->mcfg.theta));
+  PetscCall(H5OutAttrDouble(h, "/gradient_check", "input_gain", o->mcfg.input_gain));
+  PetscCall(H5OutAttrDouble(h, "/gradient_check", "dt", o->dt));
+  PetscCall(H5OutAttrString(h, "/gradient_check", "model", o->model_name));
+  PetscCall(H5OutAttrDouble(h, "/gradient_check", "progress", 0.0));
+  PetscCall(H5OutAttrInt(h, "/gradient_check", "hard_output", (int64_t)o->mcfg.hard_output));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          K = o->windows_per_step > 0 ? PetscMin(o->windows_per_step, f->nwindows) : f->nwindows;
+  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  SimWork          *w = f->work[0], *tw = f->twork[0];
+  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
+
+  PetscFunctionBeginUser;
+  f->gc_windows = K;
+  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * n, &f->gc_target, K * T * n, &f->gc_output));
+  PetscCall(PetscArraycpy(f->gc_params, f->theta, P));
+  PetscCall(PetscArraycpy(f->gc_grad, f->grad, P));
+  f->gc_loss = loss;
+  /* the windows are recomputed here (the simulation is deterministic), so no rank has to
+   * send its windows anywhere */
+  for (PetscInt win = 0; win < K; win++) {
+    PetscCall(FitTarget(f, 0, win, stream, tw, f->gc_target + win * T * n));
+    SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
+    SimForward(&f->sim, f->theta, w);
+    PetscCall(PetscArraycpy(f->gc_input + win * T * n, w->x, T * n));
+    PetscCall(PetscArraycpy(f->gc_output + win * T * n, w->y, T * n));
+  }
+  f->gradient_saved = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
+{
+  const FitOptions *o = f->opt;
+  char             *all = NULL;
+  hsize_t           it = (hsize_t)f->done, it1 = (hsize_t)f->done + 1;
+  double           *col;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetAll(NULL, &all));
+  PetscCall(H5OutString(h, "/options", all ? all : ""));
+  PetscCall(PetscFree(all));
+  PetscCall(H5OutString(h, "/canonical_options", f->canonical));
+  PetscCall(H5OutAttrString(h, "/", "model", o->model_name));
+  PetscCall(H5OutAttrString(h, "/", "loss", LossKinds[o->lcfg.kind]));
+  PetscCall(H5OutAttrString(h, "/", "optim", OptimKinds[o->ocfg.kind]));
+  PetscCall(H5OutAttrString(h, "/", "target", o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded"));
+  PetscCall(H5OutAttrString(h, "/", "data", o->data));
+  PetscCall(H5OutAttrInt(h, "/", "n", f->layout->n));
+  PetscCall(H5OutAttrInt(h, "/", "iterations", f->done));
+  PetscCall(H5OutAttrInt(h, "/", "windows", f->nwindows));
+  PetscCall(H5OutAttrInt(h, "/", "window_steps", o->window_steps));
+  PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
+  PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
+  PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
+  PetscCall(H5OutAttrString(h, "/", "options_hash", "see /canonical_options"));
+  PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
+  PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
+  PetscCall(WriteExc(h, "/params/exc", f->layout));
+  if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
+  if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->layout, f->data->truth));
+  PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
+  PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
+  PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
+  PetscCall(PetscMalloc1(f->done + 1, &col));
+  for (int k = 0; k < LOSS_NTERMS; k++) {
+    char name[64];
+    for (PetscInt i = 0; i < f->done; i++) col[i] = f->terms[i * LOSS_NTERMS + k];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
+    PetscCall(H5OutDoubles(h, name, 1, &it, col));
+  }
+  if (f->dist) {
+    PetscInt nb = f->layout->nblocks;
+    for (PetscInt b = 0; b <= nb; b++) {
+      char name[64];
+      for (PetscInt i = 0; i <= f->done; i++) col[i] = f->dist[i * (nb + 1) + b];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->layout->blocks[b].name : "total"));
+      PetscCall(H5OutDoubles(h, name, 1, &it1, col));
+    }
+  }
+  PetscCall(PetscFree(col));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitWriteResults(Fit *f)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps;
+  PetscInt          E = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->nwindows);
+  double           *zt, *zf, *zi;
+  H5Out            *h;
+  hsize_t           dn = (hsize_t)n;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(FIT_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(PetscMalloc3(E * T * n + 1, &zt, E * T * n + 1, &zf, E * T * n + 1, &zi));
+  PetscCall(Evaluate(f, E, zt, zf, zi));
+  PetscCall(PetscMalloc3(n, &f->rate_target, n, &f->rate_fit, n, &f->rate_init));
+  Rates(n, E * T, o->dt, zt, f->rate_target);
+  Rates(n, E * T, o->dt, zf, f->rate_fit);
+  Rates(n, E * T, o->dt, zi, f->rate_init);
+
+  PetscCall(H5OutCreate(f->par->group, o->out, &h));
+  PetscCall(H5OutAttrString(h, "/", "spikefit_format", "run"));
+  PetscCall(WriteCommon(f, h));
+  PetscCall(WriteSpikes(h, "/eval/target", n, E * T, zt, o->dt));
+  PetscCall(WriteSpikes(h, "/eval/fitted", n, E * T, zf, o->dt));
+  PetscCall(WriteSpikes(h, "/eval/initial", n, E * T, zi, o->dt));
+  PetscCall(H5OutAttrInt(h, "/eval", "windows", E));
+  PetscCall(H5OutAttrInt(h, "/eval", "window_steps", T));
+  PetscCall(H5OutAttrString(h, "/eval", "input", "fixed evaluation seed shared by target, fitted and initial model; windows back to back from 0 ms"));
+  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
+  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
+  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
+  if (f->gradient_saved) PetscCall(WriteGradientCheck(f, h));
+  PetscCall(H5OutCommit(&h, NULL));
+  PetscCall(PetscFree3(zt, zf, zi));
+  PetscCall(PetscLogEventEnd(FIT_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitPrintSummary(Fit *f)
+{
+  MPI_Comm comm = f->par->group;
+  PetscInt n    = f->layout->n;
+
+  PetscFunctionBeginUser;
+  if (f->opt->quiet) PetscFunctionReturn(0);
+  PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->prefix, f->done, f->done ? f->loss[0] : NAN, f->done ? f->loss[f->done - 1] : NAN));
+  if (f->dist) {
+    PetscInt nb = f->layout->nblocks;
+    double   d0 = f->dist[nb], d1 = f->dist[f->done * (nb + 1) + nb];
+    PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->prefix, d0, d1, d0 > 0 ? d1 / d0 : NAN));
+    for (PetscInt b = 0; b < nb; b++) {
+      double b0 = f->dist[b], b1 = f->dist[f->done * (nb + 1) + b];
+      PetscCall(PetscPrintf(comm, "  %s %.3f", f->layout->blocks[b].name, b0 > 0 ? b1 / b0 : NAN));
+    }
+    PetscCall(PetscPrintf(comm, "\n"));
+  }
+  PetscCall(PetscPrintf(comm, "%srates (Hz) over the evaluation windows:\n%s  neuron   target   fitted  initial\n", f->prefix, f->prefix));
+  for (PetscInt i = 0; i < n && i < 64; i++) PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->prefix, i, f->rate_target[i], f->rate_fit[i], f->rate_init[i]));
+  if (n > 64) PetscCall(PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->prefix, n));
+  PetscCall(PetscPrintf(comm, "%sresults: %s\n", f->prefix, f->opt->out));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ checkpoints */
+
+PetscErrorCode FitCheckpointWrite(Fit *f)
+{
+  const FitOptions *o = f->opt;
+  H5Out            *h;
+  double           *m, *v;
+  hsize_t           P = (hsize_t)f->P;
+  char              prev[PETSC_MAX_PATH_LEN + 8], hash[32];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscLogEventBegin(FIT_EVENT_IO, 0, 0, 0, 0));
+  PetscCall(PetscMalloc2(f->P, &m, f->P, &v));
+  PetscCall(OptimGetMoments(f->optim, m, v));
+  PetscCall(H5OutCreate(f->par->group, o->ckpt_file, &h));
+  PetscCall(H5OutAttrString(h, "/", "spikefit_format", "checkpoint"));
+  PetscCall(PetscSNPrintf(hash, sizeof(hash), "%016llx", (unsigned long long)f->hash));
+  PetscCall(H5OutAttrString(h, "/", "options_hash", hash));
+  PetscCall(H5OutAttrInt(h, "/", "parameters", f->P));
+  PetscCall(H5OutAttrInt(h, "/", "optim_steps", f->optim->t));
+  PetscCall(H5OutAttrInt(h, "/", "fit_seed", o->seed));
+  PetscCall(H5OutAttrString(h, "/", "rng", "counter-based (Philox4x32-10) keyed by (seed, iteration, window, neuron, step): no generator state to save"));
+  PetscCall(WriteCommon(f, h));
+  PetscCall(H5OutDoubles(h, "/state/theta", 1, &P, f->theta));
+  PetscCall(H5OutDoubles(h, "/state/m", 1, &P, m));
+  PetscCall(H5OutDoubles(h, "/state/v", 1, &P, v));
+  PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", o->ckpt_file));
+  PetscCall(H5OutCommit(&h, prev));
+  PetscCall(PetscFree2(m, v));
+  PetscCall(PetscLogEventEnd(FIT_EVENT_IO, 0, 0, 0, 0));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
+{
+  const FitOptions *o = f->opt;
+  hid_t             file = -1;
+  char              fmt[32], hash[32], mine[32], model[32];
+  int64_t           P, done, t, n;
+  double           *m = NULL, *v = NULL, *col = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5InOpen(path, &file));
+  PetscCall(H5InAttrString(file, path, "/", "spikefit_format", fmt, sizeof(fmt)));
+  PetscCheck(!strcmp(fmt, "checkpoint"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a spikefit '%s' file, not a checkpoint", path, fmt);
+  PetscCall(H5InAttrString(file, path, "/", "model", model, sizeof(model)));
+  PetscCheck(!strcmp(model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s is of model %s, this run is %s", path, model, o->model_name);
+  PetscCall(H5InAttrInt(file, path, "/", "n", &n));
+  PetscCheck(n == f->layout->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld neurons, this run %" PetscInt_FMT, path, (long long)n, f->layout->n);
+  PetscCall(H5InAttrInt(file, path, "/", "parameters", &P));
+  PetscCheck(P == f->P, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld parameters, this run %" PetscInt_FMT, path, (long long)P, f->P);
+  PetscCall(H5InAttrString(file, path, "/", "options_hash", hash, sizeof(hash)));
+  PetscCall(PetscSNPrintf(mine, sizeof(mine), "%016llx", (unsigned long long)f->hash));
+  if (strcmp(hash, mine)) {
+    char theirs[2048] = "";
+    hid_t d = H5Dopen2(file, "/canonical_options", H5P_DEFAULT);
+    if (d >= 0) {
+      hid_t ty = H5Dget_type(d);
+      if (H5Tget_size(ty) < sizeof(theirs)) H5Dread(d, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, theirs);
+      H5Tclose(ty);
+      H5Dclose(d);
+    }
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s was written with other options (hash %s, this run %s):\n  checkpoint: %s\n  this run:   %s", path, hash, mine, theirs, f->canonical);
+  }
+  PetscCall(H5InAttrInt(file, path, "/", "iterations", &done));
+  PetscCall(H5InAttrInt(file, path, "/", "optim_steps", &t));
+  PetscCheck(done >= 0 && done <= o->iters, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has done %lld iterations but -fit_iters is %" PetscInt_FMT, path, (long long)done, o->iters);
+  PetscCall(PetscMalloc3(f->P, &m, f->P, &v, done + 1, &col));
+  PetscCall(H5InDoubles(file, path, "/state/theta", (hsize_t)f->P, f->theta));
+  PetscCall(H5InDoubles(file, path, "/state/m", (hsize_t)f->P, m));
+  PetscCall(H5InDoubles(file, path, "/state/v", (hsize_t)f->P, v));
+  PetscCall(H5InDoubles(file, path, "/loss/train", (hsize_t)done, f->loss));
+  PetscCall(H5InDoubles(file, path, "/loss/grad_norm", (hsize_t)done, f->gnorm));
+  PetscCall(H5InDoubles(file, path, "/loss/seconds", (hsize_t)done, f->secs));
+  for (int k = 0; k < LOSS_NTERMS; k++) {
+    char name[64];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
+    PetscCall(H5InDoubles(file, path, name, (hsize_t)done, col));
+    for (PetscInt i = 0; i < done; i++) f->terms[i * LOSS_NTERMS + k] = col[i];
+  }
+  for (PetscInt b = 0; b < f->layout->nblocks; b++) {
+    const ParamBlock *blk = &f->layout->blocks[b];
+    char              name[64];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/params/init/%s", blk->name));
+    PetscCall(H5InDoubles(file, path, name, (hsize_t)blk->size, f->theta0 + blk->offset));
+  }
+  if (f->hist) {
+    PetscBool has;
+    PetscCall(H5InExists(file, "/params/history", &has));
+    PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has no parameter history; resume with -fit_save_history false", path);
+    for (PetscInt b = 0; b < f->layout->nblocks; b++) {
+      const ParamBlock *blk = &f->layout->blocks[b];
+      char              name[64];
+      double           *buf;
+      PetscCall(PetscMalloc1((done + 1) * blk->size, &buf));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/history/%s", blk->name));
+      PetscCall(H5InDoubles(file, path, name, (hsize_t)((done + 1) * blk->size), buf));
+      for (PetscInt i = 0; i <= done; i++) PetscCall(PetscArraycpy(f->hist + i * f->P + blk->offset, buf + i * blk->size, blk->size));
+      PetscCall(PetscFree(buf));
+    }
+  }
+  if (f->dist) {
+    PetscInt nb = f->layout->nblocks;
+    for (PetscInt b = 0; b <= nb; b++) {
+      char name[64];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->layout->blocks[b].name : "total"));
+      PetscCall(H5InDoubles(file, path, name, (hsize_t)(done + 1), col));
+      for (PetscInt i = 0; i <= done; i++) f->dist[i * (nb + 1) + b] = col[i];
+    }
+  }
+  for (PetscInt k = 0; k < f->P; k++)
+    PetscCheck(isfinite(f->theta[k]) && isfinite(m[k]) && isfinite(v[k]) && v[k] >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: state entry %" PetscInt_FMT " is not finite", path, k);
+  PetscCall(OptimSetState(f->optim, (PetscInt)t, f->theta, m, v));
+  f->done = (PetscInt)done;
+  PetscCall(PetscFree3(m, v, col));
+  PetscCall(H5InClose(&file, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitCheckpointRead(Fit *f, const char *path)
+{
+  PetscErrorCode ierr;
+  PetscBool      failed;
+
+  PetscFunctionBeginUser;
+  /* every rank reads; a damaged file fails on all of them, and they agree before going on */
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = ReadCheckpoint(f, path);
+  PetscCall(PetscPopErrorHandler());
+  PetscCall(ParallelAny(f->par->group, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
+  if (failed) {
+    PetscCall(ReadCheckpoint(f, path)); /* again, loudly, for the message */
+    SETERRQ(f->par->group, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s could not be read on every rank", path);
+  }
+  PetscCall(PetscPrintf(f->par->group, "%sresumed from %s at iteration %" PetscInt_FMT "\n", f->prefix, path, f->done));
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,107 @@
+/* Options of `spikefit fit`, their validation, and the canonical text hashed into checkpoints. */
+#include "fit.h"
+#include "app.h"
+#include <math.h>
+
+static const char *const TargetModes[] = {"synthetic", "recorded", "TargetMode", "TARGET_", NULL};
+
+PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
+{
+  PetscBool set, mode_set;
+  PetscEnum mode = (PetscEnum)TARGET_SYNTHETIC;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(o, sizeof(*o)));
+  PetscCall(PetscStrncpy(o->model_name, "lif", sizeof(o->model_name)));
+  o->mcfg.theta       = 30.0;
+  o->mcfg.input_gain  = 0.9;
+  o->mcfg.dt          = 1.0;
+  o->mcfg.dale        = PETSC_TRUE;
+  o->dt               = 1.0;
+  o->iters            = 20;
+  o->windows          = 10;
+  o->window_steps     = 400;
+  o->windows_per_step = 0;
+  o->eval_windows     = 10;
+  o->restarts         = 1;
+  o->save_history     = PETSC_TRUE;
+  o->ckpt_every       = 0;
+  o->ckpt_max_hours   = 0;
+
+  PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
+  PetscCall(PetscOptionsString("-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5 or text", NULL, o->data, o->data, sizeof(o->data), &set));
+  PetscCall(PetscOptionsString("-o", "Results file (HDF5)", NULL, o->out, o->out, sizeof(o->out), NULL));
+  PetscCall(PetscOptionsString("-model", "Neuron model", NULL, o->model_name, o->model_name, sizeof(o->model_name), NULL));
+  PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, o->mcfg.theta, &o->mcfg.theta, NULL));
+  PetscCall(PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, o->mcfg.input_gain, &o->mcfg.input_gain, NULL));
+  PetscCall(PetscOptionsBool("-model_output_hard", "Losses see the hard spike z instead of the soft one", NULL, o->mcfg.hard_output, &o->mcfg.hard_output, NULL));
+  PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, o->dt, &o->dt, NULL));
+  PetscCall(PetscOptionsBool("-sim_ref", "Use the plain reference kernels", NULL, o->use_ref, &o->use_ref, NULL));
+  PetscCall(PetscOptionsInt("-fit_iters", "Training iterations", NULL, o->iters, &o->iters, NULL));
+  PetscCall(PetscOptionsInt("-fit_windows", "Windows per iteration (0: every window of a recording)", NULL, o->windows, &o->windows, NULL));
+  PetscCall(PetscOptionsInt("-fit_window_steps", "Steps per window", NULL, o->window_steps, &o->window_steps, NULL));
+  PetscCall(PetscOptionsInt("-fit_windows_per_step", "Windows whose gradients make one optimiser step (0: all)", NULL, o->windows_per_step, &o->windows_per_step, NULL));
+  PetscCall(PetscOptionsInt("-fit_eval_windows", "Windows simulated for evaluation after the fit", NULL, o->eval_windows, &o->eval_windows, NULL));
+  PetscCall(PetscOptionsInt("-fit_seed", "Seed of the initial parameters", NULL, o->seed, &o->seed, NULL));
+  PetscCall(PetscOptionsInt("-fit_input_seed", "Seed of the Poisson input", NULL, o->input_seed, &o->input_seed, NULL));
+  PetscCall(PetscOptionsInt("-fit_restarts", "Independent fits (restart groups)", NULL, o->restarts, &o->restarts, NULL));
+  PetscCall(PetscOptionsBool("-fit_dale", "Keep the sign of each neuron's outgoing weights (needs neuron types)", NULL, o->mcfg.dale, &o->mcfg.dale, NULL));
+  PetscCall(PetscOptionsBool("-fit_save_gradient", "Write the first step's gradient to /gradient_check", NULL, o->save_gradient, &o->save_gradient, NULL));
+  PetscCall(PetscOptionsBool("-fit_save_history", "Write the parameters of every iteration", NULL, o->save_history, &o->save_history, NULL));
+  PetscCall(PetscOptionsBool("-fit_quiet", "No monitor line per iteration", NULL, o->quiet, &o->quiet, NULL));
+  PetscCall(PetscOptionsEnum("-fit_target", "synthetic: regenerate targets from /truth every iteration; recorded: fit the file's spikes", NULL, TargetModes, mode, &mode, &mode_set));
+  PetscCall(PetscOptionsString("-ckpt_file", "Checkpoint file", NULL, o->ckpt_file, o->ckpt_file, sizeof(o->ckpt_file), NULL));
+  PetscCall(PetscOptionsInt("-ckpt_every", "Checkpoint every K iterations (0: only on signals and at the time budget)", NULL, o->ckpt_every, &o->ckpt_every, NULL));
+  PetscCall(PetscOptionsReal("-ckpt_max_hours", "Checkpoint and stop (exit 75) after this many hours (0: no budget)", NULL, o->ckpt_max_hours, &o->ckpt_max_hours, NULL));
+  PetscCall(PetscOptionsString("-resume", "Continue from this checkpoint", NULL, o->resume, o->resume, sizeof(o->resume), NULL));
+  PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL, o->expect_size, &o->expect_size, NULL));
+  PetscOptionsEnd();
+  o->mode      = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
+  o->mcfg.dt   = o->dt;
+  PetscCall(LossConfigFromOptions(&o->lcfg, o->dt));
+  PetscCall(OptimConfigFromOptions(&o->ocfg));
+
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCheck(o->data[0], comm, PETSC_ERR_ARG_WRONG, "spikefit fit needs -data FILE (spikefit generate -o GT.h5 makes one)");
+  PetscCheck(o->out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit fit needs -o RUN.h5");
+  PetscCheck(o->iters >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_iters must be >= 0, got %" PetscInt_FMT, o->iters);
+  PetscCheck(o->windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be >= 0, got %" PetscInt_FMT, o->windows);
+  PetscCheck(o->window_steps > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
+  PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
+  PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT, o->eval_windows);
+  PetscCheck(o->seed >= 0 && o->input_seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_seed and -fit_input_seed must be >= 0");
+  PetscCheck(isfinite(o->dt) && o->dt > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-sim_dt must be a positive number of ms, got %g", o->dt);
+  PetscCheck(isfinite(o->mcfg.theta), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_theta must be finite, got %g", o->mcfg.theta);
+  PetscCheck(isfinite(o->mcfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_input_gain must be finite, got %g", o->mcfg.input_gain);
+  PetscCheck(o->ckpt_every >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_every must be >= 0, got %" PetscInt_FMT, o->ckpt_every);
+  PetscCheck(isfinite(o->ckpt_max_hours) && o->ckpt_max_hours >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_max_hours must be >= 0, got %g", o->ckpt_max_hours);
+  if (!o->ckpt_file[0]) PetscCall(PetscSNPrintf(o->ckpt_file, sizeof(o->ckpt_file), "%s.ckpt", o->out));
+  if (o->expect_size > 0) {
+    int size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCheck(size == o->expect_size, comm, PETSC_ERR_ARG_INCOMP, "running on %d MPI ranks but -par_expect_size is %" PetscInt_FMT " (SLURM_NTASKS): check srun/mpirun", size, o->expect_size);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(buf, len,
+                          "model=%s n=%" PetscInt_FMT " theta=%.17g input_gain=%.17g hard=%d dale=%d dt=%.17g loss=%s vr_tau=%.17g optim=%s lr=%.17g beta1=%.17g beta2=%.17g eps=%.17g "
+                          "windows=%" PetscInt_FMT " window_steps=%" PetscInt_FMT " windows_per_step=%" PetscInt_FMT " seed=%" PetscInt_FMT " input_seed=%" PetscInt_FMT " target=%s data=%s",
+                          o->model_name, n, o->mcfg.theta, o->mcfg.input_gain, (int)o->mcfg.hard_output, (int)o->mcfg.dale, o->dt, LossKinds[o->lcfg.kind], o->lcfg.vr_tau,
+                          OptimKinds[o->ocfg.kind], o->ocfg.lr, o->ocfg.beta1, o->ocfg.beta2, o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
+                          o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data));
+  PetscFunctionReturn(0);
+}
+
+uint64_t FitHash(const char *text)
+{
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+    h ^= *p;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}

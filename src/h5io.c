@@ -1,0 +1,348 @@
+#include "h5io.h"
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define H5OK(call, comm, ...) PetscCheck((call) >= 0, comm, PETSC_ERR_FILE_WRITE, __VA_ARGS__)
+
+PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
+{
+  H5Out *h;
+  hid_t  fapl;
+
+  PetscFunctionBeginUser;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscCall(PetscNew(&h));
+  h->comm = comm;
+  PetscCallMPI(MPI_Comm_rank(comm, &h->rank));
+  PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
+  PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
+  fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+  h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  if (h->file < 0) {
+    PetscCall(PetscFree(h));
+    SETERRQ(comm, PETSC_ERR_FILE_OPEN, "cannot create %s.tmp (is the directory writable?)", path);
+  }
+  *out = h;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
+{
+  H5Out *h = *hp;
+  int    ok = 1, all;
+
+  PetscFunctionBeginUser;
+  H5OK(H5Fclose(h->file), h->comm, "cannot close %s", h->tmp);
+  PetscCallMPI(MPI_Barrier(h->comm));
+  if (h->rank == 0) {
+    int fd = open(h->tmp, O_RDONLY);
+    if (fd < 0 || fsync(fd) != 0) ok = 0;
+    if (fd >= 0) close(fd);
+    if (ok && keep_prev && access(h->path, F_OK) == 0 && rename(h->path, keep_prev) != 0) ok = 0;
+    if (ok && rename(h->tmp, h->path) != 0) ok = 0;
+  }
+  PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, h->comm));
+  PetscCheck(all, h->comm, PETSC_ERR_FILE_WRITE, "cannot sync or rename %s to %s", h->tmp, h->path);
+  PetscCall(PetscFree(*hp));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5OutAbort(H5Out **hp)
+{
+  PetscFunctionBeginUser;
+  if (!hp || !*hp) PetscFunctionReturn(0);
+  H5Fclose((*hp)->file);
+  if ((*hp)->rank == 0) unlink((*hp)->tmp);
+  PetscCall(PetscFree(*hp));
+  PetscFunctionReturn(0);
+}
+
+static hid_t LinkCreatePlist(void)
+{
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  return lcpl;
+}
+
+static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_t filetype, int rank, const hsize_t *dims, const void *data)
+{
+  hid_t   space, dset, lcpl, xfer, fspace;
+  hsize_t one = 1;
+
+  PetscFunctionBeginUser;
+  if (rank == 0) {
+    rank = 1;
+    dims = &one;
+  }
+  space = H5Screate_simple(rank, dims, NULL);
+  lcpl  = LinkCreatePlist();
+  dset  = H5Dcreate2(h->file, name, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5OK(dset, h->comm, "cannot create dataset %s in %s", name, h->tmp);
+  xfer = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+  fspace = H5Scopy(space);
+  if (h->rank != 0) {
+    H5Sselect_none(space);
+    H5Sselect_none(fspace);
+  }
+  {
+    herr_t st = H5Dwrite(dset, memtype, space, fspace, xfer, data);
+    H5Pclose(xfer);
+    H5Sclose(fspace);
+    H5Sclose(space);
+    H5Dclose(dset);
+    H5OK(st, h->comm, "cannot write dataset %s in %s", name, h->tmp);
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5OutDoubles(H5Out *h, const char *name, int rank, const hsize_t *dims, const double *data)
+{
+  return WriteArray(h, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, rank, dims, data);
+}
+
+PetscErrorCode H5OutInts(H5Out *h, const char *name, int rank, const hsize_t *dims, const int64_t *data)
+{
+  return WriteArray(h, name, H5T_NATIVE_INT64, H5T_STD_I64LE, rank, dims, data);
+}
+
+PetscErrorCode H5OutScalar(H5Out *h, const char *name, double value)
+{
+  hsize_t one = 1;
+  return WriteArray(h, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, 1, &one, &value);
+}
+
+PetscErrorCode H5OutGroup(H5Out *h, const char *name)
+{
+  hid_t     lcpl, g;
+  htri_t    exists;
+
+  PetscFunctionBeginUser;
+  exists = H5Lexists(h->file, name, H5P_DEFAULT);
+  if (exists > 0) PetscFunctionReturn(0);
+  lcpl = LinkCreatePlist();
+  g    = H5Gcreate2(h->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5OK(g, h->comm, "cannot create group %s in %s", name, h->tmp);
+  H5Gclose(g);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteAttr(H5Out *h, const char *obj, const char *attr, hid_t type, const void *value)
+{
+  hid_t  space = H5Screate(H5S_SCALAR), a;
+  herr_t st;
+
+  PetscFunctionBeginUser;
+  a = H5Acreate_by_name(h->file, obj, attr, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(space);
+  H5OK(a, h->comm, "cannot create attribute %s of %s in %s", attr, obj, h->tmp);
+  st = H5Awrite(a, type, value);
+  H5Aclose(a);
+  H5OK(st, h->comm, "cannot write attribute %s of %s in %s", attr, obj, h->tmp);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5OutAttrString(H5Out *h, const char *obj, const char *attr, const char *value)
+{
+  hid_t          type = H5Tcopy(H5T_C_S1);
+  PetscErrorCode ierr;
+  H5Tset_size(type, strlen(value) + 1);
+  ierr = WriteAttr(h, obj, attr, type, value);
+  H5Tclose(type);
+  return ierr;
+}
+
+PetscErrorCode H5OutAttrDouble(H5Out *h, const char *obj, const char *attr, double value) { return WriteAttr(h, obj, attr, H5T_NATIVE_DOUBLE, &value); }
+PetscErrorCode H5OutAttrInt(H5Out *h, const char *obj, const char *attr, int64_t value) { return WriteAttr(h, obj, attr, H5T_NATIVE_INT64, &value); }
+
+PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value)
+{
+  hid_t   type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), lcpl = LinkCreatePlist(), dset, xfer;
+  herr_t  st;
+
+  PetscFunctionBeginUser;
+  H5Tset_size(type, strlen(value) + 1);
+  dset = H5Dcreate2(h->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  H5Pclose(lcpl);
+  H5OK(dset, h->comm, "cannot create dataset %s in %s", name, h->tmp);
+  xfer = H5Pcreate(H5P_DATASET_XFER);
+  H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
+  st = H5Dwrite(dset, type, space, space, xfer, value); /* every rank writes the same bytes */
+  H5Pclose(xfer);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Dclose(dset);
+  H5OK(st, h->comm, "cannot write dataset %s in %s", name, h->tmp);
+  PetscFunctionReturn(0);
+}
+
+/* ---------------------------------------------------------------- reading */
+
+PetscErrorCode H5InOpen(const char *path, hid_t *file)
+{
+  htri_t is;
+
+  PetscFunctionBeginUser;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s: no such file or not readable", path);
+  is = H5Fis_hdf5(path);
+  PetscCheck(is > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is not an HDF5 file", path);
+  *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  PetscCheck(*file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open HDF5 file %s (damaged or truncated?)", path);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InClose(hid_t *file, const char *path)
+{
+  PetscFunctionBeginUser;
+  if (*file >= 0) PetscCheck(H5Fclose(*file) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "cannot close %s", path);
+  *file = -1;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InExists(hid_t file, const char *name, PetscBool *exists)
+{
+  char   buf[PETSC_MAX_PATH_LEN];
+  size_t len = strlen(name);
+
+  PetscFunctionBeginUser;
+  *exists = PETSC_FALSE;
+  PetscCheck(len < sizeof(buf), PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "HDF5 path too long: %s", name);
+  /* every prefix must exist as a link before H5Lexists may be asked about the next one */
+  for (size_t k = 1; k <= len; k++) {
+    if (k < len && name[k] != '/') continue;
+    memcpy(buf, name, k);
+    buf[k] = 0;
+    if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) PetscFunctionReturn(0);
+  }
+  *exists = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InShape(hid_t file, const char *path, const char *name, int *rank, hsize_t dims[4])
+{
+  PetscBool exists;
+  hid_t     dset, space;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5InExists(file, name, &exists));
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s is missing", path, name);
+  dset = H5Dopen2(file, name, H5P_DEFAULT);
+  PetscCheck(dset >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is not a dataset", path, name);
+  space = H5Dget_space(dset);
+  *rank = H5Sget_simple_extent_ndims(space);
+  if (*rank > 4 || *rank < 0) {
+    H5Sclose(space);
+    H5Dclose(dset);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has rank %d", path, name, *rank);
+  }
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  H5Dclose(dset);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ReadWhole(hid_t file, const char *path, const char *name, hsize_t expect, hid_t memtype, H5T_class_t want, void *data)
+{
+  int         rank;
+  hsize_t     dims[4], total = 1;
+  hid_t       dset, type;
+  H5T_class_t cls;
+  herr_t      st;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5InShape(file, path, name, &rank, dims));
+  for (int k = 0; k < rank; k++) total *= dims[k];
+  PetscCheck(total == expect, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has %llu values, expected %llu", path, name, (unsigned long long)total,
+             (unsigned long long)expect);
+  dset = H5Dopen2(file, name, H5P_DEFAULT);
+  type = H5Dget_type(dset);
+  cls  = H5Tget_class(type);
+  H5Tclose(type);
+  if (cls != want && !(want == H5T_FLOAT && cls == H5T_INTEGER)) {
+    H5Dclose(dset);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has the wrong type (expected %s)", path, name, want == H5T_FLOAT ? "numbers" : "integers");
+  }
+  st = H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
+  H5Dclose(dset);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read dataset %s", path, name);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InDoubles(hid_t file, const char *path, const char *name, hsize_t expect, double *data)
+{
+  return ReadWhole(file, path, name, expect, H5T_NATIVE_DOUBLE, H5T_FLOAT, data);
+}
+
+PetscErrorCode H5InInts(hid_t file, const char *path, const char *name, hsize_t expect, int64_t *data)
+{
+  return ReadWhole(file, path, name, expect, H5T_NATIVE_INT64, H5T_INTEGER, data);
+}
+
+static PetscErrorCode OpenAttr(hid_t file, const char *path, const char *obj, const char *attr, hid_t *a)
+{
+  PetscFunctionBeginUser;
+  *a = H5Aexists_by_name(file, obj, attr, H5P_DEFAULT) > 0 ? H5Aopen_by_name(file, obj, attr, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  PetscCheck(*a >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is missing", path, attr, obj);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InAttrString(hid_t file, const char *path, const char *obj, const char *attr, char *value, size_t len)
+{
+  hid_t  a, type, mem;
+  size_t size;
+  herr_t st;
+
+  PetscFunctionBeginUser;
+  PetscCall(OpenAttr(file, path, obj, attr, &a));
+  type = H5Aget_type(a);
+  if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0) {
+    H5Tclose(type);
+    H5Aclose(a);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is not a fixed-length string", path, attr, obj);
+  }
+  size = H5Tget_size(type);
+  H5Tclose(type);
+  if (size + 1 > len) {
+    H5Aclose(a);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is too long", path, attr, obj);
+  }
+  mem = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mem, size);
+  memset(value, 0, len);
+  st = H5Aread(a, mem, value);
+  H5Tclose(mem);
+  H5Aclose(a);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s", path, attr, obj);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InAttrDouble(hid_t file, const char *path, const char *obj, const char *attr, double *value)
+{
+  hid_t  a;
+  herr_t st;
+  PetscFunctionBeginUser;
+  PetscCall(OpenAttr(file, path, obj, attr, &a));
+  st = H5Aread(a, H5T_NATIVE_DOUBLE, value);
+  H5Aclose(a);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as a number", path, attr, obj);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5InAttrInt(hid_t file, const char *path, const char *obj, const char *attr, int64_t *value)
+{
+  hid_t  a;
+  herr_t st;
+  PetscFunctionBeginUser;
+  PetscCall(OpenAttr(file, path, obj, attr, &a));
+  st = H5Aread(a, H5T_NATIVE_INT64, value);
+  H5Aclose(a);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as an integer", path, attr, obj);
+  PetscFunctionReturn(0);
+}

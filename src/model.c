@@ -1,0 +1,74 @@
+#include "model.h"
+
+static const NeuronModel *const registry[] = {&ModelLIF};
+#define NMODELS (sizeof(registry) / sizeof(registry[0]))
+
+PetscErrorCode ModelFind(const char *name, const NeuronModel **model)
+{
+  char list[256];
+
+  PetscFunctionBeginUser;
+  for (size_t k = 0; k < NMODELS; k++) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(registry[k]->name, name, &eq));
+    if (eq) {
+      *model = registry[k];
+      PetscFunctionReturn(0);
+    }
+  }
+  PetscCall(ModelList(list, sizeof(list)));
+  SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_UNKNOWN_TYPE, "unknown model '%s' (-model): known models are %s", name, list);
+}
+
+PetscErrorCode ModelList(char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  buf[0] = 0;
+  for (size_t k = 0; k < NMODELS; k++) {
+    if (k) PetscCall(PetscStrlcat(buf, ", ", len));
+    PetscCall(PetscStrlcat(buf, registry[k]->name, len));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc, ParamLayout **out)
+{
+  ParamLayout      *l;
+  const ParamBlock *W;
+
+  PetscFunctionBeginUser;
+  PetscCall(ParamLayoutCreate(n, &l));
+  if (exc) PetscCall(PetscArraycpy(l->exc, exc, n));
+  PetscCheck(!cfg->dale || exc, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+             "-fit_dale true needs the neuron types (excitatory/inhibitory), which this data does not give; use -fit_dale false");
+  PetscCall(model->layout(cfg, l));
+  PetscCall(ParamLayoutAddBlock(l, "W", n, n, -1, 1, 0.1, 0.5));
+  W = ParamLayoutBlock(l, "W");
+  for (PetscInt i = 0; i < n; i++) {
+    for (PetscInt j = 0; j < n; j++) {
+      PetscInt k = W->offset + i * n + j;
+      if (i == j) {
+        l->lo[k] = l->hi[k] = l->init_lo[k] = l->init_hi[k] = 0;
+      } else if (exc && exc[i] == 0) { /* inhibitory row */
+        l->init_lo[k] = -0.5; l->init_hi[k] = -0.1;
+        if (cfg->dale) { l->lo[k] = -1; l->hi[k] = 0; }
+      } else if (exc && exc[i] == 1) {
+        if (cfg->dale) { l->lo[k] = 0; l->hi[k] = 1; }
+      } else { /* unknown type: free sign, symmetric start */
+        l->init_lo[k] = -0.5; l->init_hi[k] = 0.5;
+      }
+    }
+  }
+  PetscCall(ParamLayoutAddBlock(l, "r_p", 1, 1, 0, 100, 10, 10));
+  *out = l;
+  PetscFunctionReturn(0);
+}
+
+void ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta)
+{
+  ctx->cfg    = cfg;
+  ctx->layout = layout;
+  ctx->theta  = theta;
+  ctx->n      = layout->n;
+  for (PetscInt b = 0; b < layout->nblocks; b++) ctx->off[b] = layout->blocks[b].offset;
+}

@@ -1,0 +1,99 @@
+/* The source paper's leaky integrate-and-fire neuron (SCIENCE.md section 2). State: v, g.
+ * Tape: u, the pre-reset potential (z = u >= theta is recovered from it). */
+#include "model.h"
+#include <math.h>
+
+enum { LIF_E_L, LIF_TAU_M, LIF_TAU_G, LIF_R_I };
+
+static PetscErrorCode LIFLayout(const ModelConfig *cfg, ParamLayout *l)
+{
+  PetscInt n = l->n;
+  (void)cfg;
+  PetscFunctionBeginUser;
+  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
+  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
+  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
+  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 100, 150, 135, 140));
+  PetscFunctionReturn(0);
+}
+
+static void LIFInitState(const ModelCtx *c, double *s)
+{
+  const double *E = c->theta + c->off[LIF_E_L];
+  for (PetscInt j = 0; j < c->n; j++) {
+    s[j]        = E[j];
+    s[c->n + j] = 0;
+  }
+}
+
+static void LIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
+{
+  for (PetscInt j = 0; j < c->n; j++) grad[c->off[LIF_E_L] + j] += lam[j];
+}
+
+static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+
+static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[LIF_E_L], *tm = c->theta + c->off[LIF_TAU_M];
+  const double  *tg = c->theta + c->off[LIF_TAU_G], *R = c->theta + c->off[LIF_R_I];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double v = prev[j], g = prev[n + j];
+    double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
+    int    z = u >= th;
+    next[j]     = z ? E[j] : u;
+    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    aux[j]      = u;
+    y[j]        = hard ? (double)z : Sigmoid(u - th);
+  }
+}
+
+static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
+                           const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[LIF_E_L], *tm = c->theta + c->off[LIF_TAU_M];
+  const double  *tg = c->theta + c->off[LIF_TAU_G], *R = c->theta + c->off[LIF_R_I];
+  double        *gE = grad + c->off[LIF_E_L], *gtm = grad + c->off[LIF_TAU_M];
+  double        *gtg = grad + c->off[LIF_TAU_G], *gR = grad + c->off[LIF_R_I];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output;
+  (void)next;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double v = prev[j], g = prev[n + j], u = aux[j];
+    int    z = u >= th;
+    double sg = Sigmoid(u - th);
+    double lv = lam_next[j], lg = lam_next[n + j];
+    double lu = (hard ? 0.0 : dy[j] * sg * (1.0 - sg)) + (z ? 0.0 : lv);
+    double inv = 1.0 / tm[j];
+
+    gE[j] += (z ? lv : 0.0) + lu * inv;
+    gtm[j] -= lu * (E[j] - v + R[j] * cur[j]) * inv * inv;
+    gR[j] += lu * cur[j] * inv;
+    lam_I[j]    = lu * R[j] * inv;
+    lam_prev[j] = lu * (1.0 - inv);
+    if (z) {
+      lam_prev[n + j] = 0.0;
+    } else {
+      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
+      gtg[j] += lg * g / (tg[j] * tg[j]);
+    }
+  }
+}
+
+const NeuronModel ModelLIF = {
+  .name         = "lif",
+  .nstate       = 2,
+  .naux         = 1,
+  .syn          = 1,
+  .layout       = LIFLayout,
+  .init_state   = LIFInitState,
+  .init_adjoint = LIFInitAdjoint,
+  .step         = LIFStep,
+  .step_adjoint = LIFStepAdjoint,
+};

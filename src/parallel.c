@@ -1,0 +1,100 @@
+#include "parallel.h"
+#include <signal.h>
+
+static volatile sig_atomic_t signal_seen = 0;
+
+PetscErrorCode ParallelCreate(MPI_Comm world, PetscInt ngroups, Parallel **out)
+{
+  Parallel *par;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&par));
+  par->world = world;
+  PetscCallMPI(MPI_Comm_rank(world, &par->rank));
+  PetscCallMPI(MPI_Comm_size(world, &par->size));
+  PetscCheck(ngroups >= 1, world, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT, ngroups);
+  par->ngroups = (int)PetscMin(ngroups, (PetscInt)par->size);
+  {
+    PetscInt lo, hi;
+    /* rank r belongs to the group whose contiguous block holds r */
+    for (int g = 0; g < par->ngroups; g++) {
+      ParallelBlock(par->size, g, par->ngroups, &lo, &hi);
+      if (par->rank >= lo && par->rank < hi) par->group_id = g;
+    }
+  }
+  PetscCallMPI(MPI_Comm_split(world, par->group_id, par->rank, &par->group));
+  PetscCallMPI(MPI_Comm_rank(par->group, &par->grank));
+  PetscCallMPI(MPI_Comm_size(par->group, &par->gsize));
+  *out = par;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ParallelDestroy(Parallel **par)
+{
+  PetscFunctionBeginUser;
+  if (!par || !*par) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Comm_free(&(*par)->group));
+  PetscCall(PetscFree(*par));
+  PetscFunctionReturn(0);
+}
+
+void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt *hi)
+{
+  PetscInt base = nitems / nparts, extra = nitems % nparts;
+  *lo = part * base + PetscMin((PetscInt)part, extra);
+  *hi = *lo + base + (part < extra ? 1 : 0);
+}
+
+PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs)
+{
+  PetscInt nonfinite = fs->nonfinite;
+
+  PetscFunctionBeginUser;
+  if (par->gsize == 1) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, fs->limb, (int)(fs->n * FIXEDSUM_LIMBS), MPI_INT64_T, MPI_SUM, par->group));
+  PetscCallMPI(MPI_Allreduce(&nonfinite, &fs->nonfinite, 1, MPIU_INT, MPI_SUM, par->group));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any)
+{
+  int l = local ? 1 : 0, g;
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&l, &g, 1, MPI_INT, MPI_MAX, comm));
+  *any = g ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&local, global, 1, MPI_DOUBLE, MPI_MAX, comm));
+  PetscFunctionReturn(0);
+}
+
+static void OnSignal(int sig)
+{
+  (void)sig;
+  signal_seen = 1;
+}
+
+PetscErrorCode ParallelInstallSignalHandlers(void)
+{
+  struct sigaction sa;
+  PetscFunctionBeginUser;
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  PetscCheck(sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install signal handlers");
+  PetscFunctionReturn(0);
+}
+
+int  ParallelSignalReceived(void) { return signal_seen; }
+void ParallelSignalReset(void) { signal_seen = 0; }
+
+PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ParallelAny(par->world, signal_seen ? PETSC_TRUE : PETSC_FALSE, stop));
+  PetscFunctionReturn(0);
+}

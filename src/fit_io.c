@@ -190,7 +190,6 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
   PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
   PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
-  PetscCall(H5OutAttrString(h, "/", "options_hash", "see /canonical_options"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
   PetscCall(WriteExc(h, "/params/exc", f->layout));

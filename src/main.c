@@ -15,12 +15,18 @@ static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "(blocks E_L tau_m tau_g R_I W r_p).\n";
 
 static char first_error[4096];
+static int  first_error_shared; /* raised on a communicator of several ranks: all have it */
 
 /* Keeps the innermost message of the first error; main prints it once. */
 static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
-  (void)comm; (void)line; (void)fun; (void)file; (void)ctx;
-  if (p == PETSC_ERROR_INITIAL && !first_error[0]) snprintf(first_error, sizeof(first_error), "%s", mess && mess[0] ? mess : "internal error");
+  int size = 1;
+  (void)line; (void)fun; (void)file; (void)ctx;
+  if (p == PETSC_ERROR_INITIAL && !first_error[0]) {
+    snprintf(first_error, sizeof(first_error), "%s", mess && mess[0] ? mess : "internal error");
+    if (comm != MPI_COMM_NULL) MPI_Comm_size(comm, &size);
+    first_error_shared = size > 1;
+  }
   return n;
 }
 
@@ -63,8 +69,8 @@ int main(int argc, char **argv)
       fflush(stderr);
       if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1);
     } else {
-      sleep(2); /* rank 0 reports a shared error first and ends the job */
-      fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
+      sleep(first_error_shared ? 10 : 2); /* rank 0 reports a shared error and ends the job */
+      if (!first_error_shared) fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
       fflush(stderr);
       MPI_Abort(PETSC_COMM_WORLD, 1);
     }

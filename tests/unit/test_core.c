@@ -1,0 +1,241 @@
+/* Generator, exact sums, bounds, ground truth, forward kernels, spike binning. */
+#include "testutil.h"
+#include "fixedsum.h"
+#include "groundtruth.h"
+#include "rng.h"
+#include "sim.h"
+#include "spikes.h"
+#include <math.h>
+
+static void test_rng_reproducible(void **st)
+{
+  (void)st;
+  for (uint32_t k = 0; k < 100; k++) {
+    double a = RngUniform(42, 3, k, 7, 9), b = RngUniform(42, 3, k, 7, 9);
+    assert_true(a == b && a >= 0 && a < 1);
+    assert_true(RngUniform(42, 3, k, 7, 9) != RngUniform(43, 3, k, 7, 9));
+    assert_true(RngUniform(42, 3, k, 7, 9) != RngUniform(42, 3, k, 8, 9));
+  }
+}
+
+static void test_rng_poisson_stats(void **st)
+{
+  const int n = 200000;
+  double    mean = 0.35, sum = 0, sum2 = 0;
+  (void)st;
+  for (int k = 0; k < n; k++) {
+    int x = RngPoisson(1, 2, 0, (uint32_t)k, 0, mean);
+    sum += x;
+    sum2 += (double)x * x;
+  }
+  sum /= n;
+  sum2 = sum2 / n - sum * sum;
+  assert_true(fabs(sum - mean) < 5 * sqrt(mean / n));
+  assert_true(fabs(sum2 - mean) < 0.01);
+  /* the same uniform drives two rates monotonically (target and model share input) */
+  for (int k = 0; k < 1000; k++) {
+    double u = RngUniform(5, 1, 0, (uint32_t)k, 0);
+    assert_true(RngPoissonFromUniform(u, 0.01) <= RngPoissonFromUniform(u, 0.02));
+  }
+  assert_int_equal(0, RngPoissonFromUniform(0.5, 0.0));
+}
+
+static void test_rng_normal_stats(void **st)
+{
+  const int n = 100000;
+  double    sum = 0, sum2 = 0;
+  (void)st;
+  for (int k = 0; k < n; k++) {
+    double z = RngNormal(9, 1, 0, (uint32_t)k, 0);
+    sum += z;
+    sum2 += z * z;
+  }
+  assert_true(fabs(sum / n) < 0.02);
+  assert_true(fabs(sum2 / n - 1) < 0.02);
+}
+
+/* Summing the same values in any order or partition gives identical bits. */
+static void test_fixedsum_order_independent(void **st)
+{
+  const PetscInt n = 7, m = 50;
+  double         v[50][7], a[7], b[7], c[7];
+  FixedSum      *s1, *s2, *s3, *part;
+  (void)st;
+  for (int k = 0; k < m; k++)
+    for (int i = 0; i < n; i++) v[k][i] = (RngUniform(3, 1, (uint32_t)k, (uint32_t)i, 0) - 0.5) * pow(10.0, (double)(k % 13) - 6);
+  assert_int_equal(0, FixedSumCreate(n, &s1));
+  assert_int_equal(0, FixedSumCreate(n, &s2));
+  assert_int_equal(0, FixedSumCreate(n, &s3));
+  assert_int_equal(0, FixedSumCreate(n, &part));
+  for (int k = 0; k < m; k++) FixedSumAdd(s1, v[k]);
+  for (int k = m - 1; k >= 0; k--) FixedSumAdd(s2, v[k]);
+  for (int lo = 0; lo < m; lo += 17) { /* three "ranks" */
+    FixedSumZero(part);
+    for (int k = lo; k < lo + 17 && k < m; k++) FixedSumAdd(part, v[k]);
+    FixedSumMerge(s3, part);
+  }
+  FixedSumGet(s1, a);
+  FixedSumGet(s2, b);
+  FixedSumGet(s3, c);
+  for (int i = 0; i < n; i++) {
+    long double exact = 0;
+    assert_memory_equal(&a[i], &b[i], sizeof(double));
+    assert_memory_equal(&a[i], &c[i], sizeof(double));
+    for (int k = 0; k < m; k++) exact += v[k][i];
+    assert_true(fabsl((long double)a[i] - exact) <= 1e-15L * fabsl(exact) + 1e-25L);
+  }
+  {
+    double bad[7] = {0, NAN, 0, INFINITY, 0, 0, 1e300};
+    FixedSumZero(s1);
+    FixedSumAdd(s1, bad);
+    assert_int_equal(3, s1->nonfinite);
+  }
+  FixedSumDestroy(&s1);
+  FixedSumDestroy(&s2);
+  FixedSumDestroy(&s3);
+  FixedSumDestroy(&part);
+  assert_null(s1);
+}
+
+static void test_bounds_projection(void **st)
+{
+  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_TRUE};
+  PetscInt     exc[4] = {1, 1, 0, 0};
+  ParamLayout *l;
+  double      *th;
+  (void)st;
+  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 4, exc, &l));
+  th = malloc(sizeof(double) * l->total);
+  for (PetscInt k = 0; k < l->total; k++) th[k] = (k % 2) ? 1e6 : -1e6;
+  ParamsProject(l, th);
+  for (PetscInt k = 0; k < l->total; k++) assert_true(th[k] >= l->lo[k] && th[k] <= l->hi[k]);
+  {
+    const ParamBlock *W = ParamLayoutBlock(l, "W"), *E = ParamLayoutBlock(l, "E_L"), *tm = ParamLayoutBlock(l, "tau_m");
+    for (PetscInt i = 0; i < 4; i++)
+      for (PetscInt j = 0; j < 4; j++) {
+        double w = th[W->offset + i * 4 + j];
+        if (i == j) assert_true(w == 0);
+        else if (exc[i]) assert_true(w >= 0 && w <= 1);
+        else assert_true(w <= 0 && w >= -1);
+      }
+    assert_true(th[E->offset] == -80 && th[E->offset + 1] == -35);
+    assert_true(th[tm->offset] == 1.1 && th[tm->offset + 1] == 3);
+  }
+  ParamLayoutDestroy(&l);
+  assert_null(l);
+  /* Dale without types is refused */
+  TestQuietErrors(PETSC_TRUE);
+  assert_int_not_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 4, NULL, &l));
+  TestQuietErrors(PETSC_FALSE);
+  free(th);
+}
+
+static void test_ground_truth(void **st)
+{
+  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_TRUE};
+  PetscInt     exc[12];
+  ParamLayout *l;
+  double       a[200], b[200], c[200];
+  (void)st;
+  GroundTruthTypes(12, exc);
+  for (int i = 0; i < 12; i++) assert_int_equal(exc[i], i < 8 ? 1 : 0);
+  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 12, exc, &l));
+  assert_true(l->total < 200);
+  assert_int_equal(0, GroundTruthLIF(l, 0, a));
+  assert_int_equal(0, GroundTruthLIF(l, 0, b));
+  assert_int_equal(0, GroundTruthLIF(l, 1, c));
+  assert_memory_equal(a, b, sizeof(double) * l->total);
+  assert_true(memcmp(a, c, sizeof(double) * l->total) != 0);
+  {
+    const ParamBlock *tm = ParamLayoutBlock(l, "tau_m"), *E = ParamLayoutBlock(l, "E_L"), *tg = ParamLayoutBlock(l, "tau_g"), *rp = ParamLayoutBlock(l, "r_p");
+    /* population base values within the 2.5% jitter (and the bounds) */
+    assert_true(fabs(a[tm->offset + 0] - 2.2) < 0.2 && fabs(a[tm->offset + 5] - 1.4) < 0.15 && fabs(a[tm->offset + 10] - 1.2) < 0.12);
+    assert_true(fabs(a[E->offset + 9] + 64) < 6);
+    assert_true(a[tg->offset + 0] <= 3.5);
+    assert_true(a[rp->offset] == 10.0);
+  }
+  for (PetscInt k = 0; k < l->total; k++) assert_true(a[k] >= l->lo[k] && a[k] <= l->hi[k]);
+  ParamLayoutDestroy(&l);
+}
+
+static void test_forward_matches_ref(void **st)
+{
+  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_FALSE};
+  ParamLayout *l;
+  SimSetup     s;
+  SimWork     *w1, *w2;
+  double      *th;
+  PetscInt     n = 17, T = 300;
+  (void)st;
+  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &l));
+  th = malloc(sizeof(double) * l->total);
+  ParamsDrawInitial(l, 4, th);
+  assert_int_equal(0, SimSetupInit(&s, &ModelLIF, &cfg, l, T));
+  assert_int_equal(0, SimWorkCreate(&s, &w1));
+  assert_int_equal(0, SimWorkCreate(&s, &w2));
+  SimDrawInput(1, 1, 0, n, T, 40, 1.0, w1->x);
+  memcpy(w2->x, w1->x, sizeof(double) * n * T);
+  SimForward(&s, th, w1);
+  s.use_ref = PETSC_TRUE;
+  SimForward(&s, th, w2);
+  for (PetscInt k = 0; k < n * T; k++) {
+    assert_true(fabs(w1->y[k] - w2->y[k]) <= 1e-12);
+    assert_true(fabs(w1->cur[k] - w2->cur[k]) <= 1e-12 * fmax(1, fabs(w2->cur[k])));
+  }
+  /* one plain step by hand: the first step from rest, v = E_L, g = 0 */
+  {
+    const ParamBlock *E = ParamLayoutBlock(l, "E_L"), *tm = ParamLayoutBlock(l, "tau_m"), *R = ParamLayoutBlock(l, "R_I");
+    for (PetscInt j = 0; j < n; j++) {
+      double in = 0.9 * w1->x[j];
+      double u = th[E->offset + j] + (th[E->offset + j] - th[E->offset + j] + th[R->offset + j] * in) / th[tm->offset + j];
+      assert_true(fabs(w1->aux[j] - u) < 1e-12);
+      assert_true(fabs(w1->y[j] - 1 / (1 + exp(-(u - 30)))) < 1e-14);
+    }
+  }
+  SimWorkDestroy(&w1);
+  SimWorkDestroy(&w2);
+  assert_null(w1);
+  ParamLayoutDestroy(&l);
+  free(th);
+}
+
+static void test_spike_binning(void **st)
+{
+  SpikeTrains *sp;
+  double       out[10 * 2];
+  PetscInt     clipped = 0, nw;
+  double      *starts;
+  (void)st;
+  assert_int_equal(0, SpikeTrainsCreate(2, 5, 1, &sp));
+  sp->offsets[1] = 3;
+  sp->offsets[2] = 5;
+  sp->times_ms[0] = 0.0; sp->times_ms[1] = 0.5; sp->times_ms[2] = 9.99; /* two in bin 0 */
+  sp->times_ms[3] = 3.0; sp->times_ms[4] = 10.0;                      /* 10.0 is outside [0,10) */
+  sp->intervals_ms[0] = 0;
+  sp->intervals_ms[1] = 25;
+  assert_int_equal(0, SpikeTrainsValidate(sp));
+  assert_int_equal(0, SpikeTrainsBin(sp, 0.0, 1.0, 10, out, &clipped));
+  assert_int_equal(1, clipped);
+  assert_true(out[0 * 2 + 0] == 1 && out[9 * 2 + 0] == 1 && out[3 * 2 + 1] == 1);
+  {
+    double total = 0;
+    for (int k = 0; k < 20; k++) total += out[k];
+    assert_true(total == 3);
+  }
+  assert_int_equal(0, SpikeTrainsWindows(sp, 0, 0, 1.0, 10, &nw, &starts));
+  assert_int_equal(2, nw);
+  assert_true(starts[0] == 0 && starts[1] == 10);
+  PetscFree(starts);
+  sp->times_ms[1] = -1; /* unsorted */
+  TestQuietErrors(PETSC_TRUE);
+  assert_int_not_equal(0, SpikeTrainsValidate(sp));
+  TestQuietErrors(PETSC_FALSE);
+  SpikeTrainsDestroy(&sp);
+  assert_null(sp);
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
+  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_spike_binning),
+};
+TEST_MAIN(tests)

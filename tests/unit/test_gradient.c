@@ -1,0 +1,184 @@
+/* BPTT gradients of every parameter block against central finite differences, for every
+ * loss (SCIENCE.md section 2: at points where the hard spikes do not change). */
+#include "testutil.h"
+#include "loss.h"
+#include "sim.h"
+#include "rng.h"
+#include <math.h>
+
+#ifndef FD_STEP
+  #define FD_STEP 1e-3
+#endif
+
+typedef struct {
+  SimSetup     sim;
+  ParamLayout *layout;
+  ModelConfig  cfg;
+  LossConfig   lcfg;
+  double       progress;
+  PetscInt     n, T;
+  double      *x0, *s, *theta;
+  SimWork     *w;
+} Problem;
+
+static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint64_t seed, PetscBool dale)
+{
+  PetscInt exc[16];
+  p->n = n;
+  p->T = T;
+  p->cfg = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale};
+  p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0};
+  p->progress = 0.3;
+  for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
+  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &p->cfg, n, exc, &p->layout));
+  assert_int_equal(0, SimSetupInit(&p->sim, &ModelLIF, &p->cfg, p->layout, T));
+  assert_int_equal(0, SimWorkCreate(&p->sim, &p->w));
+  p->theta = malloc(sizeof(double) * p->layout->total);
+  p->x0    = malloc(sizeof(double) * n * T);
+  p->s     = malloc(sizeof(double) * n * T);
+  ParamsDrawInitial(p->layout, seed, p->theta);
+  p->theta[p->sim.offRp] = 60.0; /* enough input that every neuron spikes and resets */
+  SimDrawInput(seed, 7, 0, n, T, p->theta[p->sim.offRp], 1.0, p->x0);
+  for (PetscInt k = 0; k < n * T; k++) p->s[k] = RngUniform(seed, 9, 0, (uint32_t)k, 0) < 0.05;
+}
+
+static void ProblemDestroy(Problem *p)
+{
+  SimWorkDestroy(&p->w);
+  ParamLayoutDestroy(&p->layout);
+  free(p->theta);
+  free(p->x0);
+  free(p->s);
+}
+
+/* Loss at theta; the input follows r_p pathwise (x = x0 + (r_p - r_p0) dt/1000). Returns
+ * the hard spike count pattern hash so callers can check z did not change. */
+static double LossAt(Problem *p, const double *theta, double rp0, double *zsum)
+{
+  LossValue v;
+  double    shift = (theta[p->sim.offRp] - rp0) * p->cfg.dt / 1000.0;
+  for (PetscInt k = 0; k < p->n * p->T; k++) p->w->x[k] = p->x0[k] + shift;
+  SimForward(&p->sim, theta, p->w);
+  LossEvaluate(&p->lcfg, p->progress, p->n, p->T, p->w->y, p->s, p->w->dy, p->w->scratch, &v);
+  if (zsum) {
+    double *z = malloc(sizeof(double) * p->n * p->T), acc = 0;
+    SimHardSpikes(&p->sim, p->w, z);
+    for (PetscInt k = 0; k < p->n * p->T; k++) acc += z[k] * (double)(k + 1);
+    *zsum = acc;
+    free(z);
+  }
+  return v.total;
+}
+
+static void CheckGradient(LossKind kind, PetscBool use_ref, PetscBool dale)
+{
+  Problem  p;
+  double  *grad, *th, rp0, zbase, gmax = 0, worst = 0, spikes = 0;
+  PetscInt checked = 0;
+
+  ProblemSetup(&p, kind, 6, 80, 11, dale);
+  p.sim.use_ref = use_ref;
+  grad = calloc(p.layout->total, sizeof(double));
+  th   = malloc(sizeof(double) * p.layout->total);
+  rp0  = p.theta[p.sim.offRp];
+  LossAt(&p, p.theta, rp0, &zbase);
+  {
+    double *z = malloc(sizeof(double) * p.n * p.T);
+    SimHardSpikes(&p.sim, p.w, z);
+    for (PetscInt k = 0; k < p.n * p.T; k++) spikes += z[k];
+    free(z);
+  }
+  assert_true(spikes >= 6); /* resets are exercised */
+  SimBackward(&p.sim, p.theta, p.w, grad);
+  for (PetscInt k = 0; k < p.layout->total; k++) gmax = fmax(gmax, fabs(grad[k]));
+  for (PetscInt k = 0; k < p.layout->total; k++) {
+    double h = FD_STEP * fmax(1.0, fabs(p.theta[k])), d[2], fd, rel;
+    if (p.layout->lo[k] == p.layout->hi[k]) continue; /* the fixed diagonal */
+    memcpy(th, p.theta, sizeof(double) * p.layout->total);
+    /* central differences at h and h/2, Richardson-extrapolated: O(h^4) truncation, so h
+     * can be large enough that rounding in the loss stays far below the tolerance */
+    for (int r = 0; r < 2; r++) {
+      double hr = r ? h / 2 : h, lp, lm, zp, zm;
+      th[k] = p.theta[k] + hr;
+      lp    = LossAt(&p, th, rp0, &zp);
+      th[k] = p.theta[k] - hr;
+      lm    = LossAt(&p, th, rp0, &zm);
+      assert_true(zp == zbase && zm == zbase); /* z locally constant: the FD rule applies */
+      d[r] = (lp - lm) / (2 * hr);
+    }
+    fd  = (4 * d[1] - d[0]) / 3;
+    rel = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
+    if (rel > worst) worst = rel;
+    if (rel > 1e-6) print_error("param %d: bptt %.12g fd %.12g rel %.3g\n", (int)k, grad[k], fd, rel);
+    assert_true(rel <= 1e-6);
+    checked++;
+  }
+  assert_true(checked == p.layout->total - p.n);
+  free(grad);
+  free(th);
+  ProblemDestroy(&p);
+}
+
+static void test_grad_frd(void **s) { (void)s; CheckGradient(LOSS_FRD, PETSC_FALSE, PETSC_TRUE); }
+static void test_grad_vrd(void **s) { (void)s; CheckGradient(LOSS_VRD, PETSC_FALSE, PETSC_TRUE); }
+static void test_grad_mix(void **s) { (void)s; CheckGradient(LOSS_MIX, PETSC_FALSE, PETSC_TRUE); }
+static void test_grad_adaptive(void **s) { (void)s; CheckGradient(LOSS_ADAPTIVE, PETSC_FALSE, PETSC_TRUE); }
+static void test_grad_ref_kernels(void **s) { (void)s; CheckGradient(LOSS_MIX, PETSC_TRUE, PETSC_FALSE); }
+
+/* The fast backward pass equals the plain reference one. */
+static void test_backward_matches_ref(void **st)
+{
+  Problem p;
+  double *g1, *g2;
+  (void)st;
+  ProblemSetup(&p, LOSS_VRD, 9, 120, 5, PETSC_FALSE);
+  g1 = calloc(p.layout->total, sizeof(double));
+  g2 = calloc(p.layout->total, sizeof(double));
+  p.sim.use_ref = PETSC_FALSE;
+  LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL);
+  SimBackward(&p.sim, p.theta, p.w, g1);
+  p.sim.use_ref = PETSC_TRUE;
+  LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL);
+  SimBackward(&p.sim, p.theta, p.w, g2);
+  for (PetscInt k = 0; k < p.layout->total; k++) assert_true(TestRelDiff(g1[k], g2[k], 1e-300) <= 1e-12 || fabs(g1[k] - g2[k]) < 1e-14);
+  free(g1);
+  free(g2);
+  ProblemDestroy(&p);
+}
+
+/* Loss values against the plain definitions. */
+static void test_loss_values(void **st)
+{
+  Problem p;
+  (void)st;
+  for (int kind = LOSS_FRD; kind <= LOSS_ADAPTIVE; kind++) {
+    LossValue v;
+    ProblemSetup(&p, (LossKind)kind, 5, 50, 3, PETSC_TRUE);
+    LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL);
+    LossEvaluate(&p.lcfg, p.progress, p.n, p.T, p.w->y, p.s, NULL, p.w->scratch, &v);
+    assert_true(TestRelDiff(v.total, LossValue_ref(&p.lcfg, p.progress, p.n, p.T, p.w->y, p.s), 1e-300) < 1e-12);
+    ProblemDestroy(&p);
+  }
+}
+
+/* frd of identical trains is sqrt(1e-12) per neuron divided by the window in seconds. */
+static void test_loss_identical(void **st)
+{
+  LossConfig c = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
+  double     y[40] = {0}, scratch[40];
+  LossValue  v;
+  (void)st;
+  y[3] = y[17] = 1;
+  LossEvaluate(&c, 0, 2, 20, y, y, NULL, scratch, &v);
+  assert_true(fabs(v.total - 2 * 1e-6 / 0.02) < 1e-15);
+  c.kind = LOSS_VRD;
+  LossEvaluate(&c, 0, 2, 20, y, y, NULL, scratch, &v);
+  assert_true(fabs(v.total - 1e-6) < 1e-15);
+}
+
+static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_grad_frd),    cmocka_unit_test(test_grad_vrd),         cmocka_unit_test(test_grad_mix),
+  cmocka_unit_test(test_grad_adaptive), cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_backward_matches_ref),
+  cmocka_unit_test(test_loss_values), cmocka_unit_test(test_loss_identical),
+};
+TEST_MAIN(tests)

@@ -204,7 +204,8 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   f->sim.use_ref = o->use_ref;
   f->P = P   = f->layout->total;
   f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
-  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s gives %" PetscInt_FMT " windows of %" PetscInt_FMT " steps", o->data, f->nwindows, T);
+  PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
+  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data, T);
   f->nthreads = MaxThreads();
   PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
   for (int t = 0; t < f->nthreads; t++) {

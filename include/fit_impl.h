@@ -52,4 +52,7 @@ PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
 PetscErrorCode FitWriteResults(Fit *f);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
+/* Joins the restart files OUT.fit<k> into OUT: /fit_<k>/... for each, and the best fit
+ * (lowest last training loss) at the root; then removes the per-fit files. */
+PetscErrorCode FitMergeRestarts(Parallel *par, const char *out, PetscInt restarts);
 #endif

@@ -30,7 +30,8 @@ PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
 
 /* Installs SIGUSR1/SIGTERM handlers that only set a flag. */
 PetscErrorCode ParallelInstallSignalHandlers(void);
-/* The flag, agreed over world: true on every rank if any rank saw a signal. */
+/* The flag, agreed over the group: true on every rank of it if any rank saw a signal
+ * (groups run independent fits and reach their iteration boundaries at different times). */
 PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop);
 int            ParallelSignalReceived(void);
 void           ParallelSignalReset(void);

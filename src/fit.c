@@ -277,11 +277,11 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     PetscCall(Monitor(f, it, t1 - t0, total / count));
     /* iteration boundary: the ranks agree on signals and the time budget */
     PetscCall(ParallelSignalAgreed(f->par, &stop));
-    PetscCall(ParallelAny(f->par->world, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
+    PetscCall(ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
     if ((stop || over) && f->done < o->iters) {
       PetscCall(FitCheckpointWrite(f));
-      PetscCall(PetscPrintf(f->par->world, "spikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
-                            stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
+      PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
+                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
       *stopped = PETSC_TRUE;
       PetscFunctionReturn(0);
     }
@@ -290,34 +290,69 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
   PetscFunctionReturn(0);
 }
 
+/* PATH for fit k of R: PATH itself for a single fit, PATH.fit<k> for restarts. */
+static PetscErrorCode RestartPath(const char *path, PetscInt k, PetscInt R, char *out, size_t len)
+{
+  PetscFunctionBeginUser;
+  if (R == 1) PetscCall(PetscStrncpy(out, path, len));
+  else PetscCall(PetscSNPrintf(out, len, "%s.fit%" PetscInt_FMT, path, k));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
 {
-  FitOptions o;
+  FitOptions o, ok;
   Parallel  *par  = NULL;
   FitData   *data = NULL;
-  Fit       *f    = NULL;
-  PetscBool  stopped;
+  PetscBool  stopped = PETSC_FALSE, any_stopped, checked = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   *exit_code = 0;
   PetscCall(FitRegisterEvents());
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
-  PetscCheck(o.restarts == 1, comm, PETSC_ERR_SUP, "-fit_restarts > 1 is not implemented yet");
   PetscCall(ParallelCreate(comm, o.restarts, &par));
   PetscCall(ParallelInstallSignalHandlers());
   PetscCall(FitDataLoad(&o, par, &data));
-  PetscCall(FitCreate(&o, par, data, par->group_id, &f));
-  PetscCall(AppCheckUnusedOptions(comm));
-  if (o.resume[0]) PetscCall(FitCheckpointRead(f, o.resume));
-  PetscCall(FitTrain(f, &stopped));
-  if (stopped) {
-    *exit_code = FIT_EXIT_CHECKPOINTED;
-  } else {
-    PetscCall(FitWriteResults(f));
-    PetscCall(FitPrintSummary(f));
+  /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
+  for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {
+    Fit      *f = NULL;
+    PetscBool resume = o.resume[0] ? PETSC_TRUE : PETSC_FALSE, done_before = PETSC_FALSE;
+
+    ok = o;
+    PetscCall(RestartPath(o.out, k, o.restarts, ok.out, sizeof(ok.out)));
+    PetscCall(RestartPath(o.ckpt_file, k, o.restarts, ok.ckpt_file, sizeof(ok.ckpt_file)));
+    PetscCall(RestartPath(o.resume, k, o.restarts, ok.resume, sizeof(ok.resume)));
+    if (resume && o.restarts > 1) {
+      /* a restart that finished before the interruption is not run again; one that had not
+       * started yet has no checkpoint and starts afresh */
+      PetscCall(PetscTestFile(ok.out, 'r', &done_before));
+      if (!done_before) PetscCall(PetscTestFile(ok.resume, 'r', &resume));
+    }
+    PetscCall(FitCreate(&ok, par, data, k, &f));
+    if (!checked) {
+      PetscCall(AppCheckUnusedOptions(comm));
+      checked = PETSC_TRUE;
+    }
+    if (done_before) {
+      PetscCall(PetscPrintf(par->group, "%salready finished: %s\n", f->prefix, ok.out));
+    } else {
+      if (resume) PetscCall(FitCheckpointRead(f, ok.resume));
+      PetscCall(FitTrain(f, &stopped));
+      if (!stopped) {
+        PetscCall(FitWriteResults(f));
+        PetscCall(FitPrintSummary(f));
+      }
+    }
+    PetscCall(FitDestroy(&f));
   }
-  PetscCall(FitDestroy(&f));
+  if (!checked) PetscCall(AppCheckUnusedOptions(comm));
+  PetscCall(ParallelAny(par->world, stopped, &any_stopped));
+  if (any_stopped) {
+    *exit_code = FIT_EXIT_CHECKPOINTED;
+  } else if (o.restarts > 1) {
+    PetscCall(FitMergeRestarts(par, o.out, o.restarts));
+  }
   PetscCall(FitDataDestroy(&data));
   PetscCall(ParallelDestroy(&par));
   PetscFunctionReturn(0);

@@ -4,6 +4,8 @@
 #include "rng.h"
 #include <math.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
 
@@ -269,7 +271,8 @@ PetscErrorCode FitPrintSummary(Fit *f)
     PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->prefix, d0, d1, d0 > 0 ? d1 / d0 : NAN));
     for (PetscInt b = 0; b < nb; b++) {
       double b0 = f->dist[b], b1 = f->dist[f->done * (nb + 1) + b];
-      PetscCall(PetscPrintf(comm, "  %s %.3f", f->layout->blocks[b].name, b0 > 0 ? b1 / b0 : NAN));
+      if (b0 > 0) PetscCall(PetscPrintf(comm, "  %s %.3f", f->layout->blocks[b].name, b1 / b0));
+      else PetscCall(PetscPrintf(comm, "  %s (started at the truth; now %.3g)", f->layout->blocks[b].name, b1));
     }
     PetscCall(PetscPrintf(comm, "\n"));
   }
@@ -415,5 +418,111 @@ PetscErrorCode FitCheckpointRead(Fit *f, const char *path)
     SETERRQ(f->par->group, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s could not be read on every rank", path);
   }
   PetscCall(PetscPrintf(f->par->group, "%sresumed from %s at iteration %" PetscInt_FMT "\n", f->prefix, path, f->done));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ restarts */
+
+static herr_t CopyAttr(hid_t loc, const char *name, const H5A_info_t *info, void *dst_ptr)
+{
+  hid_t  dst = *(hid_t *)dst_ptr, a = H5Aopen(loc, name, H5P_DEFAULT), type = H5Aget_type(a), space = H5Aget_space(a), b;
+  size_t size = H5Tget_size(type) * (size_t)H5Sget_simple_extent_npoints(space);
+  void  *buf  = calloc(1, size + 1);
+  herr_t st   = -1;
+  (void)info;
+  if (buf && H5Aread(a, type, buf) >= 0 && (b = H5Acreate2(dst, name, type, space, H5P_DEFAULT, H5P_DEFAULT)) >= 0) {
+    st = H5Awrite(b, type, buf);
+    H5Aclose(b);
+  }
+  free(buf);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Aclose(a);
+  return st < 0 ? -1 : 0;
+}
+
+static herr_t CopyLink(hid_t src, const char *name, const H5L_info_t *info, void *dst_ptr)
+{
+  (void)info;
+  return H5Ocopy(src, name, *(hid_t *)dst_ptr, name, H5P_DEFAULT, H5P_DEFAULT) < 0 ? -1 : 0;
+}
+
+static PetscErrorCode MergeOnRoot(const char *out, PetscInt R)
+{
+  char     tmp[PETSC_MAX_PATH_LEN + 8], path[PETSC_MAX_PATH_LEN + 32];
+  hid_t    dst, src;
+  double  *last;
+  PetscInt best = 0;
+  hsize_t  dims = (hsize_t)R;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(R, &last));
+  for (PetscInt k = 0; k < R; k++) {
+    int     rank;
+    hsize_t d[4];
+    double *loss;
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s.fit%" PetscInt_FMT, out, k));
+    PetscCall(H5InOpen(path, &src));
+    PetscCall(H5InShape(src, path, "/loss/train", &rank, d));
+    PetscCall(PetscMalloc1(d[0] + 1, &loss));
+    PetscCall(H5InDoubles(src, path, "/loss/train", d[0], loss));
+    last[k] = d[0] ? loss[d[0] - 1] : INFINITY;
+    PetscCall(PetscFree(loss));
+    PetscCall(H5InClose(&src, path));
+    if (last[k] < last[best]) best = k;
+  }
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp", out));
+  dst = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  PetscCheck(dst >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create %s", tmp);
+  for (PetscInt k = 0; k < R; k++) {
+    char group[32];
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s.fit%" PetscInt_FMT, out, k));
+    PetscCall(PetscSNPrintf(group, sizeof(group), "fit_%" PetscInt_FMT, k));
+    PetscCall(H5InOpen(path, &src));
+    PetscCheck(H5Ocopy(src, ".", dst, group, H5P_DEFAULT, H5P_DEFAULT) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy %s into %s", path, tmp);
+    if (k == best) {
+      PetscCheck(H5Literate(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyLink, &dst) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy the best fit %s into %s", path, tmp);
+      PetscCheck(H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyAttr, &dst) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy the attributes of %s", path);
+    }
+    PetscCall(H5InClose(&src, path));
+  }
+  {
+    hid_t space = H5Screate_simple(1, &dims, NULL), d = H5Dcreate2(dst, "/restart_final_loss", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, last);
+    H5Dclose(d);
+    space = H5Screate(H5S_SCALAR);
+    d     = H5Acreate2(dst, "restarts", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(d, H5T_NATIVE_INT64, &(int64_t){R});
+    H5Aclose(d);
+    d = H5Acreate2(dst, "best_fit", H5T_NATIVE_INT64, space, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(d, H5T_NATIVE_INT64, &(int64_t){best});
+    H5Aclose(d);
+    H5Sclose(space);
+  }
+  PetscCheck(H5Fclose(dst) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot close %s", tmp);
+  {
+    int fd = open(tmp, O_RDONLY);
+    PetscCheck(fd >= 0 && fsync(fd) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot sync %s", tmp);
+    close(fd);
+  }
+  PetscCheck(rename(tmp, out) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", tmp, out);
+  for (PetscInt k = 0; k < R; k++) {
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s.fit%" PetscInt_FMT, out, k));
+    unlink(path);
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "restarts: %" PetscInt_FMT " fits in %s (/fit_<k>); best fit %" PetscInt_FMT " (last loss %.6g) at the root\n", R, out, best, last[best]));
+  PetscCall(PetscFree(last));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitMergeRestarts(Parallel *par, const char *out, PetscInt R)
+{
+  PetscErrorCode ierr = 0;
+  PetscBool      failed;
+
+  PetscFunctionBeginUser;
+  if (par->rank == 0) ierr = MergeOnRoot(out, R);
+  PetscCall(ParallelAny(par->world, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
+  PetscCheck(!failed, par->world, PETSC_ERR_FILE_WRITE, "could not join the restart files into %s", out);
   PetscFunctionReturn(0);
 }

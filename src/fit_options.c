@@ -69,6 +69,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(o->window_steps > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT, o->eval_windows);
+  PetscCheck(o->restarts >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT, o->restarts);
   PetscCheck(o->seed >= 0 && o->input_seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_seed and -fit_input_seed must be >= 0");
   PetscCheck(isfinite(o->dt) && o->dt > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-sim_dt must be a positive number of ms, got %g", o->dt);
   PetscCheck(isfinite(o->mcfg.theta), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_theta must be finite, got %g", o->mcfg.theta);

@@ -95,6 +95,6 @@ void ParallelSignalReset(void) { signal_seen = 0; }
 PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop)
 {
   PetscFunctionBeginUser;
-  PetscCall(ParallelAny(par->world, signal_seen ? PETSC_TRUE : PETSC_FALSE, stop));
+  PetscCall(ParallelAny(par->group, signal_seen ? PETSC_TRUE : PETSC_FALSE, stop));
   PetscFunctionReturn(0);
 }

@@ -19,3 +19,15 @@ h5diff r1.h5 r3.h5 /loss/train /loss/train > /dev/null || fail "loss histories d
 run 1 "${common[@]}" -fit_seed 5 -o other.h5
 if h5diff other.h5 r1.h5 /params/final /params/final > /dev/null; then fail "different seeds gave identical fits"; fi
 echo "mpi_exact: 1/2/3 ranks x 1/2 threads bit-identical"
+
+# restarts: 3 independent fits on 2 ranks (groups take fits in turn) in one file; each
+# equals the same fit run alone with its seed, and the root holds the best one
+run 2 "${common[@]}" -fit_restarts 3 -o restarts.h5
+for k in 0 1 2; do
+  run 1 "${common[@]}" -fit_seed $k -o alone$k.h5
+  h5diff restarts.h5 alone$k.h5 /fit_$k/params/final /params/final > /dev/null || fail "restart $k differs from the fit with -fit_seed $k"
+done
+best=$(h5dump -a /best_fit restarts.h5 | awk '/\(0\)/{print $2}')
+same_final restarts.h5 alone$best.h5
+[ ! -e restarts.h5.fit0 ] || fail "per-restart files were left behind"
+echo "mpi_exact: restarts pass"

@@ -48,3 +48,17 @@ expect_fail x "iterations but -fit_iters" run 1 "${common[@]}" -fit_iters 3 -res
 run 1 "${common[@]}" -fit_iters 8 -resume k.ckpt.prev -ckpt_file k3.ckpt -o prev.h5
 same_final full.h5 prev.h5
 echo "resume: all checkpoint cases pass"
+
+# restarts interrupted and resumed: every fit equals its uninterrupted twin
+rs=(fit -data gt.h5 -fit_quiet -fit_windows 10 -fit_iters 300 -fit_restarts 3)
+run 2 "${rs[@]}" -o rs_ref.h5
+rc=0
+mpirun -n 2 "$SPIKEFIT" "${rs[@]}" -o rs.h5 -ckpt_file rs.ckpt > rsig.txt 2>&1 &
+pid=$!
+sleep 1.5
+kill -USR1 $pid
+wait $pid || rc=$?
+[ "$rc" = 75 ] || { cat rsig.txt; fail "restarts + SIGUSR1: expected exit 75, got $rc"; }
+run 2 "${rs[@]}" -o rs.h5 -ckpt_file rs.ckpt -resume rs.ckpt > /dev/null
+for k in 0 1 2; do h5diff rs_ref.h5 rs.h5 /fit_$k/params/final /fit_$k/params/final > /dev/null || fail "resumed restart $k differs"; done
+echo "resume: restarts pass"

@@ -1,0 +1,114 @@
+#ifndef SPIKEFIT_IO_SPIKES_H
+#define SPIKEFIT_IO_SPIKES_H
+/* Readers for recorded spike trains: NWB /units, spikefit's own HDF5 layout (docs/FORMAT.md),
+ * the retina layout (/spikes + /sCount) and two-column text. All times come back in ms.
+ * Every reader validates what it reads and fails with one PETSc error that names the file,
+ * the dataset or line, and the bad value; HDF5's own error stack is never printed.
+ * The readers call no MPI: each rank reads its own share of the file independently. */
+#include "spikes.h"
+
+typedef struct {
+  char   units[PETSC_MAX_PATH_LEN]; /* -data_units: comma list of unit ids or ranges "3,5,10-12"; empty = all */
+  char   time_unit[16];             /* -data_time_unit s|ms|samples (text files; default s) */
+  double sample_rate;               /* -data_sample_rate Hz, needed for samples */
+  double t0_ms, t1_ms;              /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
+  double holdout_ms;                /* -data_holdout ms at the end of the span kept for validation (default 0) */
+} DataOptions;
+
+/* Fills opt with the defaults (all units, seconds, t0 = 0, to the end, no holdout). */
+PetscErrorCode DataOptionsDefault(DataOptions *opt);
+/* PetscOptionsBegin/End over the -data_* options; validates NaN/Inf, negative values,
+ * t1 <= t0, holdout >= span (when t1 is given), samples without a rate, the -data_units syntax. */
+PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt);
+/* Checks an options struct filled by hand (DataOptionsProcess calls it). */
+PetscErrorCode DataOptionsValidate(const DataOptions *opt);
+
+/* The fitting span [fit_lo, fit_hi) and the holdout span [hold_lo, hold_hi) (empty when no
+ * holdout) for a recording whose header is info: the span ends at t1 or, when t1 <= 0, at the
+ * end of the last observation interval. Fails when the span is empty or the holdout eats it. */
+PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi,
+                               double *hold_lo, double *hold_hi);
+
+typedef enum { SPIKE_FILE_NWB, SPIKE_FILE_SPIKEFIT, SPIKE_FILE_RETINA, SPIKE_FILE_TSV } SpikeFileKind;
+const char *SpikeFileKindName(SpikeFileKind kind);
+
+/* HDF5 signature + which datasets exist; a file without the HDF5 signature is text (unless its
+ * name ends in .h5/.hdf5/.nwb, or it holds NUL bytes: then it is an error). */
+PetscErrorCode SpikeFileDetect(const char *path, SpikeFileKind *kind);
+
+/* Header only: number of units (after -data_units), unit ids, observation intervals; nspikes = 0
+ * and offsets all 0 (no spike times are read, except the first and last spike of each unit where
+ * the layout has no stored observation interval). Text files are parsed completely. */
+PetscErrorCode SpikeFileReadInfo(const char *path, const DataOptions *opt, SpikeTrains **info);
+
+/* Reads only the spikes with t_lo_ms <= t < t_hi_ms (t_hi_ms <= t_lo_ms is an error; pass
+ * PETSC_INFINITY for "to the end"). HDF5 layouts: a binary search inside each unit's segment by
+ * single-element reads, then one hyperslab read of the range, so memory does not grow with the
+ * recording's length. The result's observation intervals are the file's, clipped to the range. */
+PetscErrorCode SpikeFileReadRange(const char *path, const DataOptions *opt, double t_lo_ms, double t_hi_ms,
+                                  SpikeTrains **out);
+
+/* Streams through every spike of the selected units in blocks of fixed size and checks them
+ * (finite, non-negative, sorted within each unit); memory stays bounded. */
+PetscErrorCode SpikeFileValidate(const char *path, const DataOptions *opt);
+
+/* ---- internal interface between io_spikes.c and the layout readers (io_nwb.c, io_h5spikes.c,
+ *      io_tsv.c); not for callers outside the io_* files. ---- */
+#include <hdf5.h>
+
+#define SPIKE_SOURCE_MAXH 32
+/* An opened HDF5 recording: one 1-D float64 times dataset and each file unit's segment in it. */
+typedef struct {
+  const char   *path;
+  SpikeFileKind kind;
+  hid_t         file;
+  hid_t         times;      /* the times dataset (open while the source is open) */
+  const char   *times_name; /* its path, for messages */
+  double        to_ms;      /* factor converting the stored times to ms */
+  uint64_t      ntimes;
+  PetscInt      nall;       /* units in the file */
+  uint64_t     *begin, *end; /* [nall]: unit k owns times[begin[k] .. end[k]) */
+  PetscInt     *ids;        /* [nall] */
+  /* observation intervals: either shared by all units (per_unit == PETSC_FALSE) or per unit */
+  PetscBool     per_unit;
+  PetscInt      nint;       /* shared intervals */
+  double       *int_ms;     /* [nint][2] */
+  uint64_t     *int_off;    /* per-unit case: [nall+1] offsets into int_ms */
+  PetscBool     from_spikes; /* no stored interval: derive [first, last] spike rounded out */
+  double        duration_ms; /* retina: /summary/duration if present (else 0) */
+  PetscInt      nsel;
+  PetscInt     *sel;        /* [nsel] selected file-unit indices, file order */
+  hid_t         h[SPIKE_SOURCE_MAXH]; /* every other HDF5 id opened, closed by SpikeSourceClose */
+  int           nh;
+} SpikeSource;
+
+PetscErrorCode SpikeSourceTrack(SpikeSource *src, hid_t id);
+PetscErrorCode SpikeSourceRelease(SpikeSource *src, hid_t id); /* closes one tracked id now */
+PetscErrorCode SpikeSourceOpenDataset(SpikeSource *src, const char *name, H5T_class_t want_class, int want_rank,
+                                      hsize_t dims[2], hid_t *dset);
+PetscErrorCode SpikeSourceReadAll(SpikeSource *src, hid_t dset, const char *name, hid_t memtype, void *buf);
+PetscErrorCode SpikeSourceReadU64(SpikeSource *src, const char *name, PetscBool optional, PetscBool *found,
+                                  hsize_t *n, uint64_t **vals);
+PetscErrorCode SpikeSourceReadIds(SpikeSource *src, const char *name, PetscInt n, PetscInt **ids);
+PetscErrorCode SpikeSourceLinkExists(SpikeSource *src, const char *name, PetscBool *exists);
+/* ends[k] = cumulative end offset of unit k; checks monotone and <= ntimes; sets nall, begin, end. */
+PetscErrorCode SpikeSourceSegmentsFromEnds(SpikeSource *src, const char *name, const uint64_t *ends, PetscInt n);
+/* Reads a float [m][2] dataset of intervals, checks finite 0 <= start < end, scales to ms. */
+PetscErrorCode SpikeSourceReadIntervals(SpikeSource *src, const char *name, double to_ms, PetscInt *m, double **vals);
+
+PetscErrorCode NwbOpen(SpikeSource *src);
+PetscErrorCode SpikefitH5Open(SpikeSource *src);
+PetscErrorCode RetinaOpen(SpikeSource *src);
+
+/* Parses the -data_units list; *sel[k] = PETSC_TRUE for file unit k selected. */
+PetscErrorCode DataUnitsSelect(const char *path, const char *list, PetscInt nall, const PetscInt *ids, PetscInt *nsel,
+                               PetscInt **sel);
+
+/* Text reader: all units (after the selection) and the spikes in [t_lo, t_hi) (info_only:
+ * no spikes kept). */
+PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                       SpikeTrains **out);
+/* Same, from a memory buffer (used by the fuzz target and by TsvRead). */
+PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt, PetscBool info_only,
+                              double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+#endif

@@ -1,0 +1,282 @@
+/* Two-column text spike files: one spike per line, "unit time", separated by blanks, tabs or
+ * one comma; '#' starts a comment; blank lines are skipped. The unit is a non-negative integer
+ * id; the time is in -data_time_unit (s, ms or samples at -data_sample_rate). Units come back
+ * sorted by id; each unit's times are sorted after reading (the number of out-of-order lines is
+ * reported through PetscInfo); NaN, Inf and negative times are errors. */
+#include "io_spikes.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+
+typedef struct {
+  PetscInt id;
+  double   t;
+} TsvPair;
+
+typedef struct {
+  char     *line;
+  size_t    linecap;
+  PetscInt  nids, capids;
+  PetscInt *ids;     /* sorted unique ids seen */
+  double   *last;    /* [nids] last time seen per id (for counting out-of-order lines) */
+  TsvPair  *pairs;   /* spikes kept (in range) */
+  size_t    npairs, cappairs;
+  PetscInt *sel;
+  PetscInt *pos;
+} TsvCtx;
+
+static PetscErrorCode CtxFree(TsvCtx *c)
+{
+  PetscFunctionBeginUser;
+  free(c->line);
+  c->line = NULL;
+  PetscCall(PetscFree(c->ids));
+  PetscCall(PetscFree(c->last));
+  PetscCall(PetscFree(c->pairs));
+  PetscCall(PetscFree(c->sel));
+  PetscCall(PetscFree(c->pos));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode Grow(void **p, size_t elem, size_t *cap, size_t need)
+{
+  void  *q;
+  size_t nc;
+
+  PetscFunctionBeginUser;
+  if (need <= *cap) PetscFunctionReturn(0);
+  nc = *cap ? *cap : 64;
+  while (nc < need) nc *= 2;
+  PetscCall(PetscMalloc(nc * elem, &q));
+  if (*cap) PetscCall(PetscMemcpy(q, *p, *cap * elem));
+  PetscCall(PetscFree(*p));
+  *p   = q;
+  *cap = nc;
+  PetscFunctionReturn(0);
+}
+
+/* Index of id in the sorted list, inserting it when new. */
+static PetscErrorCode FindOrInsert(TsvCtx *c, PetscInt id, PetscInt *where)
+{
+  PetscInt lo = 0, hi = c->nids;
+
+  PetscFunctionBeginUser;
+  if (c->nids && c->ids[c->nids - 1] == id) { *where = c->nids - 1; PetscFunctionReturn(0); }
+  while (lo < hi) {
+    PetscInt mid = lo + (hi - lo) / 2;
+    if (c->ids[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo < c->nids && c->ids[lo] == id) { *where = lo; PetscFunctionReturn(0); }
+  if (c->nids + 1 > c->capids) {
+    size_t cap = (size_t)c->capids, cap2 = (size_t)c->capids;
+    PetscCall(Grow((void **)&c->ids, sizeof(PetscInt), &cap, (size_t)c->nids + 1));
+    PetscCall(Grow((void **)&c->last, sizeof(double), &cap2, (size_t)c->nids + 1));
+    c->capids = (PetscInt)cap;
+  }
+  for (PetscInt k = c->nids; k > lo; k--) {
+    c->ids[k]  = c->ids[k - 1];
+    c->last[k] = c->last[k - 1];
+  }
+  c->ids[lo]  = id;
+  c->last[lo] = -1;
+  c->nids++;
+  *where = lo;
+  PetscFunctionReturn(0);
+}
+
+static int CmpPair(const void *x, const void *y)
+{
+  const TsvPair *a = (const TsvPair *)x, *b = (const TsvPair *)y;
+  if (a->id != b->id) return (a->id > b->id) - (a->id < b->id);
+  return (a->t > b->t) - (a->t < b->t);
+}
+
+/* Copies a field for messages, shortened and made printable. */
+static void Shown(const char *s, size_t n, char *out, size_t cap)
+{
+  size_t k = 0;
+  for (size_t i = 0; i < n && k + 4 < cap; i++) out[k++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
+  if (n > k && k + 4 < cap) { out[k++] = '.'; out[k++] = '.'; out[k++] = '.'; }
+  out[k] = '\0';
+}
+
+static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, TsvCtx *c, SpikeTrains **out)
+{
+  double   scale, tmax = -1;
+  long     lineno = 0;
+  size_t   nspikes_file = 0, unsorted = 0;
+  ssize_t  len;
+  PetscInt nsel;
+  SpikeTrains *st;
+
+  PetscFunctionBeginUser;
+  if (!strcmp(opt->time_unit, "ms")) scale = 1.0;
+  else if (!strcmp(opt->time_unit, "samples")) scale = 1000.0 / opt->sample_rate;
+  else scale = 1000.0;
+  while ((len = getline(&c->line, &c->linecap, fp)) >= 0) {
+    char       *s = c->line, *fields[3];
+    size_t      flen[3];
+    int         nf = 0;
+    char        shown[64];
+    lineno++;
+    PetscCheck(strlen(s) == (size_t)len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld holds a NUL byte: binary data, not a text spike file", name, lineno);
+    for (char *h = s; *h; h++)
+      if (*h == '#') { *h = '\0'; break; }
+    /* split on blanks and single commas */
+    {
+      char *p          = s;
+      int   need_field = 0; /* a comma was seen: a field must follow */
+      while (1) {
+        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
+        if (*p == ',') {
+          PetscCheck(nf > 0 && !need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: empty field (two separators in a row or a leading comma)", name, lineno);
+          need_field = 1;
+          p++;
+          continue;
+        }
+        if (!*p) break;
+        if (nf < 3) { fields[nf] = p; }
+        while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '\v' && *p != '\f' && *p != ',') p++;
+        if (nf < 3) flen[nf] = (size_t)(p - fields[nf]);
+        nf++;
+        need_field = 0;
+      }
+      PetscCheck(!need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: empty field after a trailing comma", name, lineno);
+    }
+    if (nf == 0) continue;
+    PetscCheck(nf == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld has %d column%s, expected 2 (unit time)", name, lineno, nf, nf == 1 ? "" : "s");
+    {
+      char      ubuf[32], tbuf[64], *end;
+      long long u;
+      double    t;
+      PetscInt  where;
+      Shown(fields[0], flen[0], shown, sizeof(shown));
+      PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+      memcpy(ubuf, fields[0], flen[0]);
+      ubuf[flen[0]] = '\0';
+      errno         = 0;
+      u             = strtoll(ubuf, &end, 10);
+      PetscCheck(*end == '\0' && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+      PetscCheck(u >= 0 && u <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id %s is out of range (0..%d)", name, lineno, shown,
+                 (int)PETSC_MAX_INT);
+      Shown(fields[1], flen[1], shown, sizeof(shown));
+      PetscCheck(flen[1] < sizeof(tbuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+      memcpy(tbuf, fields[1], flen[1]);
+      tbuf[flen[1]] = '\0';
+      t             = strtod(tbuf, &end);
+      PetscCheck(*end == '\0' && end != tbuf, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is not finite", name, lineno, shown);
+      PetscCheck(t >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is negative", name, lineno, shown);
+      t *= scale;
+      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is too large", name, lineno, shown);
+      PetscCall(FindOrInsert(c, (PetscInt)u, &where));
+      if (t < c->last[where]) unsorted++;
+      else c->last[where] = t;
+      tmax = PetscMax(tmax, t);
+      nspikes_file++;
+      if (!info_only && t >= t_lo && t < t_hi) {
+        PetscCall(Grow((void **)&c->pairs, sizeof(TsvPair), &c->cappairs, c->npairs + 1));
+        c->pairs[c->npairs].id = (PetscInt)u;
+        c->pairs[c->npairs].t  = t;
+        c->npairs++;
+      }
+    }
+  }
+  PetscCheck(nspikes_file > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: no spikes in the text file (%ld lines)", name, lineno);
+  if (unsorted) PetscCall(PetscInfo(NULL, "%s: %zu spike lines were out of time order within their unit; sorted\n", name, unsorted));
+  PetscCall(DataUnitsSelect(name, opt->units, c->nids, c->ids, &nsel, &c->sel));
+  PetscCall(PetscMalloc1(c->nids > 0 ? c->nids : 1, &c->pos));
+  for (PetscInt k = 0; k < c->nids; k++) c->pos[k] = -1;
+  for (PetscInt s = 0; s < nsel; s++) c->pos[c->sel[s]] = s;
+  /* keep the selected units' spikes only */
+  {
+    size_t m = 0;
+    for (size_t i = 0; i < c->npairs; i++) {
+      PetscInt where;
+      PetscCall(FindOrInsert(c, c->pairs[i].id, &where)); /* present: only finds */
+      if (c->pos[where] >= 0) c->pairs[m++] = c->pairs[i];
+    }
+    c->npairs = m;
+  }
+  PetscCheck(c->npairs <= (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: too many spikes for PetscInt", name);
+  if (c->npairs > 1) qsort(c->pairs, c->npairs, sizeof(TsvPair), CmpPair);
+  PetscCall(SpikeTrainsCreate(nsel, (PetscInt)c->npairs, 1, out));
+  st = *out;
+  PetscCall(PetscStrncpy(st->source, name, sizeof(st->source)));
+  {
+    size_t i = 0;
+    for (PetscInt s = 0; s < nsel; s++) {
+      PetscInt id    = c->ids[c->sel[s]];
+      st->unit_ids[s] = id;
+      st->offsets[s]  = (PetscInt)i;
+      while (i < c->npairs && c->pairs[i].id == id) {
+        st->times_ms[i] = c->pairs[i].t;
+        i++;
+      }
+    }
+    st->offsets[nsel] = (PetscInt)i;
+  }
+  /* the observation interval: [0, last spike of the file] rounded up to whole ms (end exclusive) */
+  st->intervals_ms[0] = 0;
+  st->intervals_ms[1] = floor(tmax) + 1;
+  if (!info_only) {
+    PetscInt n = 1;
+    double   a = PetscMax(st->intervals_ms[0], t_lo), b = PetscMin(st->intervals_ms[1], t_hi);
+    if (b > a) { st->intervals_ms[0] = a; st->intervals_ms[1] = b; }
+    else n = 0;
+    st->nintervals = n;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ParseWrapped(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+{
+  TsvCtx         c;
+  PetscErrorCode ierr, ierr2;
+
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCall(PetscMemzero(&c, sizeof(c)));
+  ierr  = ParseStream(name, fp, opt, info_only, t_lo, t_hi, &c, out);
+  ierr2 = CtxFree(&c);
+  if (ierr) PetscCall(SpikeTrainsDestroy(out));
+  PetscCall(ierr);
+  PetscCall(ierr2);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                              SpikeTrains **out)
+{
+  FILE          *fp;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCheck(len > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: the text file is empty", name);
+  fp = fmemopen((void *)buf, len, "r");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_SYS, "%s: fmemopen failed", name);
+  ierr = ParseWrapped(name, fp, opt, info_only, t_lo_ms, t_hi_ms, out);
+  fclose(fp);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out)
+{
+  FILE          *fp;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  *out = NULL;
+  PetscCall(DataOptionsValidate(opt));
+  fp = fopen(path, "r");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file", path);
+  ierr = ParseWrapped(path, fp, opt, info_only, t_lo_ms, t_hi_ms, out);
+  fclose(fp);
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}

@@ -1,0 +1,77 @@
+#!/bin/bash
+# Builds the libFuzzer targets of the spike-data readers with clang (-fsanitize=fuzzer,address)
+# straight from the sources, seeds a corpus with small generated inputs, and runs each target
+# for SECONDS. Exits non-zero when a target crashes (the reproducer is left in BUILD_DIR).
+#   tests/fuzz/run_fuzz.sh BUILD_DIR [SECONDS]
+set -u
+BUILD=${1:?usage: run_fuzz.sh BUILD_DIR [SECONDS]}
+SECONDS_PER_TARGET=${2:-60}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+
+CLANG=$(command -v clang || command -v clang-14 || true)
+if [ -z "$CLANG" ]; then
+  echo "fuzz: skipped, clang not installed"
+  exit 0
+fi
+# libFuzzer's runtime ships in libclang-rt-*-dev: probe it
+probe=$(mktemp -d)
+echo 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }' > "$probe/p.c"
+if ! "$CLANG" -fsanitize=fuzzer,address "$probe/p.c" -o "$probe/p" 2>/dev/null; then
+  rm -rf "$probe"
+  echo "fuzz: skipped, clang cannot link libFuzzer (apt-get install libclang-rt-14-dev)"
+  exit 0
+fi
+rm -rf "$probe"
+
+mkdir -p "$BUILD" || exit 1
+BUILD=$(cd "$BUILD" && pwd)
+PKG_CONFIG_PATH="/usr/lib/petsc/lib/pkgconfig:${PETSC_DIR:+$PETSC_DIR/lib/pkgconfig:}${PKG_CONFIG_PATH:-}"
+export PKG_CONFIG_PATH
+CFLAGS="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -I$SRC/include $(pkg-config --cflags PETSc hdf5-openmpi)"
+LIBS="$(pkg-config --libs PETSc hdf5-openmpi) -lm"
+READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c"
+
+status=0
+for t in tsv h5; do
+  echo "fuzz: building fuzz_$t"
+  # shellcheck disable=SC2086
+  if ! "$CLANG" $CFLAGS -fsanitize=fuzzer,address "$SRC/tests/fuzz/fuzz_$t.c" $READERS $LIBS -o "$BUILD/fuzz_$t"; then
+    echo "fuzz: build of fuzz_$t failed"
+    exit 2
+  fi
+done
+
+# seed corpora
+rm -rf "$BUILD/corpus_tsv" "$BUILD/corpus_h5"
+mkdir -p "$BUILD/corpus_tsv" "$BUILD/corpus_h5"
+printf '\x00# unit time\n1 0.5\n2 0.25\n1 0.125\n' > "$BUILD/corpus_tsv/basic"
+printf '\x01 3,100.5\n3,200\n 7 , 50\n\n' > "$BUILD/corpus_tsv/csv"
+printf '\x02 0\t300\n0\t300\n5\t9000\r\n' > "$BUILD/corpus_tsv/samples"
+printf '\x0c 1 1e-3\n2 nan\n' > "$BUILD/corpus_tsv/nan"
+printf '\x13 6 0.2\n7 4.5\n5 1\n' > "$BUILD/corpus_tsv/units"
+ASAN_OPTIONS=detect_leaks=0 FUZZ_WRITE_SEEDS="$BUILD/corpus_h5" "$BUILD/fuzz_h5" >/dev/null 2>&1 || { echo "fuzz: writing the HDF5 seeds failed"; exit 2; }
+for f in /work/shared/data/Wong1993_Adult.h5; do [ -r "$f" ] && cp "$f" "$BUILD/corpus_h5/"; done
+
+# leaks are checked per input by libFuzzer; not at exit, where MPI/PETSc/HDF5 keep their globals
+# allocator_may_return_null: HDF5 mallocs sizes read from damaged files and handles NULL itself
+export ASAN_OPTIONS="detect_leaks=1:leak_check_at_exit=0:abort_on_error=1:symbolize=1:allocator_may_return_null=1"
+export LSAN_OPTIONS="suppressions=$SRC/tests/fuzz/lsan.supp:print_suppressions=0"
+# Open MPI must not catch the fatal signals (libFuzzer writes the reproducer on them)
+export OMPI_MCA_opal_signal=""
+export TMPDIR="${TMPDIR:-/tmp}"
+for t in tsv h5; do
+  echo "fuzz: running fuzz_$t for ${SECONDS_PER_TARGET} s"
+  mkdir -p "$BUILD/crashes_$t"
+  ( cd "$BUILD" && ./fuzz_$t -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=20 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$BUILD/crashes_$t/" "corpus_$t" ) > "$BUILD/fuzz_$t.log" 2>&1
+  rc=$?
+  tail -n 12 "$BUILD/fuzz_$t.log" | grep -E 'stat::number_of_executed_units|stat::peak_rss|Done|ERROR|SUMMARY' || true
+  if [ $rc -ne 0 ]; then
+    echo "fuzz: fuzz_$t FAILED (exit $rc); log $BUILD/fuzz_$t.log, reproducer in $BUILD/crashes_$t/"
+    grep -m1 -A12 -E 'ERROR|==[0-9]+==' "$BUILD/fuzz_$t.log"
+    status=1
+  else
+    echo "fuzz: fuzz_$t ok"
+  fi
+done
+exit $status

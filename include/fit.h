@@ -6,6 +6,7 @@
 #include "optim.h"
 #include "parallel.h"
 #include "spikes.h"
+#include "io_spikes.h"
 
 #define FIT_EXIT_CHECKPOINTED 75 /* checkpoint written on a signal or time budget; resume */
 
@@ -26,6 +27,8 @@ typedef struct {
   PetscInt    ckpt_every;
   double      ckpt_max_hours;
   PetscInt    expect_size;
+  DataOptions dopt;
+  PetscBool   mode_set, dale_set;
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
@@ -34,8 +37,12 @@ typedef struct {
   PetscInt    *exc;       /* [n] or NULL when types are unknown */
   PetscBool    has_truth;
   double      *truth;     /* flat, in the model's layout (synthetic) */
-  PetscInt     nwindows;  /* recorded: windows available */
-  double      *targets;   /* recorded: [nwindows][T][n] binned targets */
+  PetscInt     nwindows;  /* recorded: windows in the fitting span */
+  double      *starts;    /* recorded: [nwindows] start times (ms) */
+  double     **target;    /* recorded: [nwindows] -> [T][n] binned target, NULL where this rank did not load it */
+  PetscInt     nholdout;  /* recorded: held-out windows (evaluation) */
+  double      *holdout;   /* recorded: [nholdout][T][n] */
+  PetscInt     nclipped;  /* spikes dropped by binning (more than one per bin), this rank's windows */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

@@ -61,8 +61,10 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
     SimForward(&f->sim, f->data->truth, tw);
     SimHardSpikes(&f->sim, tw, s);
   } else {
+    const double *src = it < 0 ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window]) : f->data->target[window];
     (void)it;
-    PetscCall(PetscArraycpy(s, f->data->targets + window * T * n, T * n));
+    PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB, "window %" PetscInt_FMT " of the recording is not loaded on this rank", window);
+    PetscCall(PetscArraycpy(s, src, T * n));
   }
   PetscFunctionReturn(0);
 }

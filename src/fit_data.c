@@ -3,6 +3,7 @@
 #include "fit_impl.h"
 #include "h5io.h"
 #include <math.h>
+#include "io_spikes.h"
 
 static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
 {
@@ -45,22 +46,84 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   PetscFunctionReturn(0);
 }
 
+/* Recorded targets: the windows of the fitting span, each rank reading only the time range
+ * of the windows it owns (plus the first ones, which every rank needs for the gradient
+ * check and the evaluation when nothing is held out), and the held-out windows. */
+static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
+{
+  SpikeTrains *info = NULL;
+  double       fit_lo, fit_hi, hold_lo, hold_hi, *hstarts = NULL;
+  PetscInt     T = o->window_steps, n, lo, hi, shared, nh = 0;
+  double       len = T * o->dt;
+
+  PetscFunctionBeginUser;
+  PetscCall(SpikeFileReadInfo(o->data, &o->dopt, &info));
+  n = d->n = info->nunits;
+  PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no units to fit", o->data);
+  PetscCall(DataOptionsSpan(&o->dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
+  PetscCall(SpikeTrainsWindows(info, fit_lo, fit_hi, o->dt, T, &d->nwindows, &d->starts));
+  PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the fitting span [%g, %g) ms holds no whole window of %" PetscInt_FMT " steps (%g ms) inside an observation interval; shorten -fit_window_steps or widen -data_t0/-data_t1",
+             o->data, fit_lo, fit_hi, T, len);
+  if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
+  if (hold_hi > hold_lo) {
+    PetscCall(SpikeTrainsWindows(info, hold_lo, hold_hi, o->dt, T, &nh, &hstarts));
+    PetscCheck(nh > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the held-out span [%g, %g) ms holds no whole window of %g ms; lengthen -data_holdout", o->data, hold_lo, hold_hi, len);
+    nh = PetscMin(nh, o->eval_windows);
+  }
+  ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
+  shared = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : d->nwindows) : 0, nh ? 0 : o->eval_windows);
+  shared = PetscMin(shared, d->nwindows);
+  PetscCall(PetscCalloc1(d->nwindows, &d->target));
+  /* two ranges: [0, shared) and [lo, hi); each read as one span of the file */
+  for (int pass = 0; pass < 2; pass++) {
+    PetscInt     a = pass ? lo : 0, b = pass ? hi : shared;
+    SpikeTrains *st;
+    if (b <= a) continue;
+    PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + len, &st));
+    for (PetscInt w = a; w < b; w++) {
+      if (d->target[w]) continue;
+      PetscCall(PetscMalloc1(T * n, &d->target[w]));
+      PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w], pass ? &d->nclipped : NULL));
+    }
+    PetscCall(SpikeTrainsDestroy(&st));
+  }
+  if (nh) {
+    SpikeTrains *st;
+    PetscCall(SpikeFileReadRange(o->data, &o->dopt, hstarts[0], hstarts[nh - 1] + len, &st));
+    PetscCall(PetscMalloc1(nh * T * n, &d->holdout));
+    for (PetscInt w = 0; w < nh; w++) PetscCall(SpikeTrainsBin(st, hstarts[w], o->dt, T, d->holdout + w * T * n, NULL));
+    PetscCall(SpikeTrainsDestroy(&st));
+    d->nholdout = nh;
+  }
+  PetscCall(PetscFree(hstarts));
+  PetscCall(SpikeTrainsDestroy(&info));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
 {
-  FitData *d;
+  FitData      *d;
+  SpikeFileKind kind;
+  PetscBool     has_truth = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&d));
-  if (o->mode == TARGET_SYNTHETIC) {
-    hid_t     file;
-    PetscBool has;
+  PetscCall(SpikeFileDetect(o->data, &kind));
+  if (kind == SPIKE_FILE_SPIKEFIT) {
+    hid_t file;
     PetscCall(H5InOpen(o->data, &file));
-    PetscCall(H5InExists(file, "/truth", &has));
+    PetscCall(H5InExists(file, "/truth/E_L", &has_truth));
     PetscCall(H5InClose(&file, o->data));
-    PetscCheck(has, par->world, PETSC_ERR_ARG_INCOMP, "%s has no ground truth (/truth): fit a recording with -fit_target recorded", o->data);
+  }
+  if (!o->mode_set) o->mode = has_truth ? TARGET_SYNTHETIC : TARGET_RECORDED;
+  if (o->windows < 0) o->windows = o->mode == TARGET_SYNTHETIC ? 10 : 0;
+  if (o->mode == TARGET_SYNTHETIC) {
+    PetscCheck(has_truth, par->world, PETSC_ERR_ARG_INCOMP, "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
     PetscCall(LoadTruth(o, d));
   } else {
-    SETERRQ(par->world, PETSC_ERR_SUP, "recorded targets: not yet");
+    /* a recording's neuron types are unknown: signs are free unless asked otherwise */
+    if (!o->dale_set) o->mcfg.dale = PETSC_FALSE;
+    PetscCall(LoadRecorded(o, par, d));
   }
   *out = d;
   PetscFunctionReturn(0);
@@ -72,7 +135,11 @@ PetscErrorCode FitDataDestroy(FitData **d)
   if (!d || !*d) PetscFunctionReturn(0);
   PetscCall(PetscFree((*d)->exc));
   PetscCall(PetscFree((*d)->truth));
-  PetscCall(PetscFree((*d)->targets));
+  if ((*d)->target)
+    for (PetscInt w = 0; w < (*d)->nwindows; w++) PetscCall(PetscFree((*d)->target[w]));
+  PetscCall(PetscFree((*d)->target));
+  PetscCall(PetscFree((*d)->starts));
+  PetscCall(PetscFree((*d)->holdout));
   PetscCall(PetscFree(*d));
   PetscFunctionReturn(0);
 }

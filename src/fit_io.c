@@ -2,6 +2,7 @@
 #include "fit_impl.h"
 #include "h5io.h"
 #include "rng.h"
+#include "analysis_stats.h"
 #include <math.h>
 #include <string.h>
 #include <fcntl.h>
@@ -107,6 +108,13 @@ static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, do
     }
   }
   PetscFunctionReturn(0);
+}
+
+static double Mean(const double *v, PetscInt n)
+{
+  double s = 0;
+  for (PetscInt i = 0; i < n; i++) s += v[i];
+  return n ? s / n : 0;
 }
 
 static void Rates(PetscInt n, PetscInt steps, double dt, const double *z, double *rate)
@@ -220,11 +228,65 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscFunctionReturn(0);
 }
 
+/* Pearson correlation of the off-diagonal entries of two n x n matrices. */
+static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt n)
+{
+  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < n; j++) {
+      if (i == j) continue;
+      double a = A[i * n + j], b = B[i * n + j];
+      sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; m++;
+    }
+  if (m < 2) return NAN;
+  double va = saa - sa * sa / m, vb = sbb - sb * sb / m;
+  return va > 0 && vb > 0 ? (sab - sa * sb / m) / sqrt(va * vb) : NAN;
+}
+
+/* Activity statistics of the fitted model against the target over the evaluation windows
+ * (held-out data for a recording): rates and pairwise correlations of 20 ms counts. */
+static PetscErrorCode CompareActivity(Fit *f, H5Out *h, PetscInt steps, const double *zt, const double *zf)
+{
+  PetscInt n = f->layout->n, nb;
+  double   bin = ANALYSIS_BIN_MS_DEFAULT, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
+  hsize_t  dn[2] = {(hsize_t)n, (hsize_t)n};
+
+  PetscFunctionBeginUser;
+  PetscCall(AnalysisNumBins(steps, f->opt->dt, bin, &nb));
+  if (nb < 2) PetscFunctionReturn(0);
+  PetscCall(PetscMalloc7(n * nb, &ct, n * nb, &cf, n, &rt, n, &rf, n * n, &kt, n * n, &kf, n * n, &kx));
+  PetscCall(AnalysisBinCounts(zt, steps, n, f->opt->dt, bin, nb, ct));
+  PetscCall(AnalysisBinCounts(zf, steps, n, f->opt->dt, bin, nb, cf));
+  PetscCall(AnalysisRates(ct, n, nb, bin, rt));
+  PetscCall(AnalysisRates(cf, n, nb, bin, rf));
+  PetscCall(AnalysisCrossCorrelation(ct, ct, n, nb, kt));
+  PetscCall(AnalysisCrossCorrelation(cf, cf, n, nb, kf));
+  PetscCall(AnalysisCrossCorrelation(cf, ct, n, nb, kx));
+  PetscCall(AnalysisRateRMSE(rf, rt, n, &rmse));
+  PetscCall(AnalysisRelFrobenius(kf, kt, n, &cdist));
+  PetscCall(AnalysisMeanDiagonal(kx, n, &spike));
+  cpair = OffDiagonalCorrelation(kf, kt, n);
+  PetscCall(H5OutDoubles(h, "/eval/compare/corr_target", 2, dn, kt));
+  PetscCall(H5OutDoubles(h, "/eval/compare/corr_fitted", 2, dn, kf));
+  PetscCall(H5OutDoubles(h, "/eval/compare/xcorr_fitted_target", 2, dn, kx));
+  PetscCall(H5OutScalar(h, "/eval/compare/rate_rmse", rmse));
+  PetscCall(H5OutScalar(h, "/eval/compare/corr_rel_frobenius", cdist));
+  PetscCall(H5OutScalar(h, "/eval/compare/pair_corr_similarity", cpair));
+  PetscCall(H5OutScalar(h, "/eval/compare/spike_correlation", spike));
+  PetscCall(H5OutAttrDouble(h, "/eval/compare", "bin_ms", bin));
+  PetscCall(H5OutAttrString(h, "/eval/compare", "data", f->opt->mode == TARGET_RECORDED && f->data->nholdout ? "held-out windows" : (f->opt->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
+  if (!f->opt->quiet)
+    PetscCall(PetscPrintf(f->par->group, "%scompare (%s, 20 ms bins): rate RMSE %.3f Hz, mean rate target %.3f fitted %.3f Hz; pairwise correlations: similarity %.3f, relative distance %.3f; spike correlation fitted-target %.3f\n",
+                          f->prefix, f->opt->mode == TARGET_RECORDED && f->data->nholdout ? "held-out data" : "evaluation windows", rmse, Mean(rt, n), Mean(rf, n), cpair, cdist, spike));
+  PetscCall(PetscFree7(ct, cf, rt, rf, kt, kf, kx));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitWriteResults(Fit *f)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  PetscInt          E = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->nwindows);
+  PetscInt          E = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
   double           *zt, *zf, *zi;
   H5Out            *h;
   hsize_t           dn = (hsize_t)n;
@@ -250,6 +312,7 @@ PetscErrorCode FitWriteResults(Fit *f)
   PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
   PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
   PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
+  PetscCall(CompareActivity(f, h, E * T, zt, zf));
   if (f->gradient_saved) PetscCall(WriteGradientCheck(f, h));
   PetscCall(H5OutCommit(&h, NULL));
   PetscCall(PetscFree3(zt, zf, zi));

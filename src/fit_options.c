@@ -38,14 +38,15 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, o->dt, &o->dt, NULL));
   PetscCall(PetscOptionsBool("-sim_ref", "Use the plain reference kernels", NULL, o->use_ref, &o->use_ref, NULL));
   PetscCall(PetscOptionsInt("-fit_iters", "Training iterations", NULL, o->iters, &o->iters, NULL));
-  PetscCall(PetscOptionsInt("-fit_windows", "Windows per iteration (0: every window of a recording)", NULL, o->windows, &o->windows, NULL));
+  PetscCall(PetscOptionsInt("-fit_windows", "Windows per iteration (synthetic; for a recording: at most this many, 0 = every window of the span)", NULL, o->windows, &o->windows, &set));
+  if (!set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
   PetscCall(PetscOptionsInt("-fit_window_steps", "Steps per window", NULL, o->window_steps, &o->window_steps, NULL));
   PetscCall(PetscOptionsInt("-fit_windows_per_step", "Windows whose gradients make one optimiser step (0: all)", NULL, o->windows_per_step, &o->windows_per_step, NULL));
   PetscCall(PetscOptionsInt("-fit_eval_windows", "Windows simulated for evaluation after the fit", NULL, o->eval_windows, &o->eval_windows, NULL));
   PetscCall(PetscOptionsInt("-fit_seed", "Seed of the initial parameters", NULL, o->seed, &o->seed, NULL));
   PetscCall(PetscOptionsInt("-fit_input_seed", "Seed of the Poisson input", NULL, o->input_seed, &o->input_seed, NULL));
   PetscCall(PetscOptionsInt("-fit_restarts", "Independent fits (restart groups)", NULL, o->restarts, &o->restarts, NULL));
-  PetscCall(PetscOptionsBool("-fit_dale", "Keep the sign of each neuron's outgoing weights (needs neuron types)", NULL, o->mcfg.dale, &o->mcfg.dale, NULL));
+  PetscCall(PetscOptionsBool("-fit_dale", "Keep the sign of each neuron's outgoing weights (needs neuron types; default true with a ground truth, false for recordings)", NULL, o->mcfg.dale, &o->mcfg.dale, &o->dale_set));
   PetscCall(PetscOptionsBool("-fit_save_gradient", "Write the first step's gradient to /gradient_check", NULL, o->save_gradient, &o->save_gradient, NULL));
   PetscCall(PetscOptionsBool("-fit_save_history", "Write the parameters of every iteration", NULL, o->save_history, &o->save_history, NULL));
   PetscCall(PetscOptionsBool("-fit_quiet", "No monitor line per iteration", NULL, o->quiet, &o->quiet, NULL));
@@ -57,6 +58,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL, o->expect_size, &o->expect_size, NULL));
   PetscOptionsEnd();
   o->mode      = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
+  o->mode_set  = mode_set;
+  PetscCall(DataOptionsProcess(comm, &o->dopt));
   o->mcfg.dt   = o->dt;
   PetscCall(LossConfigFromOptions(&o->lcfg, o->dt));
   PetscCall(OptimConfigFromOptions(&o->ocfg));
@@ -65,7 +68,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(o->data[0], comm, PETSC_ERR_ARG_WRONG, "spikefit fit needs -data FILE (spikefit generate -o GT.h5 makes one)");
   PetscCheck(o->out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit fit needs -o RUN.h5");
   PetscCheck(o->iters >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_iters must be >= 0, got %" PetscInt_FMT, o->iters);
-  PetscCheck(o->windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be >= 0, got %" PetscInt_FMT, o->windows);
+  PetscCheck(o->windows >= -1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be >= 0, got %" PetscInt_FMT, o->windows);
   PetscCheck(o->window_steps > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT, o->eval_windows);

@@ -72,14 +72,18 @@ static PetscInt LowerBound(const double *times, PetscInt lo, PetscInt hi, double
 PetscErrorCode SpikeTrainsBin(const SpikeTrains *st, double t0_ms, double dt_ms, PetscInt nsteps, double *out, PetscInt *nclipped)
 {
   PetscInt clipped = 0, n = st->nunits;
-  double   t1_ms   = t0_ms + nsteps * dt_ms;
+  /* times read from seconds (e.g. 0.007 s -> 6.999999999 ms) must not slip into the bin
+   * before their edge: edges are moved down by a billionth of a bin */
+  double   tol   = 1e-9 * dt_ms;
+  double   t1_ms = t0_ms + nsteps * dt_ms - tol;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(out, (size_t)nsteps * n));
   for (PetscInt k = 0; k < n; k++) {
-    PetscInt s = LowerBound(st->times_ms, st->offsets[k], st->offsets[k + 1], t0_ms);
+    PetscInt s = LowerBound(st->times_ms, st->offsets[k], st->offsets[k + 1], t0_ms - tol);
     for (; s < st->offsets[k + 1] && st->times_ms[s] < t1_ms; s++) {
-      PetscInt t = (PetscInt)floor((st->times_ms[s] - t0_ms) / dt_ms);
+      PetscInt t = (PetscInt)floor((st->times_ms[s] - t0_ms) / dt_ms + 1e-9);
+      if (t < 0) t = 0;
       if (t >= nsteps) t = nsteps - 1; /* rounding at the upper edge */
       if (out[t * n + k] > 0) clipped++;
       else out[t * n + k] = 1.0;

@@ -12,10 +12,16 @@ typedef struct {
   hid_t    file;
   MPI_Comm comm;
   int      rank;
+  int      serial; /* opened by one process without MPI-IO (H5OutUpdate) */
   char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
 } H5Out;
 
 PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out);
+/* Opens a copy (PATH.tmp) of an existing file on this process alone to add to it; commit
+ * renames it over PATH, so PATH is never seen half-written. */
+PetscErrorCode H5OutUpdate(const char *path, H5Out **out);
+/* Removes a link (and so a group or dataset) if it exists. */
+PetscErrorCode H5OutRemove(H5Out *h, const char *name);
 /* Closes, fsyncs and renames PATH.tmp to PATH (keeping the old PATH as keep_prev when not NULL). */
 PetscErrorCode H5OutCommit(H5Out **h, const char *keep_prev);
 /* Closes and deletes PATH.tmp (on an error path). */

@@ -5,6 +5,8 @@
 
 PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code);
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);
+/* run: the results file named right after the subcommand, or NULL (then -run FILE). */
+PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code);
 
 /* Fails naming every option that was given but never used (a typo or a wrong subcommand). */
 PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);

@@ -25,6 +25,8 @@ void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt
 PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs);
 /* Logical OR of a flag over comm (for signals and errors found on one rank). */
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
+/* This process's rank in comm. */
+int ParallelRank(MPI_Comm comm);
 /* Max of a double over comm. */
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
 

@@ -10,6 +10,7 @@
 static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "  generate   write the synthetic ground truth (-o GT.h5 -gen_seed S -gen_n N -gen_duration_ms T)\n"
                             "  fit        fit a network to spike data (-data GT.h5 -o RUN.h5 [-options_file F] ...)\n"
+                            "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
                             "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
                             "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
                             "(blocks E_L tau_m tau_g R_I W r_p).\n";
@@ -34,7 +35,7 @@ extern void openblas_set_num_threads(int);
 
 int main(int argc, char **argv)
 {
-  const char    *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL;
+  const char    *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL, *positional = NULL;
   PetscErrorCode ierr;
   int            exit_code = 0, rank = 0, size = 1;
 
@@ -42,6 +43,12 @@ int main(int argc, char **argv)
     argv[1] = argv[0];
     argv++;
     argc--;
+    if (argc > 1 && argv[1][0] != '-') { /* spikefit analyze RUN.h5 */
+      positional = argv[1];
+      argv[1]    = argv[0];
+      argv++;
+      argc--;
+    }
   }
   if (PetscInitialize(&argc, &argv, NULL, usage)) return 1;
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
@@ -55,6 +62,8 @@ int main(int argc, char **argv)
     ierr = 0;
   } else if (!strcmp(cmd, "fit")) {
     ierr = FitRun(PETSC_COMM_WORLD, &exit_code);
+  } else if (!strcmp(cmd, "analyze")) {
+    ierr = AnalyzeRun(PETSC_COMM_WORLD, positional, &exit_code);
   } else if (!strcmp(cmd, "generate")) {
     ierr = GenerateRun(PETSC_COMM_WORLD, &exit_code);
   } else {

@@ -65,6 +65,13 @@ PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any)
   PetscFunctionReturn(0);
 }
 
+int ParallelRank(MPI_Comm comm)
+{
+  int rank = 0;
+  MPI_Comm_rank(comm, &rank);
+  return rank;
+}
+
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global)
 {
   PetscFunctionBeginUser;

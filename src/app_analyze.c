@@ -1,0 +1,237 @@
+/* `spikefit analyze RUN.h5`: judges a fit independently of its loss (SCIENCE.md section 8):
+ * NMF modules of binned target, fitted and initial spikes and their geodesic similarity,
+ * spike cross-correlations, rates, variances and covariances, and the distance to the truth
+ * per block relative to the start. Results go to <fit>/analysis in RUN.h5 and to a text
+ * summary RUN.h5.analysis.txt. */
+#include "analysis_nmf.h"
+#include "analysis_stats.h"
+#include "app.h"
+#include "h5io.h"
+#include "parallel.h"
+#include "spikes.h"
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  PetscInt   k, restarts;
+  double     bin_ms;
+  PetscInt   seed;
+} AnalyzeOptions;
+
+static const char *const trains[3] = {"target", "fitted", "initial"};
+
+/* Binned counts [n][nb] of /<prefix>eval/<which>. */
+static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefix, const char *which, PetscInt n, PetscInt steps, double dt, double bin, PetscInt nb, double *counts)
+{
+  char         name[256];
+  int          rank;
+  hsize_t      dims[4];
+  SpikeTrains *st;
+  int64_t     *off;
+  double      *s;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/%s/times_ms", prefix, which));
+  PetscCall(H5InShape(file, path, name, &rank, dims));
+  PetscCall(SpikeTrainsCreate(n, (PetscInt)dims[0], 1, &st));
+  PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
+  if (dims[0]) PetscCall(H5InDoubles(file, path, name, dims[0], st->times_ms));
+  PetscCall(PetscMalloc1(n + 1, &off));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/%s/offsets", prefix, which));
+  PetscCall(H5InInts(file, path, name, (hsize_t)(n + 1), off));
+  for (PetscInt k = 0; k <= n; k++) st->offsets[k] = (PetscInt)off[k];
+  PetscCall(PetscFree(off));
+  st->intervals_ms[0] = 0;
+  st->intervals_ms[1] = steps * dt;
+  PetscCall(SpikeTrainsValidate(st));
+  PetscCall(PetscMalloc1(steps * n, &s));
+  PetscCall(SpikeTrainsBin(st, 0.0, dt, steps, s, NULL));
+  PetscCall(AnalysisBinCounts(s, steps, n, dt, bin, nb, counts));
+  PetscCall(PetscFree(s));
+  PetscCall(SpikeTrainsDestroy(&st));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const char *prefix, const AnalyzeOptions *ao, FILE *txt)
+{
+  char       obj[256], name[256], grp[256];
+  int64_t    n64, windows, wsteps;
+  double     dt;
+  PetscInt   n, steps, nb, k = ao->k;
+  double    *counts[3], *W[3], *H[3], sim[3] = {0}, *xc, *cov[3], *var[3], *rate[3];
+  PetscInt   match[64];
+  NmfOptions nopt;
+  PetscBool  has;
+  hsize_t    d2[2];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(obj, sizeof(obj), "%s", prefix[0] ? prefix : "/"));
+  PetscCall(H5InAttrInt(in, path, obj, "n", &n64));
+  PetscCall(H5InAttrDouble(in, path, obj, "dt", &dt));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval", prefix));
+  PetscCall(H5InAttrInt(in, path, name, "windows", &windows));
+  PetscCall(H5InAttrInt(in, path, name, "window_steps", &wsteps));
+  n     = (PetscInt)n64;
+  steps = (PetscInt)(windows * wsteps);
+  PetscCheck(n > 0 && steps > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has no evaluation spikes to analyse", path, obj);
+  PetscCall(AnalysisNumBins(steps, dt, ao->bin_ms, &nb));
+  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " evaluation steps make fewer than two %g ms bins (-analyze_bin_ms)", path, steps, ao->bin_ms);
+  PetscCheck(k >= 1 && k <= PetscMin(n, 64), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, PetscMin(n, 64), k);
+  NmfOptionsDefault(&nopt);
+  nopt.k         = k;
+  nopt.nrestarts = ao->restarts;
+  nopt.seed      = (uint64_t)ao->seed;
+  PetscCall(PetscSNPrintf(grp, sizeof(grp), "%sanalysis", prefix));
+  PetscCall(H5OutRemove(out, grp));
+  for (int c = 0; c < 3; c++) {
+    PetscCall(PetscMalloc6(n * nb, &counts[c], n * k, &W[c], k * nb, &H[c], n * n, &cov[c], n, &var[c], n, &rate[c]));
+    PetscCall(ReadCounts(in, path, prefix, trains[c], n, steps, dt, ao->bin_ms, nb, counts[c]));
+    PetscCall(NmfFit(counts[c], n, nb, &nopt, W[c], H[c], NULL));
+    PetscCall(AnalysisRates(counts[c], n, nb, ao->bin_ms, rate[c]));
+    PetscCall(AnalysisMeanVar(counts[c], n, nb, NULL, var[c]));
+    PetscCall(AnalysisCovariance(counts[c], n, nb, cov[c]));
+    d2[0] = (hsize_t)n; d2[1] = (hsize_t)k;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/W_%s", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 2, d2, W[c]));
+    d2[0] = (hsize_t)k; d2[1] = (hsize_t)nb;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/H_%s", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 2, d2, H[c]));
+    d2[0] = (hsize_t)n;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/rate_%s", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 1, d2, rate[c]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/variance_%s", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 1, d2, var[c]));
+    d2[1] = (hsize_t)n;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/covariance_%s", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 2, d2, cov[c]));
+  }
+  PetscCall(PetscMalloc1(n * n, &xc));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "%s (%" PetscInt_FMT " neurons, %" PetscInt_FMT " ms of evaluation spikes in %.4g ms bins, NMF k = %" PetscInt_FMT ")\n", obj, n, (PetscInt)(steps * dt), ao->bin_ms, k));
+  for (int c = 1; c < 3; c++) {
+    double spike, rmse, covd, vard = 0;
+    PetscCall(AnalysisGeodesicSimilarity(W[c], W[0], n, k, &sim[c], match));
+    PetscCall(AnalysisCrossCorrelation(counts[c], counts[0], n, nb, xc));
+    PetscCall(AnalysisMeanDiagonal(xc, n, &spike));
+    PetscCall(AnalysisRateRMSE(rate[c], rate[0], n, &rmse));
+    PetscCall(AnalysisRelFrobenius(cov[c], cov[0], n, &covd));
+    for (PetscInt i = 0; i < n; i++) vard += (var[c][i] - var[0][i]) * (var[c][i] - var[0][i]);
+    vard = sqrt(vard / n);
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/geodesic_similarity_%s", grp, trains[c]));
+    PetscCall(H5OutScalar(out, name, sim[c]));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/spike_correlation_%s", grp, trains[c]));
+    PetscCall(H5OutScalar(out, name, spike));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/rate_rmse_%s", grp, trains[c]));
+    PetscCall(H5OutScalar(out, name, rmse));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/covariance_distance_%s", grp, trains[c]));
+    PetscCall(H5OutScalar(out, name, covd));
+    d2[0] = d2[1] = (hsize_t)n;
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/xcorr_%s_target", grp, trains[c]));
+    PetscCall(H5OutDoubles(out, name, 2, d2, xc));
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %-8s vs target: geodesic similarity %.4f  spike correlation %.4f  rate RMSE %.3f Hz  count variance RMSE %.4g  covariance rel. distance %.4f\n", trains[c], sim[c], spike, rmse, vard, covd));
+  }
+  /* distance to the truth per block, relative to the start */
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/total", prefix));
+  PetscCall(H5InExists(in, name, &has));
+  if (has) {
+    const char *blocks[] = {"E_L", "tau_m", "tau_g", "R_I", "W", "r_p", "total"};
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  distance to the truth, end / start:"));
+    for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+      int     rank;
+      hsize_t dims[4];
+      double *d;
+      PetscBool exists;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/%s", prefix, blocks[b]));
+      PetscCall(H5InExists(in, name, &exists));
+      if (!exists) continue;
+      PetscCall(H5InShape(in, path, name, &rank, dims));
+      PetscCall(PetscMalloc1(dims[0], &d));
+      PetscCall(H5InDoubles(in, path, name, dims[0], d));
+      for (hsize_t i = dims[0]; i-- > 0;) d[i] = d[0] > 0 ? d[i] / d[0] : NAN;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s/relative_distance/%s", grp, blocks[b]));
+      PetscCall(H5OutDoubles(out, name, 1, dims, d));
+      if (isfinite(d[dims[0] - 1])) PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %s %.4f", blocks[b], d[dims[0] - 1]));
+      PetscCall(PetscFree(d));
+    }
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "\n"));
+  }
+  PetscCall(H5OutAttrInt(out, grp, "k", k));
+  PetscCall(H5OutAttrInt(out, grp, "nmf_restarts", ao->restarts));
+  PetscCall(H5OutAttrDouble(out, grp, "bin_ms", ao->bin_ms));
+  PetscCall(PetscFree(xc));
+  for (int c = 0; c < 3; c++) PetscCall(PetscFree6(counts[c], W[c], H[c], cov[c], var[c], rate[c]));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode AnalyzeAll(const char *path, hid_t in, H5Out *out, const AnalyzeOptions *ao)
+{
+  int64_t restarts = 1;
+  char    fmt[32], txtpath[PETSC_MAX_PATH_LEN + 16];
+  FILE   *txt[2];
+
+  PetscFunctionBeginUser;
+  PetscCall(H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)));
+  PetscCheck(!strcmp(fmt, "run"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a spikefit '%s' file, not the results of a fit", path, fmt);
+  if (H5Aexists(in, "restarts") > 0) PetscCall(H5InAttrInt(in, path, "/", "restarts", &restarts));
+  PetscCall(PetscSNPrintf(txtpath, sizeof(txtpath), "%s.analysis.txt", path));
+  txt[0] = fopen(txtpath, "w");
+  PetscCheck(txt[0], PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", txtpath);
+  txt[1] = stdout;
+  for (int64_t r = -1; r < (restarts > 1 ? restarts : 0); r++) {
+    char prefix[64] = "";
+    if (r >= 0) PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "/fit_%lld/", (long long)r));
+    for (int t = 0; t < 2; t++) PetscCall(AnalyzeFit(path, in, out, prefix, ao, txt[t]));
+  }
+  fclose(txt[0]);
+  PetscFunctionReturn(0);
+}
+
+/* RUN.h5 is replaced only when the whole analysis worked. */
+static PetscErrorCode AnalyzeFile(const char *path, const AnalyzeOptions *ao)
+{
+  hid_t          in  = -1;
+  H5Out         *out = NULL;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5InOpen(path, &in));
+  ierr = H5OutUpdate(path, &out);
+  if (!ierr) ierr = AnalyzeAll(path, in, out, ao);
+  H5InClose(&in, path);
+  if (ierr) {
+    H5OutAbort(&out);
+    return ierr;
+  }
+  PetscCall(H5OutCommit(&out, NULL));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "analyze: written to %s (/analysis) and %s.analysis.txt\n", path, path));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code)
+{
+  AnalyzeOptions ao = {.k = 3, .restarts = 5, .bin_ms = 20.0, .seed = 0};
+  char           path[PETSC_MAX_PATH_LEN] = "";
+  PetscErrorCode ierr = 0;
+  PetscBool      failed;
+
+  PetscFunctionBeginUser;
+  *exit_code = 0;
+  if (run) PetscCall(PetscStrncpy(path, run, sizeof(path)));
+  PetscOptionsBegin(comm, NULL, "spikefit analyze RUN.h5: judge a fit independently of its loss", NULL);
+  PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'analyze')", NULL, path, path, sizeof(path), NULL));
+  PetscCall(PetscOptionsInt("-analyze_k", "NMF modules", NULL, ao.k, &ao.k, NULL));
+  PetscCall(PetscOptionsInt("-analyze_nmf_restarts", "NMF random restarts (the best is kept)", NULL, ao.restarts, &ao.restarts, NULL));
+  PetscCall(PetscOptionsReal("-analyze_bin_ms", "Bin width for counts (ms)", NULL, ao.bin_ms, &ao.bin_ms, NULL));
+  PetscCall(PetscOptionsInt("-analyze_seed", "Seed of the NMF initialisation", NULL, ao.seed, &ao.seed, NULL));
+  PetscOptionsEnd();
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCall(AppCheckUnusedOptions(comm));
+  PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG, "spikefit analyze needs the results file: spikefit analyze RUN.h5");
+  PetscCheck(isfinite(ao.bin_ms) && ao.bin_ms > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_bin_ms must be positive, got %g", ao.bin_ms);
+  PetscCheck(ao.restarts >= 1 && ao.seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_nmf_restarts must be >= 1 and -analyze_seed >= 0");
+  /* the analysis is serial; rank 0 does it and the others learn whether it worked */
+  if (ParallelRank(comm) == 0) ierr = AnalyzeFile(path, &ao);
+  PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
+  PetscCheck(!failed, comm, PETSC_ERR_FILE_UNEXPECTED, "analysis of %s failed", path);
+  PetscFunctionReturn(0);
+}

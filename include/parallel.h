@@ -30,7 +30,9 @@ int ParallelRank(MPI_Comm comm);
 /* Max of a double over comm. */
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
 
-/* Installs SIGUSR1/SIGTERM handlers that only set a flag. */
+/* Installs SIGUSR1/SIGTERM handlers that only set a flag; the raw form runs before PETSc
+ * starts (main's first line), so an early signal is remembered, not fatal. */
+int            ParallelCatchSignals(void);
 PetscErrorCode ParallelInstallSignalHandlers(void);
 /* The flag, agreed over the group: true on every rank of it if any rank saw a signal
  * (groups run independent fits and reach their iteration boundaries at different times). */

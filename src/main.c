@@ -1,6 +1,7 @@
 /* spikefit: fits spiking network models to spike trains. main() only dispatches the
  * subcommand and turns an error into one clear message and a non-zero exit on every rank. */
 #include "app.h"
+#include "parallel.h"
 #include <cblas.h>
 #include <hdf5.h>
 #include <stdio.h>
@@ -39,6 +40,7 @@ int main(int argc, char **argv)
   PetscErrorCode ierr;
   int            exit_code = 0, rank = 0, size = 1;
 
+  ParallelCatchSignals();
   if (cmd) { /* PETSc sees the options after the subcommand */
     argv[1] = argv[0];
     argv++;
@@ -54,6 +56,7 @@ int main(int argc, char **argv)
   MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
   MPI_Comm_size(PETSC_COMM_WORLD, &size);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  ParallelCatchSignals(); /* again: PETSc installs its own handlers at start-up */
   openblas_set_num_threads(1); /* our threads are OpenMP over windows: BLAS must not add more */
   PetscPushErrorHandler(RecordError, NULL);
 

@@ -85,14 +85,19 @@ static void OnSignal(int sig)
   signal_seen = 1;
 }
 
-PetscErrorCode ParallelInstallSignalHandlers(void)
+int ParallelCatchSignals(void)
 {
   struct sigaction sa;
-  PetscFunctionBeginUser;
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  PetscCheck(sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install signal handlers");
+  return sigaction(SIGUSR1, &sa, NULL) == 0 && sigaction(SIGTERM, &sa, NULL) == 0 ? 0 : -1;
+}
+
+PetscErrorCode ParallelInstallSignalHandlers(void)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(ParallelCatchSignals() == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "cannot install signal handlers");
   PetscFunctionReturn(0);
 }
 

@@ -23,6 +23,7 @@ void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt
 
 /* Sums fixed-point accumulators over the group, in place (exact). */
 PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs);
+PetscErrorCode ParallelSumFixedOver(MPI_Comm comm, FixedSum *fs);
 /* Logical OR of a flag over comm (for signals and errors found on one rank). */
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
 /* This process's rank in comm. */

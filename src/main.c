@@ -11,6 +11,7 @@
 static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "  generate   write the synthetic ground truth (-o GT.h5 -gen_seed S -gen_n N -gen_duration_ms T)\n"
                             "  fit        fit a network to spike data (-data GT.h5 -o RUN.h5 [-options_file F] ...)\n"
+                            "  landscape  the loss over a grid of two parameters (-data GT.h5 -o LAND.h5 -land_x E_L:0 -land_y tau_m:0)\n"
                             "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
                             "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
                             "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
@@ -67,6 +68,8 @@ int main(int argc, char **argv)
     ierr = FitRun(PETSC_COMM_WORLD, &exit_code);
   } else if (!strcmp(cmd, "analyze")) {
     ierr = AnalyzeRun(PETSC_COMM_WORLD, positional, &exit_code);
+  } else if (!strcmp(cmd, "landscape")) {
+    ierr = LandscapeRun(PETSC_COMM_WORLD, &exit_code);
   } else if (!strcmp(cmd, "generate")) {
     ierr = GenerateRun(PETSC_COMM_WORLD, &exit_code);
   } else {

@@ -45,16 +45,20 @@ void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt
   *hi = *lo + base + (part < extra ? 1 : 0);
 }
 
-PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs)
+PetscErrorCode ParallelSumFixedOver(MPI_Comm comm, FixedSum *fs)
 {
   PetscInt nonfinite = fs->nonfinite;
+  int      size;
 
   PetscFunctionBeginUser;
-  if (par->gsize == 1) PetscFunctionReturn(0);
-  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, fs->limb, (int)(fs->n * FIXEDSUM_LIMBS), MPI_INT64_T, MPI_SUM, par->group));
-  PetscCallMPI(MPI_Allreduce(&nonfinite, &fs->nonfinite, 1, MPIU_INT, MPI_SUM, par->group));
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, fs->limb, (int)(fs->n * FIXEDSUM_LIMBS), MPI_INT64_T, MPI_SUM, comm));
+  PetscCallMPI(MPI_Allreduce(&nonfinite, &fs->nonfinite, 1, MPIU_INT, MPI_SUM, comm));
   PetscFunctionReturn(0);
 }
+
+PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs) { return ParallelSumFixedOver(par->group, fs); }
 
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any)
 {

@@ -1,0 +1,199 @@
+/* `spikefit landscape`: the loss (and the mean firing rate) over a grid of two parameters
+ * with the others fixed, at the truth of a synthetic file or at the fitted parameters of a
+ * run. Grid points are spread over the ranks; the sums are exact, so the file does not
+ * depend on the number of ranks. */
+#include "app.h"
+#include "fit_impl.h"
+#include "h5io.h"
+#include "rng.h"
+#include <math.h>
+#include <string.h>
+
+typedef struct {
+  char     spec[64];
+  PetscInt index; /* into theta */
+  double   lo, hi;
+  PetscInt npts;
+} Axis;
+
+/* "BLOCK" (entry 0), "BLOCK:i" or "W:i,j" -> flat index. */
+static PetscErrorCode ParseAxis(const ParamLayout *l, const char *opt, Axis *a)
+{
+  char              name[32] = "", *colon;
+  const ParamBlock *b;
+  PetscInt          i = 0, j = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscStrncpy(name, a->spec, sizeof(name)));
+  colon = strchr(name, ':');
+  if (colon) {
+    *colon = 0;
+    int got = sscanf(colon + 1, "%" PetscInt_FMT ",%" PetscInt_FMT, &i, &j);
+    PetscCheck(got >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: expected BLOCK, BLOCK:i or W:i,j", opt, a->spec);
+  }
+  b = ParamLayoutBlock(l, name);
+  PetscCheck(b, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: no parameter block '%s' (E_L tau_m tau_g R_I W r_p)", opt, a->spec, name);
+  if (b->cols > 1) {
+    PetscCheck(i >= 0 && i < b->rows && j >= 0 && j < b->cols && i != j, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: W entry (%" PetscInt_FMT ",%" PetscInt_FMT ") is not a free weight", opt, a->spec, i, j);
+    a->index = b->offset + i * b->cols + j;
+  } else {
+    PetscCheck(i >= 0 && i < b->size, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: entry %" PetscInt_FMT " is outside the block (size %" PetscInt_FMT ")", opt, a->spec, i, b->size);
+    a->index = b->offset + i;
+  }
+  if (!(a->hi > a->lo)) {
+    a->lo = l->lo[a->index];
+    a->hi = l->hi[a->index];
+  }
+  PetscCheck(isfinite(a->lo) && isfinite(a->hi) && a->hi > a->lo, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s: the range must be finite with lo < hi", opt);
+  PetscCheck(a->npts >= 2 && a->npts <= 10000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-land_n%s: between 2 and 10000 grid points, got %" PetscInt_FMT, opt + 6, a->npts);
+  PetscFunctionReturn(0);
+}
+
+/* Loss summed over the windows and the mean rate (Hz) at theta, on this rank alone. */
+static PetscErrorCode PointLoss(Fit *f, const double *theta, double *loss, double *rate)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps;
+  SimWork          *w = f->work[0], *tw = f->twork[0];
+  double           *s = f->target[0], *z = f->gbuf[0], spikes = 0;
+  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
+  LossValue         v;
+
+  PetscFunctionBeginUser;
+  *loss = 0;
+  for (PetscInt win = 0; win < f->nwindows; win++) {
+    PetscCall(FitTarget(f, 0, win, stream, tw, s));
+    SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, theta[f->sim.offRp], o->dt, w->x);
+    SimForward(&f->sim, theta, w);
+    LossEvaluate(&o->lcfg, 0.0, n, T, w->y, s, NULL, w->scratch, &v);
+    *loss += v.total;
+    SimHardSpikes(&f->sim, w, w->dy);
+    for (PetscInt k = 0; k < n * T; k++) spikes += w->dy[k];
+  }
+  (void)z;
+  *rate = spikes / (n * f->nwindows * T * o->dt / 1000.0);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
+{
+  FitOptions o;
+  Parallel  *par  = NULL;
+  FitData   *data = NULL;
+  Fit       *f    = NULL;
+  Axis       ax   = {.spec = "E_L:0", .npts = 21}, ay = {.spec = "tau_m:0", .npts = 21};
+  char       base[PETSC_MAX_PATH_LEN] = "";
+  double     range[2];
+  PetscInt   nr;
+  PetscBool  set;
+  FixedSum  *acc;
+  double    *theta, *vals, *xs, *ys;
+  H5Out     *h;
+
+  PetscFunctionBeginUser;
+  *exit_code = 0;
+  PetscOptionsBegin(comm, NULL, "spikefit landscape: the loss over a grid of two parameters", NULL);
+  PetscCall(PetscOptionsString("-land_x", "First parameter: BLOCK, BLOCK:i or W:i,j", NULL, ax.spec, ax.spec, sizeof(ax.spec), NULL));
+  PetscCall(PetscOptionsString("-land_y", "Second parameter", NULL, ay.spec, ay.spec, sizeof(ay.spec), NULL));
+  PetscCall(PetscOptionsInt("-land_nx", "Grid points along x", NULL, ax.npts, &ax.npts, NULL));
+  PetscCall(PetscOptionsInt("-land_ny", "Grid points along y", NULL, ay.npts, &ay.npts, NULL));
+  nr = 2;
+  PetscCall(PetscOptionsRealArray("-land_x_range", "lo,hi of x (default: its bounds)", NULL, range, &nr, &set));
+  if (set) {
+    PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_x_range needs lo,hi");
+    ax.lo = range[0]; ax.hi = range[1];
+    PetscCheck(ax.hi > ax.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_x_range: lo must be below hi, got %g,%g", ax.lo, ax.hi);
+  }
+  nr = 2;
+  PetscCall(PetscOptionsRealArray("-land_y_range", "lo,hi of y (default: its bounds)", NULL, range, &nr, &set));
+  if (set) {
+    PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_y_range needs lo,hi");
+    ay.lo = range[0]; ay.hi = range[1];
+    PetscCheck(ay.hi > ay.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_y_range: lo must be below hi, got %g,%g", ay.lo, ay.hi);
+  }
+  PetscCall(PetscOptionsString("-land_base", "Results file whose /params/final are the fixed values (default: the truth)", NULL, base, base, sizeof(base), NULL));
+  PetscOptionsEnd();
+  PetscCall(FitOptionsProcess(comm, &o));
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  /* every rank is its own group: grid points, not windows, are shared out */
+  {
+    int size;
+    PetscCallMPI(MPI_Comm_size(comm, &size));
+    PetscCall(ParallelCreate(comm, size, &par));
+  }
+  PetscCall(FitDataLoad(&o, par, &data));
+  PetscCheck(o.mode == TARGET_SYNTHETIC || base[0], comm, PETSC_ERR_ARG_WRONG, "a landscape of a recording needs -land_base RUN.h5 (there is no truth to centre it on)");
+  PetscCheck(o.mode == TARGET_SYNTHETIC || par->size == 1, comm, PETSC_ERR_SUP, "a landscape of a recording runs on one rank (each rank would read only its share of the windows)");
+  PetscCall(FitCreate(&o, par, data, 0, &f));
+  PetscCall(AppCheckUnusedOptions(comm));
+  PetscCall(ParseAxis(f->layout, "-land_x", &ax));
+  PetscCall(ParseAxis(f->layout, "-land_y", &ay));
+  PetscCheck(ax.index != ay.index, comm, PETSC_ERR_ARG_WRONG, "-land_x and -land_y name the same parameter");
+  PetscCall(PetscMalloc1(f->P, &theta));
+  if (base[0]) {
+    hid_t file;
+    PetscCall(H5InOpen(base, &file));
+    for (PetscInt b = 0; b < f->layout->nblocks; b++) {
+      char name[64];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/final/%s", f->layout->blocks[b].name));
+      PetscCall(H5InDoubles(file, base, name, (hsize_t)f->layout->blocks[b].size, theta + f->layout->blocks[b].offset));
+    }
+    PetscCall(H5InClose(&file, base));
+  } else {
+    PetscCall(PetscArraycpy(theta, data->truth, f->P));
+  }
+  PetscCall(FixedSumCreate(2 * ax.npts * ay.npts, &acc));
+  PetscCall(PetscMalloc3(2 * ax.npts * ay.npts, &vals, ax.npts, &xs, ay.npts, &ys));
+  PetscCall(PetscArrayzero(vals, 2 * ax.npts * ay.npts));
+  for (PetscInt i = 0; i < ax.npts; i++) xs[i] = ax.lo + (ax.hi - ax.lo) * i / (ax.npts - 1);
+  for (PetscInt j = 0; j < ay.npts; j++) ys[j] = ay.lo + (ay.hi - ay.lo) * j / (ay.npts - 1);
+  {
+    PetscInt lo, hi, npts = ax.npts * ay.npts;
+    ParallelBlock(npts, par->rank, par->size, &lo, &hi);
+    for (PetscInt p = lo; p < hi; p++) {
+      PetscInt j = p / ax.npts, i = p % ax.npts;
+      double   save_x = theta[ax.index], save_y = theta[ay.index];
+      theta[ax.index] = xs[i];
+      theta[ay.index] = ys[j];
+      PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));
+      theta[ax.index] = save_x;
+      theta[ay.index] = save_y;
+    }
+  }
+  FixedSumAdd(acc, vals);
+  PetscCall(ParallelSumFixedOver(comm, acc));
+  FixedSumGet(acc, vals);
+  {
+    hsize_t d2[2] = {(hsize_t)ay.npts, (hsize_t)ax.npts}, dx = (hsize_t)ax.npts, dy = (hsize_t)ay.npts;
+    PetscCall(H5OutCreate(comm, o.out, &h));
+    PetscCall(H5OutAttrString(h, "/", "spikefit_format", "landscape"));
+    PetscCall(H5OutDoubles(h, "/landscape/loss", 2, d2, vals));
+    PetscCall(H5OutDoubles(h, "/landscape/rate", 2, d2, vals + ax.npts * ay.npts));
+    PetscCall(H5OutDoubles(h, "/landscape/x", 1, &dx, xs));
+    PetscCall(H5OutDoubles(h, "/landscape/y", 1, &dy, ys));
+    PetscCall(H5OutDoubles(h, "/landscape/base", 1, (hsize_t[]){(hsize_t)f->P}, theta));
+    PetscCall(H5OutAttrString(h, "/landscape", "x_param", ax.spec));
+    PetscCall(H5OutAttrString(h, "/landscape", "y_param", ay.spec));
+    PetscCall(H5OutAttrDouble(h, "/landscape", "x_base", theta[ax.index]));
+    PetscCall(H5OutAttrDouble(h, "/landscape", "y_base", theta[ay.index]));
+    PetscCall(H5OutAttrString(h, "/landscape", "base", base[0] ? base : "truth"));
+    PetscCall(H5OutAttrString(h, "/landscape", "loss", LossKinds[o.lcfg.kind]));
+    PetscCall(H5OutAttrInt(h, "/landscape", "windows", f->nwindows));
+    PetscCall(H5OutString(h, "/canonical_options", f->canonical));
+    PetscCall(H5OutCommit(&h, NULL));
+  }
+  {
+    PetscInt best = 0;
+    for (PetscInt p = 1; p < ax.npts * ay.npts; p++)
+      if (vals[p] < vals[best]) best = p;
+    PetscCall(PetscPrintf(comm, "landscape: %s x %s on %" PetscInt_FMT " x %" PetscInt_FMT " points (%d ranks); minimum loss %.6g at (%g, %g), base (%g, %g) -> %s\n", ax.spec, ay.spec, ax.npts, ay.npts, par->size, vals[best],
+                          xs[best % ax.npts], ys[best / ax.npts], theta[ax.index], theta[ay.index], o.out));
+  }
+  PetscCall(PetscFree3(vals, xs, ys));
+  PetscCall(FixedSumDestroy(&acc));
+  PetscCall(PetscFree(theta));
+  PetscCall(FitDestroy(&f));
+  PetscCall(FitDataDestroy(&data));
+  PetscCall(ParallelDestroy(&par));
+  PetscFunctionReturn(0);
+}

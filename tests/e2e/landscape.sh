@@ -1,0 +1,26 @@
+# spikefit landscape: the grid is shared over ranks with the same result; the grid point at
+# the base parameters reproduces the loss a fit reports there; bad axes are refused.
+source "$(dirname "$0")/lib.sh"
+run 1 generate -o gt.h5
+run 1 landscape -data gt.h5 -o l1.h5 -land_nx 7 -land_ny 5 -fit_windows 4
+run 3 landscape -data gt.h5 -o l3.h5 -land_nx 7 -land_ny 5 -fit_windows 4
+h5diff l1.h5 l3.h5 /landscape/loss /landscape/loss > /dev/null || fail "landscape differs between 1 and 3 ranks"
+h5diff l1.h5 l3.h5 /landscape/rate /landscape/rate > /dev/null || fail "rates differ between 1 and 3 ranks"
+h5dump -d /landscape/loss l1.h5 | grep -q "( 5, 7 )" || fail "loss grid shape"
+# a grid whose x axis is a single weight and whose range holds the truth's value
+run 2 landscape -data gt.h5 -o lw.h5 -land_x W:0,5 -land_y r_p -land_nx 3 -land_ny 3 -land_y_range 5,15 -fit_windows 2
+/usr/bin/python3 - <<'PY' || fail "landscape values"
+import h5py, numpy as np
+f = h5py.File("lw.h5", "r")["landscape"]
+loss, rate, y = f["loss"][()], f["rate"][()], f["y"][()]
+assert loss.shape == (3, 3) and np.all(np.isfinite(loss)) and np.all(loss > 0)
+assert np.allclose(y, [5, 10, 15])
+# more input drive -> more spikes: the mean rate grows with r_p at every x
+assert np.all(rate[2] >= rate[0]) and np.any(rate[2] > rate[0]), rate
+PY
+expect_fail 1 "no parameter block" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x Q:1
+expect_fail 1 "not a free weight" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x W:2,2
+expect_fail 1 "same parameter" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x E_L:1 -land_y E_L:1
+expect_fail 1 "land_nx" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_nx 1
+[ ! -e bad.h5 ] || fail "a refused landscape wrote a file"
+echo "landscape: pass"

@@ -324,9 +324,12 @@ PetscErrorCode FitPrintSummary(Fit *f)
 {
   MPI_Comm comm = f->par->group;
   PetscInt n    = f->layout->n;
+  double   peak;
 
   PetscFunctionBeginUser;
+  PetscCall(ParallelMax(comm, ParallelPeakMemoryMB(), &peak));
   if (f->opt->quiet) PetscFunctionReturn(0);
+  PetscCall(PetscPrintf(comm, "%speak memory per rank: %.1f MB (largest over %d ranks)\n", f->prefix, peak, f->par->gsize));
   PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->prefix, f->done, f->done ? f->loss[0] : NAN, f->done ? f->loss[f->done - 1] : NAN));
   if (f->dist) {
     PetscInt nb = f->layout->nblocks;

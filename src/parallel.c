@@ -1,5 +1,6 @@
 #include "parallel.h"
 #include <signal.h>
+#include <sys/resource.h>
 
 static volatile sig_atomic_t signal_seen = 0;
 
@@ -113,4 +114,11 @@ PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop)
   PetscFunctionBeginUser;
   PetscCall(ParallelAny(par->group, signal_seen ? PETSC_TRUE : PETSC_FALSE, stop));
   PetscFunctionReturn(0);
+}
+
+double ParallelPeakMemoryMB(void)
+{
+  struct rusage ru;
+  if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
+  return ru.ru_maxrss / 1024.0; /* Linux reports kB */
 }

@@ -44,18 +44,22 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
   PetscCall(model->layout(cfg, l));
   PetscCall(ParamLayoutAddBlock(l, "W", n, n, -1, 1, 0.1, 0.5));
   W = ParamLayoutBlock(l, "W");
+  /* the paper's ranges are for 12 neurons; larger networks start with weights scaled by 12/n
+   * (as the ground truth is), so the total recurrent input stays comparable */
+  double scale = n > 12 ? 12.0 / (double)n : 1.0;
   for (PetscInt i = 0; i < n; i++) {
     for (PetscInt j = 0; j < n; j++) {
       PetscInt k = W->offset + i * n + j;
       if (i == j) {
         l->lo[k] = l->hi[k] = l->init_lo[k] = l->init_hi[k] = 0;
       } else if (exc && exc[i] == 0) { /* inhibitory row */
-        l->init_lo[k] = -0.5; l->init_hi[k] = -0.1;
+        l->init_lo[k] = -0.5 * scale; l->init_hi[k] = -0.1 * scale;
         if (cfg->dale) { l->lo[k] = -1; l->hi[k] = 0; }
       } else if (exc && exc[i] == 1) {
+        l->init_lo[k] = 0.1 * scale; l->init_hi[k] = 0.5 * scale;
         if (cfg->dale) { l->lo[k] = 0; l->hi[k] = 1; }
       } else { /* unknown type: free sign, symmetric start */
-        l->init_lo[k] = -0.5; l->init_hi[k] = 0.5;
+        l->init_lo[k] = -0.5 * scale; l->init_hi[k] = 0.5 * scale;
       }
     }
   }

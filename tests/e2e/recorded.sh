@@ -35,3 +35,6 @@ run 1 fit -data rec.tsv -fit_iters 2 -fit_windows 19 -fit_quiet -o tsv.h5
 run 1 fit -data gt.h5 -fit_target recorded -fit_iters 2 -fit_windows 19 -fit_quiet -o own.h5
 same_final tsv.h5 own.h5
 echo "recorded: all formats fit"
+# the README's retina configuration runs (shortened)
+(cd "$SRC" && "$SPIKEFIT" fit -options_file inputs/retina/wong1993_adult.opts -fit_iters 1 -o "$WORK/retina.h5" -fit_quiet) || fail "inputs/retina/wong1993_adult.opts does not run"
+h5dump -d /eval/compare/pair_corr_similarity retina.h5 > /dev/null || fail "retina comparison missing"

@@ -331,7 +331,30 @@ PetscErrorCode SpikeSourceOpenDataset(SpikeSource *src, const char *name, H5T_cl
   type = H5Dget_type(d);
   PetscCheck(type >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot read the type of dataset %s", src->path, name);
   cls = H5Tget_class(type);
-  H5Tclose(type);
+  {
+    size_t tsize = H5Tget_size(type);
+    H5Tclose(type);
+    PetscCheck(tsize >= 1 && tsize <= 16, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has %zu-byte elements: damaged file?", src->path, name, tsize);
+    /* HDF5 1.10 trusts the sizes a damaged header claims and can crash reading them: a
+     * contiguous or compact dataset must fit in the file and hold all of its elements */
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl >= 0) {
+      H5D_layout_t layout = H5Pget_layout(dcpl);
+      H5Pclose(dcpl);
+      if (layout == H5D_CONTIGUOUS || layout == H5D_COMPACT) {
+        hid_t    sp      = H5Dget_space(d);
+        hssize_t npoints = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        hsize_t  stored  = H5Dget_storage_size(d), fsize = 0;
+        if (sp >= 0) H5Sclose(sp);
+        H5Fget_filesize(src->file, &fsize);
+        /* an unallocated contiguous dataset reads as fill values; compact data lives in the header */
+        PetscBool unallocated = layout == H5D_CONTIGUOUS && stored == 0;
+        PetscCheck(npoints >= 0 && (unallocated || (stored >= (hsize_t)npoints * tsize && stored <= fsize)), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                   "%s: dataset %s claims %lld elements in %llu stored bytes of a %llu-byte file: damaged file?", src->path, name, (long long)npoints, (unsigned long long)stored,
+                   (unsigned long long)fsize);
+      }
+    }
+  }
   PetscCheck(cls == want_class, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has type class %s, expected %s", src->path, name, ClassName(cls),
              ClassName(want_class));
   space = H5Dget_space(d);

@@ -56,19 +56,33 @@ void FixedSumMerge(FixedSum *dst, const FixedSum *src)
   dst->nonfinite += src->nonfinite;
 }
 
+/* Carries so that every limb but the top one lies in [0, 2^40). */
+static void Normalize(int64_t *l)
+{
+  for (int k = 0; k < FIXEDSUM_LIMBS - 1; k++) {
+    int64_t carry = l[k] >> LIMB_BITS; /* arithmetic shift: floor division */
+    l[k] -= carry * ((int64_t)1 << LIMB_BITS);
+    l[k + 1] += carry;
+  }
+}
+
 void FixedSumGet(const FixedSum *fs, double *out)
 {
   for (PetscInt i = 0; i < fs->n; i++) {
     int64_t l[FIXEDSUM_LIMBS];
-    double  v = 0;
+    double  v = 0, sign = 1;
     for (int k = 0; k < FIXEDSUM_LIMBS; k++) l[k] = fs->limb[i * FIXEDSUM_LIMBS + k];
-    /* carry so that every limb but the top one lies in [0, 2^40): each is then exact */
-    for (int k = 0; k < FIXEDSUM_LIMBS - 1; k++) {
-      int64_t carry = l[k] >> LIMB_BITS; /* arithmetic shift: floor division */
-      l[k] -= carry * ((int64_t)1 << LIMB_BITS);
-      l[k + 1] += carry;
+    Normalize(l);
+    /* a negative total has a negative top limb over positive lower ones, whose terms would
+     * cancel in floating point: convert its magnitude instead */
+    if (l[FIXEDSUM_LIMBS - 1] < 0) {
+      for (int k = 0; k < FIXEDSUM_LIMBS; k++) l[k] = -l[k];
+      Normalize(l);
+      sign = -1;
     }
+    /* every limb is now a non-negative integer below 2^40 (the top one below 2^63): each term
+     * is exact and the sum from the smallest rounds once per term at most */
     for (int k = 0; k < FIXEDSUM_LIMBS; k++) v += ldexp((double)l[k], LIMB_BITS * k - LOW_EXP);
-    out[i] = v;
+    out[i] = sign * v;
   }
 }

@@ -84,6 +84,17 @@ static void test_fixedsum_order_independent(void **st)
     for (int k = 0; k < m; k++) exact += v[k][i];
     assert_true(fabsl((long double)a[i] - exact) <= 1e-15L * fabsl(exact) + 1e-25L);
   }
+  /* tiny and negative totals keep their full precision (no cancellation between limbs) */
+  {
+    double small[7] = {-3.0498394038e-11, -2.1300587515e-06, 1e-25, -1e-20, 5e-300, 0.1, -0.1}, got[7];
+    FixedSumZero(s1);
+    FixedSumAdd(s1, small);
+    FixedSumGet(s1, got);
+    for (int i = 0; i < 5; i++)
+      if (fabs(small[i]) > 1e-28) assert_true(fabs(got[i] - small[i]) <= 1e-15 * fabs(small[i]) + 1e-30);
+    assert_true(got[4] == 0); /* below 2^-100: dropped */
+    assert_true(got[5] == 0.1 && got[6] == -0.1);
+  }
   {
     double bad[7] = {0, NAN, 0, INFINITY, 0, 0, 1e300};
     FixedSumZero(s1);

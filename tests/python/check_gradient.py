@@ -1,0 +1,364 @@
+#!/usr/bin/python3
+"""Independent re-computation of spikefit's saved gradient (/gradient_check of RUN.h5).
+
+Usage: /usr/bin/python3 tests/python/check_gradient.py RUN.h5 [TOL] [--fd] [--quiet]
+
+Written from the equations of SCIENCE.md (section 2: the LIF network; section 4: the
+losses) and the /gradient_check contract of DESIGN.md / docs/FORMAT.md only.
+
+From the saved params and input it re-simulates every window, compares the model output
+and the loss with the saved ones, and computes dLoss/dblock in two independent ways:
+  * adjoint: a hand-written reverse-mode (BPTT) pass, z treated as a constant;
+  * complex step: d/dp Im(L(p + i h))/h, h = 1e-30, with the hard spike pattern z held at
+    its value at the base point (the "z is a constant" graph, which is analytic in the
+    parameters: every |a| is sqrt(a^2 + 1e-12)), accurate to rounding;
+  * optionally (--fd) central finite differences of the same z-fixed forward (reported,
+    never gating: their truncation error is ~1e-8 relative).
+The r_p derivative is pathwise: perturbing r_p by h shifts every x by h*dt/1000.
+
+Every block of /gradient_check/grad is compared with both; the relative error of an entry
+is |a-b| / max(|a|, |b|, 1e-8 * max|grad of the block|). Exit 0 when every block's max
+relative error is below TOL (default 1e-6) and the output/loss agree, else 1 with the
+offending entries printed. Exit 2 on usage / file errors.
+"""
+import sys
+
+try:
+    import numpy as np
+    import h5py
+except ImportError as e:  # pragma: no cover
+    sys.stderr.write("check_gradient.py needs numpy and h5py (Debian: python3-numpy "
+                     "python3-h5py): %s\n" % e)
+    sys.exit(2)
+
+BLOCKS = ["E_L", "tau_m", "tau_g", "R_I", "W", "r_p"]
+EPS_ABS = 1e-12  # |a| = sqrt(a^2 + 1e-12)
+
+
+def sabs(a):
+    return np.sqrt(a * a + EPS_ABS)
+
+
+class Problem:
+    def __init__(self, path):
+        with h5py.File(path, "r") as f:
+            if "gradient_check" not in f:
+                raise KeyError("%s has no /gradient_check (run fit with -fit_save_gradient)" % path)
+            g = f["gradient_check"]
+            self.params = {b: np.array(g["params/" + b][()], dtype=np.float64) for b in BLOCKS}
+            self.grad = {b: np.array(g["grad/" + b][()], dtype=np.float64) for b in BLOCKS}
+            self.x = np.array(g["input"][()], dtype=np.float64)     # [K][T][N]
+            self.s = np.array(g["target"][()], dtype=np.float64)    # [K][T][N]
+            self.y_saved = np.array(g["output"][()], dtype=np.float64)
+            self.loss_saved = float(np.ravel(g["loss"][()])[0])
+            a = g.attrs
+
+            def attr(name, default=None):
+                if name not in a:
+                    if default is None:
+                        raise KeyError("/gradient_check has no attribute %s" % name)
+                    return default
+                v = a[name]
+                if isinstance(v, bytes):
+                    return v.decode()
+                if isinstance(v, np.ndarray):
+                    v = v.ravel()[0]
+                    if isinstance(v, bytes):
+                        return v.decode()
+                return v
+
+            self.loss_name = str(attr("loss_name"))
+            self.vr_tau = float(attr("vr_tau"))
+            self.theta = float(attr("theta"))
+            self.gain = float(attr("input_gain"))
+            self.dt = float(attr("dt"))
+            self.model = str(attr("model"))
+            self.progress = float(attr("progress", 0.0))
+            self.hard = int(attr("hard_output", 0)) != 0
+        self.K, self.T, self.N = self.x.shape
+        self.ftype = np.float64
+        if self.model != "lif":
+            raise ValueError("model %r: this checker implements only 'lif'" % self.model)
+        if self.loss_name not in ("frd", "vrd", "mix", "adaptive"):
+            raise ValueError("loss %r: this checker implements frd, vrd, mix, adaptive" % self.loss_name)
+        for name, arr in (("target", self.s), ("output", self.y_saved)):
+            if arr.shape != self.x.shape:
+                raise ValueError("/gradient_check/%s has shape %s, input %s" % (name, arr.shape, self.x.shape))
+        N = self.N
+        for b in BLOCKS:
+            want = (N, N) if b == "W" else ((1,) if b == "r_p" else (N,))
+            for kind, d in (("params", self.params), ("grad", self.grad)):
+                if d[b].shape != want and not (b == "r_p" and d[b].size == 1):
+                    raise ValueError("/gradient_check/%s/%s has shape %s, expected %s" % (kind, b, d[b].shape, want))
+            self.params[b] = self.params[b].reshape(want)
+            self.grad[b] = self.grad[b].reshape(want)
+
+    # ----- loss weights of section 4 -----
+    def weights(self):
+        """(w_frd, w_vrd) of the loss."""
+        if self.loss_name == "frd":
+            return 1.0, 0.0
+        if self.loss_name == "vrd":
+            return 0.0, 1.0
+        if self.loss_name == "mix":
+            return 0.9, 0.1
+        T = self.progress
+        return 1.0 - 0.9 * T, 0.1 + 0.9 * T
+
+    # ----- forward -----
+    def forward(self, p, z_fixed=None, dx=0.0, tape=False):
+        """Simulate all K windows at once. p: dict of blocks (real or complex).
+        z_fixed: [K][T][N] hard spikes to use instead of u >= theta.
+        dx: shift added to every input count (pathwise r_p perturbation).
+        Returns y [K][T][N], z, and (if tape) the tape (u, I, v_prev, g_prev)."""
+        K, T, N = self.K, self.T, self.N
+        EL, tm, tg, R, W = p["E_L"], p["tau_m"], p["tau_g"], p["R_I"], p["W"]
+        cplx = any(np.iscomplexobj(p[b]) for b in BLOCKS) or np.iscomplexobj(dx)
+        dtype = np.complex128 if cplx else self.ftype
+        v = np.broadcast_to(EL, (K, N)).astype(dtype)
+        g = np.zeros((K, N), dtype=dtype)
+        y = np.empty((K, T, N), dtype=dtype)
+        z = np.empty((K, T, N), dtype=self.ftype)
+        if tape:
+            ft = self.ftype
+            tu = np.empty((K, T, N), ft); tI = np.empty((K, T, N), ft)
+            tv = np.empty((K, T, N), ft); tg_ = np.empty((K, T, N), ft)
+        decay = 1.0 - 1.0 / tg
+        for t in range(T):
+            I = g @ W + self.gain * (self.x[:, t, :] + dx)     # I[j] = sum_i g[i] W[i][j]
+            u = v + (EL - v + R * I) / tm
+            if z_fixed is None:
+                zt = (u.real >= self.theta).astype(self.ftype)
+            else:
+                zt = z_fixed[:, t, :]
+            sig = 1.0 / (1.0 + np.exp(-(u - self.theta)))
+            y[:, t, :] = zt if self.hard else sig
+            z[:, t, :] = zt
+            if tape:
+                tu[:, t, :] = u.real; tI[:, t, :] = I.real
+                tv[:, t, :] = v.real; tg_[:, t, :] = g.real
+            v = np.where(zt > 0, EL, u)
+            g = np.where(zt > 0, 1.0, g * decay)
+        if tape:
+            return y, z, (tu, tI, tv, tg_)
+        return y, z
+
+    # ----- losses (per window, summed) -----
+    def loss(self, y):
+        wf, wv = self.weights()
+        total = 0.0
+        if wf != 0.0:
+            total = total + wf * self.frd(y)
+        if wv != 0.0:
+            total = total + wv * self.vrd(y)
+        return total
+
+    def frd(self, y):
+        Tsec = self.T * self.dt / 1000.0
+        d = y.sum(axis=1) - self.s.sum(axis=1)          # [K][N]
+        return (sabs(d) / Tsec).sum()
+
+    def vrfilter(self, a):
+        alpha = np.exp(-self.dt / self.vr_tau)
+        f = np.empty_like(a)
+        acc = np.zeros_like(a[:, 0, :])
+        for t in range(self.T):
+            acc = acc * alpha + a[:, t, :]
+            f[:, t, :] = acc
+        return f
+
+    def vrd(self, y):
+        D = self.vrfilter(y) - self.vrfilter(self.s)
+        per_window = np.sqrt((D * D).sum(axis=(1, 2)) + 1e-12)
+        return per_window.sum()
+
+    def dloss_dy(self, y):
+        """Exact dL/dy [K][T][N] for real y."""
+        wf, wv = self.weights()
+        G = np.zeros_like(y)
+        if wf != 0.0:
+            Tsec = self.T * self.dt / 1000.0
+            d = y.sum(axis=1) - self.s.sum(axis=1)
+            G += wf * (d / sabs(d) / Tsec)[:, None, :]
+        if wv != 0.0:
+            alpha = np.exp(-self.dt / self.vr_tau)
+            D = self.vrfilter(y) - self.vrfilter(self.s)
+            Lw = np.sqrt((D * D).sum(axis=(1, 2)) + 1e-12)   # [K]
+            dD = D / Lw[:, None, None]
+            # f[t] = sum_{t'<=t} alpha^(t-t') y[t'] -> dL/dy[t] = sum_{t'>=t} alpha^(t'-t) dL/df[t']
+            b = np.zeros_like(dD[:, 0, :])
+            for t in range(self.T - 1, -1, -1):
+                b = b * alpha + dD[:, t, :]
+                G[:, t, :] += wv * b
+        return G
+
+    # ----- reverse mode -----
+    def adjoint(self):
+        p = self.params
+        EL, tm, tg, R, W = p["E_L"], p["tau_m"], p["tau_g"], p["R_I"], p["W"]
+        y, z, (U, I, Vp, Gp) = self.forward(p, tape=True)
+        Gy = self.dloss_dy(y)
+        K, T, N = self.K, self.T, self.N
+        ft = self.ftype
+        gEL = np.zeros((K, N), ft); gtm = np.zeros((K, N), ft); gtg = np.zeros((K, N), ft)
+        gR = np.zeros((K, N), ft); gW = np.zeros((N, N), ft); gx_sum = ft(0.0)
+        av = np.zeros((K, N), ft)     # adjoint of v[t]
+        ag = np.zeros((K, N), ft)     # adjoint of g[t]
+        decay = 1.0 - 1.0 / tg
+        for t in range(T - 1, -1, -1):
+            zt = z[:, t, :]; u = U[:, t, :]; It = I[:, t, :]
+            vp = Vp[:, t, :]; gp = Gp[:, t, :]
+            # y = sig(u - theta) (soft) ; z is a constant
+            if self.hard:
+                au = np.zeros((K, N), ft)
+            else:
+                sg = 1.0 / (1.0 + np.exp(-(u - self.theta)))
+                au = Gy[:, t, :] * sg * (1.0 - sg)
+            # v[t] = z ? E_L : u
+            au = au + av * (1.0 - zt)
+            gEL += av * zt
+            # g[t] = z ? 1 : g[t-1] * (1 - 1/tau_g)
+            ag_nz = ag * (1.0 - zt)
+            ag_prev = ag_nz * decay
+            gtg += ag_nz * gp / (tg * tg)
+            # u = v[t-1] + (E_L - v[t-1] + R I) / tau_m
+            av_prev = au * (1.0 - 1.0 / tm)
+            gEL += au / tm
+            gR += au * It / tm
+            gtm += -au * (EL - vp + R * It) / (tm * tm)
+            aI = au * R / tm
+            # I = sum_i g[t-1][i] W[i][j] + gain * x
+            gW += gp.T @ aI
+            ag_prev = ag_prev + aI @ W.T
+            gx_sum += self.gain * aI.sum()
+            av, ag = av_prev, ag_prev
+        gEL += av          # v[0] = E_L ; g[0] = 0 is a constant
+        gW[np.diag_indices(N)] = 0.0   # the diagonal is fixed at 0
+        return y, z, U, {
+            "E_L": gEL.sum(axis=0), "tau_m": gtm.sum(axis=0), "tau_g": gtg.sum(axis=0),
+            "R_I": gR.sum(axis=0), "W": gW, "r_p": np.array([gx_sum * self.dt / 1000.0]),
+        }
+
+    # ----- z-fixed perturbation derivatives -----
+    def _perturbed_loss(self, z0, block, idx, delta):
+        p = {b: self.params[b].astype(np.complex128 if np.iscomplexobj(delta) else np.float64)
+             for b in BLOCKS}
+        dx = 0.0
+        if block == "r_p":
+            dx = delta * self.dt / 1000.0       # pathwise: every x shifts by h*dt/1000
+        else:
+            p[block][idx] = p[block][idx] + delta
+        y, _ = self.forward(p, z_fixed=z0, dx=dx)
+        return self.loss(y)
+
+    def complex_step(self, z0, h=1e-30):
+        out = {}
+        for b in BLOCKS:
+            gb = np.zeros_like(self.params[b])
+            for idx in np.ndindex(gb.shape):
+                if b == "W" and idx[0] == idx[1]:
+                    continue
+                gb[idx] = np.imag(self._perturbed_loss(z0, b, idx, 1j * h)) / h
+            out[b] = gb
+        return out
+
+    def central_fd(self, z0, rel=1e-6):
+        out = {}
+        for b in BLOCKS:
+            gb = np.zeros_like(self.params[b])
+            for idx in np.ndindex(gb.shape):
+                if b == "W" and idx[0] == idx[1]:
+                    continue
+                h = rel * max(1.0, abs(self.params[b][idx]))
+                gb[idx] = (self._perturbed_loss(z0, b, idx, h) -
+                           self._perturbed_loss(z0, b, idx, -h)) / (2 * h)
+            out[b] = gb
+        return out
+
+
+def relerr(a, b):
+    """elementwise |a-b| / max(|a|, |b|, 1e-8 max|b|); b is the program's block."""
+    floor = max(1e-8 * np.max(np.abs(b)), 1e-300)
+    return np.abs(a - b) / np.maximum(np.maximum(np.abs(a), np.abs(b)), floor)
+
+
+def main(argv):
+    args = [a for a in argv[1:] if not a.startswith("--")]
+    flags = [a for a in argv[1:] if a.startswith("--")]
+    for fl in flags:
+        if fl not in ("--fd", "--quiet", "--no-cs"):
+            sys.stderr.write("unknown flag %s\n" % fl)
+            return 2
+    if len(args) not in (1, 2):
+        sys.stderr.write("usage: check_gradient.py RUN.h5 [TOL] [--fd] [--no-cs] [--quiet]\n")
+        return 2
+    tol = float(args[1]) if len(args) == 2 else 1e-6
+    quiet = "--quiet" in flags  # no per-block table
+    try:
+        P = Problem(args[0])
+    except (OSError, KeyError, ValueError) as e:
+        sys.stderr.write("check_gradient: %s: %s\n" % (args[0], e))
+        return 2
+
+    ok = True
+    print("%s: loss %s (vr_tau %g, progress %g), %d windows x %d steps x %d neurons, "
+          "theta %g, gain %g, dt %g%s" % (args[0], P.loss_name, P.vr_tau, P.progress, P.K, P.T,
+                                          P.N, P.theta, P.gain, P.dt, ", hard output" if P.hard else ""))
+    y, z0, U, g_adj = P.adjoint()
+    margin = np.min(np.abs(U - P.theta))
+    nspk = int(z0.sum())
+    out_err = np.max(np.abs(y - P.y_saved))
+    print("  spikes %d, min |u - theta| %.3g; output max abs diff %.3g" % (nspk, margin, out_err))
+    if not out_err <= 1e-9:
+        ok = False
+        k, t, n = np.unravel_index(np.argmax(np.abs(y - P.y_saved)), y.shape)
+        print("  MISMATCH output: window %d step %d neuron %d: mine %.17g saved %.17g"
+              % (k, t + 1, n, y[k, t, n], P.y_saved[k, t, n]))
+    L = P.loss(y)
+    lerr = abs(L - P.loss_saved) / max(abs(L), abs(P.loss_saved), 1e-300)
+    print("  loss mine %.15g saved %.15g rel err %.3g" % (L, P.loss_saved, lerr))
+    if not lerr <= 1e-10:
+        ok = False
+        print("  MISMATCH loss")
+
+    diag = np.diag(P.grad["W"])
+    if np.any(diag != 0.0):
+        ok = False
+        print("  MISMATCH grad/W diagonal is not 0 (the diagonal is fixed): %s" % diag)
+
+    methods = [("adjoint", g_adj)]
+    if "--no-cs" not in flags:
+        methods.append(("complex-step", P.complex_step(z0)))
+    fd = P.central_fd(z0) if "--fd" in flags else None
+
+    if not quiet:
+        print("  %-6s %12s %12s %14s %14s %12s" % ("block", "max|grad|", "max abs diff", "rel adjoint",
+                                                  "rel cplx-step", "rel c-fd" if fd else ""))
+    for b in BLOCKS:
+        prog = P.grad[b]
+        row = []
+        for name, gm in methods:
+            r = relerr(gm[b], prog)
+            row.append(np.max(r))
+            if np.max(r) > tol or not np.all(np.isfinite(prog)):
+                ok = False
+                bad = np.argwhere(~(r <= tol))
+                for idx in bad[:10]:
+                    idx = tuple(idx)
+                    print("  MISMATCH %s%s (%s): program %.12g, %s %.12g, rel %.3g"
+                          % (b, list(idx), name, prog[idx], name, gm[b][idx], r[idx]))
+                if len(bad) > 10:
+                    print("  ... %d entries of %s differ" % (len(bad), b))
+        fdcol = ""
+        if fd is not None:
+            fdcol = "%12.3g" % np.max(relerr(fd[b], prog))
+        if not quiet:
+            print("  %-6s %12.4g %12.3g %14.3g %14s %12s" % (b, np.max(np.abs(prog)),
+                                                           np.max(np.abs(prog - g_adj[b])), row[0],
+                                                     ("%.3g" % row[1]) if len(row) > 1 else "-", fdcol))
+    print("  %s (tolerance %g)" % ("PASS" if ok else "FAIL", tol))
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -4,21 +4,22 @@
  * (SCIENCE.md section 4), each with its exact gradient dL/dy. */
 #include <petscsys.h>
 
-typedef enum { LOSS_FRD, LOSS_VRD, LOSS_MIX, LOSS_ADAPTIVE } LossKind;
+typedef enum { LOSS_FRD, LOSS_VRD, LOSS_MIX, LOSS_ADAPTIVE, LOSS_BNLL, LOSS_PNLL, LOSS_WEIGHTED } LossKind;
 extern const char *const LossKinds[];
 
-enum { LOSS_TERM_FRD, LOSS_TERM_VRD, LOSS_NTERMS };
+enum { LOSS_TERM_FRD, LOSS_TERM_VRD, LOSS_TERM_BNLL, LOSS_TERM_PNLL, LOSS_NTERMS };
 extern const char *const LossTermNames[];
 
 typedef struct {
   LossKind kind;
   double   vr_tau; /* ms, van Rossum time constant */
   double   dt;     /* ms */
+  double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d */
 } LossConfig;
 
 typedef struct {
   double total;              /* the weighted loss */
-  double term[LOSS_NTERMS];  /* unweighted frd and vrd (0 if not computed) */
+  double term[LOSS_NTERMS];  /* the unweighted terms (0 if not computed) */
 } LossValue;
 
 /* Term weights at training fraction progress in [0,1] (only `adaptive` depends on it). */

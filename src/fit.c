@@ -182,8 +182,19 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
     PetscInt nb = f->layout->nblocks;
     PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f", f->dist[(it + 1) * (nb + 1) + nb] / f->dist[nb]));
   }
-  PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g  frd %.6g  vrd %.6g  |grad| %.4g  %.3f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it],
-                        f->terms[it * LOSS_NTERMS + LOSS_TERM_FRD], f->terms[it * LOSS_NTERMS + LOSS_TERM_VRD], f->gnorm[it], secs, avg * (double)(o->iters - it - 1), rel));
+  {
+    char   terms[256] = "", item[64];
+    double w[LOSS_NTERMS];
+    /* the terms the loss uses (frd and vrd always, as in the source paper's logs) */
+    LossWeights(&o->lcfg, o->iters > 0 ? (double)it / (double)o->iters : 0.0, w);
+    for (int k = 0; k < LOSS_NTERMS; k++) {
+      if (k > LOSS_TERM_VRD && w[k] == 0) continue;
+      PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->terms[it * LOSS_NTERMS + k]));
+      PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
+    }
+    PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.3f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs,
+                          avg * (double)(o->iters - it - 1), rel));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -145,6 +145,16 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "dt", o->dt));
   PetscCall(H5OutAttrString(h, "/gradient_check", "model", o->model_name));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "progress", 0.0));
+  {
+    double w[LOSS_NTERMS];
+    char   buf[256] = "", item[64];
+    LossWeights(&o->lcfg, 0.0, w);
+    for (int k = 0; k < LOSS_NTERMS; k++) {
+      PetscCall(PetscSNPrintf(item, sizeof(item), "%s%s:%.17g", k ? "," : "", LossTermNames[k], w[k]));
+      PetscCall(PetscStrlcat(buf, item, sizeof(buf)));
+    }
+    PetscCall(H5OutAttrString(h, "/gradient_check", "loss_weights", buf));
+  }
   PetscCall(H5OutAttrInt(h, "/gradient_check", "hard_output", (int64_t)o->mcfg.hard_output));
   PetscFunctionReturn(0);
 }

@@ -33,6 +33,14 @@ static void LIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
 
 static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
 
+/* sig'(a) = sig(a) sig(-a), computed without 1 - sig(a), which loses every digit once
+ * sig(a) rounds to 1 (a > 37) and most of them well before */
+static inline double SigmoidPrime(double a)
+{
+  double e = exp(-fabs(a));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
 static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
   const PetscInt n = c->n;
@@ -67,9 +75,8 @@ static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j], u = aux[j];
     int    z = u >= th;
-    double sg = Sigmoid(u - th);
     double lv = lam_next[j], lg = lam_next[n + j];
-    double lu = (hard ? 0.0 : dy[j] * sg * (1.0 - sg)) + (z ? 0.0 : lv);
+    double lu = (hard ? 0.0 : dy[j] * SigmoidPrime(u - th)) + (z ? 0.0 : lv);
     double inv = 1.0 / tm[j];
 
     gE[j] += (z ? lv : 0.0) + lu * inv;

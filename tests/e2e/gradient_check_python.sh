@@ -30,6 +30,9 @@ case_ adaptive -loss adaptive
 case_ vrd_tau10 -loss vrd -loss_vr_tau 10
 case_ frd_wps1  -loss frd -fit_windows_per_step 1
 case_ mix_nodale -loss mix -fit_dale false
+case_ bnll     -loss bnll
+case_ pnll     -loss pnll
+case_ weighted -loss_weights frd:0.3,vrd:0.5,bnll:0.7,pnll:1.1
 # a corrupted gradient must be caught (the checker is not vacuous)
 cp frd.h5 broken.h5
 "$PY" - broken.h5 << 'EOF' || fail "could not corrupt broken.h5"

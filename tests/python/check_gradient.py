@@ -74,13 +74,16 @@ class Problem:
             self.dt = float(attr("dt"))
             self.model = str(attr("model"))
             self.progress = float(attr("progress", 0.0))
+            tw = attr("loss_weights", "")
+            tw = tw.decode() if isinstance(tw, bytes) else str(tw)
+            self.term_weights = {k: float(v) for k, v in (item.split(":") for item in tw.split(",") if item)}
             self.hard = int(attr("hard_output", 0)) != 0
         self.K, self.T, self.N = self.x.shape
         self.ftype = np.float64
         if self.model != "lif":
             raise ValueError("model %r: this checker implements only 'lif'" % self.model)
-        if self.loss_name not in ("frd", "vrd", "mix", "adaptive"):
-            raise ValueError("loss %r: this checker implements frd, vrd, mix, adaptive" % self.loss_name)
+        if self.loss_name not in ("frd", "vrd", "mix", "adaptive", "bnll", "pnll", "weighted"):
+            raise ValueError("loss %r: this checker implements frd, vrd, mix, adaptive, bnll, pnll, weighted" % self.loss_name)
         for name, arr in (("target", self.s), ("output", self.y_saved)):
             if arr.shape != self.x.shape:
                 raise ValueError("/gradient_check/%s has shape %s, input %s" % (name, arr.shape, self.x.shape))
@@ -95,15 +98,30 @@ class Problem:
 
     # ----- loss weights of section 4 -----
     def weights(self):
-        """(w_frd, w_vrd) of the loss."""
+        """(w_frd, w_vrd) of the loss (the likelihood terms are in lweights)."""
         if self.loss_name == "frd":
             return 1.0, 0.0
         if self.loss_name == "vrd":
             return 0.0, 1.0
         if self.loss_name == "mix":
             return 0.9, 0.1
+        if self.loss_name in ("bnll", "pnll"):
+            return 0.0, 0.0
+        if self.loss_name == "weighted":
+            return self.term_weights.get("frd", 0.0), self.term_weights.get("vrd", 0.0)
         T = self.progress
         return 1.0 - 0.9 * T, 0.1 + 0.9 * T
+
+    def lweights(self):
+        """(w_bnll, w_pnll): Bernoulli / Poisson NLL of the targets with p = e + (1-2e) y,
+        lambda = y + e, e = 1e-9 (docs/LOSSES.md)."""
+        if self.loss_name == "bnll":
+            return 1.0, 0.0
+        if self.loss_name == "pnll":
+            return 0.0, 1.0
+        if self.loss_name == "weighted":
+            return self.term_weights.get("bnll", 0.0), self.term_weights.get("pnll", 0.0)
+        return 0.0, 0.0
 
     # ----- forward -----
     def forward(self, p, z_fixed=None, dx=0.0, tape=False):
@@ -146,7 +164,15 @@ class Problem:
     # ----- losses (per window, summed) -----
     def loss(self, y):
         wf, wv = self.weights()
+        wb, wp = self.lweights()
+        e = 1e-9
         total = 0.0
+        if wb != 0.0:
+            p = e + (1 - 2 * e) * y
+            total = total - wb * (self.s * np.log(p) + (1 - self.s) * np.log(1 - p)).sum()
+        if wp != 0.0:
+            lam = y + e
+            total = total + wp * (lam - self.s * np.log(lam)).sum()
         if wf != 0.0:
             total = total + wf * self.frd(y)
         if wv != 0.0:
@@ -175,7 +201,14 @@ class Problem:
     def dloss_dy(self, y):
         """Exact dL/dy [K][T][N] for real y."""
         wf, wv = self.weights()
+        wb, wp = self.lweights()
+        e = 1e-9
         G = np.zeros_like(y)
+        if wb != 0.0:
+            p = e + (1 - 2 * e) * y
+            G -= wb * (1 - 2 * e) * (self.s / p - (1 - self.s) / (1 - p))
+        if wp != 0.0:
+            G += wp * (1 - self.s / (y + e))
         if wf != 0.0:
             Tsec = self.T * self.dt / 1000.0
             d = y.sum(axis=1) - self.s.sum(axis=1)
@@ -212,8 +245,10 @@ class Problem:
             if self.hard:
                 au = np.zeros((K, N), ft)
             else:
-                sg = 1.0 / (1.0 + np.exp(-(u - self.theta)))
-                au = Gy[:, t, :] * sg * (1.0 - sg)
+                # sig' = e / (1 + e)^2 with e = exp(-|a|): 1 - sig(a) loses its digits once
+                # sig(a) is close to 1, and the likelihoods multiply it by 1/(1 - p) ~ 1e9
+                ea = np.exp(-np.abs(u - self.theta))
+                au = Gy[:, t, :] * ea / ((1.0 + ea) * (1.0 + ea))
             # v[t] = z ? E_L : u
             au = au + av * (1.0 - zt)
             gEL += av * zt

@@ -8,6 +8,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);
 /* run: the results file named right after the subcommand, or NULL (then -run FILE). */
 PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code);
 PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code);
+PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code);
 
 /* Fails naming every option that was given but never used (a typo or a wrong subcommand). */
 PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);

@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages spikefit needs (only those missing). Run as root or with sudo.
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin petsc-dev libhdf5-openmpi-dev hdf5-tools
-      libcmocka-dev libopenblas0-openmp libopenblas-dev librandom123-dev
+      libcmocka-dev libopenblas0-openmp libopenblas-dev librandom123-dev clang-14 libclang-rt-14-dev llvm-14
       python3-h5py python3-matplotlib python3-numpy)
 missing=()
 for p in "${pkgs[@]}"; do

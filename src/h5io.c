@@ -128,6 +128,15 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
   dset  = H5Dcreate2(h->file, name, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   H5Pclose(lcpl);
   H5OK(dset, h->comm, "cannot create dataset %s in %s", name, h->tmp);
+  {
+    hsize_t total = 1;
+    for (int k = 0; k < rank; k++) total *= dims[k];
+    if (total == 0) { /* an empty dataset (no spikes): nothing to transfer */
+      H5Sclose(space);
+      H5Dclose(dset);
+      PetscFunctionReturn(0);
+    }
+  }
   xfer = H5Pcreate(H5P_DATASET_XFER);
   if (!h->serial) H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
   fspace = H5Scopy(space);

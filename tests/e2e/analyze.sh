@@ -34,5 +34,9 @@ expect_fail 1 "analyze_k" "$SPIKEFIT" analyze run.h5 -analyze_k 40
 expect_fail 1 "nothere.h5" "$SPIKEFIT" analyze nothere.h5
 expect_fail 1 "needs the results file" "$SPIKEFIT" analyze
 [ "$sum" = "$(md5sum run.h5)" ] || fail "a failed analysis changed run.h5"
+# a fit without evaluation windows writes empty spike datasets, which analyze refuses clearly
+run 1 fit -data gt.h5 -o noeval.h5 -fit_iters 1 -fit_eval_windows 0 -fit_quiet
+h5dump -d /eval/target/times_ms noeval.h5 | grep -q "SIMPLE { ( 0 )" || fail "empty evaluation spikes not written"
+expect_fail 1 "no evaluation spikes" "$SPIKEFIT" analyze noeval.h5
 [ ! -e run.h5.tmp ] || fail "a failed analysis left run.h5.tmp"
 echo "analyze: pass"

@@ -225,7 +225,7 @@ def plot_raster(fit, path):
     if np.any(exc == 0):
         axes[-1].legend(handles=[matplotlib.patches.Patch(color="#efe9f5", label="inhibitory neurons")],
                         loc="upper right", bbox_to_anchor=(1, -0.35), frameon=False)
-    fig.suptitle(f"Evaluation spikes, {ev['windows']} windows of {ev['window_ms']:g} ms (same input): {_title(fit)}")
+    fig.suptitle(f"Evaluation spikes, {ev['windows']} windows of {ev['window_ms']:g} ms (same input)\n{_title(fit)}")
     _save(fig, path)
     return {"spikes": out, "duration_s": dur_s}
 

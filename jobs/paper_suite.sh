@@ -36,5 +36,6 @@ for s in $seeds; do
   fi
 done
 /usr/bin/python3 "$src/postprocess/paper_table.py" "$out" > "$out/table.md"
+/usr/bin/python3 "$src/postprocess/paper_figures.py" "$out"
 cat "$out/table.md"
 echo "paper_suite: $(( $(date +%s) - start )) s in all; table in $out/table.md"

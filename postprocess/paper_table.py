@@ -41,7 +41,7 @@ def main(d):
         with h5py.File(path, "r") as f:
             if "glm/compare" in f:
                 c = f["glm/compare"]
-                glm.append({k: float(np.ravel(c[k][()])[0]) for k in c.keys()})
+                glm.append({k: float(c[k][0]) for k in ("geodesic_similarity", "spike_correlation", "rate_rmse", "covariance_distance") if k in c})
     print("| loss | optimiser | fits | geodesic similarity mean | best | at start (mean) | spike correlation | rate RMSE (Hz) | rel. parameter distance |")
     print("|---|---|---|---|---|---|---|---|---|")
     order = ["frd", "vrd", "mix", "adaptive"]

@@ -29,6 +29,9 @@ typedef struct {
   PetscInt    expect_size;
   DataOptions dopt;
   PetscBool   mode_set, dale_set;
+  PetscInt    sim_batch;       /* -sim_batch B: windows simulated together (0: one at a time) */
+  PetscInt    sim_tape_stride; /* -sim_tape_stride K: keep the state every K steps (0: all) */
+  PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */

@@ -16,6 +16,7 @@ typedef struct {
   PetscInt           P, nwindows;
   int                nthreads;
   SimWork          **work, **twork; /* per thread: the model's and the truth's */
+  SimBatch         **batch;         /* per thread: batched kernels (NULL with -sim_batch 0 or -sim_ref) */
   FixedSum         **acc;           /* per thread */
   double           **gbuf, **target;
   double            *gfull;         /* reduced [P + 1 + LOSS_NTERMS] */

@@ -4,6 +4,7 @@
  * I = W^T s_prev + gain * x and the tape; a model owns its per-neuron state update and its
  * exact adjoint. A new model is one file plus one line in the registry (model.c). */
 #include "params.h"
+#include <stdint.h>
 
 typedef struct {
   double    theta;       /* firing threshold (mV) */
@@ -11,6 +12,9 @@ typedef struct {
   double    dt;          /* ms per step */
   PetscBool hard_output; /* y = z instead of the soft spike */
   PetscBool dale;        /* row signs follow the neuron types */
+  PetscBool output_current; /* y = I, the total synaptic input (continuous targets); any model */
+  PetscBool z_constant;  /* slif: no straight-through term, z held constant in the gradient too
+                          * (the exact adjoint that finite differences check) */
 } ModelConfig;
 
 typedef struct {
@@ -20,6 +24,10 @@ typedef struct {
   PetscInt           n;
   /* block offsets resolved once, so kernels index theta directly */
   PetscInt off[PARAMS_MAX_BLOCKS];
+  /* set by the simulator: the key of stochastic models' draws (seed, stream, window, step) */
+  uint64_t seed;
+  uint32_t stream;
+  PetscInt window, step;
 } ModelCtx;
 
 typedef struct NeuronModel {
@@ -49,4 +57,8 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
 void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);
 
 extern const NeuronModel ModelLIF;
+extern const NeuronModel ModelNLIF;
+extern const NeuronModel ModelGLIF;
+extern const NeuronModel ModelSLIF;
+extern const NeuronModel ModelIzh;
 #endif

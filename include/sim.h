@@ -27,6 +27,12 @@ typedef struct {
   double  *lamI;  /* [T][n] dLoss/dI */
   double  *lam, *lam_prev; /* [nstate][n] */
   double  *scratch; /* [T][n] for losses */
+  double  *zero;    /* [n] zeros (dL/dy seen by the model when y is the input current) */
+  /* key of a stochastic model's draws in this window (slif); SimWorkCreate sets seed 0,
+   * stream RngStreamId(RNG_STREAM_SPIKE, 0), window 0; callers set them per window */
+  uint64_t noise_seed;
+  uint32_t noise_stream;
+  PetscInt window;
 } SimWork;
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T);
@@ -41,4 +47,55 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w);
 void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *grad);
 /* Hard spikes z[t][j] of the last forward run (from the tape). */
 void SimHardSpikes(const SimSetup *s, const SimWork *w, double *z);
+
+/* ---- Batched kernels: B windows advance together --------------------------------------
+ * The recurrent products become matrix products over the batch: forward
+ * I[b][:] = S[b][:] W + gain x[b][:], backward lamS[b][:] += LamI[b][:] W^T, and
+ * dW += S^T LamI over chunks of `chunk` steps of the whole batch (rows (t, b)).
+ * The models still step one window's n neurons at a time (NeuronModel is unchanged).
+ * The result of a batch depends on its windows (and on B through the products' order of
+ * summation), never on which thread or rank computes it.
+ * Tape: with stride K < T only the states at steps 0, K, 2K, ... are kept; the backward
+ * pass recomputes each segment of K steps from its stored state (bitwise the same steps as
+ * the forward pass), so the gradient equals the full tape's bit for bit.
+ * Precision SIM_SINGLE: the three matrix products in single precision (SGEMM), the model's
+ * element-wise updates and every gradient accumulation in double. */
+typedef enum { SIM_DOUBLE, SIM_SINGLE } SimPrecision;
+extern const char *const SimPrecisions[]; /* option names, PETSc enum style */
+
+typedef struct {
+  PetscInt     n, T, Bmax, nstate, naux, syn;
+  PetscInt     stride; /* K: steps per tape segment (T: the full tape) */
+  PetscInt     nseg;   /* ceil(T / K) */
+  PetscInt     chunk;  /* steps per dW product (fixed by B and T, independent of K) */
+  SimPrecision precision;
+  PetscInt     nb;     /* windows in the current batch, 1..Bmax (set by the caller) */
+  PetscInt    *window; /* [Bmax] global ids: the key of stochastic models' draws */
+  uint64_t     noise_seed;
+  uint32_t     noise_stream;
+  float       *x;      /* [T][nb][n] Poisson counts (exact in float); SimBatchSetInput */
+  double      *y, *dy; /* [Bmax][T][n] output and dLoss/dy, per window contiguous (losses) */
+  double      *ckpt;   /* [nseg][nb][nstate][n] state at the start of each segment */
+  double      *state;  /* [K+1][nb][nstate][n] the current segment */
+  double      *aux;    /* [K][nb][naux][n] */
+  double      *cur;    /* [K][nb][n] total input */
+  PetscInt     seg_loaded; /* segment whose tape is in state/aux/cur (-1: none) */
+  double      *lam, *lam_prev; /* [Bmax][nstate][n] */
+  double      *cs, *cl;        /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
+  double      *zero;           /* [n] */
+  float       *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
+  size_t       bytes;          /* allocated */
+} SimBatch;
+
+/* chunk = 0: the default (the whole window when B*T is small, else about 1024/B steps). */
+PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride, SimPrecision prec, SimBatch **b);
+PetscErrorCode SimBatchDestroy(SimBatch **b);
+/* Bytes of tape per neuron-step for these settings (what grows with T and B). */
+double SimBatchTapeBytes(const SimSetup *s, PetscInt stride, SimPrecision prec);
+/* Copies window b's input x[T][n] (as drawn by SimDrawInput) into the batch layout. */
+void SimBatchSetInput(SimBatch *bt, PetscInt b, const double *x);
+/* Runs the nb windows; fills y (per window [T][n]) and the tape. */
+void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt);
+/* Given dy, accumulates dLoss/dtheta summed over the batch's windows into grad. */
+void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, double *grad);
 #endif

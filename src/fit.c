@@ -69,7 +69,8 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
   PetscFunctionReturn(0);
 }
 
-/* Loss and gradient of one window at theta, into the thread's accumulator. */
+/* Loss and gradient of one window at theta, into the thread's accumulator: the per-window
+ * path (-sim_batch 0, and -sim_ref with the plain loops). */
 static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid, PetscBool log_events)
 {
   const FitOptions *o = f->opt;
@@ -81,6 +82,7 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
 
   FitTarget(f, it, window, stream, tw, s);
   SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, theta[f->sim.offRp], o->dt, w->x);
+  w->window = window;
   if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
   SimForward(&f->sim, theta, w);
   if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
@@ -96,6 +98,53 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
   FixedSumAdd(f->acc[tid], g);
 }
 
+/* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
+ * that lies in the evaluated range) simulated together; their sum enters the thread's
+ * accumulator as one value, so the bits depend on the batch, not on who computes it. */
+static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, double progress, int tid, PetscBool log_events)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  SimWork          *w = f->work[tid], *tw = f->twork[tid];
+  SimBatch         *bt = f->batch[tid];
+  double           *g = f->gbuf[tid], *s = f->target[tid];
+  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+
+  bt->nb = bhi - blo;
+  for (PetscInt b = 0; b < bt->nb; b++) {
+    bt->window[b] = blo + b;
+    SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
+    SimBatchSetInput(bt, b, w->x);
+  }
+  if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+  SimBatchForward(&f->sim, theta, bt);
+  if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+  PetscArrayzero(g, P + 1 + LOSS_NTERMS);
+  for (PetscInt b = 0; b < bt->nb; b++) { /* window order: the batch's loss is a fixed sum */
+    LossValue val;
+    FitTarget(f, it, blo + b, stream, tw, s);
+    if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
+    LossEvaluate(&o->lcfg, progress, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, w->scratch, &val);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
+    g[P] += val.total;
+    for (int k = 0; k < LOSS_NTERMS; k++) g[P + 1 + k] += val.term[k];
+  }
+  if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+  SimBatchBackward(&f->sim, theta, bt, g);
+  if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+  FixedSumAdd(f->acc[tid], g);
+}
+
+/* Windows this rank owns: whole batches of B (batch k = windows [kB, (k+1)B)) in blocks
+ * over the group's ranks; B = 1 for the per-window path. */
+static void OwnedWindows(Fit *f, PetscInt *lo, PetscInt *hi)
+{
+  PetscInt B = f->batch ? f->opt->sim_batch : 1, nbt = (f->nwindows + B - 1) / B, blo, bhi;
+  ParallelBlock(nbt, f->par->grank, f->par->gsize, &blo, &bhi);
+  *lo = PetscMin(blo * B, f->nwindows);
+  *hi = PetscMin(bhi * B, f->nwindows);
+}
+
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val)
 {
   const FitOptions *o = f->opt;
@@ -105,13 +154,23 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   PetscBool         log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  ParallelBlock(f->nwindows, f->par->grank, f->par->gsize, &mylo, &myhi);
+  OwnedWindows(f, &mylo, &myhi);
   lo = PetscMax(mylo, wlo);
   hi = PetscMin(myhi, whi);
   for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
+  if (f->batch) {
+    /* the pieces of batches in [lo, hi): batch k cut to the evaluated range */
+    PetscInt B = o->sim_batch, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-  for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, ThreadId(), log_events);
+    for (PetscInt k = 0; k < nk; k++) {
+      PetscInt blo = PetscMax((k0 + k) * B, lo), bhi = PetscMin((k0 + k + 1) * B, hi);
+      BatchGradient(f, it, blo, bhi, theta, progress, ThreadId(), log_events);
+    }
+  } else {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, ThreadId(), log_events);
+  }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));
   for (int t = 1; t < nthreads; t++) FixedSumMerge(f->acc[0], f->acc[t]);
@@ -123,6 +182,31 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   PetscCall(PetscArraycpy(grad, f->gfull, P));
   val->total = f->gfull[P];
   for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = f->gfull[P + 1 + k];
+  PetscFunctionReturn(0);
+}
+
+/* A recording is loaded per rank in blocks of windows (FitDataLoad); whole batches can reach
+ * past that block, so the targets of this rank's batches that are missing are read here. */
+static PetscErrorCode LoadBatchTargets(Fit *f)
+{
+  const FitOptions *o = f->opt;
+  FitData          *d = f->data;
+  PetscInt          lo, hi, a, b, T = o->window_steps, n = d->n;
+  SpikeTrains      *st;
+
+  PetscFunctionBeginUser;
+  if (o->mode != TARGET_RECORDED || !d->target) PetscFunctionReturn(0);
+  OwnedWindows(f, &lo, &hi);
+  for (a = lo; a < hi && d->target[a]; a++) {}
+  for (b = hi; b > a && d->target[b - 1]; b--) {}
+  if (a >= b) PetscFunctionReturn(0);
+  PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + T * o->dt, &st));
+  for (PetscInt w = a; w < b; w++) {
+    if (d->target[w]) continue;
+    PetscCall(PetscMalloc1(T * n, &d->target[w]));
+    PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w], NULL));
+  }
+  PetscCall(SpikeTrainsDestroy(&st));
   PetscFunctionReturn(0);
 }
 
@@ -220,6 +304,13 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
   PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data, T);
   f->nthreads = MaxThreads();
+  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
+  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
+  if (o->sim_batch > 0 && !o->use_ref) {
+    PetscCall(PetscCalloc1(f->nthreads, &f->batch));
+    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
+    PetscCall(LoadBatchTargets(f));
+  }
   PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
   for (int t = 0; t < f->nthreads; t++) {
     PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
@@ -249,6 +340,9 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscFunctionBeginUser;
   if (!fp || !*fp) PetscFunctionReturn(0);
   f = *fp;
+  if (f->batch)
+    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->batch[t]));
+  PetscCall(PetscFree(f->batch));
   for (int t = 0; t < f->nthreads; t++) {
     PetscCall(SimWorkDestroy(&f->work[t]));
     PetscCall(SimWorkDestroy(&f->twork[t]));

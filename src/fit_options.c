@@ -27,6 +27,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   o->save_history     = PETSC_TRUE;
   o->ckpt_every       = 0;
   o->ckpt_max_hours   = 0;
+  o->sim_batch        = 16;
 
   PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
   PetscCall(PetscOptionsString("-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5 or text", NULL, o->data, o->data, sizeof(o->data), &set));
@@ -37,6 +38,9 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsBool("-model_output_hard", "Losses see the hard spike z instead of the soft one", NULL, o->mcfg.hard_output, &o->mcfg.hard_output, NULL));
   PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, o->dt, &o->dt, NULL));
   PetscCall(PetscOptionsBool("-sim_ref", "Use the plain reference kernels", NULL, o->use_ref, &o->use_ref, NULL));
+  PetscCall(PetscOptionsInt("-sim_batch", "Windows simulated together; the exact sum adds whole batches of B consecutive windows, so bits depend on B (0: one window at a time)", NULL, o->sim_batch, &o->sim_batch, NULL));
+  PetscCall(PetscOptionsInt("-sim_tape_stride", "Keep the state every K steps and recompute segments in the backward pass (0: the full tape; same gradient bits)", NULL, o->sim_tape_stride, &o->sim_tape_stride, NULL));
+  PetscCall(PetscOptionsEnum("-sim_precision", "Precision of the recurrent matrix products (gradients accumulate in double)", NULL, SimPrecisions, o->sim_precision, &o->sim_precision, NULL));
   PetscCall(PetscOptionsInt("-fit_iters", "Training iterations", NULL, o->iters, &o->iters, NULL));
   PetscCall(PetscOptionsInt("-fit_windows", "Windows per iteration (synthetic; for a recording: at most this many, 0 = every window of the span)", NULL, o->windows, &o->windows, &set));
   if (!set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */

@@ -1,6 +1,6 @@
 #include "model.h"
 
-static const NeuronModel *const registry[] = {&ModelLIF};
+static const NeuronModel *const registry[] = {&ModelLIF, &ModelNLIF, &ModelGLIF, &ModelSLIF, &ModelIzh};
 #define NMODELS (sizeof(registry) / sizeof(registry[0]))
 
 PetscErrorCode ModelFind(const char *name, const NeuronModel **model)

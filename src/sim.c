@@ -33,6 +33,10 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   PetscCall(PetscMalloc1(T * (na > 0 ? na : 1) * n, &w->aux));
   PetscCall(PetscMalloc6(T * n, &w->cur, T * n, &w->x, T * n, &w->y, T * n, &w->dy, T * n, &w->lamI, T * n, &w->scratch));
   PetscCall(PetscMalloc2(ns * n, &w->lam, ns * n, &w->lam_prev));
+  PetscCall(PetscCalloc1(n, &w->zero));
+  w->noise_seed   = 0;
+  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+  w->window       = 0;
   *out = w;
   PetscFunctionReturn(0);
 }
@@ -45,6 +49,7 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
   PetscCall(PetscFree((*w)->aux));
   PetscCall(PetscFree6((*w)->cur, (*w)->x, (*w)->y, (*w)->dy, (*w)->lamI, (*w)->scratch));
   PetscCall(PetscFree2((*w)->lam, (*w)->lam_prev));
+  PetscCall(PetscFree((*w)->zero));
   PetscCall(PetscFree(*w));
   PetscFunctionReturn(0);
 }
@@ -73,19 +78,31 @@ static void RecurrentInput(const SimSetup *s, const double *W, const double *syn
   }
 }
 
+static void CtxSetup(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimWork *w)
+{
+  ModelCtxSetup(ctx, &s->cfg, s->layout, theta);
+  ctx->seed   = w->noise_seed;
+  ctx->stream = w->noise_stream;
+  ctx->window = w->window;
+  ctx->step   = 0;
+}
+
 void SimForward(const SimSetup *s, const double *theta, SimWork *w)
 {
   const PetscInt     n = s->n, ns = s->model->nstate, na = s->model->naux;
   const double      *W = theta + s->offW;
   ModelCtx           ctx;
 
-  ModelCtxSetup(&ctx, &s->cfg, s->layout, theta);
+  CtxSetup(&ctx, s, theta, w);
   s->model->init_state(&ctx, w->state);
   for (PetscInt t = 0; t < s->T; t++) {
     const double *prev = w->state + t * ns * n;
     double       *next = w->state + (t + 1) * ns * n;
+    ctx.step = t;
     RecurrentInput(s, W, prev + s->model->syn * n, w->x + t * n, w->cur + t * n);
     s->model->step(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->y + t * n);
+    /* the synaptic-current readout: y = I for any model */
+    if (s->cfg.output_current) PetscArraycpy(w->y + t * n, w->cur + t * n, n);
   }
 }
 
@@ -97,14 +114,20 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
   double         sumI = 0;
   ModelCtx       ctx;
 
-  ModelCtxSetup(&ctx, &s->cfg, s->layout, theta);
+  CtxSetup(&ctx, s, theta, w);
   PetscArrayzero(w->lam, ns * n);
   for (PetscInt t = T - 1; t >= 0; t--) {
     const double *prev = w->state + t * ns * n, *next = w->state + (t + 1) * ns * n;
     double       *lamI = w->lamI + t * n, *lsyn = w->lam_prev + s->model->syn * n;
     double       *tmp;
 
-    s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->dy + t * n, w->lam, w->lam_prev, lamI, grad);
+    ctx.step = t;
+    if (s->cfg.output_current) { /* y = I: the model's own output is not seen by the loss */
+      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->zero, w->lam, w->lam_prev, lamI, grad);
+      for (PetscInt j = 0; j < n; j++) lamI[j] += w->dy[t * n + j];
+    } else {
+      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->dy + t * n, w->lam, w->lam_prev, lamI, grad);
+    }
     /* the recurrent share: syn_prev[i] reaches I[j] through W[i][j] */
     if (s->use_ref) {
       for (PetscInt i = 0; i < n; i++) {
@@ -140,7 +163,248 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
 void SimHardSpikes(const SimSetup *s, const SimWork *w, double *z)
 {
   const PetscInt n = s->n, na = s->model->naux;
-  /* every model keeps its pre-reset potential as aux variable 0 */
+  /* every model keeps as aux variable 0 a value whose crossing of theta is its hard spike */
   for (PetscInt t = 0; t < s->T; t++)
     for (PetscInt j = 0; j < n; j++) z[t * n + j] = w->aux[t * na * n + j] >= s->cfg.theta ? 1.0 : 0.0;
+}
+
+/* ---- Batched kernels ------------------------------------------------------------------ */
+
+const char *const SimPrecisions[] = {"double", "single", "SimPrecision", "SIM_", NULL};
+
+static PetscInt BatchChunk(PetscInt B, PetscInt T)
+{
+  /* dW products of about 1024 rows (t, b): large enough for GEMM's rate, small enough that
+   * the chunk buffers stay a small fraction of the tape */
+  PetscInt c = (1024 + B - 1) / B;
+  return PetscMax(1, PetscMin(c, T));
+}
+
+double SimBatchTapeBytes(const SimSetup *s, PetscInt stride, SimPrecision prec)
+{
+  PetscInt ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1, T = s->T;
+  PetscInt K  = stride > 0 && stride < T ? stride : T;
+  double   per_step = 8.0 * (double)(ns + na + 1);          /* state, aux, cur of a stored step */
+  double   always   = 4.0 + 8.0 + 8.0;                       /* x (float), y, dy */
+  double   seg      = per_step * (double)(K + 1) / (double)T; /* the segment buffer */
+  double   ck       = K < T ? 8.0 * ns * (double)((T + K - 1) / K) / (double)T : 0.0;
+  (void)prec;
+  return always + seg + ck;
+}
+
+PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride, SimPrecision prec, SimBatch **out)
+{
+  SimBatch *b;
+  PetscInt  n = s->n, T = s->T, ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1;
+  size_t    bytes = 0;
+
+  PetscFunctionBeginUser;
+  PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT, Bmax);
+  PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
+  PetscCall(PetscNew(&b));
+  b->n = n; b->T = T; b->Bmax = Bmax; b->nstate = ns; b->naux = s->model->naux; b->syn = s->model->syn;
+  b->stride    = stride > 0 && stride < T ? stride : T;
+  b->nseg      = (T + b->stride - 1) / b->stride;
+  b->chunk     = BatchChunk(Bmax, T);
+  b->precision = prec;
+  b->nb        = Bmax;
+  b->noise_seed   = 0;
+  b->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+  b->seg_loaded   = -1;
+  PetscCall(PetscCalloc1(Bmax, &b->window));
+  for (PetscInt k = 0; k < Bmax; k++) b->window[k] = k;
+  PetscCall(PetscMalloc1((size_t)T * Bmax * n, &b->x));
+  PetscCall(PetscMalloc2((size_t)Bmax * T * n, &b->y, (size_t)Bmax * T * n, &b->dy));
+  PetscCall(PetscMalloc1((size_t)b->nseg * Bmax * ns * n, &b->ckpt));
+  PetscCall(PetscMalloc3((size_t)(b->stride + 1) * Bmax * ns * n, &b->state, (size_t)b->stride * Bmax * na * n, &b->aux, (size_t)b->stride * Bmax * n, &b->cur));
+  PetscCall(PetscMalloc2((size_t)Bmax * ns * n, &b->lam, (size_t)Bmax * ns * n, &b->lam_prev));
+  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
+  PetscCall(PetscCalloc1(n, &b->zero));
+  bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n + sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
+  bytes += sizeof(double) * ((size_t)(b->stride + 1) * Bmax * ns * n + (size_t)b->stride * Bmax * (na + 1) * n);
+  bytes += sizeof(double) * (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n);
+  if (prec == SIM_SINGLE) {
+    size_t rows = (size_t)PetscMax(b->chunk * Bmax, n);
+    PetscCall(PetscMalloc4((size_t)n * n, &b->fW, rows * n, &b->fa, rows * n, &b->fb, rows * n, &b->fc));
+    bytes += sizeof(float) * ((size_t)n * n + 3 * rows * n);
+  }
+  b->bytes = bytes;
+  *out = b;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode SimBatchDestroy(SimBatch **bp)
+{
+  SimBatch *b;
+  PetscFunctionBeginUser;
+  if (!bp || !*bp) PetscFunctionReturn(0);
+  b = *bp;
+  PetscCall(PetscFree(b->window));
+  PetscCall(PetscFree(b->x));
+  PetscCall(PetscFree2(b->y, b->dy));
+  PetscCall(PetscFree(b->ckpt));
+  PetscCall(PetscFree3(b->state, b->aux, b->cur));
+  PetscCall(PetscFree2(b->lam, b->lam_prev));
+  PetscCall(PetscFree2(b->cs, b->cl));
+  PetscCall(PetscFree(b->zero));
+  if (b->fW) PetscCall(PetscFree4(b->fW, b->fa, b->fb, b->fc));
+  PetscCall(PetscFree(*bp));
+  PetscFunctionReturn(0);
+}
+
+void SimBatchSetInput(SimBatch *bt, PetscInt b, const double *x)
+{
+  const PetscInt n = bt->n, nb = bt->nb;
+  for (PetscInt t = 0; t < bt->T; t++) {
+    float *dst = bt->x + ((size_t)t * nb + b) * n;
+    for (PetscInt j = 0; j < n; j++) dst[j] = (float)x[(size_t)t * n + j];
+  }
+}
+
+static void BatchCtx(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimBatch *bt)
+{
+  ModelCtxSetup(ctx, &s->cfg, s->layout, theta);
+  ctx->seed   = bt->noise_seed;
+  ctx->stream = bt->noise_stream;
+  ctx->window = 0;
+  ctx->step   = 0;
+}
+
+static void ToFloat(const double *src, PetscInt rows, PetscInt cols, PetscInt ld, float *dst)
+{
+  for (PetscInt r = 0; r < rows; r++)
+    for (PetscInt c = 0; c < cols; c++) dst[(size_t)r * cols + c] = (float)src[(size_t)r * ld + c];
+}
+
+/* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]. */
+static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev, double *next, double *aux, double *cur)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, syn = bt->syn;
+  const float   *x = bt->x + (size_t)t * nb * n;
+  const double   gain = s->cfg.input_gain;
+
+  if (bt->precision == SIM_SINGLE) {
+    ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0f, bt->fa, (int)n, bt->fW, (int)n, 0.0f, bt->fc, (int)n);
+    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
+  } else {
+    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
+    /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
+    if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
+    else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n, (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
+  }
+  ctx->step = t;
+  for (PetscInt b = 0; b < nb; b++) {
+    double *y = bt->y + ((size_t)b * bt->T + t) * n;
+    ctx->window = bt->window[b];
+    s->model->step(ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, y);
+    if (s->cfg.output_current) PetscArraycpy(y, cur + (size_t)b * n, n);
+  }
+}
+
+/* Steps [seg*K, min((seg+1)*K, T)) from the state in bt->state[0]. */
+static void BatchSegment(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt seg)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, K = bt->stride;
+  const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, bt->T);
+  for (PetscInt t = t0; t < t1; t++) {
+    PetscInt l = t - t0;
+    BatchStep(s, W, bt, ctx, t, bt->state + (size_t)l * nb * ns * n, bt->state + (size_t)(l + 1) * nb * ns * n, bt->aux + (size_t)l * nb * na * n, bt->cur + (size_t)l * nb * n);
+  }
+  bt->seg_loaded = seg;
+}
+
+void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, K = bt->stride;
+  const double  *W = theta + s->offW;
+  ModelCtx       ctx;
+
+  BatchCtx(&ctx, s, theta, bt);
+  if (bt->precision == SIM_SINGLE) ToFloat(W, n, n, n, bt->fW);
+  for (PetscInt b = 0; b < nb; b++) {
+    ctx.window = bt->window[b];
+    s->model->init_state(&ctx, bt->state + (size_t)b * ns * n);
+  }
+  for (PetscInt seg = 0; seg < bt->nseg; seg++) {
+    if (seg > 0) { /* the last state of the previous segment starts this one */
+      PetscInt len = PetscMin(K, bt->T - (seg - 1) * K);
+      PetscArraycpy(bt->state, bt->state + (size_t)len * nb * ns * n, nb * ns * n);
+    }
+    if (bt->nseg > 1) PetscArraycpy(bt->ckpt + (size_t)seg * nb * ns * n, bt->state, nb * ns * n);
+    BatchSegment(s, W, bt, &ctx, seg);
+  }
+}
+
+/* dW += S^T LamI over the rows of chunk [c0, c1) (its buffers hold rows (t - c0, b)). */
+static void FlushChunk(SimBatch *bt, PetscInt rows, double *gW)
+{
+  const PetscInt n = bt->n;
+  if (bt->precision == SIM_SINGLE) {
+    ToFloat(bt->cs, rows, n, n, bt->fa);
+    ToFloat(bt->cl, rows, n, n, bt->fb);
+    /* fc = fa^T fb in single, then added to the double gradient (n x n fits: fc has >= n rows) */
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0f, bt->fa, (int)n, bt->fb, (int)n, 0.0f, bt->fc, (int)n);
+    for (PetscInt k = 0; k < n * n; k++) gW[k] += (double)bt->fc[k];
+  } else {
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, bt->cs, (int)n, bt->cl, (int)n, 1.0, gW, (int)n);
+  }
+}
+
+void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, double *grad)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, K = bt->stride, T = bt->T, C = bt->chunk, syn = bt->syn;
+  const double  *W  = theta + s->offW;
+  double        *gW = grad + s->offW;
+  double         sumI = 0;
+  ModelCtx       ctx;
+
+  BatchCtx(&ctx, s, theta, bt);
+  if (bt->precision == SIM_SINGLE) ToFloat(W, n, n, n, bt->fW);
+  PetscArrayzero(bt->lam, nb * ns * n);
+  for (PetscInt seg = bt->nseg - 1; seg >= 0; seg--) {
+    const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, T);
+    if (bt->seg_loaded != seg) { /* recompute the segment from its stored state */
+      PetscArraycpy(bt->state, bt->ckpt + (size_t)seg * nb * ns * n, nb * ns * n);
+      BatchSegment(s, W, bt, &ctx, seg);
+    }
+    for (PetscInt t = t1 - 1; t >= t0; t--) {
+      const PetscInt l = t - t0, c0 = (t / C) * C, row = (t - c0) * nb;
+      const double  *prev = bt->state + (size_t)l * nb * ns * n, *next = bt->state + (size_t)(l + 1) * nb * ns * n;
+      const double  *aux = bt->aux + (size_t)l * nb * na * n, *cur = bt->cur + (size_t)l * nb * n;
+      double        *lamI = bt->cl + (size_t)row * n, *tmp;
+
+      ctx.step = t;
+      for (PetscInt b = 0; b < nb; b++) {
+        const double *dy = bt->dy + ((size_t)b * T + t) * n;
+        double       *li = lamI + (size_t)b * n;
+        ctx.window = bt->window[b];
+        s->model->step_adjoint(&ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, s->cfg.output_current ? bt->zero : dy,
+                               bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);
+        if (s->cfg.output_current)
+          for (PetscInt j = 0; j < n; j++) li[j] += dy[j];
+        PetscArraycpy(bt->cs + (size_t)(row + b) * n, prev + (size_t)b * ns * n + syn * n, n);
+      }
+      /* lamS[b][i] += sum_j LamI[b][j] W[i][j] */
+      if (bt->precision == SIM_SINGLE) {
+        ToFloat(lamI, nb, n, n, bt->fa);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0f, bt->fa, (int)n, bt->fW, (int)n, 0.0f, bt->fc, (int)n);
+        for (PetscInt b = 0; b < nb; b++)
+          for (PetscInt i = 0; i < n; i++) bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
+      } else if (nb == 1) {
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n, 1);
+      } else {
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, W, (int)n, 1.0, bt->lam_prev + syn * n, (int)(ns * n));
+      }
+      for (PetscInt k = 0; k < nb * n; k++) sumI += lamI[k];
+      tmp = bt->lam; bt->lam = bt->lam_prev; bt->lam_prev = tmp;
+      if (t == c0) FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, gW);
+    }
+  }
+  for (PetscInt b = 0; b < nb; b++) {
+    ctx.window = bt->window[b];
+    s->model->init_adjoint(&ctx, bt->lam + (size_t)b * ns * n, grad);
+  }
+  for (PetscInt i = 0; i < n; i++) gW[i * n + i] = 0.0; /* the diagonal is fixed */
+  grad[s->offRp] += sumI * s->cfg.input_gain * s->cfg.dt / 1000.0;
 }

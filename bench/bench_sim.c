@@ -1,0 +1,253 @@
+/* Benchmark of the simulator kernels: one core (OpenBLAS and OpenMP at one thread), the LIF
+ * model, windows of T steps. For each N and B: milliseconds per window for the forward pass,
+ * the backward pass and a whole window-iteration (forward, loss, backward); GFLOP/s counting
+ * the matrix products (forward 2N^2T, backward 2N^2T for dL/dS and 2N^2T for dW per window);
+ * the fraction of the DGEMM rate measured here; the batch's memory. B = 0 is the per-window
+ * path (SimForward/SimBackward: GEMV per step), the kernels before batching.
+ *
+ *   bench_sim [-n 12,200,1000,2000] [-B 0,1,16,64] [-T 400] [-precision double|single]
+ *             [-stride K] [-min_time 0.5] [-rate 10] [-markdown]
+ */
+#include "loss.h"
+#include "sim.h"
+#include "rng.h"
+#include <cblas.h>
+#include <math.h>
+#include <petsctime.h>
+#include <sys/resource.h>
+
+extern void  openblas_set_num_threads(int);
+extern char *openblas_get_corename(void);
+
+static double Now(void)
+{
+  PetscLogDouble t;
+  PetscTime(&t);
+  return (double)t;
+}
+
+static double PeakRSSMiB(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* GFLOP/s of C = A B with square n, double or single. */
+static double GemmRate(PetscInt n, PetscBool single)
+{
+  size_t nn = (size_t)n * n;
+  double t0, t, flops = 2.0 * n * n * n;
+  int    reps = 0;
+  if (single) {
+    float *a = malloc(4 * nn), *b = malloc(4 * nn), *c = malloc(4 * nn);
+    for (size_t k = 0; k < nn; k++) { a[k] = (float)(k % 7) * 0.1f; b[k] = (float)(k % 5) * 0.2f; }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n);
+    t0 = Now();
+    do { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n); reps++; } while ((t = Now() - t0) < 1.0);
+    free(a); free(b); free(c);
+  } else {
+    double *a = malloc(8 * nn), *b = malloc(8 * nn), *c = malloc(8 * nn);
+    for (size_t k = 0; k < nn; k++) { a[k] = (double)(k % 7) * 0.1; b[k] = (double)(k % 5) * 0.2; }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c, (int)n);
+    t0 = Now();
+    do { cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c, (int)n); reps++; } while ((t = Now() - t0) < 1.0);
+    free(a); free(b); free(c);
+  }
+  return flops * reps / t / 1e9;
+}
+
+typedef struct {
+  double fwd, bwd, iter; /* ms per window */
+  double bytes;          /* simulator memory (tape and workspace), bytes */
+  double zero_frac;      /* fraction of syn entries (b, i, t) exactly 0 */
+  double active_frac;    /* fraction of presynaptic i with syn != 0 in any window of the batch (mean over t) */
+  double gerr;           /* single: max |g - g_double| / max |g_double| over the gradient (NAN for double) */
+} Timing;
+
+static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision prec, PetscInt stride, double rate, double min_time, Timing *out)
+{
+  ModelConfig  cfg  = {.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE};
+  LossConfig   lcfg = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
+  ParamLayout *layout;
+  SimSetup     sim;
+  PetscInt    *exc, nb = B > 0 ? B : 1, P;
+  double      *theta, *x, *s, *grad, *scratch, tf = 0, tb = 0, ti = 0;
+  int          reps = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(n, &exc));
+  for (PetscInt i = 0; i < n; i++) exc[i] = i < (4 * n) / 5;
+  PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, exc, &layout));
+  PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+  P = layout->total;
+  PetscCall(PetscMalloc5(P, &theta, (size_t)nb * T * n, &x, (size_t)nb * T * n, &s, P, &grad, (size_t)T * n, &scratch));
+  ParamsDrawInitial(layout, 1, theta);
+  /* weights scaled by 12/N so that the network's total input stays near the source's 12-neuron one */
+  for (PetscInt k = 0; k < n * n; k++) theta[sim.offW + k] *= PetscMin(1.0, 12.0 / (double)n);
+  theta[sim.offRp] = rate;
+  for (PetscInt b = 0; b < nb; b++) SimDrawInput(1, 1, b, n, T, rate, 1.0, x + (size_t)b * T * n);
+  for (size_t k = 0; k < (size_t)nb * T * n; k++) s[k] = RngUniform(2, 9, 0, (uint32_t)k, 0) < 0.005;
+  out->zero_frac = out->active_frac = NAN;
+
+  if (B == 0) { /* per-window kernels */
+    SimWork *w;
+    PetscCall(SimWorkCreate(&sim, &w));
+    PetscCall(PetscArraycpy(w->x, x, T * n));
+    SimForward(&sim, theta, w); /* warm-up: first touch of the buffers */
+    do {
+      LossValue v;
+      double    t0 = Now(), t1, t2, t3;
+      SimForward(&sim, theta, w);
+      t1 = Now();
+      LossEvaluate(&lcfg, 0, n, T, w->y, s, w->dy, w->scratch, &v);
+      t2 = Now();
+      PetscCall(PetscArrayzero(grad, P));
+      SimBackward(&sim, theta, w, grad);
+      t3 = Now();
+      tf += t1 - t0; tb += t3 - t2; ti += t3 - t0;
+      reps++;
+    } while (ti < min_time);
+    out->bytes = 8.0 * (double)T * n * (1 + 6) + 8.0 * (double)(T + 1) * 2 * n;
+    PetscCall(SimWorkDestroy(&w));
+  } else {
+    SimBatch *bt;
+    PetscCall(SimBatchCreate(&sim, B, stride, prec, &bt));
+    bt->nb = B;
+    for (PetscInt b = 0; b < B; b++) {
+      bt->window[b] = b;
+      SimBatchSetInput(bt, b, x + (size_t)b * T * n);
+    }
+    SimBatchForward(&sim, theta, bt); /* warm-up: first touch of the tape */
+    PetscCall(PetscArrayzero(bt->dy, (size_t)B * T * n));
+    SimBatchBackward(&sim, theta, bt, grad);
+    do {
+      double t0 = Now(), t1, t2, t3;
+      SimBatchForward(&sim, theta, bt);
+      t1 = Now();
+      for (PetscInt b = 0; b < B; b++) {
+        LossValue v;
+        LossEvaluate(&lcfg, 0, n, T, bt->y + (size_t)b * T * n, s + (size_t)b * T * n, bt->dy + (size_t)b * T * n, scratch, &v);
+      }
+      t2 = Now();
+      PetscCall(PetscArrayzero(grad, P));
+      SimBatchBackward(&sim, theta, bt, grad);
+      t3 = Now();
+      tf += t1 - t0; tb += t3 - t2; ti += t3 - t0;
+      reps++;
+    } while (ti < min_time);
+    if (bt->stride == T) { /* sparsity of the synaptic state on the full tape */
+      double zeros = 0, active = 0;
+      for (PetscInt t = 0; t < T; t++) {
+        const double *st = bt->state + (size_t)t * B * 2 * n;
+        for (PetscInt i = 0; i < n; i++) {
+          int any = 0;
+          for (PetscInt b = 0; b < B; b++) {
+            double g = st[(size_t)b * 2 * n + n + i];
+            if (g == 0.0) zeros++;
+            else any = 1;
+          }
+          active += any;
+        }
+      }
+      out->zero_frac   = zeros / ((double)T * B * n);
+      out->active_frac = active / ((double)T * n);
+    }
+    out->bytes = (double)bt->bytes;
+    out->gerr  = NAN;
+    if (prec == SIM_SINGLE) { /* the same batch in double: the gradient's error */
+      SimBatch *bd;
+      double   *gd, num = 0, den = 0;
+      PetscCall(PetscMalloc1(P, &gd));
+      PetscCall(PetscArrayzero(gd, P));
+      PetscCall(SimBatchCreate(&sim, B, stride, SIM_DOUBLE, &bd));
+      bd->nb = B;
+      for (PetscInt b = 0; b < B; b++) {
+        bd->window[b] = b;
+        SimBatchSetInput(bd, b, x + (size_t)b * T * n);
+      }
+      SimBatchForward(&sim, theta, bd);
+      for (PetscInt b = 0; b < B; b++) {
+        LossValue v;
+        LossEvaluate(&lcfg, 0, n, T, bd->y + (size_t)b * T * n, s + (size_t)b * T * n, bd->dy + (size_t)b * T * n, scratch, &v);
+      }
+      SimBatchBackward(&sim, theta, bd, gd);
+      for (PetscInt k = 0; k < P; k++) {
+        num = PetscMax(num, PetscAbsReal(grad[k] - gd[k]));
+        den = PetscMax(den, PetscAbsReal(gd[k]));
+      }
+      out->gerr = num / den;
+      PetscCall(SimBatchDestroy(&bd));
+      PetscCall(PetscFree(gd));
+    }
+    PetscCall(SimBatchDestroy(&bt));
+  }
+  out->fwd  = 1e3 * tf / reps / nb;
+  out->bwd  = 1e3 * tb / reps / nb;
+  out->iter = 1e3 * ti / reps / nb;
+  PetscCall(PetscFree5(theta, x, s, grad, scratch));
+  PetscCall(PetscFree(exc));
+  PetscCall(ParamLayoutDestroy(&layout));
+  PetscFunctionReturn(0);
+}
+
+int main(int argc, char **argv)
+{
+  PetscInt     ns = 8, nB = 8, nlist[8] = {12, 200, 1000, 2000}, Blist[8] = {0, 1, 16, 64}, T = 400, stride = 0;
+  PetscReal    min_time = 0.5, rate = 10;
+  PetscEnum    prec = (PetscEnum)SIM_DOUBLE;
+  double       dgemm, sgemm = 0;
+  PetscBool    set;
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, "spikefit simulator benchmark"));
+  openblas_set_num_threads(1);
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bench_sim", NULL);
+  PetscCall(PetscOptionsIntArray("-n", "Network sizes", NULL, nlist, &ns, &set));
+  if (!set) ns = 4;
+  PetscCall(PetscOptionsIntArray("-B", "Batch sizes (0: per-window kernels)", NULL, Blist, &nB, &set));
+  if (!set) nB = 4;
+  PetscCall(PetscOptionsInt("-T", "Steps per window", NULL, T, &T, NULL));
+  PetscCall(PetscOptionsInt("-stride", "Tape stride (0: full tape)", NULL, stride, &stride, NULL));
+  PetscCall(PetscOptionsEnum("-precision", "Precision of the products", NULL, SimPrecisions, prec, &prec, NULL));
+  PetscCall(PetscOptionsReal("-min_time", "Seconds per measurement (at least one repetition)", NULL, min_time, &min_time, NULL));
+  PetscCall(PetscOptionsReal("-rate", "Poisson input rate r_p (Hz)", NULL, rate, &rate, NULL));
+  PetscOptionsEnd();
+
+  dgemm = GemmRate(1000, PETSC_FALSE);
+  if (prec == (PetscEnum)SIM_SINGLE) sgemm = GemmRate(1000, PETSC_TRUE);
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- OpenBLAS core %s; DGEMM 1000^3, one thread: %.1f GFLOP/s%s; T = %" PetscInt_FMT ", precision %s, tape stride %" PetscInt_FMT " -->\n", openblas_get_corename(), dgemm, "", T,
+                        SimPrecisions[prec], stride));
+  if (sgemm > 0) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- SGEMM 1000^3, one thread: %.1f GFLOP/s -->\n", sgemm));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre |%s\n", prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|%s\n", prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
+  for (PetscInt a = 0; a < ns; a++)
+    for (PetscInt c = 0; c < nB; c++) {
+      Timing   tm = {0};
+      PetscInt n = nlist[a], B = Blist[c];
+      double   flops = 6.0 * n * n * T, gf, tape;
+      ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
+      ParamLayout *layout;
+      SimSetup     sim;
+      PetscCall(RunCase(n, B, T, (SimPrecision)prec, stride, rate, min_time, &tm));
+      PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &layout));
+      PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+      tape = B > 0 ? SimBatchTapeBytes(&sim, stride, (SimPrecision)prec) : 8.0 * (2 + 1 + 6);
+      PetscCall(ParamLayoutDestroy(&layout));
+      gf = flops / (tm.iter * 1e-3) / 1e9;
+      {
+        char label[48], zf[16] = "-", af[16] = "-";
+        if (B == 0) PetscCall(PetscSNPrintf(label, sizeof(label), "1 (per window: before)"));
+        else PetscCall(PetscSNPrintf(label, sizeof(label), "%" PetscInt_FMT, B));
+        if (!isnan(tm.zero_frac)) {
+          PetscCall(PetscSNPrintf(zf, sizeof(zf), "%.2f", tm.zero_frac));
+          PetscCall(PetscSNPrintf(af, sizeof(af), "%.2f", tm.active_frac));
+        }
+        char ge[24] = "";
+        if (prec == (PetscEnum)SIM_SINGLE) PetscCall(PetscSNPrintf(ge, sizeof(ge), " %.2e |", tm.gerr));
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s |%s\n", n, label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, ge));
+      }
+    }
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- peak RSS %.0f MiB -->\n", PeakRSSMiB()));
+  PetscCall(PetscFinalize());
+  return 0;
+}

@@ -1,0 +1,104 @@
+/* Non-leaky integrate-and-fire (docs/MODELS.md "nlif"): the LIF of SCIENCE.md section 2
+ * without the leak term. State: v, g. Tape: u, the pre-reset potential. */
+#include "model.h"
+#include <math.h>
+
+enum { NLIF_E_L, NLIF_TAU_M, NLIF_TAU_G, NLIF_R_I };
+
+static PetscErrorCode NLIFLayout(const ModelConfig *cfg, ParamLayout *l)
+{
+  PetscInt n = l->n;
+  (void)cfg;
+  PetscFunctionBeginUser;
+  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
+  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
+  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
+  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 10, 150, 50, 70));
+  PetscFunctionReturn(0);
+}
+
+static void NLIFInitState(const ModelCtx *c, double *s)
+{
+  const double *E = c->theta + c->off[NLIF_E_L];
+  for (PetscInt j = 0; j < c->n; j++) {
+    s[j]        = E[j];
+    s[c->n + j] = 0;
+  }
+}
+
+static void NLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
+{
+  for (PetscInt j = 0; j < c->n; j++) grad[c->off[NLIF_E_L] + j] += lam[j];
+}
+
+static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
+static inline double SigmoidPrime(double a)
+{
+  double e = exp(-fabs(a));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
+static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[NLIF_E_L], *tm = c->theta + c->off[NLIF_TAU_M];
+  const double  *tg = c->theta + c->off[NLIF_TAU_G], *R = c->theta + c->off[NLIF_R_I];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double v = prev[j], g = prev[n + j];
+    double u = v + R[j] * cur[j] / tm[j];
+    int    z = u >= th;
+    next[j]     = z ? E[j] : u;
+    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    aux[j]      = u;
+    y[j]        = hard ? (double)z : Sigmoid(u - th);
+  }
+}
+
+static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
+                            const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+{
+  const PetscInt n = c->n;
+  const double  *tm = c->theta + c->off[NLIF_TAU_M];
+  const double  *tg = c->theta + c->off[NLIF_TAU_G], *R = c->theta + c->off[NLIF_R_I];
+  double        *gE = grad + c->off[NLIF_E_L], *gtm = grad + c->off[NLIF_TAU_M];
+  double        *gtg = grad + c->off[NLIF_TAU_G], *gR = grad + c->off[NLIF_R_I];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output;
+  (void)next;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double g = prev[n + j], u = aux[j];
+    int    z = u >= th;
+    double lv = lam_next[j], lg = lam_next[n + j];
+    double lu = (hard ? 0.0 : dy[j] * SigmoidPrime(u - th)) + (z ? 0.0 : lv);
+    double inv = 1.0 / tm[j];
+
+    if (z) gE[j] += lv;
+    gtm[j] -= lu * R[j] * cur[j] * inv * inv;
+    gR[j] += lu * cur[j] * inv;
+    lam_I[j]    = lu * R[j] * inv;
+    lam_prev[j] = lu;
+    if (z) {
+      lam_prev[n + j] = 0.0;
+    } else {
+      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
+      gtg[j] += lg * g / (tg[j] * tg[j]);
+    }
+  }
+}
+
+const NeuronModel ModelNLIF = {
+  .name         = "nlif",
+  .nstate       = 2,
+  .naux         = 1,
+  .syn          = 1,
+  .layout       = NLIFLayout,
+  .init_state   = NLIFInitState,
+  .init_adjoint = NLIFInitAdjoint,
+  .step         = NLIFStep,
+  .step_adjoint = NLIFStepAdjoint,
+};

@@ -1,0 +1,123 @@
+/* Stochastic LIF with escape noise (docs/MODELS.md "slif"). The LIF of SCIENCE.md section 2
+ * with spike probability p = sig(beta (u - theta)) and z = [U < p], U the uniform keyed by
+ * (seed, stream, window, neuron, step). The output is p. State: v, g.
+ * Tape: aux0 = theta + beta (u - theta) - logit(U), so that aux0 >= theta exactly when
+ * z = 1 (the margin of the draw: SimHardSpikes relies on it); aux1 = u. */
+#include "model.h"
+#include "rng.h"
+#include <math.h>
+
+enum { SL_E_L, SL_TAU_M, SL_TAU_G, SL_R_I, SL_BETA };
+
+static PetscErrorCode SLIFLayout(const ModelConfig *cfg, ParamLayout *l)
+{
+  PetscInt n = l->n;
+  (void)cfg;
+  PetscFunctionBeginUser;
+  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
+  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
+  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
+  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 100, 150, 135, 140));
+  PetscCall(ParamLayoutAddBlock(l, "beta", n, 1, 0.05, 5, 0.5, 1.5));
+  PetscFunctionReturn(0);
+}
+
+static void SLIFInitState(const ModelCtx *c, double *s)
+{
+  const double *E = c->theta + c->off[SL_E_L];
+  for (PetscInt j = 0; j < c->n; j++) {
+    s[j]        = E[j];
+    s[c->n + j] = 0;
+  }
+}
+
+static void SLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
+{
+  for (PetscInt j = 0; j < c->n; j++) grad[c->off[SL_E_L] + j] += lam[j];
+}
+
+static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
+static inline double SigmoidPrime(double a)
+{
+  double e = exp(-fabs(a));
+  return e / ((1.0 + e) * (1.0 + e));
+}
+
+static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[SL_E_L], *tm = c->theta + c->off[SL_TAU_M];
+  const double  *tg = c->theta + c->off[SL_TAU_G], *R = c->theta + c->off[SL_R_I], *beta = c->theta + c->off[SL_BETA];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double v = prev[j], g = prev[n + j];
+    double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
+    double U = RngUniform(c->seed, c->stream, (uint32_t)c->window, (uint32_t)j, (uint32_t)c->step);
+    double a = beta[j] * (u - th);
+    int    z;
+    U           = fmax(U, 1e-300); /* logit(0) = -inf would make the margin infinite */
+    aux[j]      = th + (a - log(U / (1.0 - U)));
+    aux[n + j]  = u;
+    z           = aux[j] >= th;
+    next[j]     = z ? E[j] : u;
+    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    y[j]        = hard ? (double)z : Sigmoid(a);
+  }
+}
+
+static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
+                            const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[SL_E_L], *tm = c->theta + c->off[SL_TAU_M];
+  const double  *tg = c->theta + c->off[SL_TAU_G], *R = c->theta + c->off[SL_R_I], *beta = c->theta + c->off[SL_BETA];
+  double        *gE = grad + c->off[SL_E_L], *gtm = grad + c->off[SL_TAU_M];
+  double        *gtg = grad + c->off[SL_TAU_G], *gR = grad + c->off[SL_R_I], *gb = grad + c->off[SL_BETA];
+  const double   th = c->cfg->theta;
+  const int      hard = c->cfg->hard_output, st = !c->cfg->z_constant;
+  (void)next;
+
+  for (PetscInt j = 0; j < n; j++) {
+    double v = prev[j], g = prev[n + j], u = aux[n + j];
+    int    z = aux[j] >= th;
+    double dp = SigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
+    double lv = lam_next[j], lg = lam_next[n + j];
+    double la = hard ? 0.0 : dy[j] * dp; /* dL/da through y = p */
+    double lu, inv = 1.0 / tm[j];
+
+    if (st) {
+      /* straight-through: dz/dp = 1. v_next = z E + (1-z) u, g_next = z + (1-z) g d, y = z
+       * when hard, so dL/dz = lv (E - u) + lg (1 - g d) [+ dy] */
+      double dLdz = lv * (E[j] - u) + lg * (1.0 - g * (1.0 - 1.0 / tg[j])) + (hard ? dy[j] : 0.0);
+      la += dLdz * dp;
+    }
+    gb[j] += la * (u - th);
+    lu = la * beta[j] + (z ? 0.0 : lv);
+    gE[j] += (z ? lv : 0.0) + lu * inv;
+    gtm[j] -= lu * (E[j] - v + R[j] * cur[j]) * inv * inv;
+    gR[j] += lu * cur[j] * inv;
+    lam_I[j]    = lu * R[j] * inv;
+    lam_prev[j] = lu * (1.0 - inv);
+    if (z) {
+      lam_prev[n + j] = 0.0;
+    } else {
+      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
+      gtg[j] += lg * g / (tg[j] * tg[j]);
+    }
+  }
+}
+
+const NeuronModel ModelSLIF = {
+  .name         = "slif",
+  .nstate       = 2,
+  .naux         = 2,
+  .syn          = 1,
+  .layout       = SLIFLayout,
+  .init_state   = SLIFInitState,
+  .init_adjoint = SLIFInitAdjoint,
+  .step         = SLIFStep,
+  .step_adjoint = SLIFStepAdjoint,
+};

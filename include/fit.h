@@ -21,7 +21,7 @@ typedef struct {
   PetscInt    iters, windows, window_steps, windows_per_step, eval_windows, restarts;
   PetscInt    seed, input_seed;
   double      dt;
-  PetscBool   save_gradient, save_history, use_ref, quiet;
+  PetscBool   save_gradient, save_history, use_ref, quiet, validate;
   TargetMode  mode;
   char        ckpt_file[PETSC_MAX_PATH_LEN], resume[PETSC_MAX_PATH_LEN];
   PetscInt    ckpt_every;

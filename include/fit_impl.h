@@ -26,6 +26,7 @@ typedef struct {
   PetscBool          gradient_saved;
   /* history, on every rank */
   double *loss, *terms, *gnorm, *secs; /* [iters] */
+  double *vloss;                       /* [iters] loss on the evaluation windows, or NULL */
   double *hist;                        /* [iters+1][P] or NULL */
   double *dist;                        /* [iters+1][nblocks+1] or NULL (no truth) */
   double *rate_target, *rate_fit, *rate_init; /* [n] Hz over the evaluation windows */
@@ -51,6 +52,10 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
 PetscErrorCode FitCheckpointWrite(Fit *f);
 PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
 PetscErrorCode FitWriteResults(Fit *f);
+/* Windows of the evaluation (held-out windows of a recording, fresh ones for a synthetic target). */
+PetscInt       FitEvalWindows(const Fit *f);
+/* Loss over the evaluation windows at theta (forward only, the same on every rank). */
+PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
 /* Joins the restart files OUT.fit<k> into OUT: /fit_<k>/... for each, and the best fit

@@ -82,7 +82,9 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
 
   FitTarget(f, it, window, stream, tw, s);
   SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, theta[f->sim.offRp], o->dt, w->x);
-  w->window = window;
+  w->window       = window;
+  w->noise_seed   = (uint64_t)o->input_seed; /* stochastic models: fresh spike noise per iteration */
+  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
   if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
   SimForward(&f->sim, theta, w);
   if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
@@ -110,7 +112,9 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
   double           *g = f->gbuf[tid], *s = f->target[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
 
-  bt->nb = bhi - blo;
+  bt->nb           = bhi - blo;
+  bt->noise_seed   = (uint64_t)o->input_seed;
+  bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
   for (PetscInt b = 0; b < bt->nb; b++) {
     bt->window[b] = blo + b;
     SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
@@ -251,6 +255,7 @@ static PetscErrorCode FitIteration(Fit *f, PetscInt it)
   f->loss[it] = sum.total;
   for (int k = 0; k < LOSS_NTERMS; k++) f->terms[it * LOSS_NTERMS + k] = sum.term[k];
   f->gnorm[it] = sqrt(gn2);
+  if (f->vloss) PetscCall(FitValidationLoss(f, f->theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0, &f->vloss[it]));
   RecordParams(f, it + 1);
   PetscFunctionReturn(0);
 }
@@ -274,6 +279,10 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
     for (int k = 0; k < LOSS_NTERMS; k++) {
       if (k > LOSS_TERM_VRD && w[k] == 0) continue;
       PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->terms[it * LOSS_NTERMS + k]));
+      PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
+    }
+    if (f->vloss) {
+      PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->vloss[it]));
       PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
     }
     PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.3f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs,
@@ -325,6 +334,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(PetscArraycpy(f->theta0, f->theta, P));
   PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm, o->iters + 1, &f->secs));
   if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
+  if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->vloss));
   if (data->has_truth) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
   RecordParams(f, 0);
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
@@ -354,6 +364,7 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
   PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
   PetscCall(PetscFree(f->hist));
+  PetscCall(PetscFree(f->vloss));
   PetscCall(PetscFree(f->dist));
   PetscCall(OptimDestroy(&f->optim));
   PetscCall(ParamLayoutDestroy(&f->layout));

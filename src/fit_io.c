@@ -103,9 +103,40 @@ static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, do
     PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, zt + win * T * n));
     for (int k = 0; k < 2; k++) {
       SimDrawInput((uint64_t)f->opt->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], f->opt->dt, w->x);
+      w->window       = win;
+      w->noise_seed   = (uint64_t)f->opt->input_seed;
+      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
       SimForward(&f->sim, thetas[k], w);
       SimHardSpikes(&f->sim, w, outs[k]);
     }
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscInt FitEvalWindows(const Fit *f)
+{
+  const FitOptions *o = f->opt;
+  return o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
+}
+
+PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps;
+  SimWork          *w = f->work[0], *tw = f->twork[0];
+  LossValue         v;
+
+  PetscFunctionBeginUser;
+  *loss = 0;
+  for (PetscInt win = 0; win < FitEvalWindows(f); win++) {
+    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, f->target[0]));
+    SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, theta[f->sim.offRp], o->dt, w->x);
+    w->window       = win;
+    w->noise_seed   = (uint64_t)o->input_seed;
+    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+    SimForward(&f->sim, theta, w);
+    LossEvaluate(&o->lcfg, progress, n, T, w->y, f->target[0], NULL, w->scratch, &v);
+    *loss += v.total;
   }
   PetscFunctionReturn(0);
 }
@@ -178,6 +209,9 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
   for (PetscInt win = 0; win < K; win++) {
     PetscCall(FitTarget(f, 0, win, stream, tw, f->gc_target + win * T * n));
     SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
+    w->window       = win;
+    w->noise_seed   = (uint64_t)o->input_seed;
+    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
     SimForward(&f->sim, f->theta, w);
     PetscCall(PetscArraycpy(f->gc_input + win * T * n, w->x, T * n));
     PetscCall(PetscArraycpy(f->gc_output + win * T * n, w->y, T * n));
@@ -218,6 +252,7 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
   PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
   PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
+  if (f->vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->vloss));
   PetscCall(PetscMalloc1(f->done + 1, &col));
   for (int k = 0; k < LOSS_NTERMS; k++) {
     char name[64];
@@ -296,7 +331,7 @@ PetscErrorCode FitWriteResults(Fit *f)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  PetscInt          E = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
+  PetscInt          E = FitEvalWindows(f);
   double           *zt, *zf, *zi;
   H5Out            *h;
   hsize_t           dn = (hsize_t)n;
@@ -433,6 +468,7 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
   PetscCall(H5InDoubles(file, path, "/loss/train", (hsize_t)done, f->loss));
   PetscCall(H5InDoubles(file, path, "/loss/grad_norm", (hsize_t)done, f->gnorm));
   PetscCall(H5InDoubles(file, path, "/loss/seconds", (hsize_t)done, f->secs));
+  if (f->vloss) PetscCall(H5InDoubles(file, path, "/loss/validation", (hsize_t)done, f->vloss));
   for (int k = 0; k < LOSS_NTERMS; k++) {
     char name[64];
     PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));

@@ -25,6 +25,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   o->eval_windows     = 10;
   o->restarts         = 1;
   o->save_history     = PETSC_TRUE;
+  o->validate         = PETSC_TRUE;
   o->ckpt_every       = 0;
   o->ckpt_max_hours   = 0;
   o->sim_batch        = 16;
@@ -35,6 +36,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsString("-model", "Neuron model", NULL, o->model_name, o->model_name, sizeof(o->model_name), NULL));
   PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, o->mcfg.theta, &o->mcfg.theta, NULL));
   PetscCall(PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, o->mcfg.input_gain, &o->mcfg.input_gain, NULL));
+  PetscCall(PetscOptionsBool("-model_output_current", "Losses see the total synaptic input I instead of spikes (continuous targets)", NULL, o->mcfg.output_current, &o->mcfg.output_current, NULL));
   PetscCall(PetscOptionsBool("-model_output_hard", "Losses see the hard spike z instead of the soft one", NULL, o->mcfg.hard_output, &o->mcfg.hard_output, NULL));
   PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, o->dt, &o->dt, NULL));
   PetscCall(PetscOptionsBool("-sim_ref", "Use the plain reference kernels", NULL, o->use_ref, &o->use_ref, NULL));
@@ -53,6 +55,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsBool("-fit_dale", "Keep the sign of each neuron's outgoing weights (needs neuron types; default true with a ground truth, false for recordings)", NULL, o->mcfg.dale, &o->mcfg.dale, &o->dale_set));
   PetscCall(PetscOptionsBool("-fit_save_gradient", "Write the first step's gradient to /gradient_check", NULL, o->save_gradient, &o->save_gradient, NULL));
   PetscCall(PetscOptionsBool("-fit_save_history", "Write the parameters of every iteration", NULL, o->save_history, &o->save_history, NULL));
+  PetscCall(PetscOptionsBool("-fit_validate", "Loss on the evaluation (held-out) windows after every iteration, in /loss/validation", NULL, o->validate, &o->validate, NULL));
   PetscCall(PetscOptionsBool("-fit_quiet", "No monitor line per iteration", NULL, o->quiet, &o->quiet, NULL));
   PetscCall(PetscOptionsEnum("-fit_target", "synthetic: regenerate targets from /truth every iteration; recorded: fit the file's spikes", NULL, TargetModes, mode, &mode, &mode_set));
   PetscCall(PetscOptionsString("-ckpt_file", "Checkpoint file", NULL, o->ckpt_file, o->ckpt_file, sizeof(o->ckpt_file), NULL));
@@ -97,10 +100,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(buf, len,
                           "model=%s n=%" PetscInt_FMT " theta=%.17g input_gain=%.17g hard=%d dale=%d dt=%.17g loss=%s vr_tau=%.17g optim=%s lr=%.17g beta1=%.17g beta2=%.17g eps=%.17g "
-                          "windows=%" PetscInt_FMT " window_steps=%" PetscInt_FMT " windows_per_step=%" PetscInt_FMT " seed=%" PetscInt_FMT " input_seed=%" PetscInt_FMT " target=%s data=%s",
+                          "windows=%" PetscInt_FMT " window_steps=%" PetscInt_FMT " windows_per_step=%" PetscInt_FMT " seed=%" PetscInt_FMT " input_seed=%" PetscInt_FMT " target=%s data=%s "
+                          "current=%d batch=%" PetscInt_FMT " precision=%s",
                           o->model_name, n, o->mcfg.theta, o->mcfg.input_gain, (int)o->mcfg.hard_output, (int)o->mcfg.dale, o->dt, LossKinds[o->lcfg.kind], o->lcfg.vr_tau,
                           OptimKinds[o->ocfg.kind], o->ocfg.lr, o->ocfg.beta1, o->ocfg.beta2, o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
-                          o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data));
+                          o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data, (int)o->mcfg.output_current, o->use_ref ? 0 : o->sim_batch, SimPrecisions[o->sim_precision]));
   PetscFunctionReturn(0);
 }
 

@@ -25,6 +25,7 @@ try:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 except ImportError as e:  # pragma: no cover
     sys.exit(f"paper_figures.py: {e}; install the Debian packages python3-h5py python3-matplotlib python3-numpy")
 
@@ -112,7 +113,8 @@ def main():
                 ax.plot(it, va / scale, color=col, ls="--", label=f"{loss} validation")
             numbers["fig4"][f"{loss}_{opt}"] = {"train": (tr / scale).tolist(), "validation": None if va is None else (va / scale).tolist()}
         ax.set_title(opt)
-        ax.set_xlabel("iteration")
+        ax.set_xlabel("iteration (validation: after the iteration's steps)")
+        ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("mean loss / max mean validation loss")
     axes[1].legend(fontsize=8, ncol=2)

@@ -38,6 +38,9 @@ FIGURES = [
     ("W.png", "Connectivity W[i][j] (presynaptic i, postsynaptic j): initial, fitted, ground truth and the difference.", sp.plot_W),
     ("distance.png", "Euclidean distance to the ground truth per block, relative to the start and absolute.", sp.plot_distance),
     ("rates.png", "Per-neuron evaluation rates of the fitted (and initial) network against the target.", sp.plot_rates),
+    ("nmf.png", "NMF modules and activation coefficients of target, fitted and initial spikes (spikefit analyze).", sp.plot_nmf),
+    ("xcorr.png", "Correlation matrices of 20 ms counts: target, fitted, and fitted vs target neuron.", sp.plot_xcorr),
+    ("glm.png", "The Poisson GLM baseline: spike-history and coupling filters, rates of its simulation (spikefit glm).", sp.plot_glm),
 ]
 
 
@@ -201,6 +204,22 @@ def main(argv=None):
             sys.exit(f"report.py: {p}: no such file")
     os.makedirs(args.outdir, exist_ok=True)
     used, runs, allfits = set(), [], []
+    for p in list(args.runs):
+        with h5py.File(p, "r") as f:
+            fmt = sp._str(f.attrs.get("spikefit_format", ""))
+        if fmt == "landscape":  # spikefit landscape: one figure of its own
+            name = safe_name(p, used)
+            os.makedirs(os.path.join(args.outdir, name), exist_ok=True)
+            v = sp.plot_landscape(p, os.path.join(args.outdir, name, "landscape.png"))
+            summary = jsonable({"name": name, "file": os.path.abspath(p), "model": "landscape", "loss": None, "optim": None, "target": None,
+                                "iterations": 0, "fits": 1, "best_fit": None, "loss_first": None, "loss_last": None,
+                                "relative_distance": None, "mean_abs_rate_error_hz": None, "restarts": [],
+                                "figures": ["landscape.png"], "values": {"landscape": v}})
+            with open(os.path.join(args.outdir, name, "summary.json"), "w") as fh:
+                json.dump(summary, fh, indent=1)
+            runs.append({"name": name, "figures": [(f"{name}/landscape.png", "Loss and mean rate over a two-parameter grid (spikefit landscape).")], "summary": summary})
+            args.runs.remove(p)
+            print(f"report: {p}: landscape in {os.path.join(args.outdir, name)}")
     for p in args.runs:
         name = safe_name(p, used)
         try:

@@ -105,6 +105,24 @@ def load_fit(g, name="fit"):
         last = max([t.max() for tr in ev["trains"].values() for t in tr if len(t)] + [0.0])
         ev["duration_ms"] = win * steps * fit["dt"] if win and steps else last
         fit["eval"] = ev
+    fit["analysis"] = None
+    if "analysis" in g and "nmf" in g["analysis"]:
+        an = g["analysis"]
+        fit["analysis"] = {k: np.asarray(an["nmf"][k][()], dtype=float) for k in an["nmf"].keys()}
+        for k in ("xcorr_fitted_target", "geodesic_similarity_fitted", "geodesic_similarity_initial", "spike_correlation_fitted"):
+            if k in an:
+                fit["analysis"][k] = np.asarray(an[k][()], dtype=float)
+        fit["analysis"]["bin_ms"] = float(an.attrs.get("bin_ms", 20.0))
+    fit["compare"] = None
+    if "eval" in g and "compare" in g["eval"]:
+        c = g["eval"]["compare"]
+        fit["compare"] = {k: np.asarray(c[k][()], dtype=float) for k in c.keys()}
+    fit["glm"] = None
+    if "glm" in g and all(k in g["glm"] for k in ("basis", "filters", "bias")):
+        gl = g["glm"]
+        fit["glm"] = {k: np.asarray(gl[k][()], dtype=float) for k in ("basis", "filters", "bias", "rate_glm", "rate_target") if k in gl}
+        if "compare" in gl and "geodesic_similarity" in gl["compare"]:
+            fit["glm"]["similarity"] = float(np.ravel(gl["compare"]["geodesic_similarity"][()])[0])
     return fit
 
 
@@ -624,3 +642,139 @@ def plot_loss_compare(fits, path, title="fits"):
     fig.suptitle(f"Training loss of {len(fits)} fits: {title}")
     _save(fig, path)
     return {"last": [float(f["loss"]["train"][-1]) for f in fits]}
+
+
+def plot_nmf(fit, path):
+    """NMF modules (neuron loadings) and activation coefficients of the target, fitted and
+    initial networks side by side (from `spikefit analyze`); fitted modules matched to the
+    target's by the best assignment of |cosines|."""
+    an = fit.get("analysis")
+    if not an or "W_target" not in an:
+        return None
+    names = [k for k in ("target", "fitted", "initial") if f"W_{k}" in an]
+    Wt = an["W_target"]
+    k = Wt.shape[1]
+
+    def match(W):
+        import itertools
+        A = Wt / np.maximum(np.linalg.norm(Wt, axis=0), 1e-300)
+        B = W / np.maximum(np.linalg.norm(W, axis=0), 1e-300)
+        C = np.abs(A.T @ B)
+        best = max(itertools.permutations(range(k)), key=lambda p: sum(C[i, p[i]] for i in range(k)))
+        return list(best)
+
+    fig, axes = plt.subplots(2, len(names), figsize=(4.2 * len(names), 6.5), squeeze=False,
+                             gridspec_kw={"height_ratios": [1.2, 1]})
+    colours = plt.get_cmap("tab10")
+    out = {}
+    for c, name in enumerate(names):
+        W, H = an[f"W_{name}"], an[f"H_{name}"]
+        order = match(W) if name != "target" else list(range(k))
+        W, H = W[:, order], H[order]
+        ax = axes[0, c]
+        n = W.shape[0]
+        width = 0.8 / k
+        for m in range(k):
+            ax.bar(np.arange(n) + (m - (k - 1) / 2) * width, W[:, m], width, color=colours(m), label=f"module {m + 1}")
+        ax.set_xlabel("neuron")
+        ax.set_ylabel("loading (unit norm)")
+        sim = an.get(f"geodesic_similarity_{name}")
+        ax.set_title(name + (f"  (similarity to target {float(np.ravel(sim)[0]):.3f})" if sim is not None else ""))
+        ax = axes[1, c]
+        t = (np.arange(H.shape[1]) + 0.5) * an["bin_ms"] / 1000.0
+        for m in range(k):
+            ax.plot(t, H[m], color=colours(m), lw=1)
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("activation")
+        out[name] = {"modules": W.tolist()}
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"NMF modules (top) and activation coefficients (bottom), {an['bin_ms']:g} ms bins\n{_title(fit)}")
+    fig.tight_layout()
+    _save(fig, path)
+    return out
+
+
+def plot_xcorr(fit, path):
+    """Correlation matrices of 20 ms counts: target, fitted, and fitted neuron i against
+    target neuron j (its diagonal is the spike correlation of each neuron)."""
+    c = fit.get("compare")
+    if not c or "corr_target" not in c:
+        return None
+    mats = [("target: corr(i, j)", c["corr_target"]), ("fitted: corr(i, j)", c["corr_fitted"]), ("fitted i vs target j", c["xcorr_fitted_target"])]
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4.3))
+    for ax, (title, M) in zip(axes, mats):
+        im = ax.imshow(M, cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
+        ax.set_title(title)
+        ax.set_xlabel("neuron j")
+        ax.set_ylabel("neuron i")
+    fig.colorbar(im, ax=axes, shrink=0.85, label="Pearson correlation")
+    extra = f"pairwise-correlation similarity {float(np.ravel(c['pair_corr_similarity'])[0]):.3f}, mean spike correlation {float(np.ravel(c['spike_correlation'])[0]):.3f}"
+    fig.suptitle(f"Correlations of 20 ms counts over the evaluation windows ({extra})\n{_title(fit)}")
+    _save(fig, path)
+    return {"corr_target": c["corr_target"].tolist(), "spike_correlation": float(np.ravel(c["spike_correlation"])[0])}
+
+
+def plot_glm(fit, path):
+    """The GLM baseline's filters (`spikefit glm`): each neuron's spike-history filter, and
+    the coupling filters' summed weight from neuron j to neuron i; rates of its simulation."""
+    g = fit.get("glm")
+    if not g:
+        return None
+    basis, F = g["basis"], g["filters"]          # [nbasis][lags], [N][N][nbasis] (from j to i)
+    K = np.einsum("jik,kl->jil", F, basis)         # filter kernels over lags
+    n, lags = K.shape[0], K.shape[2]
+    lag_ms = np.arange(1, lags + 1) * fit["dt"]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4.2))
+    cols = neuron_colors(fit["exc"]) if len(fit["exc"]) == n else [plt.get_cmap("viridis")(i / max(n - 1, 1)) for i in range(n)]
+    for i in range(n):
+        axes[0].plot(lag_ms, K[i, i], color=cols[i], lw=1)
+    axes[0].axhline(0, color="k", lw=0.6)
+    axes[0].set_xlabel("lag (ms)")
+    axes[0].set_ylabel("log-rate change")
+    axes[0].set_title("spike-history filters (one line per neuron)")
+    S = K.sum(axis=2)
+    np.fill_diagonal(S, np.nan)
+    lim = np.nanmax(np.abs(S)) if np.isfinite(S).any() else 1
+    im = axes[1].imshow(S, cmap="RdBu_r", vmin=-lim, vmax=lim, interpolation="nearest")
+    axes[1].set_xlabel("to neuron i")
+    axes[1].set_ylabel("from neuron j")
+    axes[1].set_title("coupling filters, summed over lags")
+    fig.colorbar(im, ax=axes[1], shrink=0.85)
+    if "rate_glm" in g and "rate_target" in g:
+        axes[2].scatter(g["rate_target"], g["rate_glm"], s=18)
+        hi = max(float(np.max(g["rate_target"])), float(np.max(g["rate_glm"])), 1e-9) * 1.1
+        axes[2].plot([0, hi], [0, hi], "k--", lw=0.8)
+        axes[2].set_xlim(0, hi)
+        axes[2].set_ylim(0, hi)
+    axes[2].set_xlabel("target rate (Hz)")
+    axes[2].set_ylabel("GLM simulation rate (Hz)")
+    axes[2].set_title("rates" + (f"  (module similarity {g['similarity']:.3f})" if "similarity" in g else ""))
+    fig.suptitle(f"Poisson GLM baseline\n{_title(fit)}")
+    fig.tight_layout()
+    _save(fig, path)
+    return {"history_kernels": [K[i, i].tolist() for i in range(n)], "bias": g["bias"].tolist()}
+
+
+def plot_landscape(path_h5, path):
+    """Loss and mean rate over the grid of `spikefit landscape`, with the base point marked."""
+    import h5py
+    with h5py.File(path_h5, "r") as f:
+        L = f["landscape"]
+        loss, rate, x, y = (np.asarray(L[k][()], dtype=float) for k in ("loss", "rate", "x", "y"))
+        a = {k: _str(v) for k, v in L.attrs.items()}
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for ax, Z, label, cmap in ((axes[0], loss, f"loss ({a.get('loss', '')})", "viridis"), (axes[1], rate, "mean rate (Hz)", "magma")):
+        im = ax.pcolormesh(x, y, Z, shading="nearest", cmap=cmap)
+        fig.colorbar(im, ax=ax, label=label)
+        ax.plot(float(a.get("x_base", np.nan)), float(a.get("y_base", np.nan)), "w*", ms=12, mec="k", label=f"base ({a.get('base', '')})")
+        j, i = np.unravel_index(np.nanargmin(loss), loss.shape)
+        ax.plot(x[i], y[j], "rx", ms=10, mew=2, label="grid minimum of the loss")
+        ax.set_xlabel(a.get("x_param", "x"))
+        ax.set_ylabel(a.get("y_param", "y"))
+    axes[0].legend(fontsize=8, loc="best")
+    axes[0].set_title("loss landscape")
+    axes[1].set_title("mean firing rate")
+    fig.suptitle(f"{a.get('x_param', 'x')} x {a.get('y_param', 'y')}, the other parameters fixed at the {a.get('base', 'base')}")
+    fig.tight_layout()
+    _save(fig, path)
+    return {"loss": loss.tolist(), "x": x.tolist(), "y": y.tolist(), "min": float(np.nanmin(loss))}

@@ -136,4 +136,24 @@ expect_fail x "not the results of a fit" "$PY" "$REPORT" gt.h5 -o bad
 expect_fail x "nothere.h5" "$PY" "$REPORT" nothere.h5 -o bad
 mkdir -p fakepy && echo 'raise ImportError("No module named h5py")' > fakepy/h5py.py
 expect_fail x "python3-h5py python3-matplotlib python3-numpy" env PYTHONPATH="$WORK/fakepy" "$PY" "$REPORT" run.h5 -o bad
+
+# 4. NMF modules, correlation matrices, GLM filters and a landscape, from analyze, glm and
+#    landscape outputs; their numbers come from the files
+cp run.h5 full.h5
+"$SPIKEFIT" analyze full.h5 > /dev/null || fail "analyze failed"
+"$SPIKEFIT" glm full.h5 > /dev/null || fail "glm failed"
+mpirun -n 1 "$SPIKEFIT" landscape -data gt.h5 -o land.h5 -land_nx 4 -land_ny 3 -fit_windows 2 > /dev/null || fail "landscape failed"
+"$PY" "$REPORT" full.h5 land.h5 -o rep4 > rep4.log 2>&1 || { cat rep4.log; fail "report.py failed on analysed runs and a landscape"; }
+for f in full/nmf.png full/xcorr.png full/glm.png land/landscape.png; do
+  [ -s "rep4/$f" ] && head -c 8 "rep4/$f" | od -An -tx1 | grep -q "89 50 4e 47" || fail "rep4/$f is not a PNG"
+  grep -q "$f" rep4/index.html || fail "index.html does not link $f"
+done
+"$PY" -c "
+import json, h5py, numpy as np
+s = json.load(open('rep4/full/summary.json'))['values']; f = h5py.File('full.h5', 'r')
+assert np.allclose(s['xcorr']['corr_target'], f['eval/compare/corr_target'][()])
+assert np.allclose(s['glm']['bias'], f['glm/bias'][()])
+l = json.load(open('rep4/land/summary.json'))['values']['landscape']; g = h5py.File('land.h5', 'r')['landscape']
+assert np.allclose(l['loss'], g['loss'][()]) and l['min'] == g['loss'][()].min()
+" || fail "analysis figures do not match the files"
 echo "postprocess: pass"

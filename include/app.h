@@ -7,6 +7,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code);
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);
 /* run: the results file named right after the subcommand, or NULL (then -run FILE). */
 PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code);
+PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code);
 PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code);
 PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code);
 

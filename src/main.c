@@ -13,6 +13,7 @@ static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "  fit        fit a network to spike data (-data GT.h5 -o RUN.h5 [-options_file F] ...)\n"
                             "  landscape  the loss over a grid of two parameters (-data GT.h5 -o LAND.h5 -land_x E_L:0 -land_y tau_m:0)\n"
                             "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
+                            "  bench      time the simulator (-bench_n N -bench_b B -bench_t T)\n"
                             "  glm        the Poisson GLM baseline fitted to a fit's evaluation target, simulated and compared (spikefit glm RUN.h5)\n"
                             "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
                             "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
@@ -71,6 +72,8 @@ int main(int argc, char **argv)
     ierr = AnalyzeRun(PETSC_COMM_WORLD, positional, &exit_code);
   } else if (!strcmp(cmd, "glm")) {
     ierr = GlmRun(PETSC_COMM_WORLD, positional, &exit_code);
+  } else if (!strcmp(cmd, "bench")) {
+    ierr = BenchRun(PETSC_COMM_WORLD, &exit_code);
   } else if (!strcmp(cmd, "landscape")) {
     ierr = LandscapeRun(PETSC_COMM_WORLD, &exit_code);
   } else if (!strcmp(cmd, "generate")) {

@@ -33,4 +33,8 @@ expect_fail 1 "gen_n" "$SPIKEFIT" generate -o bad.h5 -gen_n 2
 expect_fail 1 "par_expect_size" "$SPIKEFIT" fit -data gt.h5 -o bad.h5 -par_expect_size 4
 expect_fail 1 "fit_windows" mpirun -n 2 "$SPIKEFIT" fit -data gt.h5 -o bad.h5 -fit_windows 0
 [ ! -e bad.h5 ] && [ ! -e bad.h5.tmp ] || fail "a refused run left an output file"
+# spikefit bench times a batch and reports its rate
+"$SPIKEFIT" bench -bench_n 20 -bench_b 4 -bench_t 50 -bench_reps 1 > bench.txt || fail "spikefit bench failed"
+grep -q "ms per window-iteration" bench.txt || { cat bench.txt; fail "spikefit bench printed no timing"; }
+expect_fail 1 "bench_b" "$SPIKEFIT" bench -bench_b 0
 echo "options: all cases pass"

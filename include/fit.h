@@ -32,14 +32,18 @@ typedef struct {
   PetscInt    sim_batch;       /* -sim_batch B: windows simulated together (0: one at a time) */
   PetscInt    sim_tape_stride; /* -sim_tape_stride K: keep the state every K steps (0: all) */
   PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
+  PetscInt    hidden;          /* -fit_hidden H: unrecorded neurons added to the model */
+  PetscInt    recorded;        /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
 typedef struct {
-  PetscInt     n;
+  PetscInt     n;         /* recorded neurons: the targets' columns */
   PetscInt    *exc;       /* [n] or NULL when types are unknown */
   PetscBool    has_truth;
-  double      *truth;     /* flat, in the model's layout (synthetic) */
+  PetscInt     ntruth;    /* neurons of the ground truth (synthetic; >= n with -fit_recorded) */
+  PetscInt    *texc;      /* [ntruth] the truth's types */
+  double      *truth;     /* flat, in the model's layout for ntruth neurons (synthetic) */
   PetscInt     nwindows;  /* recorded: windows in the fitting span */
   double      *starts;    /* recorded: [nwindows] start times (ms) */
   double     **target;    /* recorded: [nwindows] -> [T][n] binned target, NULL where this rank did not load it */

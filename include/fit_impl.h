@@ -14,6 +14,15 @@ typedef struct {
   ParamLayout       *layout;
   SimSetup           sim;
   PetscInt           P, nwindows;
+  PetscInt           nrec, nm;      /* recorded neurons (scored) and model neurons nrec + hidden */
+  SimSetup           tsim;          /* the truth's simulation (synthetic; ntruth neurons) */
+  ParamLayout       *tlayout;       /* the truth's layout, or NULL */
+  double           **lwork;         /* per thread: 3*T*nrec doubles for the losses */
+  LossSMShape        smsh;          /* sm: shape of the statistics */
+  LossSMStats       *sm;            /* sm: statistics of the current step, or NULL without sm */
+  FixedSum         **smacc;         /* per thread: sm sums */
+  double           **smbuf;         /* per thread: one window's sm sums */
+  double            *smsums;        /* reduced sm sums */
   int                nthreads;
   SimWork          **work, **twork; /* per thread: the model's and the truth's */
   SimBatch         **batch;         /* per thread: batched kernels (NULL with -sim_batch 0 or -sim_ref) */

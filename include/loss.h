@@ -4,17 +4,19 @@
  * (SCIENCE.md section 4), each with its exact gradient dL/dy. */
 #include <petscsys.h>
 
-typedef enum { LOSS_FRD, LOSS_VRD, LOSS_MIX, LOSS_ADAPTIVE, LOSS_BNLL, LOSS_PNLL, LOSS_WEIGHTED } LossKind;
+typedef enum { LOSS_FRD, LOSS_VRD, LOSS_MIX, LOSS_ADAPTIVE, LOSS_BNLL, LOSS_PNLL, LOSS_SM, LOSS_WEIGHTED } LossKind;
 extern const char *const LossKinds[];
 
-enum { LOSS_TERM_FRD, LOSS_TERM_VRD, LOSS_TERM_BNLL, LOSS_TERM_PNLL, LOSS_NTERMS };
+enum { LOSS_TERM_FRD, LOSS_TERM_VRD, LOSS_TERM_BNLL, LOSS_TERM_PNLL, LOSS_TERM_SM, LOSS_NTERMS };
 extern const char *const LossTermNames[];
 
 typedef struct {
   LossKind kind;
   double   vr_tau; /* ms, van Rossum time constant */
   double   dt;     /* ms */
-  double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d */
+  double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d,sm:e */
+  double   sm_bin_ms; /* sm: PSTH bin (ms) */
+  PetscInt sm_lags;   /* sm: noise covariances at lags 0..sm_lags (bins) */
 } LossConfig;
 
 typedef struct {
@@ -25,8 +27,47 @@ typedef struct {
 /* Term weights at training fraction progress in [0,1] (only `adaptive` depends on it). */
 void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS]);
 
-/* Loss of one window; dy (may be NULL) receives dL/dy; scratch holds T*n doubles. */
+/* Loss of one window; dy (may be NULL) receives dL/dy; scratch holds T*n doubles.
+ * The window-coupled term sm is not part of it (see LossSM* below): its term stays 0. */
 void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s, double *dy, double *scratch, LossValue *val);
+
+/* LossEvaluate on the first n of ld columns of y [T][ld] (hidden neurons: only the
+ * recorded ones are scored); s is [T][n]; dy [T][ld] gets 0 in the other columns;
+ * work holds 3*T*n doubles. With ld == n it is LossEvaluate itself. */
+void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y, const double *s, double *dy, double *work, LossValue *val);
+
+/* ---- sm, sample-and-measure (docs/LOSSES.md): statistics over the K windows of a step ----
+ * Per window w the output of the first n neurons is binned, c_w[k][i] = sum over bin k of
+ * y[t][i] (nb = T / bin_steps bins; trailing steps outside a whole bin are not scored).
+ * PSTH m[k][i] = mean_w c_w[k][i]; noise covariance at lag l
+ * C_l[i][j] = 1/(nb-l) sum_{k<nb-l} (mean_w c_w[k][i] c_w[k+l][j] - m[k][i] m[k+l][j]).
+ * sm = K * ( sum_{k,i} (m^y - m^s)^2 + sum_{l,i,j} (C^y_l - C^s_l)^2 ).
+ * The sums over windows are exact (fixed point), so the statistics are those of the step's
+ * windows wherever they are computed. */
+typedef struct {
+  PetscInt n, bin, nb, L; /* neurons, steps per bin, bins, lags 0..L */
+  PetscInt len;           /* doubles per window contribution: 2*(nb*n + (L+1)*n*n) */
+} LossSMShape;
+typedef struct {
+  LossSMShape sh;
+  double      K;
+  double     *m_y, *m_s;  /* [nb][n] PSTHs */
+  double     *D;          /* [L+1][n][n] C^y - C^s */
+  double      value;      /* sm (unweighted) */
+} LossSMStats;
+
+PetscBool      LossUsesSM(const LossConfig *cfg);
+PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt T, LossSMShape *sh);
+/* Adds window w's sums (y: first n of ld columns; s: [T][n]) to acc[sh->len]. */
+void           LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const double *y, const double *s, double *acc);
+/* From the sums over K windows: the statistics, their difference and the value. */
+PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **st);
+PetscErrorCode LossSMStatsDestroy(LossSMStats **st);
+void           LossSMFinish(LossSMStats *st, PetscInt K, const double *sums);
+/* Adds weight * dsm/dy of one window (y [T][ld], first n columns) to dy; work holds nb*n doubles. */
+void           LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work);
+/* sm from its plain definition on K windows y[K][T][n], s[K][T][n] (tests). */
+double         LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, const double *y, const double *s);
 
 /* The plain-definition loss used by tests (no gradient, no shared scratch). */
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s);

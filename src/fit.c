@@ -52,14 +52,21 @@ static int ThreadId(void)
 PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps;
+  PetscInt          n = f->nrec, T = o->window_steps;
 
   PetscFunctionBeginUser;
   if (o->mode == TARGET_SYNTHETIC) {
-    /* the truth receives input drawn from the same uniforms at its own rate */
-    SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, f->data->truth[f->sim.offRp], o->dt, tw->x);
-    SimForward(&f->sim, f->data->truth, tw);
-    SimHardSpikes(&f->sim, tw, s);
+    PetscInt nt = f->tsim.n;
+    /* the truth receives input drawn from the same uniforms at its own rate; its first
+     * nrec neurons are the recorded ones */
+    SimDrawInput((uint64_t)o->input_seed, stream, window, nt, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
+    SimForward(&f->tsim, f->data->truth, tw);
+    if (nt == n) SimHardSpikes(&f->tsim, tw, s);
+    else {
+      SimHardSpikes(&f->tsim, tw, tw->scratch);
+      for (PetscInt t = 0; t < T; t++)
+        for (PetscInt i = 0; i < n; i++) s[t * n + i] = tw->scratch[t * nt + i];
+    }
   } else {
     const double *src = it < 0 ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window]) : f->data->target[window];
     (void)it;
@@ -67,6 +74,53 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
     PetscCall(PetscArraycpy(s, src, T * n));
   }
   PetscFunctionReturn(0);
+}
+
+static double SMWeight(const Fit *f)
+{
+  double w[LOSS_NTERMS];
+  LossWeights(&f->opt->lcfg, 0.0, w);
+  return w[LOSS_TERM_SM];
+}
+
+/* sm: the statistics' sums of windows [blo, bhi) (forward only) into the thread's sm
+ * accumulator, one FixedSumAdd per window. */
+static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, int tid)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps;
+  SimWork          *w = f->work[tid], *tw = f->twork[tid];
+  double           *s = f->target[tid], *acc = f->smbuf[tid];
+  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+  SimBatch         *bt = f->batch ? f->batch[tid] : NULL;
+
+  if (bt) {
+    bt->nb           = bhi - blo;
+    bt->noise_seed   = (uint64_t)o->input_seed;
+    bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
+    for (PetscInt b = 0; b < bt->nb; b++) {
+      bt->window[b] = blo + b;
+      SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
+      SimBatchSetInput(bt, b, w->x);
+    }
+    SimBatchForward(&f->sim, theta, bt);
+  }
+  for (PetscInt win = blo; win < bhi; win++) {
+    const double *y;
+    if (bt) y = bt->y + (win - blo) * T * n;
+    else {
+      SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, theta[f->sim.offRp], o->dt, w->x);
+      w->window       = win;
+      w->noise_seed   = (uint64_t)o->input_seed;
+      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
+      SimForward(&f->sim, theta, w);
+      y = w->y;
+    }
+    FitTarget(f, it, win, stream, tw, s);
+    PetscArrayzero(acc, f->smsh.len);
+    LossSMAccumulate(&f->smsh, n, T, y, s, acc);
+    FixedSumAdd(f->smacc[tid], acc);
+  }
 }
 
 /* Loss and gradient of one window at theta, into the thread's accumulator: the per-window
@@ -89,7 +143,8 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
   SimForward(&f->sim, theta, w);
   if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
   if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-  LossEvaluate(&o->lcfg, progress, n, T, w->y, s, w->dy, w->scratch, &val);
+  LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, w->y, s, w->dy, f->lwork[tid], &val);
+  if (f->sm) LossSMGradient(f->sm, n, T, w->y, SMWeight(f), w->dy, f->lwork[tid]);
   if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
@@ -128,7 +183,8 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
     LossValue val;
     FitTarget(f, it, blo + b, stream, tw, s);
     if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    LossEvaluate(&o->lcfg, progress, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, w->scratch, &val);
+    LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, f->lwork[tid], &val);
+    if (f->sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
     if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
     g[P] += val.total;
     for (int k = 0; k < LOSS_NTERMS; k++) g[P + 1 + k] += val.term[k];
@@ -161,6 +217,19 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   OwnedWindows(f, &mylo, &myhi);
   lo = PetscMax(mylo, wlo);
   hi = PetscMin(myhi, whi);
+  if (f->sm) {
+    /* sm couples the step's windows: their statistics first (forward only, exact sums over
+     * threads and ranks), then every window's gradient given them */
+    PetscInt B = f->batch ? o->sim_batch : 1, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
+    for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+    for (PetscInt k = 0; k < nk; k++) SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, ThreadId());
+    for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
+    PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
+    PetscCheck(f->smacc[0]->nonfinite == 0, f->par->group, PETSC_ERR_FP, "iteration %" PetscInt_FMT ": sm statistics are NaN, infinite or huge", it);
+    FixedSumGet(f->smacc[0], f->smsums);
+    LossSMFinish(f->sm, whi - wlo, f->smsums);
+  }
   for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   if (f->batch) {
@@ -186,6 +255,10 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   PetscCall(PetscArraycpy(grad, f->gfull, P));
   val->total = f->gfull[P];
   for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = f->gfull[P + 1 + k];
+  if (f->sm) {
+    val->term[LOSS_TERM_SM] = f->sm->value;
+    val->total += SMWeight(f) * f->sm->value;
+  }
   PetscFunctionReturn(0);
 }
 
@@ -294,7 +367,7 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
 {
   Fit      *f;
-  PetscInt  n = data->n, T = o->window_steps, P;
+  PetscInt  n, T = o->window_steps, P, *mexc = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&f));
@@ -304,10 +377,23 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   f->restart = restart;
   if (o->restarts > 1) PetscCall(PetscSNPrintf(f->prefix, sizeof(f->prefix), "[fit %" PetscInt_FMT "] ", restart));
   PetscCall(ModelFind(o->model_name, &f->model));
-  PetscCall(ModelLayoutCreate(f->model, &o->mcfg, n, data->exc, &f->layout));
+  /* the model: the recorded neurons, then the hidden ones (types unknown: free signs) */
+  f->nrec = data->n;
+  f->nm = n = data->n + o->hidden;
+  if (data->exc) {
+    PetscCall(PetscMalloc1(n, &mexc));
+    for (PetscInt i = 0; i < n; i++) mexc[i] = i < data->n ? data->exc[i] : -1;
+  }
+  PetscCall(ModelLayoutCreate(f->model, &o->mcfg, n, mexc, &f->layout));
+  PetscCall(PetscFree(mexc));
   PetscCall(ParamLayoutSetFromOptions(f->layout));
   PetscCall(SimSetupInit(&f->sim, f->model, &o->mcfg, f->layout, T));
   f->sim.use_ref = o->use_ref;
+  if (data->has_truth) {
+    PetscCall(ModelLayoutCreate(f->model, &o->mcfg, data->ntruth, data->texc, &f->tlayout));
+    PetscCall(SimSetupInit(&f->tsim, f->model, &o->mcfg, f->tlayout, T));
+    f->tsim.use_ref = o->use_ref;
+  } else f->tsim = f->sim;
   f->P = P   = f->layout->total;
   f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
   PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
@@ -323,10 +409,22 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
   for (int t = 0; t < f->nthreads; t++) {
     PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
-    PetscCall(SimWorkCreate(&f->sim, &f->twork[t]));
+    PetscCall(SimWorkCreate(&f->tsim, &f->twork[t]));
     PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &f->acc[t]));
     PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
     PetscCall(PetscMalloc1(T * n, &f->target[t]));
+  }
+  PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
+  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
+  if (LossUsesSM(&o->lcfg)) {
+    PetscCall(LossSMShapeInit(&o->lcfg, f->nrec, T, &f->smsh));
+    PetscCall(LossSMStatsCreate(&f->smsh, &f->sm));
+    PetscCall(PetscCalloc2(f->nthreads, &f->smacc, f->nthreads, &f->smbuf));
+    PetscCall(PetscMalloc1(f->smsh.len, &f->smsums));
+    for (int t = 0; t < f->nthreads; t++) {
+      PetscCall(FixedSumCreate(f->smsh.len, &f->smacc[t]));
+      PetscCall(PetscMalloc1(f->smsh.len, &f->smbuf[t]));
+    }
   }
   PetscCall(PetscMalloc3(P, &f->theta, P, &f->theta0, P, &f->grad));
   ParamsDrawInitial(f->layout, (uint64_t)(o->seed + restart), f->theta);
@@ -335,10 +433,11 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm, o->iters + 1, &f->secs));
   if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
   if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->vloss));
-  if (data->has_truth) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
+  /* distances to the truth need the same layout (no hidden part of the truth left out) */
+  if (data->has_truth && data->ntruth == n) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
   RecordParams(f, 0);
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
-  PetscCall(FitOptionsCanonical(o, n, f->canonical, sizeof(f->canonical)));
+  PetscCall(FitOptionsCanonical(o, data->n, f->canonical, sizeof(f->canonical)));
   f->hash = FitHash(f->canonical);
   *out = f;
   PetscFunctionReturn(0);
@@ -361,6 +460,18 @@ PetscErrorCode FitDestroy(Fit **fp)
     PetscCall(PetscFree(f->target[t]));
   }
   PetscCall(PetscFree6(f->work, f->twork, f->acc, f->gbuf, f->target, f->gfull));
+  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->lwork[t]));
+  PetscCall(PetscFree(f->lwork));
+  if (f->sm) {
+    for (int t = 0; t < f->nthreads; t++) {
+      PetscCall(FixedSumDestroy(&f->smacc[t]));
+      PetscCall(PetscFree(f->smbuf[t]));
+    }
+    PetscCall(PetscFree2(f->smacc, f->smbuf));
+    PetscCall(PetscFree(f->smsums));
+    PetscCall(LossSMStatsDestroy(&f->sm));
+  }
+  PetscCall(ParamLayoutDestroy(&f->tlayout));
   PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
   PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
   PetscCall(PetscFree(f->hist));

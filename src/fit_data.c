@@ -19,7 +19,8 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   PetscCall(H5InOpen(o->data, &file));
   PetscCall(H5InShape(file, o->data, "/truth/E_L", &rank, dims));
   PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /truth/E_L must be a non-empty vector", o->data);
-  d->n = (PetscInt)dims[0];
+  d->ntruth = (PetscInt)dims[0];
+  d->n      = d->ntruth;
   PetscCall(PetscMalloc1(d->n, &d->exc));
   PetscCall(PetscMalloc1(d->n, &exc64));
   PetscCall(H5InExists(file, "/truth/exc", &has));
@@ -31,6 +32,8 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   }
   PetscCall(PetscFree(exc64));
   PetscCall(ModelFind(o->model_name, &model));
+  PetscCall(PetscMalloc1(d->ntruth, &d->texc));
+  PetscCall(PetscArraycpy(d->texc, d->exc, d->ntruth));
   PetscCall(ModelLayoutCreate(model, &o->mcfg, d->n, d->exc, &layout));
   PetscCall(PetscMalloc1(layout->total, &d->truth));
   for (PetscInt b = 0; b < layout->nblocks; b++) {
@@ -41,6 +44,9 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   for (PetscInt k = 0; k < layout->total; k++)
     PetscCheck(isfinite(d->truth[k]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: ground-truth parameter %" PetscInt_FMT " is not finite", o->data, k);
   d->has_truth = PETSC_TRUE;
+  /* -fit_recorded R: only the truth's first R neurons are observed */
+  PetscCheck(o->recorded <= d->ntruth, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-fit_recorded %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons of the ground truth in %s", o->recorded, d->ntruth, o->data);
+  if (o->recorded > 0) d->n = o->recorded;
   PetscCall(ParamLayoutDestroy(&layout));
   PetscCall(H5InClose(&file, o->data));
   PetscFunctionReturn(0);
@@ -123,6 +129,7 @@ PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */
     if (!o->dale_set) o->mcfg.dale = PETSC_FALSE;
+    PetscCheck(o->recorded == 0, par->world, PETSC_ERR_ARG_INCOMP, "-fit_recorded selects neurons of a ground truth (synthetic target); a recording's units are all recorded");
     PetscCall(LoadRecorded(o, par, d));
   }
   *out = d;
@@ -134,6 +141,7 @@ PetscErrorCode FitDataDestroy(FitData **d)
   PetscFunctionBeginUser;
   if (!d || !*d) PetscFunctionReturn(0);
   PetscCall(PetscFree((*d)->exc));
+  PetscCall(PetscFree((*d)->texc));
   PetscCall(PetscFree((*d)->truth));
   if ((*d)->target)
     for (PetscInt w = 0; w < (*d)->nwindows; w++) PetscCall(PetscFree((*d)->target[w]));

@@ -93,21 +93,26 @@ static PetscErrorCode WriteSpikes(H5Out *h, const char *group, PetscInt n, Petsc
 /* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start. */
 static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi)
 {
-  PetscInt n = f->layout->n, T = f->opt->window_steps;
+  PetscInt n = f->layout->n, T = f->opt->window_steps, nr = f->nrec;
   SimWork *w = f->work[0], *tw = f->twork[0];
 
   PetscFunctionBeginUser;
   for (PetscInt win = 0; win < nwin; win++) {
     const double *thetas[2] = {f->theta, f->theta0};
-    double       *outs[2]   = {zf + win * T * n, zi + win * T * n};
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, zt + win * T * n));
+    double       *outs[2]   = {zf + win * T * nr, zi + win * T * nr};
+    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, zt + win * T * nr));
     for (int k = 0; k < 2; k++) {
       SimDrawInput((uint64_t)f->opt->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], f->opt->dt, w->x);
       w->window       = win;
       w->noise_seed   = (uint64_t)f->opt->input_seed;
       w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
       SimForward(&f->sim, thetas[k], w);
-      SimHardSpikes(&f->sim, w, outs[k]);
+      if (nr == n) SimHardSpikes(&f->sim, w, outs[k]);
+      else { /* only the recorded neurons are compared */
+        SimHardSpikes(&f->sim, w, w->scratch);
+        for (PetscInt t = 0; t < T; t++)
+          for (PetscInt i = 0; i < nr; i++) outs[k][t * nr + i] = w->scratch[t * n + i];
+      }
     }
   }
   PetscFunctionReturn(0);
@@ -125,9 +130,11 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   PetscInt          n = f->layout->n, T = o->window_steps;
   SimWork          *w = f->work[0], *tw = f->twork[0];
   LossValue         v;
+  double           *sums = NULL;
 
   PetscFunctionBeginUser;
   *loss = 0;
+  if (f->sm) PetscCall(PetscCalloc1(f->smsh.len, &sums));
   for (PetscInt win = 0; win < FitEvalWindows(f); win++) {
     PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, f->target[0]));
     SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, theta[f->sim.offRp], o->dt, w->x);
@@ -135,8 +142,19 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
     w->noise_seed   = (uint64_t)o->input_seed;
     w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
     SimForward(&f->sim, theta, w);
-    LossEvaluate(&o->lcfg, progress, n, T, w->y, f->target[0], NULL, w->scratch, &v);
+    LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, w->y, f->target[0], NULL, f->lwork[0], &v);
+    if (sums) LossSMAccumulate(&f->smsh, n, T, w->y, f->target[0], sums);
     *loss += v.total;
+  }
+  if (sums) { /* sm over the evaluation windows (every rank computes all of them, in order) */
+    LossSMStats *st;
+    double       wt[LOSS_NTERMS];
+    PetscCall(LossSMStatsCreate(&f->smsh, &st));
+    LossSMFinish(st, FitEvalWindows(f), sums);
+    LossWeights(&o->lcfg, progress, wt);
+    *loss += wt[LOSS_TERM_SM] * st->value;
+    PetscCall(LossSMStatsDestroy(&st));
+    PetscCall(PetscFree(sums));
   }
   PetscFunctionReturn(0);
 }
@@ -161,12 +179,13 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
 {
   const FitOptions *o = f->opt;
   hsize_t           dims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->layout->n};
+  hsize_t           tdims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->nrec};
 
   PetscFunctionBeginUser;
   PetscCall(WriteBlocks(h, "/gradient_check/params", f->layout, f->gc_params));
   PetscCall(WriteBlocks(h, "/gradient_check/grad", f->layout, f->gc_grad));
   PetscCall(H5OutDoubles(h, "/gradient_check/input", 3, dims, f->gc_input));
-  PetscCall(H5OutDoubles(h, "/gradient_check/target", 3, dims, f->gc_target));
+  PetscCall(H5OutDoubles(h, "/gradient_check/target", 3, tdims, f->gc_target));
   PetscCall(H5OutDoubles(h, "/gradient_check/output", 3, dims, f->gc_output));
   PetscCall(H5OutScalar(h, "/gradient_check/loss", f->gc_loss));
   PetscCall(H5OutAttrString(h, "/gradient_check", "loss_name", LossKinds[o->lcfg.kind]));
@@ -200,14 +219,14 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 
   PetscFunctionBeginUser;
   f->gc_windows = K;
-  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * n, &f->gc_target, K * T * n, &f->gc_output));
+  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * f->nrec, &f->gc_target, K * T * n, &f->gc_output));
   PetscCall(PetscArraycpy(f->gc_params, f->theta, P));
   PetscCall(PetscArraycpy(f->gc_grad, f->grad, P));
   f->gc_loss = loss;
   /* the windows are recomputed here (the simulation is deterministic), so no rank has to
    * send its windows anywhere */
   for (PetscInt win = 0; win < K; win++) {
-    PetscCall(FitTarget(f, 0, win, stream, tw, f->gc_target + win * T * n));
+    PetscCall(FitTarget(f, 0, win, stream, tw, f->gc_target + win * T * f->nrec));
     SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
     w->window       = win;
     w->noise_seed   = (uint64_t)o->input_seed;
@@ -238,6 +257,13 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrString(h, "/", "target", o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded"));
   PetscCall(H5OutAttrString(h, "/", "data", o->data));
   PetscCall(H5OutAttrInt(h, "/", "n", f->layout->n));
+  PetscCall(H5OutAttrInt(h, "/", "recorded", f->nrec));
+  PetscCall(H5OutAttrInt(h, "/", "hidden", f->layout->n - f->nrec));
+  {
+    int64_t hidden = f->layout->n - f->nrec;
+    hsize_t one    = 1;
+    PetscCall(H5OutInts(h, "/params/hidden", 1, &one, &hidden));
+  }
   PetscCall(H5OutAttrInt(h, "/", "iterations", f->done));
   PetscCall(H5OutAttrInt(h, "/", "windows", f->nwindows));
   PetscCall(H5OutAttrInt(h, "/", "window_steps", o->window_steps));
@@ -248,7 +274,7 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
   PetscCall(WriteExc(h, "/params/exc", f->layout));
   if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
-  if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->layout, f->data->truth));
+  if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->tlayout, f->data->truth));
   PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
   PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
   PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
@@ -292,7 +318,7 @@ static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt 
  * (held-out data for a recording): rates and pairwise correlations of 20 ms counts. */
 static PetscErrorCode CompareActivity(Fit *f, H5Out *h, PetscInt steps, const double *zt, const double *zf)
 {
-  PetscInt n = f->layout->n, nb;
+  PetscInt n = f->nrec, nb;
   double   bin = ANALYSIS_BIN_MS_DEFAULT, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
   hsize_t  dn[2] = {(hsize_t)n, (hsize_t)n};
 
@@ -318,6 +344,24 @@ static PetscErrorCode CompareActivity(Fit *f, H5Out *h, PetscInt steps, const do
   PetscCall(H5OutScalar(h, "/eval/compare/corr_rel_frobenius", cdist));
   PetscCall(H5OutScalar(h, "/eval/compare/pair_corr_similarity", cpair));
   PetscCall(H5OutScalar(h, "/eval/compare/spike_correlation", spike));
+  if (f->data->has_truth) {
+    /* connectivity among the recorded neurons: truth against fit (off-diagonal entries) */
+    const ParamBlock *bt = ParamLayoutBlock(f->tlayout, "W"), *bf = ParamLayoutBlock(f->layout, "W");
+    if (bt && bf) {
+      double *Wt, *Wf, wc;
+      PetscInt nt = f->tlayout->n, nm = f->layout->n;
+      PetscCall(PetscMalloc2(n * n, &Wt, n * n, &Wf));
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt j = 0; j < n; j++) {
+          Wt[i * n + j] = f->data->truth[bt->offset + i * nt + j];
+          Wf[i * n + j] = f->theta[bf->offset + i * nm + j];
+        }
+      wc = OffDiagonalCorrelation(Wf, Wt, n);
+      PetscCall(H5OutScalar(h, "/eval/compare/weight_corr_recorded", wc));
+      if (!f->opt->quiet) PetscCall(PetscPrintf(f->par->group, "%scompare: correlation of fitted and true weights among the %" PetscInt_FMT " recorded neurons %.3f\n", f->prefix, n, wc));
+      PetscCall(PetscFree2(Wt, Wf));
+    }
+  }
   PetscCall(H5OutAttrDouble(h, "/eval/compare", "bin_ms", bin));
   PetscCall(H5OutAttrString(h, "/eval/compare", "data", f->opt->mode == TARGET_RECORDED && f->data->nholdout ? "held-out windows" : (f->opt->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
   if (!f->opt->quiet)
@@ -330,7 +374,7 @@ static PetscErrorCode CompareActivity(Fit *f, H5Out *h, PetscInt steps, const do
 PetscErrorCode FitWriteResults(Fit *f)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps;
+  PetscInt          n = f->nrec, T = o->window_steps;
   PetscInt          E = FitEvalWindows(f);
   double           *zt, *zf, *zi;
   H5Out            *h;
@@ -368,7 +412,7 @@ PetscErrorCode FitWriteResults(Fit *f)
 PetscErrorCode FitPrintSummary(Fit *f)
 {
   MPI_Comm comm = f->par->group;
-  PetscInt n    = f->layout->n;
+  PetscInt n    = f->nrec;
   double   peak;
 
   PetscFunctionBeginUser;
@@ -472,7 +516,12 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
   for (int k = 0; k < LOSS_NTERMS; k++) {
     char name[64];
     PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
-    PetscCall(H5InDoubles(file, path, name, (hsize_t)done, col));
+    {
+      PetscBool has;
+      PetscCall(H5InExists(file, name, &has));
+      if (has) PetscCall(H5InDoubles(file, path, name, (hsize_t)done, col));
+      else PetscCall(PetscArrayzero(col, done + 1)); /* a term added after the checkpoint was written */
+    }
     for (PetscInt i = 0; i < done; i++) f->terms[i * LOSS_NTERMS + k] = col[i];
   }
   for (PetscInt b = 0; b < f->layout->nblocks; b++) {

@@ -51,6 +51,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-fit_eval_windows", "Windows simulated for evaluation after the fit", NULL, o->eval_windows, &o->eval_windows, NULL));
   PetscCall(PetscOptionsInt("-fit_seed", "Seed of the initial parameters", NULL, o->seed, &o->seed, NULL));
   PetscCall(PetscOptionsInt("-fit_input_seed", "Seed of the Poisson input", NULL, o->input_seed, &o->input_seed, NULL));
+  PetscCall(PetscOptionsInt("-fit_hidden", "Hidden (unrecorded) neurons added to the model: simulated and fitted, not scored", NULL, o->hidden, &o->hidden, NULL));
+  PetscCall(PetscOptionsInt("-fit_recorded", "Synthetic target: only the truth's first R neurons are recorded (0: all)", NULL, o->recorded, &o->recorded, NULL));
   PetscCall(PetscOptionsInt("-fit_restarts", "Independent fits (restart groups)", NULL, o->restarts, &o->restarts, NULL));
   PetscCall(PetscOptionsBool("-fit_dale", "Keep the sign of each neuron's outgoing weights (needs neuron types; default true with a ground truth, false for recordings)", NULL, o->mcfg.dale, &o->mcfg.dale, &o->dale_set));
   PetscCall(PetscOptionsBool("-fit_save_gradient", "Write the first step's gradient to /gradient_check", NULL, o->save_gradient, &o->save_gradient, NULL));
@@ -79,6 +81,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(o->window_steps > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT, o->eval_windows);
+  PetscCheck(o->hidden >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_hidden must be >= 0, got %" PetscInt_FMT, o->hidden);
+  PetscCheck(o->recorded >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_recorded must be >= 0 (0: all of the truth's neurons), got %" PetscInt_FMT, o->recorded);
   PetscCheck(o->restarts >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT, o->restarts);
   PetscCheck(o->seed >= 0 && o->input_seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_seed and -fit_input_seed must be >= 0");
   PetscCheck(isfinite(o->dt) && o->dt > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-sim_dt must be a positive number of ms, got %g", o->dt);
@@ -105,6 +109,18 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
                           o->model_name, n, o->mcfg.theta, o->mcfg.input_gain, (int)o->mcfg.hard_output, (int)o->mcfg.dale, o->dt, LossKinds[o->lcfg.kind], o->lcfg.vr_tau,
                           OptimKinds[o->ocfg.kind], o->ocfg.lr, o->ocfg.beta1, o->ocfg.beta2, o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
                           o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data, (int)o->mcfg.output_current, o->use_ref ? 0 : o->sim_batch, SimPrecisions[o->sim_precision]));
+  /* options added later appear only when they differ from their defaults, so that older
+   * checkpoints keep their hash */
+  if (o->hidden || o->recorded) {
+    char more[128];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " hidden=%" PetscInt_FMT " recorded=%" PetscInt_FMT, o->hidden, o->recorded));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
+  if (LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED) {
+    char more[256];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " weights=%.17g,%.17g,%.17g,%.17g,%.17g sm_bin_ms=%.17g sm_lags=%" PetscInt_FMT, o->lcfg.weights[0], o->lcfg.weights[1], o->lcfg.weights[2], o->lcfg.weights[3], o->lcfg.weights[4], o->lcfg.sm_bin_ms, o->lcfg.sm_lags));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
   PetscFunctionReturn(0);
 }
 

@@ -1,9 +1,10 @@
 #include "loss.h"
 #include <math.h>
 #include <string.h>
+#include <stdlib.h>
 
-const char *const LossKinds[]     = {"frd", "vrd", "mix", "adaptive", "bnll", "pnll", "weighted", "LossKind", "LOSS_", NULL};
-const char *const LossTermNames[] = {"frd", "vrd", "bnll", "pnll"};
+const char *const LossKinds[]     = {"frd", "vrd", "mix", "adaptive", "bnll", "pnll", "sm", "weighted", "LossKind", "LOSS_", NULL};
+const char *const LossTermNames[] = {"frd", "vrd", "bnll", "pnll", "sm"};
 
 #define SMOOTH_EPS 1e-12 /* |a| = sqrt(a^2 + eps) keeps every loss differentiable */
 #define PROB_EPS   1e-9  /* likelihoods see p = eps + (1 - 2 eps) y and lambda = y + eps: finite logs */
@@ -22,6 +23,7 @@ void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS])
     break;
   case LOSS_BNLL: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_BNLL] = 1; break;
   case LOSS_PNLL: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_PNLL] = 1; break;
+  case LOSS_SM: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_SM] = 1; break;
   case LOSS_WEIGHTED:
     for (int k = 0; k < LOSS_NTERMS; k++) w[k] = cfg->weights[k];
     break;
@@ -109,6 +111,197 @@ void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T
   for (int k = 0; k < LOSS_NTERMS; k++) val->total += w[k] * val->term[k];
 }
 
+void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y, const double *s, double *dy, double *work, LossValue *val)
+{
+  double *yc = work, *dyc = work + T * n, *scratch = work + 2 * T * n;
+
+  if (ld == n) {
+    LossEvaluate(cfg, progress, n, T, y, s, dy, scratch, val);
+    return;
+  }
+  for (PetscInt t = 0; t < T; t++)
+    for (PetscInt i = 0; i < n; i++) yc[t * n + i] = y[t * ld + i];
+  LossEvaluate(cfg, progress, n, T, yc, s, dy ? dyc : NULL, scratch, val);
+  if (dy) {
+    PetscArrayzero(dy, T * ld);
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < n; i++) dy[t * ld + i] = dyc[t * n + i];
+  }
+}
+
+/* ---- sm ---------------------------------------------------------------------------- */
+PetscBool LossUsesSM(const LossConfig *cfg)
+{
+  double w[LOSS_NTERMS];
+  LossWeights(cfg, 0.0, w);
+  return w[LOSS_TERM_SM] != 0 ? PETSC_TRUE : PETSC_FALSE;
+}
+
+PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt T, LossSMShape *sh)
+{
+  PetscFunctionBeginUser;
+  sh->n   = n;
+  sh->bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5);
+  PetscCheck(sh->bin >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms %g is shorter than one step of %g ms", cfg->sm_bin_ms, cfg->dt);
+  sh->nb = T / sh->bin;
+  sh->L  = cfg->sm_lags;
+  PetscCheck(sh->nb >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sm: a window of %" PetscInt_FMT " steps holds no whole bin of %" PetscInt_FMT " steps (-loss_sm_bin_ms)", T, sh->bin);
+  PetscCheck(sh->L >= 0 && sh->L < sh->nb, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be in [0, %" PetscInt_FMT "] (bins per window - 1), got %" PetscInt_FMT, sh->nb - 1, sh->L);
+  sh->len = 2 * (sh->nb * n + (sh->L + 1) * n * n);
+  PetscFunctionReturn(0);
+}
+
+static void SMBin(const LossSMShape *sh, PetscInt ld, const double *y, double *c)
+{
+  PetscInt n = sh->n;
+  for (PetscInt k = 0; k < sh->nb; k++)
+    for (PetscInt i = 0; i < n; i++) {
+      double a = 0;
+      for (PetscInt t = k * sh->bin; t < (k + 1) * sh->bin; t++) a += y[t * ld + i];
+      c[k * n + i] = a;
+    }
+}
+
+/* acc[0, nb n) += c; acc[nb n + l n n + i n + j] += sum_{k<nb-l} c[k][i] c[k+l][j] */
+static void SMMoments(const LossSMShape *sh, const double *c, double *acc)
+{
+  PetscInt n = sh->n, nb = sh->nb;
+  double  *S2 = acc + nb * n;
+  for (PetscInt k = 0; k < nb * n; k++) acc[k] += c[k];
+  for (PetscInt l = 0; l <= sh->L; l++)
+    for (PetscInt k = 0; k + l < nb; k++)
+      for (PetscInt i = 0; i < n; i++) {
+        double ci = c[k * n + i];
+        if (ci == 0) continue;
+        for (PetscInt j = 0; j < n; j++) S2[(l * n + i) * n + j] += ci * c[(k + l) * n + j];
+      }
+}
+
+void LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const double *y, const double *s, double *acc)
+{
+  double *c = (double *)calloc((size_t)(sh->nb * sh->n), sizeof(double));
+  (void)T;
+  SMBin(sh, ld, y, c);
+  SMMoments(sh, c, acc);
+  SMBin(sh, sh->n, s, c);
+  SMMoments(sh, c, acc + sh->len / 2);
+  free(c);
+}
+
+PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **out)
+{
+  LossSMStats *st;
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&st));
+  st->sh = *sh;
+  PetscCall(PetscCalloc3(sh->nb * sh->n, &st->m_y, sh->nb * sh->n, &st->m_s, (sh->L + 1) * sh->n * sh->n, &st->D));
+  *out = st;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode LossSMStatsDestroy(LossSMStats **st)
+{
+  PetscFunctionBeginUser;
+  if (!st || !*st) PetscFunctionReturn(0);
+  PetscCall(PetscFree3((*st)->m_y, (*st)->m_s, (*st)->D));
+  PetscCall(PetscFree(*st));
+  PetscFunctionReturn(0);
+}
+
+void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
+{
+  const LossSMShape *sh = &st->sh;
+  PetscInt           n = sh->n, nb = sh->nb, half = sh->len / 2;
+  double             psth = 0, cov = 0;
+
+  st->K = (double)K;
+  for (PetscInt k = 0; k < nb * n; k++) {
+    st->m_y[k] = sums[k] / st->K;
+    st->m_s[k] = sums[half + k] / st->K;
+    psth += (st->m_y[k] - st->m_s[k]) * (st->m_y[k] - st->m_s[k]);
+  }
+  for (PetscInt l = 0; l <= sh->L; l++)
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < n; j++) {
+        PetscInt idx = (l * n + i) * n + j;
+        double   cy = sums[nb * n + idx] / st->K, cs = sums[half + nb * n + idx] / st->K;
+        for (PetscInt k = 0; k + l < nb; k++) {
+          cy -= st->m_y[k * n + i] * st->m_y[(k + l) * n + j];
+          cs -= st->m_s[k * n + i] * st->m_s[(k + l) * n + j];
+        }
+        st->D[idx] = (cy - cs) / (double)(nb - l);
+        cov += st->D[idx] * st->D[idx];
+      }
+  st->value = st->K * (psth + cov);
+}
+
+void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work)
+{
+  const LossSMShape *sh = &st->sh;
+  PetscInt           n = sh->n, nb = sh->nb;
+  double            *d = (double *)malloc(sizeof(double) * (size_t)(nb * n));
+  (void)T;
+  SMBin(sh, ld, y, d);
+  for (PetscInt k = 0; k < nb * n; k++) {
+    d[k] -= st->m_y[k];
+    work[k] = 2.0 * (st->m_y[k] - st->m_s[k]);
+  }
+  for (PetscInt l = 0; l <= sh->L; l++) {
+    const double *Dl = st->D + l * n * n;
+    double        f  = 2.0 / (double)(nb - l);
+    for (PetscInt k = 0; k < nb; k++)
+      for (PetscInt a = 0; a < n; a++) {
+        double g = 0;
+        if (k + l < nb)
+          for (PetscInt j = 0; j < n; j++) g += Dl[a * n + j] * d[(k + l) * n + j];
+        if (k >= l)
+          for (PetscInt i = 0; i < n; i++) g += Dl[i * n + a] * d[(k - l) * n + i];
+        work[k * n + a] += f * g;
+      }
+  }
+  for (PetscInt k = 0; k < nb; k++)
+    for (PetscInt t = k * sh->bin; t < (k + 1) * sh->bin; t++)
+      for (PetscInt a = 0; a < n; a++) dy[t * ld + a] += weight * work[k * n + a];
+  free(d);
+}
+
+double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, const double *y, const double *s)
+{
+  PetscInt bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin, L = cfg->sm_lags;
+  double   total = 0;
+  double  *c[2], *m[2], *C[2];
+  const double *src[2] = {y, s};
+
+  for (int a = 0; a < 2; a++) {
+    c[a] = (double *)calloc((size_t)(K * nb * n), sizeof(double));
+    m[a] = (double *)calloc((size_t)(nb * n), sizeof(double));
+    C[a] = (double *)calloc((size_t)((L + 1) * n * n), sizeof(double));
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt t = 0; t < nb * bin; t++)
+        for (PetscInt i = 0; i < n; i++) c[a][(w * nb + t / bin) * n + i] += src[a][(w * T + t) * n + i];
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt k = 0; k < nb * n; k++) m[a][k] += c[a][w * nb * n + k] / K;
+    /* covariance of the deviations from the PSTH, two-pass */
+    for (PetscInt l = 0; l <= L; l++)
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt j = 0; j < n; j++) {
+          double acc = 0;
+          for (PetscInt w = 0; w < K; w++)
+            for (PetscInt k = 0; k + l < nb; k++)
+              acc += (c[a][(w * nb + k) * n + i] - m[a][k * n + i]) * (c[a][(w * nb + k + l) * n + j] - m[a][(k + l) * n + j]);
+          C[a][(l * n + i) * n + j] = acc / K / (double)(nb - l);
+        }
+  }
+  for (PetscInt k = 0; k < nb * n; k++) total += (m[0][k] - m[1][k]) * (m[0][k] - m[1][k]);
+  for (PetscInt k = 0; k < (L + 1) * n * n; k++) total += (C[0][k] - C[1][k]) * (C[0][k] - C[1][k]);
+  for (int a = 0; a < 2; a++) {
+    free(c[a]);
+    free(m[a]);
+    free(C[a]);
+  }
+  return K * total;
+}
+
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s)
 {
   double w[LOSS_NTERMS], frd = 0, vrd2 = 0, bnll = 0, pnll = 0;
@@ -143,10 +336,14 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   cfg->kind   = LOSS_FRD;
   cfg->vr_tau = 20.0;
   cfg->dt     = dt;
+  cfg->sm_bin_ms = 20.0;
+  cfg->sm_lags   = 0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Loss options", NULL);
   PetscCall(PetscOptionsEnum("-loss", "Loss function", NULL, LossKinds, (PetscEnum)cfg->kind, &kind, NULL));
   PetscCall(PetscOptionsReal("-loss_vr_tau", "van Rossum time constant (ms)", NULL, cfg->vr_tau, &cfg->vr_tau, NULL));
-  PetscCall(PetscOptionsString("-loss_weights", "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll); implies -loss weighted", NULL, weights, weights, sizeof(weights), &wset));
+  PetscCall(PetscOptionsReal("-loss_sm_bin_ms", "sm: PSTH bin (ms)", NULL, cfg->sm_bin_ms, &cfg->sm_bin_ms, NULL));
+  PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags, &cfg->sm_lags, NULL));
+  PetscCall(PetscOptionsString("-loss_weights", "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights, weights, sizeof(weights), &wset));
   PetscOptionsEnd();
   cfg->kind = (LossKind)kind;
   for (int k = 0; k < LOSS_NTERMS; k++) cfg->weights[k] = 0;
@@ -162,13 +359,15 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
       *colon = 0;
       for (int k = 0; k < LOSS_NTERMS; k++)
         if (!strcmp(item, LossTermNames[k])) found = k;
-      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll)", item);
+      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
       value = strtod(colon + 1, &end);
       PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'", item, colon + 1);
       cfg->weights[found] = value;
     }
   }
   PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss weighted needs -loss_weights TERM:W,...");
+  PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms must be a positive number of ms, got %g", cfg->sm_bin_ms);
+  PetscCheck(cfg->sm_lags >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be >= 0, got %" PetscInt_FMT, cfg->sm_lags);
   PetscCheck(isfinite(cfg->vr_tau) && cfg->vr_tau > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_vr_tau must be a positive number of ms, got %g", cfg->vr_tau);
   PetscFunctionReturn(0);
 }

@@ -33,6 +33,9 @@ case_ mix_nodale -loss mix -fit_dale false
 case_ bnll     -loss bnll
 case_ pnll     -loss pnll
 case_ weighted -loss_weights frd:0.3,vrd:0.5,bnll:0.7,pnll:1.1
+# hidden neurons: 8 of the truth's 12 recorded, 3 hidden in the model (their gradients too)
+case_ hidden_mix -loss mix -fit_recorded 8 -fit_hidden 3
+case_ hidden_bnll -loss bnll -fit_hidden 2
 # a corrupted gradient must be caught (the checker is not vacuous)
 cp frd.h5 broken.h5
 "$PY" - broken.h5 << 'EOF' || fail "could not corrupt broken.h5"

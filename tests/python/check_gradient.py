@@ -84,8 +84,11 @@ class Problem:
             raise ValueError("model %r: this checker implements only 'lif'" % self.model)
         if self.loss_name not in ("frd", "vrd", "mix", "adaptive", "bnll", "pnll", "weighted"):
             raise ValueError("loss %r: this checker implements frd, vrd, mix, adaptive, bnll, pnll, weighted" % self.loss_name)
+        # hidden neurons: the target holds the first Nr (recorded) of the N neurons
+        self.Nr = self.s.shape[2] if self.s.ndim == 3 else self.N
         for name, arr in (("target", self.s), ("output", self.y_saved)):
-            if arr.shape != self.x.shape:
+            want = self.x.shape if name == "output" else (self.K, self.T, self.Nr)
+            if arr.shape != want or self.Nr > self.N:
                 raise ValueError("/gradient_check/%s has shape %s, input %s" % (name, arr.shape, self.x.shape))
         N = self.N
         for b in BLOCKS:
@@ -163,6 +166,7 @@ class Problem:
 
     # ----- losses (per window, summed) -----
     def loss(self, y):
+        y = y[:, :, :self.Nr]  # only the recorded neurons are scored
         wf, wv = self.weights()
         wb, wp = self.lweights()
         e = 1e-9
@@ -199,7 +203,11 @@ class Problem:
         return per_window.sum()
 
     def dloss_dy(self, y):
-        """Exact dL/dy [K][T][N] for real y."""
+        """Exact dL/dy [K][T][N] for real y (0 for hidden neurons)."""
+        if y.shape[2] > self.Nr:
+            G = np.zeros_like(y)
+            G[:, :, :self.Nr] = self.dloss_dy(y[:, :, :self.Nr])
+            return G
         wf, wv = self.weights()
         wb, wp = self.lweights()
         e = 1e-9

@@ -27,7 +27,7 @@ static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint
   p->n = n;
   p->T = T;
   p->cfg = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale};
-  p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1}};
+  p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1, 0}, .sm_bin_ms = 20};
   p->progress = 0.3;
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
   assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &p->cfg, n, exc, &p->layout));
@@ -232,7 +232,133 @@ static void test_loss_identical(void **st)
   assert_true(fabs(v.total - 1e-6) < 1e-15);
 }
 
+/* sm (window-coupled) plus per-window distances on the first nrec of n neurons (the rest
+ * hidden), through the network over K windows, against Richardson-extrapolated central
+ * differences: every parameter, the hidden neurons' included. */
+static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nrec, double *xs, double *ss, double *ys, double *grad)
+{
+  PetscInt    n = p->n, T = p->T;
+  LossSMShape sh;
+  LossSMStats *st;
+  double      *sums, total = 0, *work = malloc(sizeof(double) * 3 * T * nrec);
+  LossValue    v;
+
+  assert_int_equal(0, LossSMShapeInit(&p->lcfg, nrec, T, &sh));
+  assert_int_equal(0, LossSMStatsCreate(&sh, &st));
+  sums = calloc((size_t)sh.len, sizeof(double));
+  for (PetscInt w = 0; w < K; w++) {
+    memcpy(p->w->x, xs + w * n * T, sizeof(double) * n * T);
+    SimForward(&p->sim, theta, p->w);
+    memcpy(ys + w * n * T, p->w->y, sizeof(double) * n * T);
+    LossSMAccumulate(&sh, n, T, p->w->y, ss + w * nrec * T, sums);
+  }
+  LossSMFinish(st, K, sums);
+  {
+    double *yr = malloc(sizeof(double) * K * T * nrec);
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt t = 0; t < T; t++)
+        for (PetscInt i = 0; i < nrec; i++) yr[(w * T + t) * nrec + i] = ys[(w * T + t) * n + i];
+    assert_true(TestRelDiff(st->value, LossSM_ref(&p->lcfg, nrec, T, K, yr, ss), 1e-300) < 1e-10);
+    free(yr);
+  }
+  total = 0.7 * st->value;
+  for (PetscInt w = 0; w < K; w++) {
+    memcpy(p->w->x, xs + w * n * T, sizeof(double) * n * T);
+    SimForward(&p->sim, theta, p->w);
+    LossEvaluateColumns(&p->lcfg, 0.0, nrec, n, T, p->w->y, ss + w * nrec * T, p->w->dy, work, &v);
+    total += v.total;
+    if (grad) {
+      LossSMGradient(st, n, T, p->w->y, 0.7, p->w->dy, work);
+      for (PetscInt k = nrec; k < n; k++) assert_true(p->w->dy[k] == 0); /* hidden: not scored */
+      SimBackward(&p->sim, theta, p->w, grad);
+    }
+  }
+  free(sums);
+  free(work);
+  LossSMStatsDestroy(&st);
+  return total;
+}
+
+static void test_grad_sm_hidden(void **state)
+{
+  Problem  p;
+  PetscInt K = 3, nrec = 4, n = 6, T = 80;
+  double  *xs, *ss, *ys, *grad, *th, gmax = 0, worst = 0, hidden_max = 0;
+  (void)state;
+  ProblemSetup(&p, LOSS_WEIGHTED, n, T, 13, PETSC_TRUE);
+  p.lcfg.weights[LOSS_TERM_FRD] = 0.3;
+  p.lcfg.weights[LOSS_TERM_VRD] = 0.5;
+  p.lcfg.weights[LOSS_TERM_BNLL] = 0;
+  p.lcfg.weights[LOSS_TERM_PNLL] = 0;
+  p.lcfg.weights[LOSS_TERM_SM] = 0.7;
+  p.lcfg.sm_bin_ms = 10;
+  p.lcfg.sm_lags = 2;
+  xs = malloc(sizeof(double) * K * n * T);
+  ss = malloc(sizeof(double) * K * nrec * T);
+  ys = malloc(sizeof(double) * K * n * T);
+  for (PetscInt w = 0; w < K; w++) SimDrawInput(13, 7, w, n, T, p.theta[p.sim.offRp], 1.0, xs + w * n * T);
+  for (PetscInt k = 0; k < K * nrec * T; k++) ss[k] = RngUniform(13, 9, 0, (uint32_t)k, 0) < 0.05;
+  grad = calloc(p.layout->total, sizeof(double));
+  th   = malloc(sizeof(double) * p.layout->total);
+  SMLossAt(&p, p.theta, K, nrec, xs, ss, ys, grad);
+  for (PetscInt k = 0; k < p.layout->total; k++) gmax = fmax(gmax, fabs(grad[k]));
+  for (PetscInt k = 0; k < p.layout->total; k++) {
+    double h = FD_STEP * fmax(1.0, fabs(p.theta[k])), d[2], fd, rel;
+    if (p.layout->lo[k] == p.layout->hi[k] || k == p.sim.offRp) continue; /* fixed diagonal; r_p enters through x, held here */
+    memcpy(th, p.theta, sizeof(double) * p.layout->total);
+    for (int r = 0; r < 2; r++) {
+      double hr = r ? h / 2 : h;
+      th[k] = p.theta[k] + hr;
+      double lp = SMLossAt(&p, th, K, nrec, xs, ss, ys, NULL);
+      th[k] = p.theta[k] - hr;
+      double lm = SMLossAt(&p, th, K, nrec, xs, ss, ys, NULL);
+      d[r] = (lp - lm) / (2 * hr);
+    }
+    fd  = (4 * d[1] - d[0]) / 3;
+    rel = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
+    worst = fmax(worst, rel);
+    if (rel > 1e-6) print_error("sm+hidden param %d: bptt %.12g fd %.12g rel %.3g\n", (int)k, grad[k], fd, rel);
+    assert_true(rel <= 1e-6);
+  }
+  /* the hidden neurons' parameters do get gradients (through the recorded ones) */
+  {
+    const ParamBlock *W = ParamLayoutBlock(p.layout, "W");
+    for (PetscInt i = nrec; i < n; i++)
+      for (PetscInt j = 0; j < nrec; j++) hidden_max = fmax(hidden_max, fabs(grad[W->offset + i * n + j]));
+  }
+  assert_true(hidden_max > 0);
+  free(xs); free(ss); free(ys); free(grad); free(th);
+  ProblemDestroy(&p);
+}
+
+/* sm against its plain definition and the exact-statistics split: K windows at once. */
+static void test_sm_value(void **state)
+{
+  LossConfig  c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1};
+  PetscInt    n = 3, T = 40, K = 4;
+  double      y[480], s[480], *sums;
+  LossSMShape sh;
+  LossSMStats *st;
+  (void)state;
+  for (PetscInt k = 0; k < K * T * n; k++) {
+    y[k] = RngUniform(4, 1, 0, (uint32_t)k, 0) * 0.2;
+    s[k] = RngUniform(4, 2, 0, (uint32_t)k, 0) < 0.1;
+  }
+  assert_int_equal(0, LossSMShapeInit(&c, n, T, &sh));
+  assert_int_equal(0, LossSMStatsCreate(&sh, &st));
+  sums = calloc((size_t)sh.len, sizeof(double));
+  for (PetscInt w = 0; w < K; w++) LossSMAccumulate(&sh, n, T, y + w * T * n, s + w * T * n, sums);
+  LossSMFinish(st, K, sums);
+  assert_true(st->value > 0);
+  assert_true(TestRelDiff(st->value, LossSM_ref(&c, n, T, K, y, s), 1e-300) < 1e-10);
+  /* identical statistics: 0 */
+  assert_true(LossSM_ref(&c, n, T, K, s, s) == 0);
+  free(sums);
+  LossSMStatsDestroy(&st);
+}
+
 static const struct CMUnitTest tests[] = {
+  cmocka_unit_test(test_grad_sm_hidden), cmocka_unit_test(test_sm_value),
   cmocka_unit_test(test_grad_frd),    cmocka_unit_test(test_grad_vrd),         cmocka_unit_test(test_grad_mix),
   cmocka_unit_test(test_grad_adaptive), cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_backward_matches_ref),
   cmocka_unit_test(test_loss_values), cmocka_unit_test(test_loss_identical), cmocka_unit_test(test_loss_dy), cmocka_unit_test(test_likelihood_values),

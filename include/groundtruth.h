@@ -5,10 +5,13 @@
 #include "params.h"
 #include <stdint.h>
 
-/* Population of neuron i in a network of n (sizes n/3, the remainder to the first ones). */
-PetscInt GroundTruthPopulation(PetscInt n, PetscInt i);
-/* exc[i] for the recipe: populations 0 and 1 excitatory, 2 inhibitory. */
-void GroundTruthTypes(PetscInt n, PetscInt *exc);
+/* exc_fraction <= 0: the paper's recipe, three consecutive populations of n/3 (the remainder
+ * to the first ones), 0 and 1 excitatory, 2 inhibitory. exc_fraction in (0, 1): that fraction
+ * of excitatory neurons spread evenly over the indices (so any first R neurons keep the
+ * ratio), excitatory ones alternating between populations 0 and 1, inhibitory ones in 2. */
+PetscInt GroundTruthPopulation(PetscInt n, double exc_fraction, PetscInt i);
+/* exc[i]: 1 for populations 0 and 1, 0 for population 2. */
+void GroundTruthTypes(PetscInt n, double exc_fraction, PetscInt *exc);
 /* Fills theta (laid out by an LIF layout built with these types) with the truth of `seed`. */
-PetscErrorCode GroundTruthLIF(const ParamLayout *layout, uint64_t seed, double *theta);
+PetscErrorCode GroundTruthLIF(const ParamLayout *layout, double exc_fraction, uint64_t seed, double *theta);
 #endif

@@ -14,7 +14,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
 {
   char               out[PETSC_MAX_PATH_LEN] = "";
   PetscInt           seed = 0, n = 12, T = 400, nwin;
-  double             duration = 4000, dt = 1.0;
+  double             duration = 4000, dt = 1.0, exc_fraction = 0;
   ModelConfig        cfg = {.theta = 30.0, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = PETSC_TRUE};
   PetscInt          *exc;
   ParamLayout       *layout;
@@ -33,6 +33,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(PetscOptionsInt("-gen_seed", "Ground-truth seed (the paper uses 0..3)", NULL, seed, &seed, NULL));
   PetscCall(PetscOptionsInt("-gen_n", "Number of neurons (three populations)", NULL, n, &n, NULL));
   PetscCall(PetscOptionsReal("-gen_duration_ms", "Duration of the spike trains (ms)", NULL, duration, &duration, NULL));
+  PetscCall(PetscOptionsReal("-gen_exc_fraction", "Fraction of excitatory neurons spread over the indices (0: the paper's three populations, 2/3 excitatory)", NULL, exc_fraction, &exc_fraction, NULL));
   PetscCall(PetscOptionsInt("-gen_window_steps", "Steps per window (each starts from rest)", NULL, T, &T, NULL));
   PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, dt, &dt, NULL));
   PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, cfg.theta, &cfg.theta, NULL));
@@ -51,10 +52,11 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   nwin   = (PetscInt)floor(duration / (T * dt) + 1e-9);
 
   PetscCall(PetscMalloc1(n, &exc));
-  GroundTruthTypes(n, exc);
+  PetscCheck(isfinite(exc_fraction) && exc_fraction >= 0 && exc_fraction < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_exc_fraction must be in [0, 1) (0: the paper's populations), got %g", exc_fraction);
+  GroundTruthTypes(n, exc_fraction, exc);
   PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, exc, &layout));
   PetscCall(PetscMalloc1(layout->total, &truth));
-  PetscCall(GroundTruthLIF(layout, (uint64_t)seed, truth));
+  PetscCall(GroundTruthLIF(layout, exc_fraction, (uint64_t)seed, truth));
   PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
   PetscCall(SimWorkCreate(&sim, &w));
   PetscCall(PetscMalloc1(nwin * T * n, &z));
@@ -96,6 +98,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(H5OutInts(h, "/truth/exc", 1, dims, buf));
   PetscCall(H5OutAttrString(h, "/truth", "model", "lif"));
   PetscCall(H5OutAttrInt(h, "/truth", "gen_seed", seed));
+  PetscCall(H5OutAttrDouble(h, "/truth", "exc_fraction", exc_fraction));
   PetscCall(H5OutAttrDouble(h, "/truth", "dt", dt));
   PetscCall(H5OutAttrInt(h, "/truth", "window_steps", T));
   PetscCall(H5OutAttrDouble(h, "/truth", "theta", cfg.theta));

@@ -148,13 +148,13 @@ static void test_ground_truth(void **st)
   ParamLayout *l;
   double       a[200], b[200], c[200];
   (void)st;
-  GroundTruthTypes(12, exc);
+  GroundTruthTypes(12, 0, exc);
   for (int i = 0; i < 12; i++) assert_int_equal(exc[i], i < 8 ? 1 : 0);
   assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 12, exc, &l));
   assert_true(l->total < 200);
-  assert_int_equal(0, GroundTruthLIF(l, 0, a));
-  assert_int_equal(0, GroundTruthLIF(l, 0, b));
-  assert_int_equal(0, GroundTruthLIF(l, 1, c));
+  assert_int_equal(0, GroundTruthLIF(l, 0, 0, a));
+  assert_int_equal(0, GroundTruthLIF(l, 0, 0, b));
+  assert_int_equal(0, GroundTruthLIF(l, 0, 1, c));
   assert_memory_equal(a, b, sizeof(double) * l->total);
   assert_true(memcmp(a, c, sizeof(double) * l->total) != 0);
   {
@@ -167,6 +167,23 @@ static void test_ground_truth(void **st)
   }
   for (PetscInt k = 0; k < l->total; k++) assert_true(a[k] >= l->lo[k] && a[k] <= l->hi[k]);
   ParamLayoutDestroy(&l);
+}
+
+/* -gen_exc_fraction: the fraction holds in every prefix of the indices (to one neuron) */
+static void test_ground_truth_fraction(void **st)
+{
+  PetscInt exc[100], count = 0, pops[3] = {0, 0, 0};
+  (void)st;
+  GroundTruthTypes(100, 0.8, exc);
+  for (PetscInt i = 0; i < 100; i++) {
+    count += exc[i];
+    assert_true(fabs((double)count - 0.8 * (i + 1)) <= 1.0);
+    pops[GroundTruthPopulation(100, 0.8, i)]++;
+  }
+  assert_int_equal(80, count);
+  assert_int_equal(20, pops[2]);
+  assert_int_equal(40, pops[0]);
+  assert_int_equal(40, pops[1]);
 }
 
 static void test_forward_matches_ref(void **st)
@@ -247,6 +264,6 @@ static void test_spike_binning(void **st)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
-  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_spike_binning),
+  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_spike_binning),
 };
 TEST_MAIN(tests)

@@ -14,4 +14,7 @@ PetscInt GroundTruthPopulation(PetscInt n, double exc_fraction, PetscInt i);
 void GroundTruthTypes(PetscInt n, double exc_fraction, PetscInt *exc);
 /* Fills theta (laid out by an LIF layout built with these types) with the truth of `seed`. */
 PetscErrorCode GroundTruthLIF(const ParamLayout *layout, double exc_fraction, uint64_t seed, double *theta);
+/* Any model: lif as above; glif with the source paper's per-population values; the others
+ * at population-specific points of their initial ranges. The weights follow the LIF recipe. */
+PetscErrorCode GroundTruthModel(const ParamLayout *layout, const char *model, double exc_fraction, uint64_t seed, double *theta);
 #endif

@@ -15,6 +15,8 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   char               out[PETSC_MAX_PATH_LEN] = "";
   PetscInt           seed = 0, n = 12, T = 400, nwin;
   double             duration = 4000, dt = 1.0, exc_fraction = 0;
+  char               model_name[32] = "lif";
+  const NeuronModel *model;
   ModelConfig        cfg = {.theta = 30.0, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = PETSC_TRUE};
   PetscInt          *exc;
   ParamLayout       *layout;
@@ -30,6 +32,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   *exit_code = 0;
   PetscOptionsBegin(comm, NULL, "spikefit generate: the source paper's synthetic ground truth", NULL);
   PetscCall(PetscOptionsString("-o", "Output file (HDF5)", NULL, out, out, sizeof(out), NULL));
+  PetscCall(PetscOptionsString("-gen_model", "Neuron model of the ground truth (lif, nlif, glif, slif, izh)", NULL, model_name, model_name, sizeof(model_name), NULL));
   PetscCall(PetscOptionsInt("-gen_seed", "Ground-truth seed (the paper uses 0..3)", NULL, seed, &seed, NULL));
   PetscCall(PetscOptionsInt("-gen_n", "Number of neurons (three populations)", NULL, n, &n, NULL));
   PetscCall(PetscOptionsReal("-gen_duration_ms", "Duration of the spike trains (ms)", NULL, duration, &duration, NULL));
@@ -54,14 +57,18 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(PetscMalloc1(n, &exc));
   PetscCheck(isfinite(exc_fraction) && exc_fraction >= 0 && exc_fraction < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_exc_fraction must be in [0, 1) (0: the paper's populations), got %g", exc_fraction);
   GroundTruthTypes(n, exc_fraction, exc);
-  PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, exc, &layout));
+  PetscCall(ModelFind(model_name, &model));
+  PetscCall(ModelLayoutCreate(model, &cfg, n, exc, &layout));
   PetscCall(PetscMalloc1(layout->total, &truth));
-  PetscCall(GroundTruthLIF(layout, exc_fraction, (uint64_t)seed, truth));
-  PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+  PetscCall(GroundTruthModel(layout, model_name, exc_fraction, (uint64_t)seed, truth));
+  PetscCall(SimSetupInit(&sim, model, &cfg, layout, T));
   PetscCall(SimWorkCreate(&sim, &w));
   PetscCall(PetscMalloc1(nwin * T * n, &z));
   for (PetscInt win = 0; win < nwin; win++) {
     SimDrawInput((uint64_t)seed, GENERATE_STREAM, win, n, T, truth[sim.offRp], dt, w->x);
+    w->window       = win; /* stochastic models: spike noise keyed by the window */
+    w->noise_seed   = (uint64_t)seed;
+    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu);
     SimForward(&sim, truth, w);
     SimHardSpikes(&sim, w, z + win * T * n);
   }
@@ -96,7 +103,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   for (PetscInt k = 0; k < n; k++) buf[k] = exc[k];
   dims[0] = (hsize_t)n;
   PetscCall(H5OutInts(h, "/truth/exc", 1, dims, buf));
-  PetscCall(H5OutAttrString(h, "/truth", "model", "lif"));
+  PetscCall(H5OutAttrString(h, "/truth", "model", model_name));
   PetscCall(H5OutAttrInt(h, "/truth", "gen_seed", seed));
   PetscCall(H5OutAttrDouble(h, "/truth", "exc_fraction", exc_fraction));
   PetscCall(H5OutAttrDouble(h, "/truth", "dt", dt));
@@ -105,7 +112,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(H5OutAttrDouble(h, "/truth", "input_gain", cfg.input_gain));
   PetscCall(H5OutCommit(&h, NULL));
 
-  PetscCall(PetscPrintf(comm, "generate: %" PetscInt_FMT " neurons, seed %" PetscInt_FMT ", %" PetscInt_FMT " windows of %" PetscInt_FMT " steps, %" PetscInt_FMT " spikes -> %s\n", n, seed, nwin, T,
+  PetscCall(PetscPrintf(comm, "generate: model %s, %" PetscInt_FMT " neurons, seed %" PetscInt_FMT ", %" PetscInt_FMT " windows of %" PetscInt_FMT " steps, %" PetscInt_FMT " spikes -> %s\n", model_name, n, seed, nwin, T,
                         st->nspikes, out));
   PetscCall(PetscPrintf(comm, "generate: rates (Hz):"));
   for (PetscInt k = 0; k < n && k < 24; k++) PetscCall(PetscPrintf(comm, " %.1f", (st->offsets[k + 1] - st->offsets[k]) / (nwin * T * dt / 1000.0)));

@@ -60,6 +60,10 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
     /* the truth receives input drawn from the same uniforms at its own rate; its first
      * nrec neurons are the recorded ones */
     SimDrawInput((uint64_t)o->input_seed, stream, window, nt, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
+    /* a stochastic truth's spike noise, keyed like the model's: iteration and window */
+    tw->window       = window;
+    tw->noise_seed   = (uint64_t)o->input_seed;
+    tw->noise_stream = RngStreamId(RNG_STREAM_SPIKE, it < 0 ? 0xFFFFFFu : (uint32_t)it);
     SimForward(&f->tsim, f->data->truth, tw);
     if (nt == n) SimHardSpikes(&f->tsim, tw, s);
     else {

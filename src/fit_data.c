@@ -3,6 +3,7 @@
 #include "fit_impl.h"
 #include "h5io.h"
 #include <math.h>
+#include <string.h>
 #include "io_spikes.h"
 
 static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
@@ -17,8 +18,15 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
 
   PetscFunctionBeginUser;
   PetscCall(H5InOpen(o->data, &file));
-  PetscCall(H5InShape(file, o->data, "/truth/E_L", &rank, dims));
-  PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /truth/E_L must be a non-empty vector", o->data);
+  PetscCall(H5InShape(file, o->data, "/truth/exc", &rank, dims));
+  PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /truth/exc must be a non-empty vector", o->data);
+  PetscCall(ModelFind(o->model_name, &model)); /* an unknown -model is named first */
+  {
+    char truth_model[32] = "lif";
+    if (H5Aexists_by_name(file, "/truth", "model", H5P_DEFAULT) > 0) PetscCall(H5InAttrString(file, o->data, "/truth", "model", truth_model, sizeof(truth_model)));
+    PetscCheck(!strcmp(truth_model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+               "%s holds a ground truth of model %s but the fit uses -model %s: fit it with -model %s, or fit its spikes with -fit_target recorded", o->data, truth_model, o->model_name, truth_model);
+  }
   d->ntruth = (PetscInt)dims[0];
   d->n      = d->ntruth;
   PetscCall(PetscMalloc1(d->n, &d->exc));
@@ -118,7 +126,7 @@ PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
   if (kind == SPIKE_FILE_SPIKEFIT) {
     hid_t file;
     PetscCall(H5InOpen(o->data, &file));
-    PetscCall(H5InExists(file, "/truth/E_L", &has_truth));
+    PetscCall(H5InExists(file, "/truth/exc", &has_truth));
     PetscCall(H5InClose(&file, o->data));
   }
   if (!o->mode_set) o->mode = has_truth ? TARGET_SYNTHETIC : TARGET_RECORDED;

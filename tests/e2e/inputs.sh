@@ -13,3 +13,12 @@ for f in "$SRC"/inputs/losses/*.opts; do
   h5dump -a /loss "loss_$l.h5" | grep -q "\"$l\"" || fail "$f did not select loss $l"
 done
 echo "inputs: every model and loss option file runs"
+# every model has a ground truth (generate -gen_model) that a fit of the same model can target
+for m in lif nlif glif slif izh; do
+  run 1 generate -o "gt_$m.h5" -gen_model "$m" > /dev/null || fail "generate -gen_model $m failed"
+  h5dump -a /truth/model "gt_$m.h5" | grep -q "\"$m\"" || fail "/truth/model is not $m"
+  run 1 fit -data "gt_$m.h5" -model "$m" -fit_iters 2 -fit_quiet -o "syn_$m.h5" > "syn_$m.log" 2>&1 || { cat "syn_$m.log"; fail "synthetic fit of $m failed"; }
+  h5dump -d /distance/total "syn_$m.h5" > /dev/null || fail "no distance to the $m truth"
+done
+expect_fail 1 "ground truth of model glif" "$SPIKEFIT" fit -data gt_glif.h5 -o never.h5
+echo "inputs: every model has a ground truth"

@@ -1,4 +1,5 @@
 #include "model.h"
+#include "model_util.h"
 
 static const NeuronModel *const registry[] = {&ModelLIF, &ModelNLIF, &ModelGLIF, &ModelSLIF, &ModelIzh};
 #define NMODELS (sizeof(registry) / sizeof(registry[0]))
@@ -75,4 +76,18 @@ void ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *lay
   ctx->theta  = theta;
   ctx->n      = layout->n;
   for (PetscInt b = 0; b < layout->nblocks; b++) ctx->off[b] = layout->blocks[b].offset;
+}
+
+void ModelRestStateEL(const ModelCtx *c, double *s)
+{
+  const double *E = c->theta + c->off[0];
+  for (PetscInt j = 0; j < c->n; j++) {
+    s[j]        = E[j];
+    s[c->n + j] = 0;
+  }
+}
+
+void ModelRestAdjointEL(const ModelCtx *c, const double *lam, double *grad)
+{
+  for (PetscInt j = 0; j < c->n; j++) grad[c->off[0] + j] += lam[j];
 }

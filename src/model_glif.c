@@ -2,7 +2,7 @@
  * GLIF-style; docs/MODELS.md "glif"). State: v, g, a (after-spike current), s (spike
  * component of the threshold), q (voltage component). Tape: aux0 = u - Theta + cfg->theta,
  * so that aux0 >= cfg->theta is the spike condition u >= Theta (SimHardSpikes relies on it). */
-#include "model.h"
+#include "model_util.h"
 #include <math.h>
 
 enum { G_TAU_M, G_G, G_E_L, G_DTHETA_S, G_B_S, G_F_V, G_DV, G_F_I, G_I_A, G_B_V, G_A_V, G_THETA_INF, G_R_I, G_TAU_G };
@@ -51,13 +51,6 @@ static void GLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
   for (PetscInt j = 0; j < c->n; j++) grad[c->off[G_E_L] + j] += lam[S_V * c->n + j];
 }
 
-static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
-/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
-static inline double SigmoidPrime(double a)
-{
-  double e = exp(-fabs(a));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 
 /* The pre-reset quantities of one neuron; forward and adjoint compute them identically. */
 typedef struct {
@@ -93,7 +86,7 @@ static void GLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     next[S_A * n + j] = P(G_F_I)[j] * prev[S_A * n + j] + (z ? P(G_I_A)[j] : 0.0);
     next[S_S * n + j] = r.s1 + (z ? P(G_DTHETA_S)[j] : 0.0);
     next[S_Q * n + j] = r.q1;
-    y[j]              = hard ? (double)z : Sigmoid(r.m);
+    y[j]              = hard ? (double)z : ModelSigmoid(r.m);
   }
 }
 
@@ -114,7 +107,7 @@ static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
     double  fv = P(G_F_V)[j], fI = P(G_F_I)[j], bs = P(G_B_S)[j], bv = P(G_B_V)[j], av = P(G_A_V)[j];
     double  Lv = lam_next[S_V * n + j], Lg = lam_next[S_G * n + j], La = lam_next[S_A * n + j];
     double  Ls = lam_next[S_S * n + j], Lq = lam_next[S_Q * n + j];
-    double  lm = hard ? 0.0 : dy[j] * SigmoidPrime(r.m);
+    double  lm = hard ? 0.0 : dy[j] * ModelSigmoidPrime(r.m);
     double  Lu, Ls1, Lq1, inv = 1.0 / tm;
 
     /* m = u - theta_inf - s1 - q1 */

@@ -2,7 +2,7 @@
  * v <- c, w <- w + d at v >= cfg->theta (30 mV), and the conductance g of the LIF as the
  * synapse. The potential takes two Euler half-steps per step, as in Izhikevich (2003).
  * State: v, w, g. Tape: u, the pre-reset potential. */
-#include "model.h"
+#include "model_util.h"
 #include <math.h>
 
 enum { IZ_A, IZ_B, IZ_C, IZ_D, IZ_R_I, IZ_TAU_G };
@@ -44,13 +44,6 @@ static void IzhInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
   }
 }
 
-static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
-/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
-static inline double SigmoidPrime(double a)
-{
-  double e = exp(-fabs(a));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 static inline double Drive(double v, double w, double RI) { return 0.04 * v * v + 5.0 * v + 140.0 - w + RI; }
 
 static void IzhStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
@@ -70,7 +63,7 @@ static void IzhStep(const ModelCtx *c, const double *prev, const double *cur, do
     next[S_W * n + j] = z ? w1 + P(IZ_D)[j] : w1;
     next[S_G * n + j] = z ? 1.0 : g * (1.0 - 1.0 / P(IZ_TAU_G)[j]);
     aux[j]            = u;
-    y[j]              = hard ? (double)z : Sigmoid(u - th);
+    y[j]              = hard ? (double)z : ModelSigmoid(u - th);
   }
 }
 
@@ -89,7 +82,7 @@ static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *
     double v1 = v + hh * Drive(v, w, R * cur[j]);
     int    z  = u >= th;
     double Lv = lam_next[S_V * n + j], Lw = lam_next[S_W * n + j], Lg = lam_next[S_G * n + j];
-    double Lu = (hard ? 0.0 : dy[j] * SigmoidPrime(u - th)) + (z ? 0.0 : Lv);
+    double Lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : Lv);
     double Lv1, LRI, Lwp, Lvp;
 
     if (z) {

@@ -1,6 +1,6 @@
 /* The source paper's leaky integrate-and-fire neuron (SCIENCE.md section 2). State: v, g.
  * Tape: u, the pre-reset potential (z = u >= theta is recovered from it). */
-#include "model.h"
+#include "model_util.h"
 #include <math.h>
 
 enum { LIF_E_L, LIF_TAU_M, LIF_TAU_G, LIF_R_I };
@@ -17,29 +17,7 @@ static PetscErrorCode LIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-static void LIFInitState(const ModelCtx *c, double *s)
-{
-  const double *E = c->theta + c->off[LIF_E_L];
-  for (PetscInt j = 0; j < c->n; j++) {
-    s[j]        = E[j];
-    s[c->n + j] = 0;
-  }
-}
 
-static void LIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
-{
-  for (PetscInt j = 0; j < c->n; j++) grad[c->off[LIF_E_L] + j] += lam[j];
-}
-
-static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
-
-/* sig'(a) = sig(a) sig(-a), computed without 1 - sig(a), which loses every digit once
- * sig(a) rounds to 1 (a > 37) and most of them well before */
-static inline double SigmoidPrime(double a)
-{
-  double e = exp(-fabs(a));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 
 static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
@@ -56,7 +34,7 @@ static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, do
     next[j]     = z ? E[j] : u;
     next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
     aux[j]      = u;
-    y[j]        = hard ? (double)z : Sigmoid(u - th);
+    y[j]        = hard ? (double)z : ModelSigmoid(u - th);
   }
 }
 
@@ -76,7 +54,7 @@ static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *
     double v = prev[j], g = prev[n + j], u = aux[j];
     int    z = u >= th;
     double lv = lam_next[j], lg = lam_next[n + j];
-    double lu = (hard ? 0.0 : dy[j] * SigmoidPrime(u - th)) + (z ? 0.0 : lv);
+    double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
     double inv = 1.0 / tm[j];
 
     gE[j] += (z ? lv : 0.0) + lu * inv;
@@ -99,8 +77,8 @@ const NeuronModel ModelLIF = {
   .naux         = 1,
   .syn          = 1,
   .layout       = LIFLayout,
-  .init_state   = LIFInitState,
-  .init_adjoint = LIFInitAdjoint,
+  .init_state   = ModelRestStateEL,
+  .init_adjoint = ModelRestAdjointEL,
   .step         = LIFStep,
   .step_adjoint = LIFStepAdjoint,
 };

@@ -1,6 +1,6 @@
 /* Non-leaky integrate-and-fire (docs/MODELS.md "nlif"): the LIF of SCIENCE.md section 2
  * without the leak term. State: v, g. Tape: u, the pre-reset potential. */
-#include "model.h"
+#include "model_util.h"
 #include <math.h>
 
 enum { NLIF_E_L, NLIF_TAU_M, NLIF_TAU_G, NLIF_R_I };
@@ -17,27 +17,6 @@ static PetscErrorCode NLIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-static void NLIFInitState(const ModelCtx *c, double *s)
-{
-  const double *E = c->theta + c->off[NLIF_E_L];
-  for (PetscInt j = 0; j < c->n; j++) {
-    s[j]        = E[j];
-    s[c->n + j] = 0;
-  }
-}
-
-static void NLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
-{
-  for (PetscInt j = 0; j < c->n; j++) grad[c->off[NLIF_E_L] + j] += lam[j];
-}
-
-static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
-/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
-static inline double SigmoidPrime(double a)
-{
-  double e = exp(-fabs(a));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 
 static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
@@ -54,7 +33,7 @@ static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     next[j]     = z ? E[j] : u;
     next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
     aux[j]      = u;
-    y[j]        = hard ? (double)z : Sigmoid(u - th);
+    y[j]        = hard ? (double)z : ModelSigmoid(u - th);
   }
 }
 
@@ -74,7 +53,7 @@ static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
     double g = prev[n + j], u = aux[j];
     int    z = u >= th;
     double lv = lam_next[j], lg = lam_next[n + j];
-    double lu = (hard ? 0.0 : dy[j] * SigmoidPrime(u - th)) + (z ? 0.0 : lv);
+    double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
     double inv = 1.0 / tm[j];
 
     if (z) gE[j] += lv;
@@ -97,8 +76,8 @@ const NeuronModel ModelNLIF = {
   .naux         = 1,
   .syn          = 1,
   .layout       = NLIFLayout,
-  .init_state   = NLIFInitState,
-  .init_adjoint = NLIFInitAdjoint,
+  .init_state   = ModelRestStateEL,
+  .init_adjoint = ModelRestAdjointEL,
   .step         = NLIFStep,
   .step_adjoint = NLIFStepAdjoint,
 };

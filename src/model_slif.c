@@ -3,7 +3,7 @@
  * (seed, stream, window, neuron, step). The output is p. State: v, g.
  * Tape: aux0 = theta + beta (u - theta) - logit(U), so that aux0 >= theta exactly when
  * z = 1 (the margin of the draw: SimHardSpikes relies on it); aux1 = u. */
-#include "model.h"
+#include "model_util.h"
 #include "rng.h"
 #include <math.h>
 
@@ -22,27 +22,6 @@ static PetscErrorCode SLIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-static void SLIFInitState(const ModelCtx *c, double *s)
-{
-  const double *E = c->theta + c->off[SL_E_L];
-  for (PetscInt j = 0; j < c->n; j++) {
-    s[j]        = E[j];
-    s[c->n + j] = 0;
-  }
-}
-
-static void SLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
-{
-  for (PetscInt j = 0; j < c->n; j++) grad[c->off[SL_E_L] + j] += lam[j];
-}
-
-static inline double Sigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
-/* sig'(a) = sig(a) sig(-a), without the cancellation of 1 - sig(a) for large a */
-static inline double SigmoidPrime(double a)
-{
-  double e = exp(-fabs(a));
-  return e / ((1.0 + e) * (1.0 + e));
-}
 
 static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
@@ -64,7 +43,7 @@ static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     z           = aux[j] >= th;
     next[j]     = z ? E[j] : u;
     next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
-    y[j]        = hard ? (double)z : Sigmoid(a);
+    y[j]        = hard ? (double)z : ModelSigmoid(a);
   }
 }
 
@@ -83,7 +62,7 @@ static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j], u = aux[n + j];
     int    z = aux[j] >= th;
-    double dp = SigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
+    double dp = ModelSigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
     double lv = lam_next[j], lg = lam_next[n + j];
     double la = hard ? 0.0 : dy[j] * dp; /* dL/da through y = p */
     double lu, inv = 1.0 / tm[j];
@@ -116,8 +95,8 @@ const NeuronModel ModelSLIF = {
   .naux         = 2,
   .syn          = 1,
   .layout       = SLIFLayout,
-  .init_state   = SLIFInitState,
-  .init_adjoint = SLIFInitAdjoint,
+  .init_state   = ModelRestStateEL,
+  .init_adjoint = ModelRestAdjointEL,
   .step         = SLIFStep,
   .step_adjoint = SLIFStepAdjoint,
 };

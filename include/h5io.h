@@ -35,6 +35,9 @@ PetscErrorCode H5OutAttrString(H5Out *h, const char *obj, const char *attr, cons
 PetscErrorCode H5OutAttrDouble(H5Out *h, const char *obj, const char *attr, double value);
 PetscErrorCode H5OutAttrInt(H5Out *h, const char *obj, const char *attr, int64_t value);
 PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value);
+/* Spike trains given as a step-major 0/1 array [steps][n] (step t at t*dt ms), written as
+ * GROUP/times_ms and GROUP/offsets (docs/FORMAT.md). */
+PetscErrorCode H5OutBinnedSpikes(H5Out *h, const char *group, PetscInt n, PetscInt steps, const double *z, double dt);
 
 /* Serial reading. */
 PetscErrorCode H5InOpen(const char *path, hid_t *file);

@@ -129,28 +129,6 @@ static PetscErrorCode ReadFitData(const char *path, const EvalData *ev, PetscInt
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteSpikes(H5Out *h, const char *group, PetscInt n, PetscInt steps, const double *z, double dt)
-{
-  SpikeTrains *st;
-  char         name[256];
-  hsize_t      dims;
-  int64_t     *off;
-
-  PetscFunctionBeginUser;
-  PetscCall(SpikeTrainsFromBinned(n, steps, z, 0.0, dt, &st));
-  dims = (hsize_t)st->nspikes;
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/times_ms", group));
-  PetscCall(H5OutDoubles(h, name, 1, &dims, st->times_ms));
-  PetscCall(PetscMalloc1(n + 1, &off));
-  for (PetscInt k = 0; k <= n; k++) off[k] = st->offsets[k];
-  dims = (hsize_t)(n + 1);
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/offsets", group));
-  PetscCall(H5OutInts(h, name, 1, &dims, off));
-  PetscCall(PetscFree(off));
-  PetscCall(SpikeTrainsDestroy(&st));
-  PetscFunctionReturn(0);
-}
-
 typedef struct {
   double sim, spike, rmse, covd;
   double *rate_t, *rate_g, *cov_t, *cov_g, *xc, *W_t, *W_g;
@@ -228,7 +206,7 @@ static PetscErrorCode WriteGlm(H5Out *h, const GlmAppOptions *o, const EvalData 
   PetscCall(H5OutInts(h, "/glm/tao_iterations", 1, d, its));
   PetscCall(H5OutInts(h, "/glm/tao_reason", 1, d, reason));
   PetscCall(PetscFree4(ll, ll0, its, reason));
-  PetscCall(WriteSpikes(h, "/glm/simulated", n, ev->steps, sim, ev->dt));
+  PetscCall(H5OutBinnedSpikes(h, "/glm/simulated", n, ev->steps, sim, ev->dt));
   PetscCall(H5OutDoubles(h, "/glm/rate_glm", 1, d, c->rate_g));
   PetscCall(H5OutDoubles(h, "/glm/rate_target", 1, d, c->rate_t));
   PetscCall(H5OutGroup(h, "/glm/compare"));
@@ -271,7 +249,7 @@ static PetscErrorCode GlmFile(const char *path, const GlmAppOptions *o)
   GlmNeuronInfo *info;
   Compare        c;
   double        *fitdata = NULL, *sim, *basis, t0, t1, llsum = 0, ll0sum = 0;
-  PetscInt       nlags, fitwin, itsum = 0, bad = 0;
+  PetscInt       nlags, fitwin = 0, itsum = 0, bad = 0;
   H5Out         *out = NULL;
   PetscErrorCode ierr;
 

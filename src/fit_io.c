@@ -68,28 +68,6 @@ static PetscErrorCode WriteExc(H5Out *h, const char *name, const ParamLayout *l)
 }
 
 /* Writes spike trains given as a step-major 0/1 array [steps][n] as times + offsets. */
-static PetscErrorCode WriteSpikes(H5Out *h, const char *group, PetscInt n, PetscInt steps, const double *z, double dt)
-{
-  SpikeTrains *st;
-  char         name[256];
-  hsize_t      dims;
-  int64_t     *off;
-
-  PetscFunctionBeginUser;
-  PetscCall(SpikeTrainsFromBinned(n, steps, z, 0.0, dt, &st));
-  dims = (hsize_t)st->nspikes;
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/times_ms", group));
-  PetscCall(H5OutDoubles(h, name, 1, &dims, st->times_ms));
-  PetscCall(PetscMalloc1(n + 1, &off));
-  for (PetscInt k = 0; k <= n; k++) off[k] = st->offsets[k];
-  dims = (hsize_t)(n + 1);
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/offsets", group));
-  PetscCall(H5OutInts(h, name, 1, &dims, off));
-  PetscCall(PetscFree(off));
-  PetscCall(SpikeTrainsDestroy(&st));
-  PetscFunctionReturn(0);
-}
-
 /* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start. */
 static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi)
 {
@@ -392,9 +370,9 @@ PetscErrorCode FitWriteResults(Fit *f)
   PetscCall(H5OutCreate(f->par->group, o->out, &h));
   PetscCall(H5OutAttrString(h, "/", "spikefit_format", "run"));
   PetscCall(WriteCommon(f, h));
-  PetscCall(WriteSpikes(h, "/eval/target", n, E * T, zt, o->dt));
-  PetscCall(WriteSpikes(h, "/eval/fitted", n, E * T, zf, o->dt));
-  PetscCall(WriteSpikes(h, "/eval/initial", n, E * T, zi, o->dt));
+  PetscCall(H5OutBinnedSpikes(h, "/eval/target", n, E * T, zt, o->dt));
+  PetscCall(H5OutBinnedSpikes(h, "/eval/fitted", n, E * T, zf, o->dt));
+  PetscCall(H5OutBinnedSpikes(h, "/eval/initial", n, E * T, zi, o->dt));
   PetscCall(H5OutAttrInt(h, "/eval", "windows", E));
   PetscCall(H5OutAttrInt(h, "/eval", "window_steps", T));
   PetscCall(H5OutAttrString(h, "/eval", "input", "fixed evaluation seed shared by target, fitted and initial model; windows back to back from 0 ms"));

@@ -1,4 +1,5 @@
 #include "h5io.h"
+#include "spikes.h"
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -233,6 +234,28 @@ PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value)
   H5Tclose(type);
   H5Dclose(dset);
   H5OK(st, h->comm, "cannot write dataset %s in %s", name, h->tmp);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode H5OutBinnedSpikes(H5Out *h, const char *group, PetscInt n, PetscInt steps, const double *z, double dt)
+{
+  SpikeTrains *st;
+  char         name[256];
+  hsize_t      dims;
+  int64_t     *off;
+
+  PetscFunctionBeginUser;
+  PetscCall(SpikeTrainsFromBinned(n, steps, z, 0.0, dt, &st));
+  dims = (hsize_t)st->nspikes;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/times_ms", group));
+  PetscCall(H5OutDoubles(h, name, 1, &dims, st->times_ms));
+  PetscCall(PetscMalloc1(n + 1, &off));
+  for (PetscInt k = 0; k <= n; k++) off[k] = st->offsets[k];
+  dims = (hsize_t)(n + 1);
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/offsets", group));
+  PetscCall(H5OutInts(h, name, 1, &dims, off));
+  PetscCall(PetscFree(off));
+  PetscCall(SpikeTrainsDestroy(&st));
   PetscFunctionReturn(0);
 }
 

@@ -1,6 +1,11 @@
 #include "sim.h"
 #include "rng.h"
 #include <cblas.h>
+#include <float.h>
+#if defined(__SSE2__)
+#include <pmmintrin.h>
+#include <xmmintrin.h>
+#endif
 #include <math.h>
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T)
@@ -270,10 +275,35 @@ static void BatchCtx(ModelCtx *ctx, const SimSetup *s, const double *theta, cons
   ctx->step   = 0;
 }
 
+/* Rounds to float, flushing values below FLT_MIN in magnitude to 0: the synaptic state decays
+ * geometrically and reaches float's subnormal range within a window, and subnormal operands
+ * make SGEMM several times slower (microcode assists); a value below 1.2e-38 changes no
+ * float product by more than its rounding. */
 static void ToFloat(const double *src, PetscInt rows, PetscInt cols, PetscInt ld, float *dst)
 {
   for (PetscInt r = 0; r < rows; r++)
-    for (PetscInt c = 0; c < cols; c++) dst[(size_t)r * cols + c] = (float)src[(size_t)r * ld + c];
+    for (PetscInt c = 0; c < cols; c++) {
+      double v = src[(size_t)r * ld + c];
+      dst[(size_t)r * cols + c] = fabs(v) < (double)FLT_MIN ? 0.0f : (float)v;
+    }
+}
+
+/* Single precision: C = op(A) op(B) with float underflow flushed to zero. Products of a
+ * small adjoint (about 1e-35 where the soft spike's slope vanishes) and a weight fall into
+ * float's subnormal range, where every FMA takes a microcode assist (the SGEMM ran 3-4x
+ * slower than in double). FTZ/DAZ are set in this thread for the call only (BLAS runs in
+ * the calling thread, one BLAS thread); an underflowing product is below 1.2e-38, far below
+ * float rounding of the sums. */
+static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscInt nn, PetscInt k, const float *a, PetscInt lda, const float *b, PetscInt ldb, float *c, PetscInt ldc)
+{
+#if defined(__SSE2__)
+  unsigned int csr = _mm_getcsr();
+  _mm_setcsr(csr | _MM_FLUSH_ZERO_ON | _MM_DENORMALS_ZERO_ON);
+#endif
+  cblas_sgemm(CblasRowMajor, ta, tb, (int)m, (int)nn, (int)k, 1.0f, a, (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
+#if defined(__SSE2__)
+  _mm_setcsr(csr);
+#endif
 }
 
 /* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]. */
@@ -285,7 +315,7 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
 
   if (bt->precision == SIM_SINGLE) {
     ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0f, bt->fa, (int)n, bt->fW, (int)n, 0.0f, bt->fc, (int)n);
+    SgemmFTZ(CblasNoTrans, CblasNoTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
   } else {
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
@@ -336,18 +366,20 @@ void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt)
   }
 }
 
-/* dW += S^T LamI over the rows of chunk [c0, c1) (its buffers hold rows (t - c0, b)). */
-static void FlushChunk(SimBatch *bt, PetscInt rows, double *gW)
+/* dW += S^T LamI over the rows (t - c0, b) of chunk [c0, c1): S rows at syn with leading
+ * dimension lds (the chunk buffer cs, or the tape itself when it holds the whole window),
+ * LamI rows in cl. */
+static void FlushChunk(SimBatch *bt, PetscInt rows, const double *syn, PetscInt lds, double *gW)
 {
   const PetscInt n = bt->n;
   if (bt->precision == SIM_SINGLE) {
-    ToFloat(bt->cs, rows, n, n, bt->fa);
+    ToFloat(syn, rows, n, lds, bt->fa);
     ToFloat(bt->cl, rows, n, n, bt->fb);
     /* fc = fa^T fb in single, then added to the double gradient (n x n fits: fc has >= n rows) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0f, bt->fa, (int)n, bt->fb, (int)n, 0.0f, bt->fc, (int)n);
+    SgemmFTZ(CblasTrans, CblasNoTrans, n, n, rows, bt->fa, n, bt->fb, n, bt->fc, n);
     for (PetscInt k = 0; k < n * n; k++) gW[k] += (double)bt->fc[k];
   } else {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, bt->cs, (int)n, bt->cl, (int)n, 1.0, gW, (int)n);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, bt->cl, (int)n, 1.0, gW, (int)n);
   }
 }
 
@@ -356,6 +388,7 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
   const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, K = bt->stride, T = bt->T, C = bt->chunk, syn = bt->syn;
   const double  *W  = theta + s->offW;
   double        *gW = grad + s->offW;
+  const PetscBool direct = (PetscBool)(bt->nseg == 1); /* full tape: dW reads syn from the tape */
   double         sumI = 0;
   ModelCtx       ctx;
 
@@ -383,12 +416,12 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
                                bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);
         if (s->cfg.output_current)
           for (PetscInt j = 0; j < n; j++) li[j] += dy[j];
-        PetscArraycpy(bt->cs + (size_t)(row + b) * n, prev + (size_t)b * ns * n + syn * n, n);
+        if (!direct) PetscArraycpy(bt->cs + (size_t)(row + b) * n, prev + (size_t)b * ns * n + syn * n, n);
       }
       /* lamS[b][i] += sum_j LamI[b][j] W[i][j] */
       if (bt->precision == SIM_SINGLE) {
         ToFloat(lamI, nb, n, n, bt->fa);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0f, bt->fa, (int)n, bt->fW, (int)n, 0.0f, bt->fc, (int)n);
+        SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
         for (PetscInt b = 0; b < nb; b++)
           for (PetscInt i = 0; i < n; i++) bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
       } else if (nb == 1) {
@@ -398,7 +431,12 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
       }
       for (PetscInt k = 0; k < nb * n; k++) sumI += lamI[k];
       tmp = bt->lam; bt->lam = bt->lam_prev; bt->lam_prev = tmp;
-      if (t == c0) FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, gW);
+      if (t == c0) {
+        /* the rows (t, b) of syn_{t-1} lie at a constant stride ns*n on the full tape: the
+         * product reads them there (the same values as the copy, so the same bits) */
+        if (direct) FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, prev + syn * n, ns * n, gW);
+        else FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, bt->cs, n, gW);
+      }
     }
   }
   for (PetscInt b = 0; b < nb; b++) {

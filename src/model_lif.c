@@ -32,7 +32,7 @@ static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, do
     double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
     int    z = u >= th;
     next[j]     = z ? E[j] : u;
-    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    next[n + j] = ModelSynapseStep(z, g, tg[j]);
     aux[j]      = u;
     y[j]        = hard ? (double)z : ModelSigmoid(u - th);
   }
@@ -55,19 +55,9 @@ static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *
     int    z = u >= th;
     double lv = lam_next[j], lg = lam_next[n + j];
     double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
-    double inv = 1.0 / tm[j];
 
-    gE[j] += (z ? lv : 0.0) + lu * inv;
-    gtm[j] -= lu * (E[j] - v + R[j] * cur[j]) * inv * inv;
-    gR[j] += lu * cur[j] * inv;
-    lam_I[j]    = lu * R[j] * inv;
-    lam_prev[j] = lu * (1.0 - inv);
-    if (z) {
-      lam_prev[n + j] = 0.0;
-    } else {
-      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
-      gtg[j] += lg * g / (tg[j] * tg[j]);
-    }
+    ModelLeakyAdjoint(z, lu, lv, E[j], v, R[j], cur[j], tm[j], &gE[j], &gtm[j], &gR[j], &lam_I[j], &lam_prev[j]);
+    ModelSynapseAdjoint(z, g, tg[j], lg, &lam_prev[n + j], &gtg[j]);
   }
 }
 

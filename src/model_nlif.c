@@ -31,7 +31,7 @@ static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     double u = v + R[j] * cur[j] / tm[j];
     int    z = u >= th;
     next[j]     = z ? E[j] : u;
-    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    next[n + j] = ModelSynapseStep(z, g, tg[j]);
     aux[j]      = u;
     y[j]        = hard ? (double)z : ModelSigmoid(u - th);
   }
@@ -61,12 +61,7 @@ static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
     gR[j] += lu * cur[j] * inv;
     lam_I[j]    = lu * R[j] * inv;
     lam_prev[j] = lu;
-    if (z) {
-      lam_prev[n + j] = 0.0;
-    } else {
-      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
-      gtg[j] += lg * g / (tg[j] * tg[j]);
-    }
+    ModelSynapseAdjoint(z, g, tg[j], lg, &lam_prev[n + j], &gtg[j]);
   }
 }
 

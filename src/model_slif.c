@@ -42,7 +42,7 @@ static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     aux[n + j]  = u;
     z           = aux[j] >= th;
     next[j]     = z ? E[j] : u;
-    next[n + j] = z ? 1.0 : g * (1.0 - 1.0 / tg[j]);
+    next[n + j] = ModelSynapseStep(z, g, tg[j]);
     y[j]        = hard ? (double)z : ModelSigmoid(a);
   }
 }
@@ -65,27 +65,18 @@ static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
     double dp = ModelSigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
     double lv = lam_next[j], lg = lam_next[n + j];
     double la = hard ? 0.0 : dy[j] * dp; /* dL/da through y = p */
-    double lu, inv = 1.0 / tm[j];
+    double lu;
 
     if (st) {
       /* straight-through: dz/dp = 1. v_next = z E + (1-z) u, g_next = z + (1-z) g d, y = z
        * when hard, so dL/dz = lv (E - u) + lg (1 - g d) [+ dy] */
-      double dLdz = lv * (E[j] - u) + lg * (1.0 - g * (1.0 - 1.0 / tg[j])) + (hard ? dy[j] : 0.0);
+      double dLdz = lv * (E[j] - u) + lg * (1.0 - ModelSynapseStep(0, g, tg[j])) + (hard ? dy[j] : 0.0);
       la += dLdz * dp;
     }
     gb[j] += la * (u - th);
     lu = la * beta[j] + (z ? 0.0 : lv);
-    gE[j] += (z ? lv : 0.0) + lu * inv;
-    gtm[j] -= lu * (E[j] - v + R[j] * cur[j]) * inv * inv;
-    gR[j] += lu * cur[j] * inv;
-    lam_I[j]    = lu * R[j] * inv;
-    lam_prev[j] = lu * (1.0 - inv);
-    if (z) {
-      lam_prev[n + j] = 0.0;
-    } else {
-      lam_prev[n + j] = lg * (1.0 - 1.0 / tg[j]);
-      gtg[j] += lg * g / (tg[j] * tg[j]);
-    }
+    ModelLeakyAdjoint(z, lu, lv, E[j], v, R[j], cur[j], tm[j], &gE[j], &gtm[j], &gR[j], &lam_I[j], &lam_prev[j]);
+    ModelSynapseAdjoint(z, g, tg[j], lg, &lam_prev[n + j], &gtg[j]);
   }
 }
 

@@ -42,9 +42,22 @@ typedef struct {
   /* the first step's evaluation, kept for /gradient_check */
   double *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
   PetscInt gc_windows;
+  /* teacher forcing: the likelihood part (forced run) and the rest (free run) of the loss */
+  LossConfig lforced, lfree;
+  PetscBool  free_pass;   /* the rest has terms: a second, free-running simulation */
+  double   **btarget;     /* per thread: [Bmax][T][nrec] targets of a batch (forcing with -sim_batch) */
   char     canonical[2048];
   uint64_t hash;
 } Fit;
+
+/* The simulations of one window's loss: one free-running run with the whole loss, or with
+ * teacher forcing a forced run for the likelihood terms and, when other terms remain, a
+ * free-running run for them (sm only there). */
+typedef struct {
+  const LossConfig *lcfg;
+  PetscBool         forced, sm;
+} FitPass;
+PetscInt FitPasses(const Fit *f, FitPass pass[2]);
 
 extern PetscLogEvent FIT_EVENT_IO;
 

@@ -17,6 +17,7 @@ typedef struct {
   double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d,sm:e */
   double   sm_bin_ms; /* sm: PSTH bin (ms) */
   PetscInt sm_lags;   /* sm: noise covariances at lags 0..sm_lags (bins) */
+  PetscBool teacher_forcing; /* -loss_teacher_forcing: bnll/pnll on a run driven by the recorded spikes */
 } LossConfig;
 
 typedef struct {
@@ -73,4 +74,10 @@ double         LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscIn
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s);
 
 PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt);
+
+/* Teacher forcing splits a loss in two: the likelihood terms (bnll, pnll), scored on a run
+ * whose recorded neurons are driven by the recorded spikes, and the rest (frd, vrd, sm),
+ * scored on a free-running run. forced and free get those two parts as weighted losses;
+ * the return value says whether free has any term. */
+PetscBool LossSplitForced(const LossConfig *cfg, LossConfig *forced, LossConfig *free_run);
 #endif

@@ -28,6 +28,13 @@ typedef struct {
   uint64_t seed;
   uint32_t stream;
   PetscInt window, step;
+  /* teacher forcing, set by the simulator per step: neurons j < nforce spike when
+   * force[j] > 0.5 (the recorded spike), whatever their own potential says; the reset, the
+   * synaptic output and every spike-triggered jump follow the forced spike. The output y
+   * (the spike probability) and the hard spike kept on the tape stay the model's own.
+   * NULL: every neuron runs free. */
+  const double *force;
+  PetscInt      nforce;
 } ModelCtx;
 
 typedef struct NeuronModel {

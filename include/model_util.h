@@ -5,6 +5,10 @@
 #include "model.h"
 #include <math.h>
 
+/* The spike that drives neuron j's dynamics: the recorded one when forced, else its own. */
+static inline int ModelSpike(const ModelCtx *c, PetscInt j, int own) { return c->force && j < c->nforce ? c->force[j] > 0.5 : own; }
+static inline int ModelForced(const ModelCtx *c, PetscInt j) { return c->force && j < c->nforce; }
+
 static inline double ModelSigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
 
 /* sig'(a) = sig(a) sig(-a), computed without 1 - sig(a), which loses every digit once

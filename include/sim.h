@@ -33,6 +33,10 @@ typedef struct {
   uint64_t noise_seed;
   uint32_t noise_stream;
   PetscInt window;
+  /* teacher forcing: the recorded spikes force[T][nforce] drive neurons 0..nforce-1
+   * (ModelCtx.force); NULL (SimWorkCreate's default): free-running */
+  const double *force;
+  PetscInt      nforce;
 } SimWork;
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T);
@@ -71,6 +75,8 @@ typedef struct {
   SimPrecision precision;
   PetscInt     nb;     /* windows in the current batch, 1..Bmax (set by the caller) */
   PetscInt    *window; /* [Bmax] global ids: the key of stochastic models' draws */
+  const double **force; /* [Bmax] teacher forcing per window ([T][nforce], see SimWork), or NULL entries */
+  PetscInt       nforce;
   uint64_t     noise_seed;
   uint32_t     noise_stream;
   float       *x;      /* [T][nb][n] Poisson counts (exact in float); SimBatchSetInput */

@@ -80,6 +80,17 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
   PetscFunctionReturn(0);
 }
 
+PetscInt FitPasses(const Fit *f, FitPass pass[2])
+{
+  if (!f->opt->lcfg.teacher_forcing) {
+    pass[0] = (FitPass){&f->opt->lcfg, PETSC_FALSE, (PetscBool)(f->sm != NULL)};
+    return 1;
+  }
+  pass[0] = (FitPass){&f->lforced, PETSC_TRUE, PETSC_FALSE};
+  pass[1] = (FitPass){&f->lfree, PETSC_FALSE, (PetscBool)(f->sm != NULL)};
+  return f->free_pass ? 2 : 1;
+}
+
 static double SMWeight(const Fit *f)
 {
   double w[LOSS_NTERMS];
@@ -100,6 +111,7 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 
   if (bt) {
     bt->nb           = bhi - blo;
+    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = NULL; /* sm measures free-running samples */
     bt->noise_seed   = (uint64_t)o->input_seed;
     bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
     for (PetscInt b = 0; b < bt->nb; b++) {
@@ -117,6 +129,7 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
       w->window       = win;
       w->noise_seed   = (uint64_t)o->input_seed;
       w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
+      w->force        = NULL;
       SimForward(&f->sim, theta, w);
       y = w->y;
     }
@@ -132,30 +145,37 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid, PetscBool log_events)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
   SimWork          *w = f->work[tid], *tw = f->twork[tid];
   double           *g = f->gbuf[tid], *s = f->target[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
-  LossValue         val;
+  FitPass           pass[2];
 
   FitTarget(f, it, window, stream, tw, s);
   SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, theta[f->sim.offRp], o->dt, w->x);
   w->window       = window;
   w->noise_seed   = (uint64_t)o->input_seed; /* stochastic models: fresh spike noise per iteration */
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-  if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-  SimForward(&f->sim, theta, w);
-  if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-  if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-  LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, w->y, s, w->dy, f->lwork[tid], &val);
-  if (f->sm) LossSMGradient(f->sm, n, T, w->y, SMWeight(f), w->dy, f->lwork[tid]);
-  if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
+  w->nforce       = f->nrec;
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
-  if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-  SimBackward(&f->sim, theta, w, g);
-  if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-  g[P] = val.total;
-  for (int k = 0; k < LOSS_NTERMS; k++) g[P + 1 + k] = val.term[k];
+  np = FitPasses(f, pass);
+  for (PetscInt k = 0; k < np; k++) { /* each pass's gradient adds to g */
+    LossValue val;
+    w->force = pass[k].forced ? s : NULL;
+    if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+    SimForward(&f->sim, theta, w);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+    if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
+    LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, s, w->dy, f->lwork[tid], &val);
+    if (pass[k].sm) LossSMGradient(f->sm, n, T, w->y, SMWeight(f), w->dy, f->lwork[tid]);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
+    if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+    SimBackward(&f->sim, theta, w, g);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+    g[P] += val.total;
+    for (int t = 0; t < LOSS_NTERMS; t++) g[P + 1 + t] += val.term[t];
+  }
+  w->force = NULL;
   FixedSumAdd(f->acc[tid], g);
 }
 
@@ -165,37 +185,49 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
 static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, double progress, int tid, PetscBool log_events)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
   SimWork          *w = f->work[tid], *tw = f->twork[tid];
   SimBatch         *bt = f->batch[tid];
-  double           *g = f->gbuf[tid], *s = f->target[tid];
+  double           *g = f->gbuf[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+  FitPass           pass[2];
 
   bt->nb           = bhi - blo;
   bt->noise_seed   = (uint64_t)o->input_seed;
   bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
+  bt->nforce       = f->nrec;
   for (PetscInt b = 0; b < bt->nb; b++) {
     bt->window[b] = blo + b;
     SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
     SimBatchSetInput(bt, b, w->x);
   }
-  if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-  SimBatchForward(&f->sim, theta, bt);
-  if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+  /* teacher forcing needs every window's target before the forward pass */
+  if (f->btarget)
+    for (PetscInt b = 0; b < bt->nb; b++) FitTarget(f, it, blo + b, stream, tw, f->btarget[tid] + (size_t)b * T * f->nrec);
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
-  for (PetscInt b = 0; b < bt->nb; b++) { /* window order: the batch's loss is a fixed sum */
-    LossValue val;
-    FitTarget(f, it, blo + b, stream, tw, s);
-    if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, f->lwork[tid], &val);
-    if (f->sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
-    if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    g[P] += val.total;
-    for (int k = 0; k < LOSS_NTERMS; k++) g[P + 1 + k] += val.term[k];
+  np = FitPasses(f, pass);
+  for (PetscInt k = 0; k < np; k++) {
+    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = pass[k].forced ? f->btarget[tid] + (size_t)b * T * f->nrec : NULL;
+    if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+    SimBatchForward(&f->sim, theta, bt);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
+    for (PetscInt b = 0; b < bt->nb; b++) { /* window order: the batch's loss is a fixed sum */
+      LossValue val;
+      double   *s = f->target[tid];
+      if (f->btarget) s = f->btarget[tid] + (size_t)b * T * f->nrec;
+      else FitTarget(f, it, blo + b, stream, tw, s);
+      if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
+      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, f->lwork[tid], &val);
+      if (pass[k].sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
+      if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
+      g[P] += val.total;
+      for (int t = 0; t < LOSS_NTERMS; t++) g[P + 1 + t] += val.term[t];
+    }
+    if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+    SimBatchBackward(&f->sim, theta, bt, g);
+    if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
   }
-  if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-  SimBatchBackward(&f->sim, theta, bt, g);
-  if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
+  for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = NULL;
   FixedSumAdd(f->acc[tid], g);
 }
 
@@ -418,6 +450,13 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
     PetscCall(PetscMalloc1(T * n, &f->target[t]));
   }
+  if (o->lcfg.teacher_forcing) {
+    f->free_pass = LossSplitForced(&o->lcfg, &f->lforced, &f->lfree);
+    if (f->batch) {
+      PetscCall(PetscCalloc1(f->nthreads, &f->btarget));
+      for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1((size_t)o->sim_batch * T * f->nrec, &f->btarget[t]));
+    }
+  }
   PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
   for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
   if (LossUsesSM(&o->lcfg)) {
@@ -466,6 +505,10 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscCall(PetscFree6(f->work, f->twork, f->acc, f->gbuf, f->target, f->gfull));
   for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->lwork[t]));
   PetscCall(PetscFree(f->lwork));
+  if (f->btarget) {
+    for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->btarget[t]));
+    PetscCall(PetscFree(f->btarget));
+  }
   if (f->sm) {
     for (int t = 0; t < f->nthreads; t++) {
       PetscCall(FixedSumDestroy(&f->smacc[t]));

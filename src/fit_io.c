@@ -107,8 +107,9 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
   SimWork          *w = f->work[0], *tw = f->twork[0];
-  LossValue         v;
   double           *sums = NULL;
+  FitPass           pass[2];
+  PetscInt          np = FitPasses(f, pass);
 
   PetscFunctionBeginUser;
   *loss = 0;
@@ -119,10 +120,16 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
     w->window       = win;
     w->noise_seed   = (uint64_t)o->input_seed;
     w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
-    SimForward(&f->sim, theta, w);
-    LossEvaluateColumns(&o->lcfg, progress, f->nrec, n, T, w->y, f->target[0], NULL, f->lwork[0], &v);
-    if (sums) LossSMAccumulate(&f->smsh, n, T, w->y, f->target[0], sums);
-    *loss += v.total;
+    w->nforce       = f->nrec;
+    for (PetscInt k = 0; k < np; k++) {
+      LossValue v;
+      w->force = pass[k].forced ? f->target[0] : NULL;
+      SimForward(&f->sim, theta, w);
+      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, f->target[0], NULL, f->lwork[0], &v);
+      if (sums && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, f->target[0], sums);
+      *loss += v.total;
+    }
+    w->force = NULL;
   }
   if (sums) { /* sm over the evaluation windows (every rank computes all of them, in order) */
     LossSMStats *st;
@@ -184,6 +191,7 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
     PetscCall(H5OutAttrString(h, "/gradient_check", "loss_weights", buf));
   }
   PetscCall(H5OutAttrInt(h, "/gradient_check", "hard_output", (int64_t)o->mcfg.hard_output));
+  PetscCall(H5OutAttrInt(h, "/gradient_check", "teacher_forcing", (int64_t)o->lcfg.teacher_forcing));
   PetscFunctionReturn(0);
 }
 
@@ -209,7 +217,11 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
     w->window       = win;
     w->noise_seed   = (uint64_t)o->input_seed;
     w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+    /* with teacher forcing: the output of the forced run (the likelihood's) */
+    w->force  = o->lcfg.teacher_forcing ? f->gc_target + win * T * f->nrec : NULL;
+    w->nforce = f->nrec;
     SimForward(&f->sim, f->theta, w);
+    w->force = NULL;
     PetscCall(PetscArraycpy(f->gc_input + win * T * n, w->x, T * n));
     PetscCall(PetscArraycpy(f->gc_output + win * T * n, w->y, T * n));
   }
@@ -231,6 +243,7 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutString(h, "/canonical_options", f->canonical));
   PetscCall(H5OutAttrString(h, "/", "model", o->model_name));
   PetscCall(H5OutAttrString(h, "/", "loss", LossKinds[o->lcfg.kind]));
+  PetscCall(H5OutAttrInt(h, "/", "teacher_forcing", (int64_t)o->lcfg.teacher_forcing));
   PetscCall(H5OutAttrString(h, "/", "optim", OptimKinds[o->ocfg.kind]));
   PetscCall(H5OutAttrString(h, "/", "target", o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded"));
   PetscCall(H5OutAttrString(h, "/", "data", o->data));

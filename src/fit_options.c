@@ -90,6 +90,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(isfinite(o->mcfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_input_gain must be finite, got %g", o->mcfg.input_gain);
   PetscCheck(o->ckpt_every >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_every must be >= 0, got %" PetscInt_FMT, o->ckpt_every);
   PetscCheck(isfinite(o->ckpt_max_hours) && o->ckpt_max_hours >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_max_hours must be >= 0, got %g", o->ckpt_max_hours);
+  PetscCheck(!o->lcfg.teacher_forcing || (!o->mcfg.hard_output && !o->mcfg.output_current), comm, PETSC_ERR_ARG_INCOMP,
+             "-loss_teacher_forcing scores the spike probability of a forced run: it does not go with -model_output_hard or -model_output_current");
   if (!o->ckpt_file[0]) PetscCall(PetscSNPrintf(o->ckpt_file, sizeof(o->ckpt_file), "%s.ckpt", o->out));
   if (o->expect_size > 0) {
     int size;
@@ -116,6 +118,7 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
     PetscCall(PetscSNPrintf(more, sizeof(more), " hidden=%" PetscInt_FMT " recorded=%" PetscInt_FMT, o->hidden, o->recorded));
     PetscCall(PetscStrlcat(buf, more, len));
   }
+  if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));
   if (LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED) {
     char more[256];
     PetscCall(PetscSNPrintf(more, sizeof(more), " weights=%.17g,%.17g,%.17g,%.17g,%.17g sm_bin_ms=%.17g sm_lags=%" PetscInt_FMT, o->lcfg.weights[0], o->lcfg.weights[1], o->lcfg.weights[2], o->lcfg.weights[3], o->lcfg.weights[4], o->lcfg.sm_bin_ms, o->lcfg.sm_lags));

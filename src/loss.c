@@ -338,11 +338,13 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   cfg->dt     = dt;
   cfg->sm_bin_ms = 20.0;
   cfg->sm_lags   = 0;
+  cfg->teacher_forcing = PETSC_FALSE;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Loss options", NULL);
   PetscCall(PetscOptionsEnum("-loss", "Loss function", NULL, LossKinds, (PetscEnum)cfg->kind, &kind, NULL));
   PetscCall(PetscOptionsReal("-loss_vr_tau", "van Rossum time constant (ms)", NULL, cfg->vr_tau, &cfg->vr_tau, NULL));
   PetscCall(PetscOptionsReal("-loss_sm_bin_ms", "sm: PSTH bin (ms)", NULL, cfg->sm_bin_ms, &cfg->sm_bin_ms, NULL));
   PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags, &cfg->sm_lags, NULL));
+  PetscCall(PetscOptionsBool("-loss_teacher_forcing", "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)", NULL, cfg->teacher_forcing, &cfg->teacher_forcing, NULL));
   PetscCall(PetscOptionsString("-loss_weights", "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights, weights, sizeof(weights), &wset));
   PetscOptionsEnd();
   cfg->kind = (LossKind)kind;
@@ -368,6 +370,34 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss weighted needs -loss_weights TERM:W,...");
   PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms must be a positive number of ms, got %g", cfg->sm_bin_ms);
   PetscCheck(cfg->sm_lags >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be >= 0, got %" PetscInt_FMT, cfg->sm_lags);
+  if (cfg->teacher_forcing) {
+    double w[LOSS_NTERMS];
+    LossWeights(cfg, 0.0, w);
+    PetscCheck(w[LOSS_TERM_BNLL] > 0 || w[LOSS_TERM_PNLL] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+               "-loss_teacher_forcing forces the likelihood terms: it needs -loss bnll, -loss pnll or a bnll/pnll weight in -loss_weights (got -loss %s)", LossKinds[cfg->kind]);
+  }
   PetscCheck(isfinite(cfg->vr_tau) && cfg->vr_tau > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_vr_tau must be a positive number of ms, got %g", cfg->vr_tau);
   PetscFunctionReturn(0);
+}
+
+PetscBool LossSplitForced(const LossConfig *cfg, LossConfig *forced, LossConfig *free_run)
+{
+  double    w[LOSS_NTERMS];
+  PetscBool rest = PETSC_FALSE;
+
+  /* only `adaptive` depends on the progress, and it has no likelihood term */
+  LossWeights(cfg, 0.0, w);
+  *forced      = *cfg;
+  forced->kind = LOSS_WEIGHTED;
+  for (int k = 0; k < LOSS_NTERMS; k++) forced->weights[k] = (k == LOSS_TERM_BNLL || k == LOSS_TERM_PNLL) ? w[k] : 0.0;
+  *free_run = *cfg;
+  if (cfg->kind == LOSS_WEIGHTED || cfg->kind == LOSS_BNLL || cfg->kind == LOSS_PNLL) {
+    free_run->kind = LOSS_WEIGHTED;
+    for (int k = 0; k < LOSS_NTERMS; k++) free_run->weights[k] = (k == LOSS_TERM_BNLL || k == LOSS_TERM_PNLL) ? 0.0 : w[k];
+    for (int k = 0; k < LOSS_NTERMS; k++) rest = (PetscBool)(rest || free_run->weights[k] != 0);
+  } else {
+    rest = PETSC_TRUE; /* frd, vrd, mix, adaptive, sm: nothing to force */
+  }
+  forced->teacher_forcing = free_run->teacher_forcing = PETSC_FALSE;
+  return rest;
 }

@@ -75,6 +75,8 @@ void ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *lay
   ctx->layout = layout;
   ctx->theta  = theta;
   ctx->n      = layout->n;
+  ctx->force  = NULL;
+  ctx->nforce = 0;
   for (PetscInt b = 0; b < layout->nblocks; b++) ctx->off[b] = layout->blocks[b].offset;
 }
 

@@ -80,7 +80,7 @@ static void GLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     double  E = P(G_E_L)[j];
     int     z;
     aux[j] = r.m + th;
-    z      = aux[j] >= th;
+    z      = ModelSpike(c, j, aux[j] >= th);
     next[S_V * n + j] = z ? E + P(G_F_V)[j] * (r.u - E) - P(G_DV)[j] : r.u;
     next[S_G * n + j] = z ? 1.0 : prev[S_G * n + j] * (1.0 - 1.0 / P(G_TAU_G)[j]);
     next[S_A * n + j] = P(G_F_I)[j] * prev[S_A * n + j] + (z ? P(G_I_A)[j] : 0.0);
@@ -101,7 +101,7 @@ static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 
   for (PetscInt j = 0; j < n; j++) {
     GLIFPre r = GLIFPreReset(c, j, prev, cur[j]);
-    int     z = aux[j] >= th;
+    int     z = ModelSpike(c, j, aux[j] >= th);
     double  v = prev[S_V * n + j], g = prev[S_G * n + j], a = prev[S_A * n + j], s = prev[S_S * n + j], q = prev[S_Q * n + j];
     double  E = P(G_E_L)[j], tm = P(G_TAU_M)[j], G = P(G_G)[j], R = P(G_R_I)[j], tg = P(G_TAU_G)[j];
     double  fv = P(G_F_V)[j], fI = P(G_F_I)[j], bs = P(G_B_S)[j], bv = P(G_B_V)[j], av = P(G_A_V)[j];

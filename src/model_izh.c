@@ -1,7 +1,10 @@
 /* Izhikevich neuron (docs/MODELS.md "izh"): quadratic potential v, recovery w, reset
  * v <- c, w <- w + d at v >= cfg->theta (30 mV), and the conductance g of the LIF as the
  * synapse. The potential takes two Euler half-steps per step, as in Izhikevich (2003).
- * State: v, w, g. Tape: u, the pre-reset potential. */
+ * State: v, w, g. Tape: u, the pre-reset potential.
+ * Teacher forcing: a forced neuron that reaches the peak without a recorded spike is held
+ * at the peak (v <- theta, no gradient through the clamp) until a recorded spike resets it:
+ * the quadratic potential would otherwise diverge within a few steps. */
 #include "model_util.h"
 #include <math.h>
 
@@ -58,8 +61,8 @@ static void IzhStep(const ModelCtx *c, const double *prev, const double *cur, do
     double v1 = v + hh * Drive(v, w, RI);
     double u  = v1 + hh * Drive(v1, w, RI);
     double w1 = w + h * P(IZ_A)[j] * (P(IZ_B)[j] * v - w);
-    int    z  = u >= th;
-    next[S_V * n + j] = z ? P(IZ_C)[j] : u;
+    int    z  = ModelSpike(c, j, u >= th);
+    next[S_V * n + j] = z ? P(IZ_C)[j] : (u >= th ? th : u); /* u >= th without z: forced, clamped */
     next[S_W * n + j] = z ? w1 + P(IZ_D)[j] : w1;
     next[S_G * n + j] = z ? 1.0 : g * (1.0 - 1.0 / P(IZ_TAU_G)[j]);
     aux[j]            = u;
@@ -80,9 +83,9 @@ static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *
     double v = prev[S_V * n + j], w = prev[S_W * n + j], g = prev[S_G * n + j], u = aux[j];
     double a = P(IZ_A)[j], b = P(IZ_B)[j], R = P(IZ_R_I)[j], tg = P(IZ_TAU_G)[j];
     double v1 = v + hh * Drive(v, w, R * cur[j]);
-    int    z  = u >= th;
+    int    z  = ModelSpike(c, j, u >= th);
     double Lv = lam_next[S_V * n + j], Lw = lam_next[S_W * n + j], Lg = lam_next[S_G * n + j];
-    double Lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : Lv);
+    double Lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z || u >= th ? 0.0 : Lv);
     double Lv1, LRI, Lwp, Lvp;
 
     if (z) {

@@ -30,7 +30,7 @@ static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, do
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j];
     double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
-    int    z = u >= th;
+    int    z = ModelSpike(c, j, u >= th);
     next[j]     = z ? E[j] : u;
     next[n + j] = ModelSynapseStep(z, g, tg[j]);
     aux[j]      = u;
@@ -52,7 +52,7 @@ static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *
 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j], u = aux[j];
-    int    z = u >= th;
+    int    z = ModelSpike(c, j, u >= th);
     double lv = lam_next[j], lg = lam_next[n + j];
     double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
 

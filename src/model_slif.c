@@ -40,7 +40,7 @@ static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
     U           = fmax(U, 1e-300); /* logit(0) = -inf would make the margin infinite */
     aux[j]      = th + (a - log(U / (1.0 - U)));
     aux[n + j]  = u;
-    z           = aux[j] >= th;
+    z           = ModelSpike(c, j, aux[j] >= th);
     next[j]     = z ? E[j] : u;
     next[n + j] = ModelSynapseStep(z, g, tg[j]);
     y[j]        = hard ? (double)z : ModelSigmoid(a);
@@ -61,13 +61,13 @@ static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j], u = aux[n + j];
-    int    z = aux[j] >= th;
+    int    z = ModelSpike(c, j, aux[j] >= th);
     double dp = ModelSigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
     double lv = lam_next[j], lg = lam_next[n + j];
     double la = hard ? 0.0 : dy[j] * dp; /* dL/da through y = p */
     double lu;
 
-    if (st) {
+    if (st && !ModelForced(c, j)) { /* a forced spike is data: no path through p */
       /* straight-through: dz/dp = 1. v_next = z E + (1-z) u, g_next = z + (1-z) g d, y = z
        * when hard, so dL/dz = lv (E - u) + lg (1 - g d) [+ dy] */
       double dLdz = lv * (E[j] - u) + lg * (1.0 - ModelSynapseStep(0, g, tg[j])) + (hard ? dy[j] : 0.0);

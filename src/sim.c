@@ -42,6 +42,8 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   w->noise_seed   = 0;
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
   w->window       = 0;
+  w->force        = NULL;
+  w->nforce       = 0;
   *out = w;
   PetscFunctionReturn(0);
 }
@@ -90,7 +92,11 @@ static void CtxSetup(ModelCtx *ctx, const SimSetup *s, const double *theta, cons
   ctx->stream = w->noise_stream;
   ctx->window = w->window;
   ctx->step   = 0;
+  ctx->nforce = w->nforce;
 }
+
+/* The forced spikes of step t (or none). */
+static inline const double *ForceAt(const double *force, PetscInt nforce, PetscInt t) { return force ? force + (size_t)t * nforce : NULL; }
 
 void SimForward(const SimSetup *s, const double *theta, SimWork *w)
 {
@@ -103,7 +109,8 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   for (PetscInt t = 0; t < s->T; t++) {
     const double *prev = w->state + t * ns * n;
     double       *next = w->state + (t + 1) * ns * n;
-    ctx.step = t;
+    ctx.step  = t;
+    ctx.force = ForceAt(w->force, w->nforce, t);
     RecurrentInput(s, W, prev + s->model->syn * n, w->x + t * n, w->cur + t * n);
     s->model->step(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->y + t * n);
     /* the synaptic-current readout: y = I for any model */
@@ -126,7 +133,8 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
     double       *lamI = w->lamI + t * n, *lsyn = w->lam_prev + s->model->syn * n;
     double       *tmp;
 
-    ctx.step = t;
+    ctx.step  = t;
+    ctx.force = ForceAt(w->force, w->nforce, t);
     if (s->cfg.output_current) { /* y = I: the model's own output is not seen by the loss */
       s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->zero, w->lam, w->lam_prev, lamI, grad);
       for (PetscInt j = 0; j < n; j++) lamI[j] += w->dy[t * n + j];
@@ -217,6 +225,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   b->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
   b->seg_loaded   = -1;
   PetscCall(PetscCalloc1(Bmax, &b->window));
+  PetscCall(PetscCalloc1(Bmax, &b->force));
   for (PetscInt k = 0; k < Bmax; k++) b->window[k] = k;
   PetscCall(PetscMalloc1((size_t)T * Bmax * n, &b->x));
   PetscCall(PetscMalloc2((size_t)Bmax * T * n, &b->y, (size_t)Bmax * T * n, &b->dy));
@@ -245,6 +254,7 @@ PetscErrorCode SimBatchDestroy(SimBatch **bp)
   if (!bp || !*bp) PetscFunctionReturn(0);
   b = *bp;
   PetscCall(PetscFree(b->window));
+  PetscCall(PetscFree(b->force));
   PetscCall(PetscFree(b->x));
   PetscCall(PetscFree2(b->y, b->dy));
   PetscCall(PetscFree(b->ckpt));
@@ -273,6 +283,7 @@ static void BatchCtx(ModelCtx *ctx, const SimSetup *s, const double *theta, cons
   ctx->stream = bt->noise_stream;
   ctx->window = 0;
   ctx->step   = 0;
+  ctx->nforce = bt->nforce;
 }
 
 /* Rounds to float, flushing values below FLT_MIN in magnitude to 0: the synaptic state decays
@@ -327,6 +338,7 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   for (PetscInt b = 0; b < nb; b++) {
     double *y = bt->y + ((size_t)b * bt->T + t) * n;
     ctx->window = bt->window[b];
+    ctx->force  = ForceAt(bt->force[b], bt->nforce, t);
     s->model->step(ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, y);
     if (s->cfg.output_current) PetscArraycpy(y, cur + (size_t)b * n, n);
   }
@@ -412,6 +424,7 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         const double *dy = bt->dy + ((size_t)b * T + t) * n;
         double       *li = lamI + (size_t)b * n;
         ctx.window = bt->window[b];
+        ctx.force  = ForceAt(bt->force[b], bt->nforce, t);
         s->model->step_adjoint(&ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, s->cfg.output_current ? bt->zero : dy,
                                bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);
         if (s->cfg.output_current)

@@ -36,6 +36,11 @@ case_ weighted -loss_weights frd:0.3,vrd:0.5,bnll:0.7,pnll:1.1
 # hidden neurons: 8 of the truth's 12 recorded, 3 hidden in the model (their gradients too)
 case_ hidden_mix -loss mix -fit_recorded 8 -fit_hidden 3
 case_ hidden_bnll -loss bnll -fit_hidden 2
+# teacher forcing: the likelihood on a run driven by the recorded spikes; a weighted loss
+# adds a free-running run for its other terms
+case_ bnll_forced -loss bnll -loss_teacher_forcing
+case_ pnll_forced_hidden -loss pnll -loss_teacher_forcing -fit_recorded 9 -fit_hidden 2
+case_ weighted_forced -loss_weights frd:0.3,vrd:0.5,bnll:0.7 -loss_teacher_forcing
 # a corrupted gradient must be caught (the checker is not vacuous)
 cp frd.h5 broken.h5
 "$PY" - broken.h5 << 'EOF' || fail "could not corrupt broken.h5"

@@ -1,4 +1,4 @@
-# Hidden neurons (-fit_hidden, -fit_recorded) and the window-coupled sm loss: bit-identical
+# Hidden neurons (-fit_hidden, -fit_recorded), the window-coupled sm loss and teacher forcing: bit-identical
 # fits over 1/2/3 ranks and 1/2 threads (the sm statistics are exact sums over ranks).
 source "$(dirname "$0")/lib.sh"
 run 1 generate -o gt.h5 -gen_seed 2 > /dev/null
@@ -35,6 +35,20 @@ import sys, h5py
 v = h5py.File(sys.argv[1], "r")["/loss/sm"][()]
 assert (v > 0).all(), v
 PY
+# teacher forcing (bnll forced; with sm and hidden neurons the sm term runs free): exact
+# over ranks and threads, batched and per-window; a forced fit is not a free one
+for extra in "-loss bnll" "-loss pnll -sim_batch 0" "-loss_weights bnll:1,sm:2 -fit_recorded 8 -fit_hidden 2"; do
+  tf=(-loss_teacher_forcing $extra)
+  run 1 "${common[@]}" "${tf[@]}" -o f1.h5
+  run 3 "${common[@]}" "${tf[@]}" -o f3.h5
+  OMP_NUM_THREADS=2 run 2 "${common[@]}" "${tf[@]}" -o f2t2.h5
+  for r in f3 f2t2; do same_final f1.h5 $r.h5; done
+done
+run 1 "${common[@]}" -loss bnll -o free.h5
+run 1 "${common[@]}" -loss bnll -loss_teacher_forcing -o forced.h5
+h5diff -q free.h5 forced.h5 /params/final /params/final > /dev/null && fail "teacher forcing did not change the fit"
+expect_fail x "loss_teacher_forcing" run 1 "${common[@]}" -loss frd -loss_teacher_forcing -o bad.h5
+expect_fail x "model_output_hard" run 1 "${common[@]}" -loss bnll -loss_teacher_forcing -model_output_hard -o bad.h5
 expect_fail x "fit_recorded" run 1 "${common[@]}" -fit_recorded 20 -o bad.h5
 expect_fail x "loss_sm_lags" run 1 "${common[@]}" -loss sm -loss_sm_lags 50 -o bad.h5
-echo "hidden_sm: hidden and sm fits bit-identical over 1/2/3 ranks and threads"
+echo "hidden_sm: hidden, sm and teacher-forced fits bit-identical over 1/2/3 ranks and threads"

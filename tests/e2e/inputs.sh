@@ -10,7 +10,10 @@ done
 for f in "$SRC"/inputs/losses/*.opts; do
   l=$(basename "$f" .opts)
   run 1 fit -options_file "$f" -data gt.h5 -fit_iters 1 -fit_quiet -o "loss_$l.h5" > "loss_$l.log" 2>&1 || { cat "loss_$l.log"; fail "$f does not run"; }
-  h5dump -a /loss "loss_$l.h5" | grep -q "\"$l\"" || fail "$f did not select loss $l"
+  h5dump -a /loss "loss_$l.h5" | grep -q "\"${l%_forced}\"" || fail "$f did not select loss ${l%_forced}"
+  if [ "$l" != "${l%_forced}" ]; then
+    h5dump -a /teacher_forcing "loss_$l.h5" | grep -q "(0): 1" || fail "$f did not select teacher forcing"
+  fi
 done
 echo "inputs: every model and loss option file runs"
 # every model has a ground truth (generate -gen_model) that a fit of the same model can target

@@ -78,6 +78,7 @@ class Problem:
             tw = tw.decode() if isinstance(tw, bytes) else str(tw)
             self.term_weights = {k: float(v) for k, v in (item.split(":") for item in tw.split(",") if item)}
             self.hard = int(attr("hard_output", 0)) != 0
+            self.forced = int(attr("teacher_forcing", 0)) != 0
         self.K, self.T, self.N = self.x.shape
         self.ftype = np.float64
         if self.model != "lif":
@@ -100,8 +101,20 @@ class Problem:
             self.grad[b] = self.grad[b].reshape(want)
 
     # ----- loss weights of section 4 -----
-    def weights(self):
+    def passes(self):
+        """The simulations of the loss: (part, forced). Teacher forcing scores the likelihood
+        terms on a run whose recorded neurons spike as recorded, the rest on a free run."""
+        if not self.forced:
+            return [("all", False)]
+        out = [("lik", True)]
+        if any(w != 0.0 for w in self.weights("rest")):
+            out.append(("rest", False))
+        return out
+
+    def weights(self, part="all"):
         """(w_frd, w_vrd) of the loss (the likelihood terms are in lweights)."""
+        if part == "lik":
+            return 0.0, 0.0
         if self.loss_name == "frd":
             return 1.0, 0.0
         if self.loss_name == "vrd":
@@ -115,9 +128,11 @@ class Problem:
         T = self.progress
         return 1.0 - 0.9 * T, 0.1 + 0.9 * T
 
-    def lweights(self):
+    def lweights(self, part="all"):
         """(w_bnll, w_pnll): Bernoulli / Poisson NLL of the targets with p = e + (1-2e) y,
         lambda = y + e, e = 1e-9 (docs/LOSSES.md)."""
+        if part == "rest":
+            return 0.0, 0.0
         if self.loss_name == "bnll":
             return 1.0, 0.0
         if self.loss_name == "pnll":
@@ -127,7 +142,7 @@ class Problem:
         return 0.0, 0.0
 
     # ----- forward -----
-    def forward(self, p, z_fixed=None, dx=0.0, tape=False):
+    def forward(self, p, z_fixed=None, dx=0.0, tape=False, forced=False):
         """Simulate all K windows at once. p: dict of blocks (real or complex).
         z_fixed: [K][T][N] hard spikes to use instead of u >= theta.
         dx: shift added to every input count (pathwise r_p perturbation).
@@ -150,6 +165,8 @@ class Problem:
             u = v + (EL - v + R * I) / tm
             if z_fixed is None:
                 zt = (u.real >= self.theta).astype(self.ftype)
+                if forced:  # the recorded neurons spike where the recording does
+                    zt[:, :self.Nr] = self.s[:, t, :]
             else:
                 zt = z_fixed[:, t, :]
             sig = 1.0 / (1.0 + np.exp(-(u - self.theta)))
@@ -165,10 +182,10 @@ class Problem:
         return y, z
 
     # ----- losses (per window, summed) -----
-    def loss(self, y):
+    def loss(self, y, part="all"):
         y = y[:, :, :self.Nr]  # only the recorded neurons are scored
-        wf, wv = self.weights()
-        wb, wp = self.lweights()
+        wf, wv = self.weights(part)
+        wb, wp = self.lweights(part)
         e = 1e-9
         total = 0.0
         if wb != 0.0:
@@ -202,14 +219,14 @@ class Problem:
         per_window = np.sqrt((D * D).sum(axis=(1, 2)) + 1e-12)
         return per_window.sum()
 
-    def dloss_dy(self, y):
+    def dloss_dy(self, y, part="all"):
         """Exact dL/dy [K][T][N] for real y (0 for hidden neurons)."""
         if y.shape[2] > self.Nr:
             G = np.zeros_like(y)
-            G[:, :, :self.Nr] = self.dloss_dy(y[:, :, :self.Nr])
+            G[:, :, :self.Nr] = self.dloss_dy(y[:, :, :self.Nr], part)
             return G
-        wf, wv = self.weights()
-        wb, wp = self.lweights()
+        wf, wv = self.weights(part)
+        wb, wp = self.lweights(part)
         e = 1e-9
         G = np.zeros_like(y)
         if wb != 0.0:
@@ -235,10 +252,24 @@ class Problem:
 
     # ----- reverse mode -----
     def adjoint(self):
+        """Sum over the passes: the output and spikes of the first (the saved output), the
+        total loss, every pass's spikes (for the z-fixed derivatives) and the gradient."""
+        y0 = z0 = U0 = None
+        total, zs, grad = 0.0, [], None
+        for part, forced in self.passes():
+            y, z, U, g = self.adjoint_pass(part, forced)
+            if y0 is None:
+                y0, z0, U0 = y, z, U
+            total += self.loss(y, part)
+            zs.append(z)
+            grad = g if grad is None else {b: grad[b] + g[b] for b in BLOCKS}
+        return y0, z0, U0, grad, total, zs
+
+    def adjoint_pass(self, part, forced):
         p = self.params
         EL, tm, tg, R, W = p["E_L"], p["tau_m"], p["tau_g"], p["R_I"], p["W"]
-        y, z, (U, I, Vp, Gp) = self.forward(p, tape=True)
-        Gy = self.dloss_dy(y)
+        y, z, (U, I, Vp, Gp) = self.forward(p, tape=True, forced=forced)
+        Gy = self.dloss_dy(y, part)
         K, T, N = self.K, self.T, self.N
         ft = self.ftype
         gEL = np.zeros((K, N), ft); gtm = np.zeros((K, N), ft); gtg = np.zeros((K, N), ft)
@@ -283,7 +314,7 @@ class Problem:
         }
 
     # ----- z-fixed perturbation derivatives -----
-    def _perturbed_loss(self, z0, block, idx, delta):
+    def _perturbed_loss(self, zs, block, idx, delta):
         p = {b: self.params[b].astype(np.complex128 if np.iscomplexobj(delta) else np.float64)
              for b in BLOCKS}
         dx = 0.0
@@ -291,21 +322,24 @@ class Problem:
             dx = delta * self.dt / 1000.0       # pathwise: every x shifts by h*dt/1000
         else:
             p[block][idx] = p[block][idx] + delta
-        y, _ = self.forward(p, z_fixed=z0, dx=dx)
-        return self.loss(y)
+        total = 0.0
+        for (part, _), z0 in zip(self.passes(), zs):
+            y, _ = self.forward(p, z_fixed=z0, dx=dx)
+            total = total + self.loss(y, part)
+        return total
 
-    def complex_step(self, z0, h=1e-30):
+    def complex_step(self, zs, h=1e-30):
         out = {}
         for b in BLOCKS:
             gb = np.zeros_like(self.params[b])
             for idx in np.ndindex(gb.shape):
                 if b == "W" and idx[0] == idx[1]:
                     continue
-                gb[idx] = np.imag(self._perturbed_loss(z0, b, idx, 1j * h)) / h
+                gb[idx] = np.imag(self._perturbed_loss(zs, b, idx, 1j * h)) / h
             out[b] = gb
         return out
 
-    def central_fd(self, z0, rel=1e-6):
+    def central_fd(self, zs, rel=1e-6):
         out = {}
         for b in BLOCKS:
             gb = np.zeros_like(self.params[b])
@@ -313,8 +347,8 @@ class Problem:
                 if b == "W" and idx[0] == idx[1]:
                     continue
                 h = rel * max(1.0, abs(self.params[b][idx]))
-                gb[idx] = (self._perturbed_loss(z0, b, idx, h) -
-                           self._perturbed_loss(z0, b, idx, -h)) / (2 * h)
+                gb[idx] = (self._perturbed_loss(zs, b, idx, h) -
+                           self._perturbed_loss(zs, b, idx, -h)) / (2 * h)
             out[b] = gb
         return out
 
@@ -346,8 +380,9 @@ def main(argv):
     ok = True
     print("%s: loss %s (vr_tau %g, progress %g), %d windows x %d steps x %d neurons, "
           "theta %g, gain %g, dt %g%s" % (args[0], P.loss_name, P.vr_tau, P.progress, P.K, P.T,
-                                          P.N, P.theta, P.gain, P.dt, ", hard output" if P.hard else ""))
-    y, z0, U, g_adj = P.adjoint()
+                                          P.N, P.theta, P.gain, P.dt, ", hard output" if P.hard else "")
+          + (", teacher-forced" if P.forced else ""))
+    y, z0, U, g_adj, L, zs = P.adjoint()
     margin = np.min(np.abs(U - P.theta))
     nspk = int(z0.sum())
     out_err = np.max(np.abs(y - P.y_saved))
@@ -357,7 +392,6 @@ def main(argv):
         k, t, n = np.unravel_index(np.argmax(np.abs(y - P.y_saved)), y.shape)
         print("  MISMATCH output: window %d step %d neuron %d: mine %.17g saved %.17g"
               % (k, t + 1, n, y[k, t, n], P.y_saved[k, t, n]))
-    L = P.loss(y)
     lerr = abs(L - P.loss_saved) / max(abs(L), abs(P.loss_saved), 1e-300)
     print("  loss mine %.15g saved %.15g rel err %.3g" % (L, P.loss_saved, lerr))
     if not lerr <= 1e-10:
@@ -371,8 +405,8 @@ def main(argv):
 
     methods = [("adjoint", g_adj)]
     if "--no-cs" not in flags:
-        methods.append(("complex-step", P.complex_step(z0)))
-    fd = P.central_fd(z0) if "--fd" in flags else None
+        methods.append(("complex-step", P.complex_step(zs)))
+    fd = P.central_fd(zs) if "--fd" in flags else None
 
     if not quiet:
         print("  %-6s %12s %12s %14s %14s %12s" % ("block", "max|grad|", "max abs diff", "rel adjoint",

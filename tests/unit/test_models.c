@@ -22,6 +22,8 @@ typedef struct {
   double            *x0, *s, *theta;
   SimWork           *w;
   const double      *p0; /* slif relaxed forward: the base point's probabilities, or NULL */
+  double            *force; /* teacher forcing: [T][nforce] recorded spikes of neurons 0..nforce-1, or NULL */
+  PetscInt           nforce;
 } Problem;
 
 static void ProblemSetup(Problem *p, const NeuronModel *m, LossKind kind, PetscInt n, PetscInt T, uint64_t seed, double rp, PetscBool output_current)
@@ -31,6 +33,8 @@ static void ProblemSetup(Problem *p, const NeuronModel *m, LossKind kind, PetscI
   p->n     = n;
   p->T     = T;
   p->p0    = NULL;
+  p->force = NULL;
+  p->nforce = 0;
   p->cfg   = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current, .z_constant = PETSC_TRUE};
   p->lcfg  = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0};
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
@@ -55,6 +59,18 @@ static void ProblemDestroy(Problem *p)
   free(p->theta);
   free(p->x0);
   free(p->s);
+  free(p->force);
+}
+
+/* Teacher forcing of the first nforce neurons by the target's spikes. */
+static void ProblemForce(Problem *p, PetscInt nforce)
+{
+  p->nforce = nforce;
+  p->force  = malloc(sizeof(double) * p->T * nforce);
+  for (PetscInt t = 0; t < p->T; t++)
+    for (PetscInt j = 0; j < nforce; j++) p->force[t * nforce + j] = p->s[t * p->n + j];
+  p->w->force  = p->force;
+  p->w->nforce = nforce;
 }
 
 /* slif with z relaxed to z + (p - p0): the forward pass whose exact derivative is the
@@ -75,13 +91,15 @@ static void RelaxedForward(Problem *p, const double *theta)
   p->model->init_state(&ctx, p->w->state);
   for (PetscInt t = 0; t < p->T; t++) {
     double *prev = p->w->state + t * ns * n, *next = prev + ns * n, *cur = p->w->cur + t * n, *aux = p->w->aux + t * na * n;
-    ctx.step = t;
+    ctx.step   = t;
+    ctx.force  = p->force ? p->force + t * p->nforce : NULL;
+    ctx.nforce = p->nforce;
     for (PetscInt j = 0; j < n; j++) {
       cur[j] = p->cfg.input_gain * p->w->x[t * n + j];
       for (PetscInt i = 0; i < n; i++) cur[j] += W[i * n + j] * prev[n + i];
     }
     p->model->step(&ctx, prev, cur, next, aux, p->w->y + t * n);
-    for (PetscInt j = 0; j < n; j++) {
+    for (PetscInt j = p->nforce; j < n; j++) { /* a forced spike is data: not relaxed */
       double u = aux[n + j], pr = 1.0 / (1.0 + exp(-beta[j] * (u - 30.0))), dz = pr - p->p0[t * n + j];
       next[j] += dz * (E[j] - u);
       next[n + j] += dz * (1.0 - prev[n + j] * (1.0 - 1.0 / tg[j]));
@@ -102,6 +120,7 @@ static double LossAt(Problem *p, const double *theta, double rp0, double *zsum, 
     double *z = malloc(sizeof(double) * p->n * p->T), acc = 0, cnt = 0;
     SimHardSpikes(&p->sim, p->w, z);
     for (PetscInt k = 0; k < p->n * p->T; k++) {
+      if (k % p->n < p->nforce) continue; /* forced: the recorded spike drives the dynamics */
       acc += z[k] * (double)(k + 1);
       cnt += z[k];
     }
@@ -116,6 +135,7 @@ typedef struct {
   double   rp;   /* input rate (Hz) of the test point */
   uint64_t seed; /* a point where no hard spike flips under the perturbations */
   double   h;    /* relative finite-difference step */
+  uint64_t lseed; /* the seed for the likelihood losses (their targets follow the output) */
 } ModelPoint;
 
 /* Test points (found once, then fixed): the input rate, the seed of the initial draw, input
@@ -123,28 +143,54 @@ typedef struct {
  * the truncation (O(h^6)) and rounding errors both stay below the tolerance. */
 static ModelPoint PointFor(const NeuronModel *m)
 {
-  if (!strcmp(m->name, "nlif")) return (ModelPoint){60, 8, 1e-3};
-  if (!strcmp(m->name, "glif")) return (ModelPoint){60, 8, 1e-3};
-  if (!strcmp(m->name, "slif")) return (ModelPoint){60, 13, 2e-3};
-  if (!strcmp(m->name, "izh")) return (ModelPoint){40, 8, 1e-4}; /* the quadratic potential is stiffer */
-  return (ModelPoint){60, 7, 1e-3};
+  if (!strcmp(m->name, "nlif")) return (ModelPoint){60, 8, 1e-3, 9};
+  if (!strcmp(m->name, "glif")) return (ModelPoint){60, 8, 1e-3, 9};
+  if (!strcmp(m->name, "slif")) return (ModelPoint){60, 13, 2e-3, 9};
+  if (!strcmp(m->name, "izh")) return (ModelPoint){40, 8, 1e-4, 8}; /* the quadratic potential is stiffer */
+  return (ModelPoint){60, 7, 1e-3, 9};
 }
 
 /* BPTT against finite differences for every free parameter; returns the worst relative error. */
-static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current, PetscBool straight_through)
+static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current, PetscBool straight_through, PetscInt nforce)
 {
   Problem    p;
   ModelPoint pt = PointFor(m);
+  if (kind == LOSS_BNLL || kind == LOSS_PNLL) pt.seed = pt.lseed;
   double    *grad, *th, rp0, zbase, gmax = 0, worst = 0, spikes = 0, *p0 = NULL;
   PetscInt   checked = 0, bad = 0;
 
   ProblemSetup(&p, m, kind, 6, 80, pt.seed, pt.rp, output_current);
+  if (nforce) ProblemForce(&p, nforce);
+  if (kind == LOSS_BNLL || kind == LOSS_PNLL) {
+    /* a target spike wherever the output is near 1, and at a third of the steps where it is
+     * above 1e-3: log(1 - p) of an output that rounds within 1e-16 of 1 has no digits left,
+     * and a spike where p is 1e-9 adds a constant 20.7 to the loss; both would bury the
+     * finite differences in rounding (the exact gradient does not care). y[t] depends on
+     * the forced spikes before t only, so the target is built step by step. */
+    for (PetscInt k = 0; k < p.n * p.T; k++) p.s[k] = 0;
+    for (PetscInt t = 0; t < p.T; t++) {
+      if (nforce) {
+        free(p.force);
+        ProblemForce(&p, nforce);
+      }
+      LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL, NULL);
+      for (PetscInt k = t * p.n; k < (t + 1) * p.n; k++)
+        p.s[k] = p.w->y[k] > 0.5 || (p.w->y[k] > 1e-3 && RngUniform(pt.seed, 11, 0, (uint32_t)k, 0) < 0.3);
+    }
+    if (nforce) {
+      free(p.force);
+      ProblemForce(&p, nforce);
+    }
+  }
   p.sim.use_ref = use_ref;
   if (straight_through) p.sim.cfg.z_constant = PETSC_FALSE;
   grad = calloc(p.layout->total, sizeof(double));
   th   = malloc(sizeof(double) * p.layout->total);
   rp0  = p.theta[p.sim.offRp];
   LossAt(&p, p.theta, rp0, &zbase, &spikes);
+  if (nforce) { /* the forced spikes reset the neurons too */
+    for (PetscInt k = 0; k < p.T * nforce; k++) spikes += p.force[k];
+  }
   if (spikes < 6) print_error("%s: only %g spikes at the test point\n", m->name, spikes);
   assert_true(spikes >= 6); /* resets are exercised */
   SimBackward(&p.sim, p.theta, p.w, grad);
@@ -174,7 +220,7 @@ static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_r
     fd  = (16 * (4 * d[2] - d[1]) / 3 - (4 * d[1] - d[0]) / 3) / 15;
     rel = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
     if (rel > worst) worst = rel;
-    if (rel > 1e-6 && bad++ < 10) print_error("%s: param %d: bptt %.12g fd %.12g rel %.3g\n", m->name, (int)k, grad[k], fd, rel);
+    if (rel > 1e-6 && bad++ < 10) print_error("%s/%s/forced %d: param %d: bptt %.12g fd %.12g rel %.3g\n", m->name, LossKinds[kind], (int)nforce, (int)k, grad[k], fd, rel);
     checked++;
   }
   assert_true(checked == p.layout->total - p.n);
@@ -184,6 +230,11 @@ static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_r
   free(p0);
   ProblemDestroy(&p);
   return worst;
+}
+
+static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current, PetscBool straight_through)
+{
+  return CheckGradientForced(m, kind, use_ref, output_current, straight_through, 0);
 }
 
 static void test_grad_frd(void **s)
@@ -213,6 +264,67 @@ static void test_grad_slif_straight_through(void **s)
   (void)s;
   CheckGradient(&ModelSLIF, LOSS_FRD, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE);
   CheckGradient(&ModelSLIF, LOSS_VRD, PETSC_TRUE, PETSC_FALSE, PETSC_TRUE);
+}
+
+/* The likelihoods, free-running and teacher-forced (4 of 6 neurons driven by the target's
+ * spikes, 2 free): every model, BLAS and reference kernels, and slif's straight-through
+ * gradient (which a forced spike does not have). */
+static void test_grad_likelihood(void **s)
+{
+  (void)s;
+  for (int k = 0; k < NMODELS; k++) {
+    CheckGradientForced(Models[k], LOSS_BNLL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, 0);
+    CheckGradientForced(Models[k], LOSS_PNLL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, 0);
+    CheckGradientForced(Models[k], LOSS_BNLL, PETSC_FALSE, PETSC_FALSE, PETSC_FALSE, 4);
+    CheckGradientForced(Models[k], LOSS_PNLL, PETSC_TRUE, PETSC_FALSE, PETSC_FALSE, 4);
+  }
+  CheckGradientForced(&ModelSLIF, LOSS_BNLL, PETSC_FALSE, PETSC_FALSE, PETSC_TRUE, 4);
+}
+
+/* Forcing a neuron with its own free-running spikes changes nothing; forcing it with other
+ * spikes resets it where they say, and the forced spikes drive the other neurons. */
+static void test_forcing_semantics(void **st)
+{
+  (void)st;
+  for (int m = 0; m < NMODELS; m++) {
+    Problem  p;
+    PetscInt n = 6, T = 150, ns = Models[m]->nstate, syn = Models[m]->syn;
+    double  *y0, *st0, *z0, *force, diff = 0;
+    ProblemSetup(&p, Models[m], LOSS_BNLL, n, T, 4, 60, PETSC_FALSE);
+    memcpy(p.w->x, p.x0, sizeof(double) * n * T);
+    y0  = malloc(sizeof(double) * n * T);
+    z0  = malloc(sizeof(double) * n * T);
+    st0 = malloc(sizeof(double) * (T + 1) * ns * n);
+    force = malloc(sizeof(double) * n * T);
+    SimForward(&p.sim, p.theta, p.w);
+    SimHardSpikes(&p.sim, p.w, z0);
+    memcpy(y0, p.w->y, sizeof(double) * n * T);
+    memcpy(st0, p.w->state, sizeof(double) * (T + 1) * ns * n);
+    p.w->force  = z0; /* all n neurons forced with their own spikes */
+    p.w->nforce = n;
+    SimForward(&p.sim, p.theta, p.w);
+    for (PetscInt k = 0; k < n * T; k++) assert_true(p.w->y[k] == y0[k]);
+    for (PetscInt k = 0; k < (T + 1) * ns * n; k++) assert_true(p.w->state[k] == st0[k]);
+    /* neuron 0 forced to spike at every 10th step and never else: its synaptic trace is 1
+     * exactly there; neuron 1 runs free and sees the forced input */
+    for (PetscInt t = 0; t < T; t++) force[t] = t % 10 == 3;
+    p.w->force  = force;
+    p.w->nforce = 1;
+    SimForward(&p.sim, p.theta, p.w);
+    for (PetscInt t = 0; t < T; t++) {
+      double g = p.w->state[(t + 1) * ns * n + syn * n + 0];
+      if (t % 10 == 3) assert_true(g == 1.0);
+      else assert_true(g < 1.0);
+    }
+    for (PetscInt k = 0; k < n * T; k++)
+      if (k % n == 1) diff += fabs(p.w->y[k] - y0[k]);
+    assert_true(diff > 0);
+    free(y0);
+    free(z0);
+    free(st0);
+    free(force);
+    ProblemDestroy(&p);
+  }
 }
 
 /* The fast backward pass equals the plain reference one, for every model. */
@@ -350,6 +462,6 @@ static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_registry),        cmocka_unit_test(test_grad_frd),       cmocka_unit_test(test_grad_vrd),
   cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_grad_output_current), cmocka_unit_test(test_grad_slif_straight_through),
   cmocka_unit_test(test_backward_matches_ref), cmocka_unit_test(test_rates), cmocka_unit_test(test_slif_draws),
-  cmocka_unit_test(test_output_current_values),
+  cmocka_unit_test(test_output_current_values), cmocka_unit_test(test_grad_likelihood), cmocka_unit_test(test_forcing_semantics),
 };
 TEST_MAIN(tests)

@@ -18,6 +18,8 @@ typedef struct {
   SimSetup           sim;
   PetscInt           n, T, nb;
   double            *theta, *x, *s; /* x, s: [nb][T][n] */
+  PetscInt           nforce;        /* teacher forcing of neurons 0..nforce-1 by s */
+  double            *force;         /* [nb][T][nforce] */
 } Case;
 
 static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, PetscInt nb, uint64_t seed, PetscBool output_current)
@@ -37,6 +39,8 @@ static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, Pet
   c->s = malloc(sizeof(double) * nb * T * n);
   for (PetscInt b = 0; b < nb; b++) SimDrawInput(seed, 7, 100 + b, n, T, c->theta[c->sim.offRp], 1.0, c->x + b * T * n);
   for (PetscInt k = 0; k < nb * T * n; k++) c->s[k] = RngUniform(seed, 9, 0, (uint32_t)k, 0) < 0.05;
+  c->nforce = 0;
+  c->force  = NULL;
   free(exc);
 }
 
@@ -46,6 +50,33 @@ static void CaseDestroy(Case *c)
   free(c->theta);
   free(c->x);
   free(c->s);
+  free(c->force);
+}
+
+/* Teacher forcing of neurons 0..nforce-1 by a realistic recording: the model's own
+ * free-running spikes with 2% of the bins flipped (an arbitrary train would hold izh
+ * neurons at the peak for long stretches, where its upstroke amplifies rounding). */
+static void CaseForce(Case *c, PetscInt nforce)
+{
+  SimWork *w;
+  PetscInt n = c->n, T = c->T;
+  double  *z = malloc(sizeof(double) * T * n);
+  assert_int_equal(0, SimWorkCreate(&c->sim, &w));
+  c->nforce = nforce;
+  c->force  = malloc(sizeof(double) * c->nb * T * nforce);
+  for (PetscInt b = 0; b < c->nb; b++) {
+    w->window = 100 + b;
+    memcpy(w->x, c->x + b * T * n, sizeof(double) * T * n);
+    SimForward(&c->sim, c->theta, w);
+    SimHardSpikes(&c->sim, w, z);
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt j = 0; j < nforce; j++) {
+        PetscInt k = (b * T + t) * nforce + j;
+        c->force[k] = RngUniform(5, 10, 0, (uint32_t)k, 0) < 0.02 ? 1.0 - z[t * n + j] : z[t * n + j];
+      }
+  }
+  SimWorkDestroy(&w);
+  free(z);
 }
 
 /* Reference: each window alone with the plain loops; y [nb][T][n], states [nb][T+1][ns][n],
@@ -59,6 +90,8 @@ static void RunRef(Case *c, double *y, double *states, double *grad)
   for (PetscInt b = 0; b < c->nb; b++) {
     LossValue v;
     w->window = 100 + b;
+    w->force  = c->force ? c->force + b * T * c->nforce : NULL;
+    w->nforce = c->nforce;
     memcpy(w->x, c->x + b * T * n, sizeof(double) * T * n);
     SimForward(&c->sim, c->theta, w);
     memcpy(y + b * T * n, w->y, sizeof(double) * T * n);
@@ -75,9 +108,11 @@ static void RunBatch(Case *c, PetscInt Bmax, PetscInt stride, SimPrecision prec,
   SimBatch *bt;
   PetscInt  n = c->n, T = c->T, ns = c->model->nstate;
   assert_int_equal(0, SimBatchCreate(&c->sim, Bmax, stride, prec, &bt));
-  bt->nb = c->nb;
+  bt->nb     = c->nb;
+  bt->nforce = c->nforce;
   for (PetscInt b = 0; b < c->nb; b++) {
     bt->window[b] = 100 + b;
+    bt->force[b]  = c->force ? c->force + b * T * c->nforce : NULL;
     SimBatchSetInput(bt, b, c->x + b * T * n);
   }
   SimBatchForward(&c->sim, c->theta, bt);
@@ -104,13 +139,14 @@ static double MaxRel(const double *a, const double *b, size_t len, double floor_
   return worst;
 }
 
-static void CompareToRef(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride, PetscBool output_current)
+static void CompareToRefForced(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride, PetscBool output_current, PetscInt nforce)
 {
   Case     c;
   PetscInt P, ns = m->nstate;
   double  *y1, *y2, *s1, *s2, *g1, *g2, ey, es, eg;
 
   CaseSetup(&c, m, n, T, nb, 17 + (uint64_t)n, output_current);
+  if (nforce) CaseForce(&c, nforce);
   P  = c.layout->total;
   y1 = malloc(sizeof(double) * nb * T * n); y2 = malloc(sizeof(double) * nb * T * n);
   s1 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double)); s2 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double));
@@ -146,6 +182,11 @@ static void CompareToRef(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt 
   CaseDestroy(&c);
 }
 
+static void CompareToRef(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride, PetscBool output_current)
+{
+  CompareToRefForced(m, n, T, Bmax, nb, stride, output_current, 0);
+}
+
 static void test_batch_matches_ref(void **st)
 {
   (void)st;
@@ -175,6 +216,9 @@ static void test_batch_every_model(void **st)
     assert_int_equal(0, ModelFind(tok, &m));
     CompareToRef(m, 15, 50, 4, 3, 0, PETSC_FALSE);
     CompareToRef(m, 15, 50, 4, 4, 9, PETSC_FALSE);
+    /* teacher forcing of 10 of the 15 neurons, full and strided tape */
+    CompareToRefForced(m, 15, 50, 4, 3, 0, PETSC_FALSE, 10);
+    CompareToRefForced(m, 15, 50, 4, 4, 9, PETSC_FALSE, 10);
   }
 }
 

@@ -45,7 +45,15 @@ typedef struct {
   /* teacher forcing: the likelihood part (forced run) and the rest (free run) of the loss */
   LossConfig lforced, lfree;
   PetscBool  free_pass;   /* the rest has terms: a second, free-running simulation */
-  double   **btarget;     /* per thread: [Bmax][T][nrec] targets of a batch (forcing with -sim_batch) */
+  double   **btarget;     /* per thread: [Bmax][T][nrec] synthetic targets of a batch, or NULL */
+  const double ***bsrc;   /* per thread: [Bmax] the batch's targets (btarget or the recording) */
+  double   **uni;         /* per thread: [T][nuni] the uniforms of one window's input */
+  PetscInt   nuni;        /* max(model neurons, truth neurons) */
+  /* validation: this rank's block [vlo, vhi) of the evaluation windows, made once */
+  PetscInt   vlo, vhi;
+  double    *vuni, *vtarget;  /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
+  FixedSum  *vacc, **vaccs;   /* loss and sm sums: total, per thread */
+  double   **vbuf;            /* per thread: one window's [1 + sm length] */
   char     canonical[2048];
   uint64_t hash;
 } Fit;
@@ -70,6 +78,9 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped);
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val);
 /* The target of one window: synthetic (truth simulated with the same uniforms) or recorded. */
 PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s);
+/* A window's model input x at theta's rate and, when s is not NULL, its target (a synthetic
+ * truth is driven by the same uniforms, drawn once; a recording's window is copied). */
+void           FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s);
 
 PetscErrorCode FitCheckpointWrite(Fit *f);
 PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
@@ -78,6 +89,7 @@ PetscErrorCode FitWriteResults(Fit *f);
 PetscInt       FitEvalWindows(const Fit *f);
 /* Loss over the evaluation windows at theta (forward only, the same on every rank). */
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss);
+PetscErrorCode FitValidationCacheDestroy(Fit *f);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
 /* Joins the restart files OUT.fit<k> into OUT: /fit_<k>/... for each, and the best fit

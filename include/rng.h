@@ -24,5 +24,7 @@ double RngNormal(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuro
 /* Poisson count with the given mean by inversion of one uniform, so draws for two means
  * from the same counter are monotonically coupled (the same seed drives target and model). */
 int    RngPoissonFromUniform(double u, double mean);
+/* The same with p0 = exp(-mean) computed once by the caller (the same bits). */
+int    RngPoissonInvert(double u, double mean, double p0);
 int    RngPoisson(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuron, uint32_t step, double mean);
 #endif

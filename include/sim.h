@@ -45,6 +45,11 @@ PetscErrorCode SimWorkDestroy(SimWork **w);
 
 /* Draws x[t][j] ~ Poisson(rate_hz*dt/1000) from the uniform keyed by (seed, stream, window, j, t). */
 void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt, double *x);
+/* SimDrawInput in two halves, so that two networks driven by the same uniforms at their own
+ * rates (a fit and its synthetic target) draw them once: u[t][j] (leading dimension n),
+ * then x[t][j] for the first m <= n columns (the same bits as SimDrawInput). */
+void SimDrawUniforms(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double *u);
+void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, double rate_hz, double dt, double *x);
 /* Runs the window with input w->x; fills the tape and w->y. */
 void SimForward(const SimSetup *s, const double *theta, SimWork *w);
 /* Given w->dy, accumulates dLoss/dtheta of this window into grad (zeroed by the caller). */

@@ -61,14 +61,38 @@ def row(path):
                 "hidden": int(f.attrs.get("hidden", 0)), "loss": (float(loss[0]), float(loss[-1]))}
 
 
+def fmt(vals, digits):
+    """mean +- sd over the fits of a configuration (sd omitted for a single fit)."""
+    v = np.array(vals, dtype=float)
+    if len(v) == 1:
+        return f"{v[0]:.{digits}f}"
+    return f"{np.nanmean(v):.{digits}f} ± {np.nanstd(v, ddof=1):.{digits}f}"
+
+
 def main(d):
-    print("| fit | hidden | weight corr. (recorded) | PSTH corr. | PSTH RMSE (Hz) | noise-corr. fit | mean rate target / fitted (Hz) | max fitted rate (Hz) | stable |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for path in sorted(glob.glob(os.path.join(d, "bnll*_h*.h5"))):
-        r = row(path)
-        name = os.path.basename(path)[:-3].rsplit("_h", 1)[0].replace("_", " + ")
-        print(f"| {name} | {r['hidden']} | {r['wcorr']:.3f} | {r['psth_corr']:.3f} | {r['psth_rmse']:.2f} | {r['noise']:.3f} | "
-              f"{r['rate_t']:.2f} / {r['rate_f']:.2f} | {r['rate_max']:.1f} | {'yes' if r['rate_max'] < 200 else 'no'} |")
+    """One row per fit configuration NAME_hH (files NAME_hH_sS.h5, S the initial model)."""
+    groups = {}
+    for path in sorted(glob.glob(os.path.join(d, "*_h*_s*.h5"))):
+        base = os.path.basename(path)[:-3]
+        key = base.rsplit("_s", 1)[0]
+        groups.setdefault(key, []).append(row(path))
+    order = ["bnll", "bnll-tf", "bnll+sm", "bnll-tf+sm"]
+
+    def sort_key(k):
+        name, h = k.rsplit("_h", 1)
+        stem = name.rstrip("0123456789")
+        w = name[len(stem):]
+        return (order.index(stem) if stem in order else len(order), float(w) if w else 0.0, int(h))
+
+    print("| fit | hidden | fits | weight corr. (recorded) | PSTH corr. | PSTH RMSE (Hz) | noise-corr. fit | mean rate target / fitted (Hz) | max fitted rate (Hz) | stable |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for key in sorted(groups, key=sort_key):
+        rs = groups[key]
+        name = key.rsplit("_h", 1)[0]
+        stable = sum(r["rate_max"] < 200 for r in rs)
+        print(f"| {name} | {rs[0]['hidden']} | {len(rs)} | {fmt([r['wcorr'] for r in rs], 3)} | {fmt([r['psth_corr'] for r in rs], 3)} | "
+              f"{fmt([r['psth_rmse'] for r in rs], 2)} | {fmt([r['noise'] for r in rs], 3)} | {rs[0]['rate_t']:.2f} / {fmt([r['rate_f'] for r in rs], 2)} | "
+              f"{fmt([r['rate_max'] for r in rs], 1)} | {stable}/{len(rs)} |")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,26 @@ static int ThreadId(void)
 #endif
 }
 
+/* The synthetic target of a window whose truth input is in tw->x: the truth's hard spikes
+ * of its first nrec neurons (the recorded ones). */
+static void TruthRun(Fit *f, PetscInt it, PetscInt window, SimWork *tw, double *s)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->nrec, T = o->window_steps, nt = f->tsim.n;
+
+  /* a stochastic truth's spike noise, keyed like the model's: iteration and window */
+  tw->window       = window;
+  tw->noise_seed   = (uint64_t)o->input_seed;
+  tw->noise_stream = RngStreamId(RNG_STREAM_SPIKE, it < 0 ? 0xFFFFFFu : (uint32_t)it);
+  SimForward(&f->tsim, f->data->truth, tw);
+  if (nt == n) SimHardSpikes(&f->tsim, tw, s);
+  else {
+    SimHardSpikes(&f->tsim, tw, tw->scratch);
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < n; i++) s[t * n + i] = tw->scratch[t * nt + i];
+  }
+}
+
 PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s)
 {
   const FitOptions *o = f->opt;
@@ -56,21 +76,9 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
 
   PetscFunctionBeginUser;
   if (o->mode == TARGET_SYNTHETIC) {
-    PetscInt nt = f->tsim.n;
-    /* the truth receives input drawn from the same uniforms at its own rate; its first
-     * nrec neurons are the recorded ones */
-    SimDrawInput((uint64_t)o->input_seed, stream, window, nt, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
-    /* a stochastic truth's spike noise, keyed like the model's: iteration and window */
-    tw->window       = window;
-    tw->noise_seed   = (uint64_t)o->input_seed;
-    tw->noise_stream = RngStreamId(RNG_STREAM_SPIKE, it < 0 ? 0xFFFFFFu : (uint32_t)it);
-    SimForward(&f->tsim, f->data->truth, tw);
-    if (nt == n) SimHardSpikes(&f->tsim, tw, s);
-    else {
-      SimHardSpikes(&f->tsim, tw, tw->scratch);
-      for (PetscInt t = 0; t < T; t++)
-        for (PetscInt i = 0; i < n; i++) s[t * n + i] = tw->scratch[t * nt + i];
-    }
+    /* the truth receives input drawn from the same uniforms at its own rate */
+    SimDrawInput((uint64_t)o->input_seed, stream, window, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
+    TruthRun(f, it, window, tw, s);
   } else {
     const double *src = it < 0 ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window]) : f->data->target[window];
     (void)it;
@@ -91,11 +99,45 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2])
   return f->free_pass ? 2 : 1;
 }
 
+void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          T = o->window_steps;
+
+  if (o->mode == TARGET_SYNTHETIC) { /* one draw of the uniforms for the model and the truth */
+    double *u = f->uni[tid];
+    SimDrawUniforms((uint64_t)o->input_seed, stream, window, f->nuni, T, u);
+    SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
+    if (s) {
+      SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, f->twork[tid]->x);
+      TruthRun(f, it, window, f->twork[tid], s);
+    }
+  } else {
+    SimDrawInput((uint64_t)o->input_seed, stream, window, f->nm, T, theta[f->sim.offRp], o->dt, x);
+    if (s) (void)FitTarget(f, it, window, stream, f->twork[tid], s); /* a copy of loaded data */
+  }
+}
+
 static double SMWeight(const Fit *f)
 {
   double w[LOSS_NTERMS];
   LossWeights(&f->opt->lcfg, 0.0, w);
   return w[LOSS_TERM_SM];
+}
+
+/* Where window `window` (slot b of the thread's batch) gets its target: the thread's batch
+ * buffer for a synthetic target (FitWindowInputs fills it), NULL for a recording, whose
+ * loaded windows are read in place. Either way f->bsrc[tid][b] points at the target. */
+static double *BatchTarget(Fit *f, int tid, PetscInt window, PetscInt b)
+{
+  const FitOptions *o = f->opt;
+  if (o->mode == TARGET_SYNTHETIC) {
+    double *s = f->btarget[tid] + (size_t)b * o->window_steps * f->nrec;
+    f->bsrc[tid][b] = s;
+    return s;
+  }
+  f->bsrc[tid][b] = f->data->target[window];
+  return NULL;
 }
 
 /* sm: the statistics' sums of windows [blo, bhi) (forward only) into the thread's sm
@@ -104,8 +146,9 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w = f->work[tid], *tw = f->twork[tid];
-  double           *s = f->target[tid], *acc = f->smbuf[tid];
+  SimWork          *w = f->work[tid];
+  const double     *s = f->target[tid];
+  double           *acc = f->smbuf[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
   SimBatch         *bt = f->batch ? f->batch[tid] : NULL;
 
@@ -116,16 +159,19 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
     bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
     for (PetscInt b = 0; b < bt->nb; b++) {
       bt->window[b] = blo + b;
-      SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
+      FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
       SimBatchSetInput(bt, b, w->x);
     }
     SimBatchForward(&f->sim, theta, bt);
   }
   for (PetscInt win = blo; win < bhi; win++) {
     const double *y;
-    if (bt) y = bt->y + (win - blo) * T * n;
-    else {
-      SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, theta[f->sim.offRp], o->dt, w->x);
+    if (bt) {
+      y = bt->y + (win - blo) * T * n;
+      s = f->bsrc[tid][win - blo];
+    } else {
+      FitWindowInputs(f, it, win, stream, theta, tid, w->x, f->target[tid]);
+      s               = f->target[tid];
       w->window       = win;
       w->noise_seed   = (uint64_t)o->input_seed;
       w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
@@ -133,7 +179,6 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
       SimForward(&f->sim, theta, w);
       y = w->y;
     }
-    FitTarget(f, it, win, stream, tw, s);
     PetscArrayzero(acc, f->smsh.len);
     LossSMAccumulate(&f->smsh, n, T, y, s, acc);
     FixedSumAdd(f->smacc[tid], acc);
@@ -146,13 +191,12 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimWork          *w = f->work[tid], *tw = f->twork[tid];
+  SimWork          *w = f->work[tid];
   double           *g = f->gbuf[tid], *s = f->target[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
   FitPass           pass[2];
 
-  FitTarget(f, it, window, stream, tw, s);
-  SimDrawInput((uint64_t)o->input_seed, stream, window, n, T, theta[f->sim.offRp], o->dt, w->x);
+  FitWindowInputs(f, it, window, stream, theta, tid, w->x, s);
   w->window       = window;
   w->noise_seed   = (uint64_t)o->input_seed; /* stochastic models: fresh spike noise per iteration */
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
@@ -186,7 +230,7 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimWork          *w = f->work[tid], *tw = f->twork[tid];
+  SimWork          *w = f->work[tid];
   SimBatch         *bt = f->batch[tid];
   double           *g = f->gbuf[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
@@ -196,26 +240,23 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
   bt->noise_seed   = (uint64_t)o->input_seed;
   bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
   bt->nforce       = f->nrec;
+  /* every window's input and target before the forward pass (teacher forcing needs the
+   * targets there; a synthetic target shares the input's uniforms) */
   for (PetscInt b = 0; b < bt->nb; b++) {
     bt->window[b] = blo + b;
-    SimDrawInput((uint64_t)o->input_seed, stream, blo + b, n, T, theta[f->sim.offRp], o->dt, w->x);
+    FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
     SimBatchSetInput(bt, b, w->x);
   }
-  /* teacher forcing needs every window's target before the forward pass */
-  if (f->btarget)
-    for (PetscInt b = 0; b < bt->nb; b++) FitTarget(f, it, blo + b, stream, tw, f->btarget[tid] + (size_t)b * T * f->nrec);
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {
-    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = pass[k].forced ? f->btarget[tid] + (size_t)b * T * f->nrec : NULL;
+    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = pass[k].forced ? f->bsrc[tid][b] : NULL;
     if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
     SimBatchForward(&f->sim, theta, bt);
     if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
     for (PetscInt b = 0; b < bt->nb; b++) { /* window order: the batch's loss is a fixed sum */
-      LossValue val;
-      double   *s = f->target[tid];
-      if (f->btarget) s = f->btarget[tid] + (size_t)b * T * f->nrec;
-      else FitTarget(f, it, blo + b, stream, tw, s);
+      LossValue     val;
+      const double *s = f->bsrc[tid][b];
       if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
       LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, f->lwork[tid], &val);
       if (pass[k].sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
@@ -429,6 +470,9 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     PetscCall(ModelLayoutCreate(f->model, &o->mcfg, data->ntruth, data->texc, &f->tlayout));
     PetscCall(SimSetupInit(&f->tsim, f->model, &o->mcfg, f->tlayout, T));
     f->tsim.use_ref = o->use_ref;
+    /* only the truth's hard spikes (from the tape) are used: no soft output to compute */
+    f->tsim.cfg.hard_output    = PETSC_TRUE;
+    f->tsim.cfg.output_current = PETSC_FALSE;
   } else f->tsim = f->sim;
   f->P = P   = f->layout->total;
   f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
@@ -450,13 +494,18 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
     PetscCall(PetscMalloc1(T * n, &f->target[t]));
   }
-  if (o->lcfg.teacher_forcing) {
-    f->free_pass = LossSplitForced(&o->lcfg, &f->lforced, &f->lfree);
-    if (f->batch) {
-      PetscCall(PetscCalloc1(f->nthreads, &f->btarget));
-      for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1((size_t)o->sim_batch * T * f->nrec, &f->btarget[t]));
+  if (o->lcfg.teacher_forcing) f->free_pass = LossSplitForced(&o->lcfg, &f->lforced, &f->lfree);
+  if (f->batch) { /* a batch's targets: computed (synthetic) or pointers into the recording */
+    PetscCall(PetscCalloc2(f->nthreads, &f->btarget, f->nthreads, &f->bsrc));
+    for (int t = 0; t < f->nthreads; t++) {
+      if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)o->sim_batch * T * f->nrec, &f->btarget[t]));
+      PetscCall(PetscCalloc1(o->sim_batch, &f->bsrc[t]));
     }
   }
+  /* the uniforms of one window's input, shared by the model and a synthetic truth */
+  f->nuni = PetscMax(n, f->tsim.n);
+  PetscCall(PetscCalloc1(f->nthreads, &f->uni));
+  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1((size_t)T * f->nuni, &f->uni[t]));
   PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
   for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
   if (LossUsesSM(&o->lcfg)) {
@@ -506,9 +555,15 @@ PetscErrorCode FitDestroy(Fit **fp)
   for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->lwork[t]));
   PetscCall(PetscFree(f->lwork));
   if (f->btarget) {
-    for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->btarget[t]));
-    PetscCall(PetscFree(f->btarget));
+    for (int t = 0; t < f->nthreads; t++) {
+      PetscCall(PetscFree(f->btarget[t]));
+      PetscCall(PetscFree(f->bsrc[t]));
+    }
+    PetscCall(PetscFree2(f->btarget, f->bsrc));
   }
+  PetscCall(FitValidationCacheDestroy(f));
+  for (int t = 0; t < f->nthreads && f->uni; t++) PetscCall(PetscFree(f->uni[t]));
+  PetscCall(PetscFree(f->uni));
   if (f->sm) {
     for (int t = 0; t < f->nthreads; t++) {
       PetscCall(FixedSumDestroy(&f->smacc[t]));

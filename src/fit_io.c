@@ -7,8 +7,20 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
 
 #define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
+
+static int ThreadNum(void)
+{
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
 
 /* Dataset shape of one block, with an optional leading dimension. */
 static int BlockDims(const ParamLayout *l, const ParamBlock *b, hsize_t lead, hsize_t dims[3])
@@ -102,45 +114,110 @@ PetscInt FitEvalWindows(const Fit *f)
   return o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
 }
 
+/* The evaluation windows of this rank (a block of them), their model-input uniforms and
+ * their targets, made once: the evaluation input is fixed (EVAL_STREAM), so is a recording's
+ * or a deterministic truth's target. (A stochastic truth's eval target is fixed too: its spike
+ * noise is keyed by the evaluation stream.) */
+static PetscErrorCode ValidationCache(Fit *f)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          T = o->window_steps, n = f->nm, nu = f->nuni, lo, hi;
+
+  PetscFunctionBeginUser;
+  if (f->vuni) PetscFunctionReturn(0);
+  ParallelBlock(FitEvalWindows(f), f->par->grank, f->par->gsize, &lo, &hi);
+  f->vlo = lo;
+  f->vhi = hi;
+  PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec, &f->vtarget));
+  for (PetscInt win = lo; win < hi; win++) {
+    double *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n, *s = f->vtarget + (size_t)(win - lo) * T * f->nrec;
+    SimDrawUniforms((uint64_t)o->input_seed, EVAL_STREAM, win, nu, T, u);
+    for (PetscInt t = 0; t < T; t++) PetscCall(PetscArraycpy(vu + t * n, u + t * nu, n));
+    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], s));
+  }
+  PetscCall(FixedSumCreate(1 + (f->sm ? f->smsh.len : 0), &f->vacc));
+  PetscCall(PetscMalloc1(f->nthreads, &f->vaccs));
+  for (int t = 0; t < f->nthreads; t++) PetscCall(FixedSumCreate(1 + (f->sm ? f->smsh.len : 0), &f->vaccs[t]));
+  PetscCall(PetscMalloc1(f->nthreads, &f->vbuf));
+  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(1 + (f->sm ? f->smsh.len : 0), &f->vbuf[t]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitValidationCacheDestroy(Fit *f)
+{
+  PetscFunctionBeginUser;
+  if (!f->vuni) PetscFunctionReturn(0);
+  PetscCall(PetscFree2(f->vuni, f->vtarget));
+  PetscCall(FixedSumDestroy(&f->vacc));
+  for (int t = 0; t < f->nthreads; t++) {
+    PetscCall(FixedSumDestroy(&f->vaccs[t]));
+    PetscCall(PetscFree(f->vbuf[t]));
+  }
+  PetscCall(PetscFree(f->vaccs));
+  PetscCall(PetscFree(f->vbuf));
+  PetscFunctionReturn(0);
+}
+
+/* Loss of one evaluation window (forward only) and its sm sums, into the thread's sum. */
+static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double progress, int tid)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->nm, T = o->window_steps, np;
+  SimWork          *w = f->work[tid];
+  const double     *s = f->vtarget + (size_t)(win - f->vlo) * T * f->nrec;
+  double           *v = f->vbuf[tid];
+  FitPass           pass[2];
+
+  SimInputFromUniforms(f->vuni + (size_t)(win - f->vlo) * T * n, n, n, T, theta[f->sim.offRp], o->dt, w->x);
+  w->window       = win;
+  w->noise_seed   = (uint64_t)o->input_seed;
+  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+  w->nforce       = f->nrec;
+  PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
+  np = FitPasses(f, pass);
+  for (PetscInt k = 0; k < np; k++) {
+    LossValue lv;
+    w->force = pass[k].forced ? s : NULL;
+    SimForward(&f->sim, theta, w);
+    LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, s, NULL, f->lwork[tid], &lv);
+    if (f->sm && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, s, v + 1);
+    v[0] += lv.total;
+  }
+  w->force = NULL;
+  FixedSumAdd(f->vaccs[tid], v);
+}
+
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w = f->work[0], *tw = f->twork[0];
-  double           *sums = NULL;
-  FitPass           pass[2];
-  PetscInt          np = FitPasses(f, pass);
+  PetscInt          E = FitEvalWindows(f), len;
+  double           *sums;
 
   PetscFunctionBeginUser;
-  *loss = 0;
-  if (f->sm) PetscCall(PetscCalloc1(f->smsh.len, &sums));
-  for (PetscInt win = 0; win < FitEvalWindows(f); win++) {
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, f->target[0]));
-    SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, theta[f->sim.offRp], o->dt, w->x);
-    w->window       = win;
-    w->noise_seed   = (uint64_t)o->input_seed;
-    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
-    w->nforce       = f->nrec;
-    for (PetscInt k = 0; k < np; k++) {
-      LossValue v;
-      w->force = pass[k].forced ? f->target[0] : NULL;
-      SimForward(&f->sim, theta, w);
-      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, f->target[0], NULL, f->lwork[0], &v);
-      if (sums && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, f->target[0], sums);
-      *loss += v.total;
-    }
-    w->force = NULL;
-  }
-  if (sums) { /* sm over the evaluation windows (every rank computes all of them, in order) */
+  PetscCall(ValidationCache(f));
+  len = 1 + (f->sm ? f->smsh.len : 0);
+  /* each rank its block of windows, threads over them; exact sums, so the value does not
+   * depend on ranks or threads */
+  for (int t = 0; t < f->nthreads; t++) FixedSumZero(f->vaccs[t]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(f->nthreads)
+  for (PetscInt win = f->vlo; win < f->vhi; win++) ValidationWindow(f, win, theta, progress, ThreadNum());
+  FixedSumZero(f->vacc);
+  for (int t = 0; t < f->nthreads; t++) FixedSumMerge(f->vacc, f->vaccs[t]);
+  PetscCall(ParallelSumFixed(f->par, f->vacc));
+  PetscCheck(f->vacc->nonfinite == 0, f->par->group, PETSC_ERR_FP, "the validation loss is NaN, infinite or huge");
+  PetscCall(PetscMalloc1(len, &sums));
+  FixedSumGet(f->vacc, sums);
+  *loss = sums[0];
+  if (f->sm) { /* sm over the evaluation windows as one step */
     LossSMStats *st;
     double       wt[LOSS_NTERMS];
     PetscCall(LossSMStatsCreate(&f->smsh, &st));
-    LossSMFinish(st, FitEvalWindows(f), sums);
+    LossSMFinish(st, E, sums + 1);
     LossWeights(&o->lcfg, progress, wt);
     *loss += wt[LOSS_TERM_SM] * st->value;
     PetscCall(LossSMStatsDestroy(&st));
-    PetscCall(PetscFree(sums));
   }
+  PetscCall(PetscFree(sums));
   PetscFunctionReturn(0);
 }
 

@@ -27,6 +27,8 @@ static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, do
   const double   th = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
+  /* two loops: the state update (branch-free selects the compiler vectorises) and the soft
+   * output (a libm call per neuron) */
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j];
     double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
@@ -34,8 +36,10 @@ static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, do
     next[j]     = z ? E[j] : u;
     next[n + j] = ModelSynapseStep(z, g, tg[j]);
     aux[j]      = u;
-    y[j]        = hard ? (double)z : ModelSigmoid(u - th);
+    if (hard) y[j] = (double)z;
   }
+  if (!hard)
+    for (PetscInt j = 0; j < n; j++) y[j] = ModelSigmoid(aux[j] - th);
 }
 
 static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,

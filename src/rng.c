@@ -30,8 +30,14 @@ double RngNormal(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuro
 
 int RngPoissonFromUniform(double u, double mean)
 {
+  return RngPoissonInvert(u, mean, exp(-mean));
+}
+
+int RngPoissonInvert(double u, double mean, double p0)
+{
   if (!(mean > 0)) return 0;
-  double p = exp(-mean), cdf = p;
+  if (u < p0) return 0; /* the common case at low rates: the loop below would not start */
+  double p = p0, cdf = p;
   int    k = 0;
   /* Inversion: the smallest k with CDF(k) > u. The cap guards against u ~ 1 with tiny p. */
   while (u >= cdf && k < 100000) {

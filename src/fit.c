@@ -435,7 +435,7 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
       PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->vloss[it]));
       PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
     }
-    PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.3f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs,
+    PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs,
                           avg * (double)(o->iters - it - 1), rel));
   }
   PetscFunctionReturn(0);

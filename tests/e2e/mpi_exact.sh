@@ -15,6 +15,10 @@ run 3 "${common[@]}" -fit_windows_per_step 2 -o s3.h5
 same_final s1.h5 s3.h5
 # and the loss history, not only the end point
 h5diff r1.h5 r3.h5 /loss/train /loss/train > /dev/null || fail "loss histories differ between 1 and 3 ranks"
+# the validation loss too (its windows are split over ranks and threads, summed exactly)
+for r in r2 r3 r1t2 r2t2; do
+  h5diff r1.h5 $r.h5 /loss/validation /loss/validation > /dev/null || fail "validation losses differ between r1 and $r"
+done
 # a different decomposition must still be a different fit from a different seed (the test can fail)
 run 1 "${common[@]}" -fit_seed 5 -o other.h5
 if h5diff other.h5 r1.h5 /params/final /params/final > /dev/null; then fail "different seeds gave identical fits"; fi

@@ -227,6 +227,31 @@ static void test_forward_matches_ref(void **st)
   free(th);
 }
 
+/* The two halves of SimDrawInput (uniforms drawn once, inverted at two rates for a model and
+ * its synthetic truth, on the first m of n columns) give SimDrawInput's bits. */
+static void test_input_from_uniforms(void **st)
+{
+  PetscInt n = 7, m = 5, T = 300;
+  double  *u = malloc(sizeof(double) * n * T), *x1 = malloc(sizeof(double) * n * T), *x2 = malloc(sizeof(double) * n * T);
+  double   rates[] = {0, 10, 250, 4000};
+  (void)st;
+  SimDrawUniforms(3, 11, 2, n, T, u);
+  for (int r = 0; r < 4; r++) {
+    double total = 0;
+    SimDrawInput(3, 11, 2, m, T, rates[r], 1.0, x1);
+    SimInputFromUniforms(u, n, m, T, rates[r], 1.0, x2);
+    for (PetscInt k = 0; k < m * T; k++) {
+      assert_true(x1[k] == x2[k]);
+      total += x1[k];
+    }
+    if (rates[r] > 0) assert_true(total > 0); /* not vacuous: counts drawn */
+    else assert_true(total == 0);
+  }
+  free(u);
+  free(x1);
+  free(x2);
+}
+
 static void test_spike_binning(void **st)
 {
   SpikeTrains *sp;
@@ -264,6 +289,6 @@ static void test_spike_binning(void **st)
 
 static const struct CMUnitTest tests[] = {
   cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
-  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_spike_binning),
+  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_input_from_uniforms), cmocka_unit_test(test_spike_binning),
 };
 TEST_MAIN(tests)

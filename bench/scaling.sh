@@ -4,8 +4,8 @@
 # and over REPEATS rounds; each round runs every configuration once (interleaved, so that a
 # slow phase of the shared machine does not favour one configuration).
 # Usage: bench/scaling.sh [SPIKEFIT] [WORKDIR]   N=200 B=8 ITERS=4 WPW=16 (windows per worker) REPEATS=3
-#   EXTRA="-fit_validate 0": further fit options (the validation loss is computed on every
-#   rank over all evaluation windows, so it does not scale)
+#   EXTRA="-fit_validate 0": further fit options (the validation windows are split over the
+#   ranks too; with 10 of them they balance less evenly than the training windows)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 sf=$(readlink -f "${1:-$here/../build-perf/spikefit}")

@@ -11,6 +11,8 @@ typedef struct {
   int      rank, size;   /* in world */
   int      grank, gsize; /* in group */
   int      group_id, ngroups;
+  int      threads;       /* OpenMP threads a rank may use: OMP_NUM_THREADS when set, else
+                           * the processors it may run on shared by the ranks of its node */
 } Parallel;
 
 /* Splits world into ngroups contiguous groups (ngroups <= size; ngroups > size runs the

@@ -31,15 +31,6 @@ static PetscErrorCode FitRegisterEvents(void)
   PetscFunctionReturn(0);
 }
 
-static int MaxThreads(void)
-{
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
-
 static int ThreadId(void)
 {
 #ifdef _OPENMP
@@ -478,7 +469,15 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
   PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
   PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data, T);
-  f->nthreads = MaxThreads();
+  {
+    /* no more threads than this rank has batches (or windows) or evaluation windows: an
+     * idle OpenMP thread spins on a core the other ranks could use */
+    PetscInt B = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1, lo, hi, elo, ehi, work;
+    ParallelBlock((f->nwindows + B - 1) / B, par->grank, par->gsize, &lo, &hi);
+    ParallelBlock(o->validate ? FitEvalWindows(f) : 0, par->grank, par->gsize, &elo, &ehi);
+    work        = PetscMax(PetscMax(hi - lo, ehi - elo), 1);
+    f->nthreads = (int)PetscMin((PetscInt)par->threads, work);
+  }
   PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
   PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
   if (o->sim_batch > 0 && !o->use_ref) {

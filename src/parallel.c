@@ -1,6 +1,10 @@
 #include "parallel.h"
 #include <signal.h>
 #include <sys/resource.h>
+#include <stdlib.h>
+#ifdef _OPENMP
+  #include <omp.h>
+#endif
 
 static volatile sig_atomic_t signal_seen = 0;
 
@@ -26,6 +30,20 @@ PetscErrorCode ParallelCreate(MPI_Comm world, PetscInt ngroups, Parallel **out)
   PetscCallMPI(MPI_Comm_split(world, par->group_id, par->rank, &par->group));
   PetscCallMPI(MPI_Comm_rank(par->group, &par->grank));
   PetscCallMPI(MPI_Comm_size(par->group, &par->gsize));
+  par->threads = 1;
+#ifdef _OPENMP
+  if (getenv("OMP_NUM_THREADS")) par->threads = omp_get_max_threads();
+  else {
+    /* unbound ranks (mpirun --bind-to none) would each start a thread per processor of the
+     * node, and idle OpenMP threads spin: share the processors among the node's ranks */
+    MPI_Comm node;
+    int      local;
+    PetscCallMPI(MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, par->rank, MPI_INFO_NULL, &node));
+    PetscCallMPI(MPI_Comm_size(node, &local));
+    PetscCallMPI(MPI_Comm_free(&node));
+    par->threads = PetscMax(1, PetscMin(omp_get_max_threads(), omp_get_num_procs() / local));
+  }
+#endif
   *out = par;
   PetscFunctionReturn(0);
 }

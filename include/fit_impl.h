@@ -69,6 +69,9 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2]);
 
 extern PetscLogEvent FIT_EVENT_IO;
 
+/* This OpenMP thread's index (0 without OpenMP): the per-thread workspaces' index. */
+int FitThreadId(void);
+
 PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out);
 PetscErrorCode FitDataDestroy(FitData **data);
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out);

@@ -31,7 +31,7 @@ static PetscErrorCode FitRegisterEvents(void)
   PetscFunctionReturn(0);
 }
 
-static int ThreadId(void)
+int FitThreadId(void)
 {
 #ifdef _OPENMP
   return omp_get_thread_num();
@@ -291,7 +291,7 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
     PetscInt B = f->batch ? o->sim_batch : 1, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
     for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++) SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, ThreadId());
+    for (PetscInt k = 0; k < nk; k++) SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
     for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
     PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
     PetscCheck(f->smacc[0]->nonfinite == 0, f->par->group, PETSC_ERR_FP, "iteration %" PetscInt_FMT ": sm statistics are NaN, infinite or huge", it);
@@ -306,11 +306,11 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
     for (PetscInt k = 0; k < nk; k++) {
       PetscInt blo = PetscMax((k0 + k) * B, lo), bhi = PetscMin((k0 + k + 1) * B, hi);
-      BatchGradient(f, it, blo, bhi, theta, progress, ThreadId(), log_events);
+      BatchGradient(f, it, blo, bhi, theta, progress, FitThreadId(), log_events);
     }
   } else {
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, ThreadId(), log_events);
+    for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
   }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));

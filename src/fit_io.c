@@ -7,20 +7,8 @@
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-#ifdef _OPENMP
-  #include <omp.h>
-#endif
 
 #define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
-
-static int ThreadNum(void)
-{
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
-}
 
 /* Dataset shape of one block, with an optional leading dimension. */
 static int BlockDims(const ParamLayout *l, const ParamBlock *b, hsize_t lead, hsize_t dims[3])
@@ -200,7 +188,7 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
    * depend on ranks or threads */
   for (int t = 0; t < f->nthreads; t++) FixedSumZero(f->vaccs[t]);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(f->nthreads)
-  for (PetscInt win = f->vlo; win < f->vhi; win++) ValidationWindow(f, win, theta, progress, ThreadNum());
+  for (PetscInt win = f->vlo; win < f->vhi; win++) ValidationWindow(f, win, theta, progress, FitThreadId());
   FixedSumZero(f->vacc);
   for (int t = 0; t < f->nthreads; t++) FixedSumMerge(f->vacc, f->vaccs[t]);
   PetscCall(ParallelSumFixed(f->par, f->vacc));
@@ -337,6 +325,7 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrInt(h, "/", "window_steps", o->window_steps));
   PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
   PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
+  PetscCall(H5OutAttrInt(h, "/", "omp_threads", f->nthreads));
   PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));

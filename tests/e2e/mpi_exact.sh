@@ -22,6 +22,13 @@ done
 # a different decomposition must still be a different fit from a different seed (the test can fail)
 run 1 "${common[@]}" -fit_seed 5 -o other.h5
 if h5diff other.h5 r1.h5 /params/final /params/final > /dev/null; then fail "different seeds gave identical fits"; fi
+# threads: never more than a rank's batches or evaluation windows (idle threads spin)
+threads() { h5dump -a /omp_threads "$1" | awk '/\(0\)/{print $2}'; }
+OMP_NUM_THREADS=2 run 1 "${common[@]}" -fit_validate 0 -o one_batch.h5     # 7 windows, B = 16: one batch
+[ "$(threads one_batch.h5)" = 1 ] || fail "one batch ran on $(threads one_batch.h5) threads"
+OMP_NUM_THREADS=2 run 1 "${common[@]}" -sim_batch 2 -o four_batches.h5
+[ "$(threads four_batches.h5)" = 2 ] || fail "four batches ran on $(threads four_batches.h5) threads, not OMP_NUM_THREADS=2"
+same_final one_batch.h5 r1.h5
 echo "mpi_exact: 1/2/3 ranks x 1/2 threads bit-identical"
 
 # restarts: 3 independent fits on 2 ranks (groups take fits in turn) in one file; each

@@ -17,6 +17,8 @@ typedef struct {
   double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d,sm:e */
   double   sm_bin_ms; /* sm: PSTH bin (ms) */
   PetscInt sm_lags;   /* sm: noise covariances at lags 0..sm_lags (bins) */
+  double   sm_hidden_rate;   /* sm: target rate (Hz) of hidden neurons; < 0: the recorded neurons' mean */
+  double   sm_hidden_weight; /* sm: weight of the hidden neurons' rate term (0: off) */
   PetscBool teacher_forcing; /* -loss_teacher_forcing: bnll/pnll on a run driven by the recorded spikes */
 } LossConfig;
 
@@ -42,33 +44,41 @@ void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, Pet
  * y[t][i] (nb = T / bin_steps bins; trailing steps outside a whole bin are not scored).
  * PSTH m[k][i] = mean_w c_w[k][i]; noise covariance at lag l
  * C_l[i][j] = 1/(nb-l) sum_{k<nb-l} (mean_w c_w[k][i] c_w[k+l][j] - m[k][i] m[k+l][j]).
- * sm = K * ( sum_{k,i} (m^y - m^s)^2 + sum_{l,i,j} (C^y_l - C^s_l)^2 ).
+ * Hidden neurons h (columns n..n+nh-1 of y) have no target; their mean count per bin
+ * r_h = 1/(K nb) sum_w sum_k c_w[k][h] is pulled to r* (-loss_sm_hidden_rate in Hz times the
+ * bin, or the recorded neurons' mean count per bin, mean_{k,i} m^s[k][i]):
+ * sm = K * ( sum_{k,i} (m^y - m^s)^2 + sum_{l,i,j} (C^y_l - C^s_l)^2 + w_h sum_h (r_h - r*)^2 ).
  * The sums over windows are exact (fixed point), so the statistics are those of the step's
  * windows wherever they are computed. */
 typedef struct {
-  PetscInt n, bin, nb, L; /* neurons, steps per bin, bins, lags 0..L */
-  PetscInt len;           /* doubles per window contribution: 2*(nb*n + (L+1)*n*n) */
+  PetscInt n, nh, bin, nb, L; /* recorded neurons, hidden neurons, steps per bin, bins, lags 0..L */
+  PetscInt half;              /* nb*n + (L+1)*n*n: the model's (then the target's) moments */
+  PetscInt len;               /* doubles per window contribution: 2*half + nh */
+  double   hidden_rate;       /* r* in counts per bin, or < 0: the recorded mean */
+  double   hidden_weight;     /* w_h */
 } LossSMShape;
 typedef struct {
   LossSMShape sh;
   double      K;
   double     *m_y, *m_s;  /* [nb][n] PSTHs */
   double     *D;          /* [L+1][n][n] C^y - C^s */
+  double     *r_h;        /* [nh] hidden neurons' mean count per bin */
+  double      r_star;     /* their target */
   double      value;      /* sm (unweighted) */
 } LossSMStats;
 
 PetscBool      LossUsesSM(const LossConfig *cfg);
-PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt T, LossSMShape *sh);
-/* Adds window w's sums (y: first n of ld columns; s: [T][n]) to acc[sh->len]. */
+PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, LossSMShape *sh);
+/* Adds window w's sums (y: [T][ld], ld = n + nh, the first n recorded; s: [T][n]) to acc[sh->len]. */
 void           LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const double *y, const double *s, double *acc);
 /* From the sums over K windows: the statistics, their difference and the value. */
 PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **st);
 PetscErrorCode LossSMStatsDestroy(LossSMStats **st);
 void           LossSMFinish(LossSMStats *st, PetscInt K, const double *sums);
-/* Adds weight * dsm/dy of one window (y [T][ld], first n columns) to dy; work holds nb*n doubles. */
+/* Adds weight * dsm/dy of one window (y [T][ld], ld = n + nh) to dy; work holds nb*n doubles. */
 void           LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work);
-/* sm from its plain definition on K windows y[K][T][n], s[K][T][n] (tests). */
-double         LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, const double *y, const double *s);
+/* sm from its plain definition on K windows y[K][T][n+nh], s[K][T][n] (tests). */
+double         LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s);
 
 /* The plain-definition loss used by tests (no gradient, no shared scratch). */
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s);

@@ -508,7 +508,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
   for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
   if (LossUsesSM(&o->lcfg)) {
-    PetscCall(LossSMShapeInit(&o->lcfg, f->nrec, T, &f->smsh));
+    PetscCall(LossSMShapeInit(&o->lcfg, f->nrec, f->nm - f->nrec, T, &f->smsh));
     PetscCall(LossSMStatsCreate(&f->smsh, &f->sm));
     PetscCall(PetscCalloc2(f->nthreads, &f->smacc, f->nthreads, &f->smbuf));
     PetscCall(PetscMalloc1(f->smsh.len, &f->smsums));

@@ -119,6 +119,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
     PetscCall(PetscStrlcat(buf, more, len));
   }
   if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));
+  if (o->hidden && LossUsesSM(&o->lcfg)) { /* the hidden neurons' rate term of sm */
+    char more[128];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " sm_hidden_rate=%.17g sm_hidden_weight=%.17g", o->lcfg.sm_hidden_rate, o->lcfg.sm_hidden_weight));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
   if (LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED) {
     char more[256];
     PetscCall(PetscSNPrintf(more, sizeof(more), " weights=%.17g,%.17g,%.17g,%.17g,%.17g sm_bin_ms=%.17g sm_lags=%" PetscInt_FMT, o->lcfg.weights[0], o->lcfg.weights[1], o->lcfg.weights[2], o->lcfg.weights[3], o->lcfg.weights[4], o->lcfg.sm_bin_ms, o->lcfg.sm_lags));

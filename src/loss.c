@@ -137,17 +137,21 @@ PetscBool LossUsesSM(const LossConfig *cfg)
   return w[LOSS_TERM_SM] != 0 ? PETSC_TRUE : PETSC_FALSE;
 }
 
-PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt T, LossSMShape *sh)
+PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, LossSMShape *sh)
 {
   PetscFunctionBeginUser;
   sh->n   = n;
+  sh->nh  = nh;
   sh->bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5);
   PetscCheck(sh->bin >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms %g is shorter than one step of %g ms", cfg->sm_bin_ms, cfg->dt);
   sh->nb = T / sh->bin;
   sh->L  = cfg->sm_lags;
   PetscCheck(sh->nb >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sm: a window of %" PetscInt_FMT " steps holds no whole bin of %" PetscInt_FMT " steps (-loss_sm_bin_ms)", T, sh->bin);
   PetscCheck(sh->L >= 0 && sh->L < sh->nb, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be in [0, %" PetscInt_FMT "] (bins per window - 1), got %" PetscInt_FMT, sh->nb - 1, sh->L);
-  sh->len = 2 * (sh->nb * n + (sh->L + 1) * n * n);
+  sh->half          = sh->nb * n + (sh->L + 1) * n * n;
+  sh->len           = 2 * sh->half + nh;
+  sh->hidden_rate   = cfg->sm_hidden_rate < 0 ? -1.0 : cfg->sm_hidden_rate * (double)sh->bin * cfg->dt / 1000.0;
+  sh->hidden_weight = cfg->sm_hidden_weight;
   PetscFunctionReturn(0);
 }
 
@@ -184,7 +188,12 @@ void LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const doub
   SMBin(sh, ld, y, c);
   SMMoments(sh, c, acc);
   SMBin(sh, sh->n, s, c);
-  SMMoments(sh, c, acc + sh->len / 2);
+  SMMoments(sh, c, acc + sh->half);
+  for (PetscInt h = 0; h < sh->nh; h++) { /* hidden: counts in whole bins */
+    double a = 0;
+    for (PetscInt t = 0; t < sh->nb * sh->bin; t++) a += y[t * ld + sh->n + h];
+    acc[2 * sh->half + h] += a;
+  }
   free(c);
 }
 
@@ -194,7 +203,7 @@ PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **out)
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&st));
   st->sh = *sh;
-  PetscCall(PetscCalloc3(sh->nb * sh->n, &st->m_y, sh->nb * sh->n, &st->m_s, (sh->L + 1) * sh->n * sh->n, &st->D));
+  PetscCall(PetscCalloc4(sh->nb * sh->n, &st->m_y, sh->nb * sh->n, &st->m_s, (sh->L + 1) * sh->n * sh->n, &st->D, sh->nh + 1, &st->r_h));
   *out = st;
   PetscFunctionReturn(0);
 }
@@ -203,7 +212,7 @@ PetscErrorCode LossSMStatsDestroy(LossSMStats **st)
 {
   PetscFunctionBeginUser;
   if (!st || !*st) PetscFunctionReturn(0);
-  PetscCall(PetscFree3((*st)->m_y, (*st)->m_s, (*st)->D));
+  PetscCall(PetscFree4((*st)->m_y, (*st)->m_s, (*st)->D, (*st)->r_h));
   PetscCall(PetscFree(*st));
   PetscFunctionReturn(0);
 }
@@ -211,8 +220,8 @@ PetscErrorCode LossSMStatsDestroy(LossSMStats **st)
 void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
 {
   const LossSMShape *sh = &st->sh;
-  PetscInt           n = sh->n, nb = sh->nb, half = sh->len / 2;
-  double             psth = 0, cov = 0;
+  PetscInt           n = sh->n, nb = sh->nb, half = sh->half;
+  double             psth = 0, cov = 0, hid = 0, ms = 0;
 
   st->K = (double)K;
   for (PetscInt k = 0; k < nb * n; k++) {
@@ -232,7 +241,13 @@ void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
         st->D[idx] = (cy - cs) / (double)(nb - l);
         cov += st->D[idx] * st->D[idx];
       }
-  st->value = st->K * (psth + cov);
+  for (PetscInt k = 0; k < nb * n; k++) ms += st->m_s[k];
+  st->r_star = sh->hidden_rate >= 0 ? sh->hidden_rate : ms / (double)(nb * n);
+  for (PetscInt h = 0; h < sh->nh; h++) {
+    st->r_h[h] = sums[2 * half + h] / (st->K * (double)nb);
+    hid += (st->r_h[h] - st->r_star) * (st->r_h[h] - st->r_star);
+  }
+  st->value = st->K * (psth + cov + sh->hidden_weight * hid);
 }
 
 void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work)
@@ -262,13 +277,18 @@ void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double
   for (PetscInt k = 0; k < nb; k++)
     for (PetscInt t = k * sh->bin; t < (k + 1) * sh->bin; t++)
       for (PetscInt a = 0; a < n; a++) dy[t * ld + a] += weight * work[k * n + a];
+  /* hidden: d/dc_w[k][h] of K w_h (r_h - r*)^2 is 2 w_h (r_h - r*) / nb (r* is data) */
+  for (PetscInt h = 0; h < sh->nh; h++) {
+    double g = weight * 2.0 * sh->hidden_weight * (st->r_h[h] - st->r_star) / (double)nb;
+    for (PetscInt t = 0; t < nb * sh->bin; t++) dy[t * ld + n + h] += g;
+  }
   free(d);
 }
 
-double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, const double *y, const double *s)
+double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s)
 {
-  PetscInt bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin, L = cfg->sm_lags;
-  double   total = 0;
+  PetscInt bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin, L = cfg->sm_lags, ld[2] = {n + nh, n};
+  double   total = 0, rstar = 0;
   double  *c[2], *m[2], *C[2];
   const double *src[2] = {y, s};
 
@@ -278,7 +298,7 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, con
     C[a] = (double *)calloc((size_t)((L + 1) * n * n), sizeof(double));
     for (PetscInt w = 0; w < K; w++)
       for (PetscInt t = 0; t < nb * bin; t++)
-        for (PetscInt i = 0; i < n; i++) c[a][(w * nb + t / bin) * n + i] += src[a][(w * T + t) * n + i];
+        for (PetscInt i = 0; i < n; i++) c[a][(w * nb + t / bin) * n + i] += src[a][(w * T + t) * ld[a] + i];
     for (PetscInt w = 0; w < K; w++)
       for (PetscInt k = 0; k < nb * n; k++) m[a][k] += c[a][w * nb * n + k] / K;
     /* covariance of the deviations from the PSTH, two-pass */
@@ -294,6 +314,16 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt T, PetscInt K, con
   }
   for (PetscInt k = 0; k < nb * n; k++) total += (m[0][k] - m[1][k]) * (m[0][k] - m[1][k]);
   for (PetscInt k = 0; k < (L + 1) * n * n; k++) total += (C[0][k] - C[1][k]) * (C[0][k] - C[1][k]);
+  /* hidden neurons: mean count per bin against r* */
+  for (PetscInt k = 0; k < nb * n; k++) rstar += m[1][k] / (double)(nb * n);
+  if (cfg->sm_hidden_rate >= 0) rstar = cfg->sm_hidden_rate * (double)bin * cfg->dt / 1000.0;
+  for (PetscInt h = 0; h < nh; h++) {
+    double r = 0;
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt t = 0; t < nb * bin; t++) r += y[(w * T + t) * (n + nh) + n + h];
+    r /= (double)(K * nb);
+    total += cfg->sm_hidden_weight * (r - rstar) * (r - rstar);
+  }
   for (int a = 0; a < 2; a++) {
     free(c[a]);
     free(m[a]);
@@ -338,11 +368,15 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   cfg->dt     = dt;
   cfg->sm_bin_ms = 20.0;
   cfg->sm_lags   = 0;
-  cfg->teacher_forcing = PETSC_FALSE;
+  cfg->teacher_forcing  = PETSC_FALSE;
+  cfg->sm_hidden_rate   = -1.0;
+  cfg->sm_hidden_weight = 1.0;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Loss options", NULL);
   PetscCall(PetscOptionsEnum("-loss", "Loss function", NULL, LossKinds, (PetscEnum)cfg->kind, &kind, NULL));
   PetscCall(PetscOptionsReal("-loss_vr_tau", "van Rossum time constant (ms)", NULL, cfg->vr_tau, &cfg->vr_tau, NULL));
   PetscCall(PetscOptionsReal("-loss_sm_bin_ms", "sm: PSTH bin (ms)", NULL, cfg->sm_bin_ms, &cfg->sm_bin_ms, NULL));
+  PetscCall(PetscOptionsReal("-loss_sm_hidden_rate", "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)", NULL, cfg->sm_hidden_rate, &cfg->sm_hidden_rate, NULL));
+  PetscCall(PetscOptionsReal("-loss_sm_hidden_weight", "sm: weight of the hidden neurons' rate term (0: off)", NULL, cfg->sm_hidden_weight, &cfg->sm_hidden_weight, NULL));
   PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags, &cfg->sm_lags, NULL));
   PetscCall(PetscOptionsBool("-loss_teacher_forcing", "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)", NULL, cfg->teacher_forcing, &cfg->teacher_forcing, NULL));
   PetscCall(PetscOptionsString("-loss_weights", "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights, weights, sizeof(weights), &wset));
@@ -369,6 +403,8 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   }
   PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss weighted needs -loss_weights TERM:W,...");
   PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms must be a positive number of ms, got %g", cfg->sm_bin_ms);
+  PetscCheck(isfinite(cfg->sm_hidden_rate) && (cfg->sm_hidden_rate >= 0 || cfg->sm_hidden_rate == -1), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_hidden_rate must be a rate >= 0 Hz or -1 (the recorded mean), got %g", cfg->sm_hidden_rate);
+  PetscCheck(isfinite(cfg->sm_hidden_weight) && cfg->sm_hidden_weight >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_hidden_weight must be >= 0, got %g", cfg->sm_hidden_weight);
   PetscCheck(cfg->sm_lags >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be >= 0, got %" PetscInt_FMT, cfg->sm_lags);
   if (cfg->teacher_forcing) {
     double w[LOSS_NTERMS];

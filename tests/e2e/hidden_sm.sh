@@ -51,4 +51,12 @@ expect_fail x "loss_teacher_forcing" run 1 "${common[@]}" -loss frd -loss_teache
 expect_fail x "model_output_hard" run 1 "${common[@]}" -loss bnll -loss_teacher_forcing -model_output_hard -o bad.h5
 expect_fail x "fit_recorded" run 1 "${common[@]}" -fit_recorded 20 -o bad.h5
 expect_fail x "loss_sm_lags" run 1 "${common[@]}" -loss sm -loss_sm_lags 50 -o bad.h5
+expect_fail x "loss_sm_hidden_rate" run 1 "${common[@]}" -loss sm -fit_hidden 2 -loss_sm_hidden_rate -5 -o bad.h5
+# the hidden neurons' rate term changes a fit with hidden neurons, and nothing without them
+run 1 "${common[@]}" -loss_weights bnll:1,sm:2 -fit_hidden 3 -loss_sm_hidden_weight 0 -o hoff.h5
+run 1 "${common[@]}" -loss_weights bnll:1,sm:2 -fit_hidden 3 -o hon.h5
+h5diff -q hoff.h5 hon.h5 /params/final /params/final > /dev/null && fail "-loss_sm_hidden_weight changed nothing"
+run 1 "${common[@]}" -loss_weights bnll:1,sm:2 -loss_sm_hidden_weight 0 -o noh_off.h5
+run 1 "${common[@]}" -loss_weights bnll:1,sm:2 -o noh_on.h5
+same_final noh_off.h5 noh_on.h5
 echo "hidden_sm: hidden, sm and teacher-forced fits bit-identical over 1/2/3 ranks and threads"

@@ -243,7 +243,7 @@ static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nre
   double      *sums, total = 0, *work = malloc(sizeof(double) * 3 * T * nrec);
   LossValue    v;
 
-  assert_int_equal(0, LossSMShapeInit(&p->lcfg, nrec, T, &sh));
+  assert_int_equal(0, LossSMShapeInit(&p->lcfg, nrec, n - nrec, T, &sh));
   assert_int_equal(0, LossSMStatsCreate(&sh, &st));
   sums = calloc((size_t)sh.len, sizeof(double));
   for (PetscInt w = 0; w < K; w++) {
@@ -253,14 +253,7 @@ static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nre
     LossSMAccumulate(&sh, n, T, p->w->y, ss + w * nrec * T, sums);
   }
   LossSMFinish(st, K, sums);
-  {
-    double *yr = malloc(sizeof(double) * K * T * nrec);
-    for (PetscInt w = 0; w < K; w++)
-      for (PetscInt t = 0; t < T; t++)
-        for (PetscInt i = 0; i < nrec; i++) yr[(w * T + t) * nrec + i] = ys[(w * T + t) * n + i];
-    assert_true(TestRelDiff(st->value, LossSM_ref(&p->lcfg, nrec, T, K, yr, ss), 1e-300) < 1e-10);
-    free(yr);
-  }
+  assert_true(TestRelDiff(st->value, LossSM_ref(&p->lcfg, nrec, n - nrec, T, K, ys, ss), 1e-300) < 1e-10);
   total = 0.7 * st->value;
   for (PetscInt w = 0; w < K; w++) {
     memcpy(p->w->x, xs + w * n * T, sizeof(double) * n * T);
@@ -269,7 +262,8 @@ static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nre
     total += v.total;
     if (grad) {
       LossSMGradient(st, n, T, p->w->y, 0.7, p->w->dy, work);
-      for (PetscInt k = nrec; k < n; k++) assert_true(p->w->dy[k] == 0); /* hidden: not scored */
+      /* hidden: only sm's rate term reaches them */
+      for (PetscInt k = nrec; k < n; k++) assert_true((p->w->dy[k] != 0) == (p->lcfg.sm_hidden_weight != 0));
       SimBackward(&p->sim, theta, p->w, grad);
     }
   }
@@ -293,6 +287,8 @@ static void test_grad_sm_hidden(void **state)
   p.lcfg.weights[LOSS_TERM_SM] = 0.7;
   p.lcfg.sm_bin_ms = 10;
   p.lcfg.sm_lags = 2;
+  p.lcfg.sm_hidden_rate   = -1; /* the hidden neurons' rate pulled to the recorded mean */
+  p.lcfg.sm_hidden_weight = 1.3;
   xs = malloc(sizeof(double) * K * n * T);
   ss = malloc(sizeof(double) * K * nrec * T);
   ys = malloc(sizeof(double) * K * n * T);
@@ -344,21 +340,70 @@ static void test_sm_value(void **state)
     y[k] = RngUniform(4, 1, 0, (uint32_t)k, 0) * 0.2;
     s[k] = RngUniform(4, 2, 0, (uint32_t)k, 0) < 0.1;
   }
-  assert_int_equal(0, LossSMShapeInit(&c, n, T, &sh));
+  assert_int_equal(0, LossSMShapeInit(&c, n, 0, T, &sh));
   assert_int_equal(0, LossSMStatsCreate(&sh, &st));
   sums = calloc((size_t)sh.len, sizeof(double));
   for (PetscInt w = 0; w < K; w++) LossSMAccumulate(&sh, n, T, y + w * T * n, s + w * T * n, sums);
   LossSMFinish(st, K, sums);
   assert_true(st->value > 0);
-  assert_true(TestRelDiff(st->value, LossSM_ref(&c, n, T, K, y, s), 1e-300) < 1e-10);
+  assert_true(TestRelDiff(st->value, LossSM_ref(&c, n, 0, T, K, y, s), 1e-300) < 1e-10);
   /* identical statistics: 0 */
-  assert_true(LossSM_ref(&c, n, T, K, s, s) == 0);
+  assert_true(LossSM_ref(&c, n, 0, T, K, s, s) == 0);
   free(sums);
   LossSMStatsDestroy(&st);
 }
 
+/* sm's hidden-rate term: hidden neurons firing y = v per step have r_h = v * bin counts per
+ * bin; at -loss_sm_hidden_rate equal to that the term is 0, off by d counts per bin it adds
+ * K w_h nh d^2; with rate -1 the target is the recorded neurons' mean (from the plain
+ * definition). */
+static double SMValueHidden(LossConfig *c, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s)
+{
+  LossSMShape  sh;
+  LossSMStats *st;
+  double      *sums, v;
+  assert_int_equal(0, LossSMShapeInit(c, n, nh, T, &sh));
+  assert_int_equal(0, LossSMStatsCreate(&sh, &st));
+  sums = calloc((size_t)sh.len, sizeof(double));
+  for (PetscInt w = 0; w < K; w++) LossSMAccumulate(&sh, n + nh, T, y + w * T * (n + nh), s + w * T * n, sums);
+  LossSMFinish(st, K, sums);
+  v = st->value;
+  assert_true(TestRelDiff(v, LossSM_ref(c, n, nh, T, K, y, s), 1e-300) < 1e-10);
+  free(sums);
+  LossSMStatsDestroy(&st);
+  return v;
+}
+
+static void test_sm_hidden_rate(void **state)
+{
+  LossConfig c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1, .sm_hidden_weight = 2.0};
+  PetscInt   n = 3, nh = 2, T = 40, K = 4;
+  double     y0[480], y[800], s[480], v0, v, d = 0.05, vh = 0.02; /* 0.02 per step: 0.1 per 5-step bin, 20 Hz */
+  (void)state;
+  for (PetscInt k = 0; k < K * T * n; k++) {
+    y0[k] = RngUniform(4, 1, 0, (uint32_t)k, 0) * 0.2;
+    s[k]  = RngUniform(4, 2, 0, (uint32_t)k, 0) < 0.1;
+  }
+  for (PetscInt r = 0; r < K * T; r++)
+    for (PetscInt j = 0; j < n + nh; j++) y[r * (n + nh) + j] = j < n ? y0[r * n + j] : vh;
+  c.sm_hidden_rate = 0; /* nh = 0: the term is absent whatever the rate */
+  v0 = SMValueHidden(&c, n, 0, T, K, y0, s);
+  c.sm_hidden_rate = 20.0;
+  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  assert_true(TestRelDiff(v, v0, 1e-300) < 1e-12);
+  c.sm_hidden_rate = 20.0 + d / 5e-3; /* d more counts per bin */
+  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  assert_true(TestRelDiff(v - v0, K * 2.0 * nh * d * d, 1e-300) < 1e-9);
+  c.sm_hidden_rate = -1; /* the recorded mean: checked against the plain definition inside */
+  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  assert_true(v > v0);
+  c.sm_hidden_weight = 0; /* off */
+  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  assert_true(TestRelDiff(v, v0, 1e-300) < 1e-12);
+}
+
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_grad_sm_hidden), cmocka_unit_test(test_sm_value),
+  cmocka_unit_test(test_grad_sm_hidden), cmocka_unit_test(test_sm_value), cmocka_unit_test(test_sm_hidden_rate),
   cmocka_unit_test(test_grad_frd),    cmocka_unit_test(test_grad_vrd),         cmocka_unit_test(test_grad_mix),
   cmocka_unit_test(test_grad_adaptive), cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_backward_matches_ref),
   cmocka_unit_test(test_loss_values), cmocka_unit_test(test_loss_identical), cmocka_unit_test(test_loss_dy), cmocka_unit_test(test_likelihood_values),

@@ -3,7 +3,8 @@
 among the recorded neurons, the PSTH fit (correlation and RMSE of the per-neuron PSTH over
 the evaluation windows, 20 ms bins), the noise-correlation fit (correlation between the
 target's and the fitted network's pairwise noise correlations: counts minus their PSTH),
-and stability (largest rate of the free-running fitted network, from rest, 400 ms windows).
+the hidden neurons' mean rate, and stability (largest rate of the free-running fitted
+network, hidden neurons included, from rest, 400 ms windows).
 usage: bellec_table.py DIR"""
 import glob
 import os
@@ -55,9 +56,12 @@ def row(path):
         nc = offdiag_corr(noise_corr(ct), noise_corr(cf))
         wc = float(e["compare/weight_corr_recorded"][0]) if "compare/weight_corr_recorded" in e else float("nan")
         rates = e["rate_fitted"][()]
+        hid = e["rate_hidden"][()] if "rate_hidden" in e else np.array([])
         loss = f["loss/train"][()]
         return {"wcorr": wc, "psth_corr": psth_corr, "psth_rmse": psth_rmse, "noise": nc,
-                "rate_t": float(e["rate_target"][()].mean()), "rate_f": float(rates.mean()), "rate_max": float(rates.max()),
+                "rate_t": float(e["rate_target"][()].mean()), "rate_f": float(rates.mean()),
+                "rate_max": float(max(rates.max(), hid.max() if hid.size else 0.0)),
+                "rate_h": float(hid.mean()) if hid.size else float("nan"),
                 "hidden": int(f.attrs.get("hidden", 0)), "loss": (float(loss[0]), float(loss[-1]))}
 
 
@@ -84,14 +88,15 @@ def main(d):
         w = name[len(stem):]
         return (order.index(stem) if stem in order else len(order), float(w) if w else 0.0, int(h))
 
-    print("| fit | hidden | fits | weight corr. (recorded) | PSTH corr. | PSTH RMSE (Hz) | noise-corr. fit | mean rate target / fitted (Hz) | max fitted rate (Hz) | stable |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| fit | hidden | fits | weight corr. (recorded) | PSTH corr. | PSTH RMSE (Hz) | noise-corr. fit | mean rate target / fitted (Hz) | hidden rate (Hz) | max fitted rate (Hz) | stable |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for key in sorted(groups, key=sort_key):
         rs = groups[key]
         name = key.rsplit("_h", 1)[0]
         stable = sum(r["rate_max"] < 200 for r in rs)
         print(f"| {name} | {rs[0]['hidden']} | {len(rs)} | {fmt([r['wcorr'] for r in rs], 3)} | {fmt([r['psth_corr'] for r in rs], 3)} | "
               f"{fmt([r['psth_rmse'] for r in rs], 2)} | {fmt([r['noise'] for r in rs], 3)} | {rs[0]['rate_t']:.2f} / {fmt([r['rate_f'] for r in rs], 2)} | "
+              f"{fmt([r['rate_h'] for r in rs], 2) if rs[0]['hidden'] else '-'} | "
               f"{fmt([r['rate_max'] for r in rs], 1)} | {stable}/{len(rs)} |")
 
 

@@ -68,8 +68,9 @@ static PetscErrorCode WriteExc(H5Out *h, const char *name, const ParamLayout *l)
 }
 
 /* Writes spike trains given as a step-major 0/1 array [steps][n] as times + offsets. */
-/* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start. */
-static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi)
+/* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start;
+ * hidden[h] counts the fitted model's spikes of hidden neuron h. */
+static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi, double *hidden)
 {
   PetscInt n = f->layout->n, T = f->opt->window_steps, nr = f->nrec;
   SimWork *w = f->work[0], *tw = f->twork[0];
@@ -88,8 +89,11 @@ static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, do
       if (nr == n) SimHardSpikes(&f->sim, w, outs[k]);
       else { /* only the recorded neurons are compared */
         SimHardSpikes(&f->sim, w, w->scratch);
-        for (PetscInt t = 0; t < T; t++)
+        for (PetscInt t = 0; t < T; t++) {
           for (PetscInt i = 0; i < nr; i++) outs[k][t * nr + i] = w->scratch[t * n + i];
+          if (k == 0)
+            for (PetscInt h = 0; h < n - nr; h++) hidden[h] += w->scratch[t * n + nr + h];
+        }
       }
     }
   }
@@ -433,14 +437,17 @@ PetscErrorCode FitWriteResults(Fit *f)
   const FitOptions *o = f->opt;
   PetscInt          n = f->nrec, T = o->window_steps;
   PetscInt          E = FitEvalWindows(f);
-  double           *zt, *zf, *zi;
+  PetscInt          nh = f->layout->n - f->nrec;
+  double           *zt, *zf, *zi, *hid;
   H5Out            *h;
-  hsize_t           dn = (hsize_t)n;
+  hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh;
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(FIT_EVENT_IO, 0, 0, 0, 0));
   PetscCall(PetscMalloc3(E * T * n + 1, &zt, E * T * n + 1, &zf, E * T * n + 1, &zi));
-  PetscCall(Evaluate(f, E, zt, zf, zi));
+  PetscCall(PetscCalloc1(nh + 1, &hid));
+  PetscCall(Evaluate(f, E, zt, zf, zi, hid));
+  for (PetscInt k = 0; k < nh; k++) hid[k] /= E * T * o->dt / 1000.0; /* Hz */
   PetscCall(PetscMalloc3(n, &f->rate_target, n, &f->rate_fit, n, &f->rate_init));
   Rates(n, E * T, o->dt, zt, f->rate_target);
   Rates(n, E * T, o->dt, zf, f->rate_fit);
@@ -458,10 +465,12 @@ PetscErrorCode FitWriteResults(Fit *f)
   PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
   PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
   PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
+  if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
   PetscCall(CompareActivity(f, h, E * T, zt, zf));
   if (f->gradient_saved) PetscCall(WriteGradientCheck(f, h));
   PetscCall(H5OutCommit(&h, NULL));
   PetscCall(PetscFree3(zt, zf, zi));
+  PetscCall(PetscFree(hid));
   PetscCall(PetscLogEventEnd(FIT_EVENT_IO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }

@@ -11,3 +11,4 @@ cat bellec.txt
 h5dump -a /hidden bellec/bnll-tf+sm10_h4_s1.h5 | grep -q "(0): 4" || fail "hidden neurons not recorded in the results"
 h5dump -a /teacher_forcing bellec/bnll-tf_h0_s0.h5 | grep -q "(0): 1" || fail "teacher forcing not recorded in the results"
 h5dump -d /eval/compare/weight_corr_recorded bellec/bnll_h0_s0.h5 > /dev/null || fail "weight correlation missing"
+h5dump -d /eval/rate_hidden bellec/bnll_h4_s0.h5 > /dev/null || fail "hidden neurons' rates missing"

@@ -17,6 +17,7 @@ assert f["/params/final/W"].shape == (12, 12), f["/params/final/W"].shape
 assert int(f["/params/hidden"][0]) == 4
 assert f.attrs["recorded"] == 8 and f.attrs["n"] == 12
 assert f["/eval/rate_fitted"].shape == (8,) and f["/eval/target/offsets"].shape == (9,)
+assert f["/eval/rate_hidden"].shape == (4,) and (f["/eval/rate_hidden"][()] >= 0).all()
 assert f["/truth/W"].shape == (12, 12)
 assert "weight_corr_recorded" in f["/eval/compare"]
 PY

@@ -93,6 +93,11 @@ PetscInt       FitEvalWindows(const Fit *f);
 /* Loss over the evaluation windows at theta (forward only, the same on every rank). */
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss);
 PetscErrorCode FitValidationCacheDestroy(Fit *f);
+/* Loss of one window (forward only) whose input is in w->x (window and noise keys set) and
+ * whose target is s: the passes of FitPasses; adds its sm sums to smsums when not NULL. */
+double         FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid, double *smsums);
+/* The weighted sm term from the sums over K windows. */
+PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress, double *term);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
 /* Joins the restart files OUT.fit<k> into OUT: /fit_<k>/... for each, and the best fit

@@ -49,28 +49,35 @@ static PetscErrorCode ParseAxis(const ParamLayout *l, const char *opt, Axis *a)
   PetscFunctionReturn(0);
 }
 
-/* Loss summed over the windows and the mean rate (Hz) at theta, on this rank alone. */
+/* Loss summed over the windows (the fit's loss at its first iteration: hidden neurons,
+ * teacher forcing and sm over all windows as one step included) and the model's mean rate
+ * (Hz) at theta, on this rank alone. */
 static PetscErrorCode PointLoss(Fit *f, const double *theta, double *loss, double *rate)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w = f->work[0], *tw = f->twork[0];
-  double           *s = f->target[0], *z = f->gbuf[0], spikes = 0;
+  SimWork          *w = f->work[0];
+  double           *s = f->target[0], spikes = 0, *sums = NULL;
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
-  LossValue         v;
 
   PetscFunctionBeginUser;
   *loss = 0;
+  if (f->sm) PetscCall(PetscCalloc1(f->smsh.len, &sums));
   for (PetscInt win = 0; win < f->nwindows; win++) {
-    PetscCall(FitTarget(f, 0, win, stream, tw, s));
-    SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, theta[f->sim.offRp], o->dt, w->x);
-    SimForward(&f->sim, theta, w);
-    LossEvaluate(&o->lcfg, 0.0, n, T, w->y, s, NULL, w->scratch, &v);
-    *loss += v.total;
+    FitWindowInputs(f, 0, win, stream, theta, 0, w->x, s);
+    w->window       = win;
+    w->noise_seed   = (uint64_t)o->input_seed;
+    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+    *loss += FitWindowLoss(f, theta, w, s, 0.0, 0, sums);
     SimHardSpikes(&f->sim, w, w->dy);
     for (PetscInt k = 0; k < n * T; k++) spikes += w->dy[k];
   }
-  (void)z;
+  if (sums) {
+    double term;
+    PetscCall(FitSMTerm(f, f->nwindows, sums, 0.0, &term));
+    *loss += term;
+    PetscCall(PetscFree(sums));
+  }
   *rate = spikes / (n * f->nwindows * T * o->dt / 1000.0);
   PetscFunctionReturn(0);
 }

@@ -150,38 +150,59 @@ PetscErrorCode FitValidationCacheDestroy(Fit *f)
   PetscFunctionReturn(0);
 }
 
-/* Loss of one evaluation window (forward only) and its sm sums, into the thread's sum. */
-static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double progress, int tid)
+double FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid, double *smsums)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->nm, T = o->window_steps, np;
-  SimWork          *w = f->work[tid];
-  const double     *s = f->vtarget + (size_t)(win - f->vlo) * T * f->nrec;
-  double           *v = f->vbuf[tid];
-  FitPass           pass[2];
+  PetscInt n = f->nm, T = f->opt->window_steps, np;
+  FitPass  pass[2];
+  double   total = 0;
 
-  SimInputFromUniforms(f->vuni + (size_t)(win - f->vlo) * T * n, n, n, T, theta[f->sim.offRp], o->dt, w->x);
-  w->window       = win;
-  w->noise_seed   = (uint64_t)o->input_seed;
-  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
-  w->nforce       = f->nrec;
-  PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
-  np = FitPasses(f, pass);
+  w->nforce = f->nrec;
+  np        = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {
     LossValue lv;
     w->force = pass[k].forced ? s : NULL;
     SimForward(&f->sim, theta, w);
     LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, s, NULL, f->lwork[tid], &lv);
-    if (f->sm && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, s, v + 1);
-    v[0] += lv.total;
+    if (smsums && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, s, smsums);
+    total += lv.total;
   }
   w->force = NULL;
+  return total;
+}
+
+PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress, double *term)
+{
+  LossSMStats *st;
+  double       wt[LOSS_NTERMS];
+
+  PetscFunctionBeginUser;
+  PetscCall(LossSMStatsCreate(&f->smsh, &st));
+  LossSMFinish(st, K, sums);
+  LossWeights(&f->opt->lcfg, progress, wt);
+  *term = wt[LOSS_TERM_SM] * st->value;
+  PetscCall(LossSMStatsDestroy(&st));
+  PetscFunctionReturn(0);
+}
+
+/* Loss of one evaluation window (forward only) and its sm sums, into the thread's sum. */
+static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double progress, int tid)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->nm, T = o->window_steps;
+  SimWork          *w = f->work[tid];
+  double           *v = f->vbuf[tid];
+
+  SimInputFromUniforms(f->vuni + (size_t)(win - f->vlo) * T * n, n, n, T, theta[f->sim.offRp], o->dt, w->x);
+  w->window       = win;
+  w->noise_seed   = (uint64_t)o->input_seed;
+  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+  PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
+  v[0] = FitWindowLoss(f, theta, w, f->vtarget + (size_t)(win - f->vlo) * T * f->nrec, progress, tid, f->sm ? v + 1 : NULL);
   FixedSumAdd(f->vaccs[tid], v);
 }
 
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss)
 {
-  const FitOptions *o = f->opt;
   PetscInt          E = FitEvalWindows(f), len;
   double           *sums;
 
@@ -201,13 +222,9 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   FixedSumGet(f->vacc, sums);
   *loss = sums[0];
   if (f->sm) { /* sm over the evaluation windows as one step */
-    LossSMStats *st;
-    double       wt[LOSS_NTERMS];
-    PetscCall(LossSMStatsCreate(&f->smsh, &st));
-    LossSMFinish(st, E, sums + 1);
-    LossWeights(&o->lcfg, progress, wt);
-    *loss += wt[LOSS_TERM_SM] * st->value;
-    PetscCall(LossSMStatsDestroy(&st));
+    double term;
+    PetscCall(FitSMTerm(f, E, sums + 1, progress, &term));
+    *loss += term;
   }
   PetscCall(PetscFree(sums));
   PetscFunctionReturn(0);

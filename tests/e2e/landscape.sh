@@ -18,6 +18,14 @@ assert np.allclose(y, [5, 10, 15])
 # more input drive -> more spikes: the mean rate grows with r_p at every x
 assert np.all(rate[2] >= rate[0]) and np.any(rate[2] > rate[0]), rate
 PY
+# hidden neurons, teacher forcing and sm: the fit's loss (hidden columns unscored, the forced
+# and the free pass, sm over the windows), the same over ranks; forcing changes the values
+lf=(landscape -data gt.h5 -land_nx 3 -land_ny 2 -fit_windows 3 -fit_hidden 2 -loss_weights bnll:1,sm:2)
+run 1 "${lf[@]}" -loss_teacher_forcing -o lf1.h5
+run 3 "${lf[@]}" -loss_teacher_forcing -o lf3.h5
+h5diff lf1.h5 lf3.h5 /landscape/loss /landscape/loss > /dev/null || fail "forced landscape differs between 1 and 3 ranks"
+run 1 "${lf[@]}" -o lfree.h5
+h5diff -q lf1.h5 lfree.h5 /landscape/loss /landscape/loss > /dev/null && fail "teacher forcing did not change the landscape"
 expect_fail 1 "no parameter block" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x Q:1
 expect_fail 1 "not a free weight" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x W:2,2
 expect_fail 1 "same parameter" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x E_L:1 -land_y E_L:1

@@ -19,6 +19,10 @@ static inline uint32_t RngStreamId(RngStream purpose, uint32_t sub) { return ((u
 /* Two uniforms in [0,1) with 53 random bits each. */
 void   RngUniform2(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuron, uint32_t step, double u[2]);
 double RngUniform(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuron, uint32_t step);
+/* u[t*n + j] = RngUniform(seed, stream, window, j, t) for t < T, j < n: the same bits, eight
+ * counters at a time where the CPU has AVX-512 (RngUniformGrid_ref: one at a time). */
+void   RngUniformGrid(uint64_t seed, uint32_t stream, uint32_t window, uint32_t n, uint32_t T, double *u);
+void   RngUniformGrid_ref(uint64_t seed, uint32_t stream, uint32_t window, uint32_t n, uint32_t T, double *u);
 /* Standard normal (Box-Muller on the two uniforms of one counter). */
 double RngNormal(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuron, uint32_t step);
 /* Poisson count with the given mean by inversion of one uniform, so draws for two means

@@ -64,14 +64,13 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
 void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt, double *x)
 {
   double mean = rate_hz * dt / 1000.0, p0 = exp(-mean);
-  for (PetscInt t = 0; t < T; t++)
-    for (PetscInt j = 0; j < n; j++) x[t * n + j] = RngPoissonInvert(RngUniform(seed, stream, (uint32_t)window, (uint32_t)j, (uint32_t)t), mean, p0);
+  RngUniformGrid(seed, stream, (uint32_t)window, (uint32_t)n, (uint32_t)T, x);
+  for (PetscInt k = 0; k < T * n; k++) x[k] = x[k] < p0 || !(mean > 0) ? 0.0 : RngPoissonInvert(x[k], mean, p0);
 }
 
 void SimDrawUniforms(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double *u)
 {
-  for (PetscInt t = 0; t < T; t++)
-    for (PetscInt j = 0; j < n; j++) u[t * n + j] = RngUniform(seed, stream, (uint32_t)window, (uint32_t)j, (uint32_t)t);
+  RngUniformGrid(seed, stream, (uint32_t)window, (uint32_t)n, (uint32_t)T, u);
 }
 
 void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, double rate_hz, double dt, double *x)

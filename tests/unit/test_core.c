@@ -18,6 +18,28 @@ static void test_rng_reproducible(void **st)
   }
 }
 
+/* The vectorised grid of draws gives RngUniform's bits for every shape, including grids whose
+ * size is not a multiple of the vector width and seeds with high bits set. */
+static void test_rng_grid_matches_ref(void **st)
+{
+  const uint32_t shapes[][2] = {{1, 1}, {12, 400}, {7, 3}, {3, 7}, {1, 13}, {1000, 2}, {5, 1}};
+  const uint64_t seeds[]     = {0, 1, 0xFFFFFFFFu, 0x123456789ABCDEF0ull, UINT64_MAX};
+  (void)st;
+  for (size_t a = 0; a < sizeof shapes / sizeof shapes[0]; a++)
+    for (size_t b = 0; b < sizeof seeds / sizeof seeds[0]; b++) {
+      uint32_t n = shapes[a][0], T = shapes[a][1];
+      double  *u = malloc(sizeof(double) * (n * T + 1)), *r = malloc(sizeof(double) * n * T);
+      u[n * T] = -1.0; /* the grid writes nothing past its end */
+      RngUniformGrid(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), n, T, u);
+      RngUniformGrid_ref(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), n, T, r);
+      assert_memory_equal(u, r, sizeof(double) * n * T);
+      assert_true(u[n * T] == -1.0);
+      for (uint32_t k = 0; k < n * T; k += 97) assert_true(r[k] == RngUniform(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), k % n, k / n));
+      free(u);
+      free(r);
+    }
+}
+
 static void test_rng_poisson_stats(void **st)
 {
   const int n = 200000;
@@ -288,7 +310,7 @@ static void test_spike_binning(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
+  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_grid_matches_ref), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
   cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_input_from_uniforms), cmocka_unit_test(test_spike_binning),
 };
 TEST_MAIN(tests)

@@ -40,20 +40,23 @@ __attribute__((target("avx512f,avx512dq"))) static void RngUniformGridAVX512(uin
   const __m512i M0 = _mm512_set1_epi64(PHILOX_M4x32_0), M1 = _mm512_set1_epi64(PHILOX_M4x32_1), lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
   const __m512i c2 = _mm512_set1_epi64(window), c3 = _mm512_set1_epi64(stream);
   const __m512d scale = _mm512_set1_pd(0x1.0p-53);
+  const __m512i nv = _mm512_set1_epi64(n), one = _mm512_set1_epi64(1), eight = _mm512_set1_epi64(8);
   const size_t  total = (size_t)n * T;
-  uint32_t      t = 0, j = 0; /* the (step, neuron) of element k */
+  /* lane l holds element k + l, i.e. neuron (k + l) % n of step (k + l) / n */
+  __m512i       jv = _mm512_set_epi64(7 % n, 6 % n, 5 % n, 4 % n, 3 % n, 2 % n, 1 % n, 0);
+  __m512i       tv = _mm512_set_epi64(7 / n, 6 / n, 5 / n, 4 / n, 3 / n, 2 / n, 1 / n, 0);
 
   for (size_t k = 0; k < total; k += 8) {
-    uint64_t  step[8], neuron[8];
-    int       lanes = (int)(total - k < 8 ? total - k : 8);
-    uint32_t  k0 = (uint32_t)(seed & 0xFFFFFFFFu), k1 = (uint32_t)(seed >> 32);
-    __m512i   x0, x1, x2 = c2, x3 = c3;
-    for (int l = 0; l < 8; l++) {
-      step[l] = t; neuron[l] = j;
-      if (l < lanes && ++j == n) { j = 0; t++; }
+    int      lanes = (int)(total - k < 8 ? total - k : 8);
+    uint32_t k0 = (uint32_t)(seed & 0xFFFFFFFFu), k1 = (uint32_t)(seed >> 32);
+    __m512i  x0 = tv, x1 = jv, x2 = c2, x3 = c3;
+    __mmask8 wrap;
+    /* the next eight elements: neuron + 8, carried into the step (several times when n < 8) */
+    jv = _mm512_add_epi64(jv, eight);
+    while ((wrap = _mm512_cmpge_epu64_mask(jv, nv))) {
+      jv = _mm512_mask_sub_epi64(jv, wrap, jv, nv);
+      tv = _mm512_mask_add_epi64(tv, wrap, tv, one);
     }
-    x0 = _mm512_loadu_si512(step);
-    x1 = _mm512_loadu_si512(neuron);
     for (int r = 0; r < 10; r++) {
       __m512i p0 = _mm512_mul_epu32(M0, x0), p1 = _mm512_mul_epu32(M1, x2);
       __m512i h0 = _mm512_srli_epi64(p0, 32), h1 = _mm512_srli_epi64(p1, 32);

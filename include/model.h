@@ -35,6 +35,9 @@ typedef struct {
    * NULL: every neuron runs free. */
   const double *force;
   PetscInt      nforce;
+  /* per-neuron values the model derives from theta once per pass (reciprocals of time
+   * constants), [npre][n]; set by ModelPrepare */
+  const double *pre;
 } ModelCtx;
 
 typedef struct NeuronModel {
@@ -42,8 +45,11 @@ typedef struct NeuronModel {
   PetscInt    nstate; /* state variables per neuron, stored [nstate][n] */
   PetscInt    naux;   /* per-step values kept on the tape for the adjoint, [naux][n] */
   PetscInt    syn;    /* the state variable that W carries to other neurons */
+  PetscInt    npre;   /* per-neuron values of prepare, [npre][n] (0: none) */
   /* Adds the model's blocks (W and r_p are added by ModelLayoutCreate). */
   PetscErrorCode (*layout)(const ModelConfig *, ParamLayout *);
+  /* Derives ctx->pre from theta (may be NULL when npre is 0). */
+  void (*prepare)(const ModelCtx *, double *pre);
   void (*init_state)(const ModelCtx *, double *state);
   /* Adjoint of init_state: dL/dstate0 -> accumulate into grad. */
   void (*init_adjoint)(const ModelCtx *, const double *lam_state, double *grad);
@@ -62,6 +68,9 @@ PetscErrorCode ModelList(char *buf, size_t len);
  * cfg->dale) and r_p. exc may be NULL (types unknown; Dale then not allowed). */
 PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc, ParamLayout **layout);
 void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);
+/* Fills buf (model->npre * n values, may be NULL when npre is 0) and points ctx->pre at it:
+ * after ModelCtxSetup, before the first step of a pass. */
+void           ModelPrepare(const NeuronModel *model, ModelCtx *ctx, double *buf);
 
 extern const NeuronModel ModelLIF;
 extern const NeuronModel ModelNLIF;

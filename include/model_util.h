@@ -3,19 +3,33 @@
 /* Pieces the neuron models share: the soft spike and its derivative, and the rest state of
  * the LIF family (v = E_L from block 0, g = 0). */
 #include "model.h"
+#include "vecmath.h"
 #include <math.h>
 
 /* The spike that drives neuron j's dynamics: the recorded one when forced, else its own. */
 static inline int ModelSpike(const ModelCtx *c, PetscInt j, int own) { return c->force && j < c->nforce ? c->force[j] > 0.5 : own; }
 static inline int ModelForced(const ModelCtx *c, PetscInt j) { return c->force && j < c->nforce; }
 
-static inline double ModelSigmoid(double a) { return 1.0 / (1.0 + exp(-a)); }
+static inline double ModelSigmoid(double a) { return 1.0 / (1.0 + VecExp(-a)); }
+
+/* Element-wise kernels (MODEL_SIMD = VEC_CLONES, vecmath.h) loop over blocks of MODEL_BLOCK
+ * neurons without calls or branches, with per-block scratch on the stack. */
+#define MODEL_SIMD  VEC_CLONES
+#define MODEL_IVDEP VEC_IVDEP
+#define MODEL_BLOCK 64
+
+/* z[j] of neurons j0..j0+m-1 replaced by the recorded spikes where forced (ModelSpike). */
+static inline void ModelForceBlock(const ModelCtx *c, PetscInt j0, PetscInt m, double *z)
+{
+  if (!c->force) return;
+  for (PetscInt j = j0; j < j0 + m && j < c->nforce; j++) z[j - j0] = c->force[j] > 0.5 ? 1.0 : 0.0;
+}
 
 /* sig'(a) = sig(a) sig(-a), computed without 1 - sig(a), which loses every digit once
  * sig(a) rounds to 1 (a > 37) and most of them well before */
 static inline double ModelSigmoidPrime(double a)
 {
-  double e = exp(-fabs(a));
+  double e = VecExp(-fabs(a));
   return e / ((1.0 + e) * (1.0 + e));
 }
 

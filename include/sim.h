@@ -28,6 +28,7 @@ typedef struct {
   double  *lam, *lam_prev; /* [nstate][n] */
   double  *scratch; /* [T][n] for losses */
   double  *zero;    /* [n] zeros (dL/dy seen by the model when y is the input current) */
+  double  *pre;     /* [npre][n] the model's derived per-neuron values (ModelPrepare) */
   /* key of a stochastic model's draws in this window (slif); SimWorkCreate sets seed 0,
    * stream RngStreamId(RNG_STREAM_SPIKE, 0), window 0; callers set them per window */
   uint64_t noise_seed;
@@ -94,6 +95,7 @@ typedef struct {
   double      *lam, *lam_prev; /* [Bmax][nstate][n] */
   double      *cs, *cl;        /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
   double      *zero;           /* [n] */
+  double      *pre;            /* [npre][n] the model's derived per-neuron values */
   float       *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
   size_t       bytes;          /* allocated */
 } SimBatch;

@@ -77,7 +77,14 @@ void ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *lay
   ctx->n      = layout->n;
   ctx->force  = NULL;
   ctx->nforce = 0;
+  ctx->pre    = NULL;
   for (PetscInt b = 0; b < layout->nblocks; b++) ctx->off[b] = layout->blocks[b].offset;
+}
+
+void ModelPrepare(const NeuronModel *model, ModelCtx *ctx, double *buf)
+{
+  if (model->npre > 0) model->prepare(ctx, buf);
+  ctx->pre = buf;
 }
 
 void ModelRestStateEL(const ModelCtx *c, double *s)

@@ -19,49 +19,84 @@ static PetscErrorCode LIFLayout(const ModelConfig *cfg, ParamLayout *l)
 
 
 
-static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+/* Derived once per pass: 1/tau_m, the trace's decay 1 - 1/tau_g, and 1/tau_g^2 (dg/dtau_g),
+ * so that a step divides only in the soft spike. */
+enum { LIF_PRE_INV_TM, LIF_PRE_DECAY, LIF_PRE_INV_TG2, LIF_NPRE };
+
+static void LIFPrepare(const ModelCtx *c, double *pre)
 {
   const PetscInt n = c->n;
-  const double  *E = c->theta + c->off[LIF_E_L], *tm = c->theta + c->off[LIF_TAU_M];
-  const double  *tg = c->theta + c->off[LIF_TAU_G], *R = c->theta + c->off[LIF_R_I];
+  const double  *tm = c->theta + c->off[LIF_TAU_M], *tg = c->theta + c->off[LIF_TAU_G];
+  for (PetscInt j = 0; j < n; j++) {
+    pre[LIF_PRE_INV_TM * n + j]  = 1.0 / tm[j];
+    pre[LIF_PRE_DECAY * n + j]   = 1.0 - 1.0 / tg[j];
+    pre[LIF_PRE_INV_TG2 * n + j] = 1.0 / (tg[j] * tg[j]);
+  }
+}
+
+MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+{
+  const PetscInt n = c->n;
+  const double  *E = c->theta + c->off[LIF_E_L], *R = c->theta + c->off[LIF_R_I];
+  const double  *itm = c->pre + LIF_PRE_INV_TM * n, *dec = c->pre + LIF_PRE_DECAY * n;
   const double   th = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
-  /* two loops: the state update (branch-free selects the compiler vectorises) and the soft
-   * output (a libm call per neuron) */
-  for (PetscInt j = 0; j < n; j++) {
-    double v = prev[j], g = prev[n + j];
-    double u = v + (E[j] - v + R[j] * cur[j]) / tm[j];
-    int    z = ModelSpike(c, j, u >= th);
-    next[j]     = z ? E[j] : u;
-    next[n + j] = ModelSynapseStep(z, g, tg[j]);
-    aux[j]      = u;
-    if (hard) y[j] = (double)z;
+  for (PetscInt j0 = 0; j0 < n; j0 += MODEL_BLOCK) {
+    const PetscInt m = PetscMin(MODEL_BLOCK, n - j0);
+    const double  *v = prev + j0, *g = prev + n + j0, *cj = cur + j0, *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0, *Rj = R + j0;
+    double        *vn = next + j0, *gn = next + n + j0, *u = aux + j0, *yj = y + j0;
+    double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
+
+    MODEL_IVDEP
+    for (PetscInt j = 0; j < m; j++) {
+      u[j] = v[j] + (Ej[j] - v[j] + Rj[j] * cj[j]) * itmj[j];
+      z[j] = u[j] >= th ? 1.0 : 0.0;
+    }
+    ModelForceBlock(c, j0, m, z);
+    MODEL_IVDEP
+    for (PetscInt j = 0; j < m; j++) {
+      vn[j] = z[j] != 0.0 ? Ej[j] : u[j];
+      gn[j] = z[j] != 0.0 ? 1.0 : g[j] * decj[j];
+      yj[j] = hard ? z[j] : ModelSigmoid(u[j] - th);
+    }
   }
-  if (!hard)
-    for (PetscInt j = 0; j < n; j++) y[j] = ModelSigmoid(aux[j] - th);
 }
 
-static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                           const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
+                                      const double *lam_next, double *lam_prev, double *lam_I, double *grad)
 {
   const PetscInt n = c->n;
-  const double  *E = c->theta + c->off[LIF_E_L], *tm = c->theta + c->off[LIF_TAU_M];
-  const double  *tg = c->theta + c->off[LIF_TAU_G], *R = c->theta + c->off[LIF_R_I];
-  double        *gE = grad + c->off[LIF_E_L], *gtm = grad + c->off[LIF_TAU_M];
-  double        *gtg = grad + c->off[LIF_TAU_G], *gR = grad + c->off[LIF_R_I];
+  const double  *E = c->theta + c->off[LIF_E_L], *R = c->theta + c->off[LIF_R_I];
+  const double  *itm = c->pre + LIF_PRE_INV_TM * n, *dec = c->pre + LIF_PRE_DECAY * n, *itg2 = c->pre + LIF_PRE_INV_TG2 * n;
   const double   th = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
   (void)next;
 
-  for (PetscInt j = 0; j < n; j++) {
-    double v = prev[j], g = prev[n + j], u = aux[j];
-    int    z = ModelSpike(c, j, u >= th);
-    double lv = lam_next[j], lg = lam_next[n + j];
-    double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
+  for (PetscInt j0 = 0; j0 < n; j0 += MODEL_BLOCK) {
+    const PetscInt m = PetscMin(MODEL_BLOCK, n - j0);
+    const double  *v = prev + j0, *g = prev + n + j0, *cj = cur + j0, *u = aux + j0, *dyj = dy + j0;
+    const double  *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0, *itg2j = itg2 + j0, *Rj = R + j0, *lv = lam_next + j0, *lg = lam_next + n + j0;
+    double        *gE = grad + c->off[LIF_E_L] + j0, *gtm = grad + c->off[LIF_TAU_M] + j0;
+    double        *gtg = grad + c->off[LIF_TAU_G] + j0, *gR = grad + c->off[LIF_R_I] + j0;
+    double        *lvp = lam_prev + j0, *lgp = lam_prev + n + j0, *lI = lam_I + j0;
+    double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
 
-    ModelLeakyAdjoint(z, lu, lv, E[j], v, R[j], cur[j], tm[j], &gE[j], &gtm[j], &gR[j], &lam_I[j], &lam_prev[j]);
-    ModelSynapseAdjoint(z, g, tg[j], lg, &lam_prev[n + j], &gtg[j]);
+    for (PetscInt j = 0; j < m; j++) z[j] = u[j] >= th ? 1.0 : 0.0;
+    ModelForceBlock(c, j0, m, z);
+    MODEL_IVDEP
+    for (PetscInt j = 0; j < m; j++) {
+      double lu  = (hard ? 0.0 : dyj[j] * ModelSigmoidPrime(u[j] - th)) + (z[j] != 0.0 ? 0.0 : lv[j]);
+      double inv = itmj[j];
+      gE[j] += (z[j] != 0.0 ? lv[j] : 0.0) + lu * inv;
+      gtm[j] -= lu * (Ej[j] - v[j] + Rj[j] * cj[j]) * inv * inv;
+      gR[j] += lu * cj[j] * inv;
+      lI[j]  = lu * Rj[j] * inv;
+      lvp[j] = lu * (1.0 - inv);
+      /* the synaptic trace (ModelSynapseAdjoint): nothing passes a spike */
+      lgp[j] = z[j] != 0.0 ? 0.0 : lg[j] * decj[j];
+      gtg[j] = z[j] != 0.0 ? gtg[j] : gtg[j] + lg[j] * g[j] * itg2j[j];
+    }
   }
 }
 
@@ -70,7 +105,9 @@ const NeuronModel ModelLIF = {
   .nstate       = 2,
   .naux         = 1,
   .syn          = 1,
+  .npre         = LIF_NPRE,
   .layout       = LIFLayout,
+  .prepare      = LIFPrepare,
   .init_state   = ModelRestStateEL,
   .init_adjoint = ModelRestAdjointEL,
   .step         = LIFStep,

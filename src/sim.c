@@ -1,5 +1,6 @@
 #include "sim.h"
 #include "rng.h"
+#include "vecmath.h"
 #include <cblas.h>
 #include <float.h>
 #if defined(__SSE2__)
@@ -39,6 +40,7 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   PetscCall(PetscMalloc6(T * n, &w->cur, T * n, &w->x, T * n, &w->y, T * n, &w->dy, T * n, &w->lamI, T * n, &w->scratch));
   PetscCall(PetscMalloc2(ns * n, &w->lam, ns * n, &w->lam_prev));
   PetscCall(PetscCalloc1(n, &w->zero));
+  PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &w->pre));
   w->noise_seed   = 0;
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
   w->window       = 0;
@@ -57,6 +59,7 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
   PetscCall(PetscFree6((*w)->cur, (*w)->x, (*w)->y, (*w)->dy, (*w)->lamI, (*w)->scratch));
   PetscCall(PetscFree2((*w)->lam, (*w)->lam_prev));
   PetscCall(PetscFree((*w)->zero));
+  PetscCall(PetscFree((*w)->pre));
   PetscCall(PetscFree(*w));
   PetscFunctionReturn(0);
 }
@@ -100,6 +103,7 @@ static void RecurrentInput(const SimSetup *s, const double *W, const double *syn
 static void CtxSetup(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimWork *w)
 {
   ModelCtxSetup(ctx, &s->cfg, s->layout, theta);
+  ModelPrepare(s->model, ctx, w->pre);
   ctx->seed   = w->noise_seed;
   ctx->stream = w->noise_stream;
   ctx->window = w->window;
@@ -128,6 +132,33 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
     /* the synaptic-current readout: y = I for any model */
     if (s->cfg.output_current) PetscArraycpy(w->y + t * n, w->cur + t * n, n);
   }
+}
+
+/* Below this many neurons dW is summed row by row here: BLAS's packing and edge kernels cost
+ * more than the products (12 neurons: a quarter of a window's time went to DGEMM at a few
+ * GFLOP/s). */
+#define SIM_SMALL_DW 32
+
+/* gW[i][j] += sum_r syn[r][i] lam[r][j], skipping zero syn (neurons that have not spiked). */
+VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)
+{
+  for (PetscInt r = 0; r < rows; r++) {
+    const double *sr = syn + (size_t)r * lds, *lr = lam + (size_t)r * ldl;
+    for (PetscInt i = 0; i < n; i++) {
+      const double si = sr[i];
+      double      *gi = gW + (size_t)i * n;
+      if (si == 0.0) continue;
+      VEC_IVDEP
+      for (PetscInt j = 0; j < n; j++) gi[j] += si * lr[j];
+    }
+  }
+}
+
+/* dW += S^T Lam over rows: S rows at leading dimension lds, Lam rows at ldl. */
+static void OuterAccumulate(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)
+{
+  if (n < SIM_SMALL_DW) OuterAccumulateSmall(n, rows, syn, lds, lam, ldl, gW);
+  else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, lam, (int)ldl, 1.0, gW, (int)n);
 }
 
 void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *grad)
@@ -178,7 +209,7 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
       }
     }
   } else {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)T, 1.0, w->state + s->model->syn * n, (int)(ns * n), w->lamI, (int)n, 1.0, gW, (int)n);
+    OuterAccumulate(n, T, w->state + s->model->syn * n, ns * n, w->lamI, n, gW);
   }
   for (PetscInt i = 0; i < n; i++) gW[i * n + i] = 0.0; /* the diagonal is fixed */
   /* pathwise r_p gradient: x = r_p*dt/1000 + const, dI/dx = gain */
@@ -246,9 +277,10 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)Bmax * ns * n, &b->lam, (size_t)Bmax * ns * n, &b->lam_prev));
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
+  PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
   bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n + sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
   bytes += sizeof(double) * ((size_t)(b->stride + 1) * Bmax * ns * n + (size_t)b->stride * Bmax * (na + 1) * n);
-  bytes += sizeof(double) * (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n);
+  bytes += sizeof(double) * (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n + (size_t)PetscMax(1, s->model->npre) * n);
   if (prec == SIM_SINGLE) {
     size_t rows = (size_t)PetscMax(b->chunk * Bmax, n);
     PetscCall(PetscMalloc4((size_t)n * n, &b->fW, rows * n, &b->fa, rows * n, &b->fb, rows * n, &b->fc));
@@ -274,6 +306,7 @@ PetscErrorCode SimBatchDestroy(SimBatch **bp)
   PetscCall(PetscFree2(b->lam, b->lam_prev));
   PetscCall(PetscFree2(b->cs, b->cl));
   PetscCall(PetscFree(b->zero));
+  PetscCall(PetscFree(b->pre));
   if (b->fW) PetscCall(PetscFree4(b->fW, b->fa, b->fb, b->fc));
   PetscCall(PetscFree(*bp));
   PetscFunctionReturn(0);
@@ -291,6 +324,7 @@ void SimBatchSetInput(SimBatch *bt, PetscInt b, const double *x)
 static void BatchCtx(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimBatch *bt)
 {
   ModelCtxSetup(ctx, &s->cfg, s->layout, theta);
+  ModelPrepare(s->model, ctx, bt->pre);
   ctx->seed   = bt->noise_seed;
   ctx->stream = bt->noise_stream;
   ctx->window = 0;
@@ -403,7 +437,7 @@ static void FlushChunk(SimBatch *bt, PetscInt rows, const double *syn, PetscInt 
     SgemmFTZ(CblasTrans, CblasNoTrans, n, n, rows, bt->fa, n, bt->fb, n, bt->fc, n);
     for (PetscInt k = 0; k < n * n; k++) gW[k] += (double)bt->fc[k];
   } else {
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, bt->cl, (int)n, 1.0, gW, (int)n);
+    OuterAccumulate(n, rows, syn, lds, bt->cl, n, gW);
   }
 }
 

@@ -16,6 +16,18 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # run P ARGS...: spikefit on P ranks
 run() { local p=$1; shift; mpirun -n "$p" "$SPIKEFIT" "$@"; }
 # same_final A B: the fitted parameters are bit-identical
+# interrupt PID with SIGUSR1 once its monitor output LOG shows K iterations (not after a fixed
+# time: a fit that got faster would finish before the signal)
+interrupt_after() {
+  local log=$1 pid=$2 k=$3 i
+  for i in $(seq 1 1200); do
+    [ "$(grep -c -E '^(\[fit [0-9]+\] )?it ' "$log" 2> /dev/null)" -ge "$k" ] && break
+    kill -0 "$pid" 2> /dev/null || { cat "$log"; fail "the fit ended before $k iterations were seen"; }
+    sleep 0.05
+  done
+  kill -USR1 "$pid"
+}
+
 same_final() { h5diff "$1" "$2" /params/final /params/final > /dev/null || { h5diff -r "$1" "$2" /params/final /params/final | head -20; fail "$1 and $2 differ in /params/final"; }; }
 # expect_fail CODE PATTERN CMD...: the command exits with CODE (or any non-zero when CODE is x) and prints PATTERN
 expect_fail() {

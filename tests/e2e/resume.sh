@@ -21,19 +21,18 @@ run 1 "${common[@]}" -fit_iters 8 -resume b.ckpt -ckpt_file b2.ckpt -o b.h5
 same_final full.h5 b.h5
 
 # SIGUSR1 in the middle of a long fit
-long=(fit -data gt.h5 -fit_quiet -fit_windows 10 -fit_iters 400)
-run 2 "${long[@]}" -o long_ref.h5
+long=(fit -data gt.h5 -fit_windows 10 -fit_iters 1000)
+run 2 "${long[@]}" -fit_quiet -o long_ref.h5
 rc=0
 mpirun -n 2 "$SPIKEFIT" "${long[@]}" -o long.h5 -ckpt_file long.ckpt > sig.txt 2>&1 &
 pid=$!
-sleep 1.5
-kill -USR1 $pid
+interrupt_after sig.txt $pid 5
 wait $pid || rc=$?
 cat sig.txt
 [ "$rc" = 75 ] || fail "SIGUSR1: expected exit 75, got $rc"
 [ -f long.ckpt ] || fail "SIGUSR1: no checkpoint"
 [ ! -f long.h5 ] || fail "SIGUSR1: a results file was written for an unfinished fit"
-run 2 "${long[@]}" -o long.h5 -ckpt_file long.ckpt -resume long.ckpt
+run 2 "${long[@]}" -fit_quiet -o long.h5 -ckpt_file long.ckpt -resume long.ckpt
 same_final long_ref.h5 long.h5
 
 # damaged checkpoints are refused, the previous one still resumes
@@ -50,15 +49,14 @@ same_final full.h5 prev.h5
 echo "resume: all checkpoint cases pass"
 
 # restarts interrupted and resumed: every fit equals its uninterrupted twin
-rs=(fit -data gt.h5 -fit_quiet -fit_windows 10 -fit_iters 300 -fit_restarts 3)
-run 2 "${rs[@]}" -o rs_ref.h5
+rs=(fit -data gt.h5 -fit_windows 10 -fit_iters 1000 -fit_restarts 3)
+run 2 "${rs[@]}" -fit_quiet -o rs_ref.h5
 rc=0
 mpirun -n 2 "$SPIKEFIT" "${rs[@]}" -o rs.h5 -ckpt_file rs.ckpt > rsig.txt 2>&1 &
 pid=$!
-sleep 1.5
-kill -USR1 $pid
+interrupt_after rsig.txt $pid 5
 wait $pid || rc=$?
 [ "$rc" = 75 ] || { cat rsig.txt; fail "restarts + SIGUSR1: expected exit 75, got $rc"; }
-run 2 "${rs[@]}" -o rs.h5 -ckpt_file rs.ckpt -resume rs.ckpt > /dev/null
+run 2 "${rs[@]}" -fit_quiet -o rs.h5 -ckpt_file rs.ckpt -resume rs.ckpt > /dev/null
 for k in 0 1 2; do h5diff rs_ref.h5 rs.h5 /fit_$k/params/final /fit_$k/params/final > /dev/null || fail "resumed restart $k differs"; done
 echo "resume: restarts pass"

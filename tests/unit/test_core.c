@@ -5,6 +5,9 @@
 #include "rng.h"
 #include "sim.h"
 #include "spikes.h"
+#include "model_util.h"
+#include "vecmath.h"
+#include <float.h>
 #include <math.h>
 
 static void test_rng_reproducible(void **st)
@@ -38,6 +41,33 @@ static void test_rng_grid_matches_ref(void **st)
       free(u);
       free(r);
     }
+}
+
+/* VecExp against libm over the whole range: within 2 ulp (plus the subnormal spacing where
+ * the result is subnormal), and the special values. */
+static void test_vec_exp(void **st)
+{
+  double worst = 0;
+  (void)st;
+  for (uint32_t k = 0; k < 400000; k++) {
+    double u = RngUniform(21, 4, 0, k, 0);
+    double x = k % 4 == 0 ? -750.0 + 1470.0 * u : (k % 4 == 1 ? -40.0 + 80.0 * u : (k % 4 == 2 ? -1e-3 + 2e-3 * u : -745.2 + 40.0 * u));
+    double a = VecExp(x), b = exp(x);
+    double ulp = b > 0 && isfinite(b) ? nextafter(b, INFINITY) - b : 0;
+    if (isinf(b)) {
+      assert_true(isinf(a) && a > 0);
+      continue;
+    }
+    assert_true(fabs(a - b) <= 2 * ulp + (b < DBL_MIN ? 0x1p-1074 : 0.0));
+    if (b >= DBL_MIN && fabs(a - b) / ulp > worst) worst = fabs(a - b) / ulp;
+  }
+  print_message("VecExp: worst %.2f ulp against libm\n", worst);
+  assert_true(VecExp(0.0) == 1.0 && VecExp(-0.0) == 1.0);
+  assert_true(VecExp(-INFINITY) == 0.0 && VecExp(-746.0) == 0.0 && VecExp(-1e300) == 0.0);
+  assert_true(isinf(VecExp(INFINITY)) && isinf(VecExp(710.0)) && isinf(VecExp(1e300)));
+  assert_true(isfinite(VecExp(709.78)) && VecExp(-745.0) > 0.0);
+  assert_true(isnan(VecExp(NAN)));
+  assert_true(fabs(VecExp(1.0) - M_E) <= 2 * (nextafter(M_E, 3) - M_E));
 }
 
 static void test_rng_poisson_stats(void **st)
@@ -208,6 +238,71 @@ static void test_ground_truth_fraction(void **st)
   assert_int_equal(40, pops[1]);
 }
 
+/* The LIF step and its adjoint (vectorised clones where the CPU has them) give, bit for bit,
+ * the scalar expressions of SCIENCE.md section 2 evaluated here one neuron at a time: over
+ * two blocks with a tail, soft and hard output, free and with forced neurons. (A step
+ * multiplies by 1/tau_m, 1 - 1/tau_g and 1/tau_g^2 derived once per pass by ModelPrepare.) */
+static void test_lif_kernels_scalar_bits(void **st)
+{
+  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_FALSE};
+  ParamLayout *l;
+  const PetscInt n = MODEL_BLOCK + 11;
+  double      *th, prev[2 * MODEL_BLOCK + 22], cur[MODEL_BLOCK + 11], next[2 * MODEL_BLOCK + 22], aux[MODEL_BLOCK + 11], y[MODEL_BLOCK + 11];
+  double       pre[3 * (MODEL_BLOCK + 11)], dy[MODEL_BLOCK + 11], lam[2 * MODEL_BLOCK + 22], lp[2 * MODEL_BLOCK + 22], lI[MODEL_BLOCK + 11], force[MODEL_BLOCK + 11], *grad, *gref;
+  (void)st;
+  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &l));
+  th   = malloc(sizeof(double) * l->total);
+  grad = calloc(l->total, sizeof(double));
+  gref = calloc(l->total, sizeof(double));
+  ParamsDrawInitial(l, 6, th);
+  for (PetscInt j = 0; j < n; j++) {
+    prev[j]     = -70 + 40 * RngUniform(8, 1, 0, (uint32_t)j, 0);
+    prev[n + j] = RngUniform(8, 2, 0, (uint32_t)j, 0) < 0.5 ? 0.0 : RngUniform(8, 3, 0, (uint32_t)j, 0);
+    cur[j]      = 0.6 * RngUniform(8, 4, 0, (uint32_t)j, 0) - 0.1;
+    dy[j]       = RngUniform(8, 5, 0, (uint32_t)j, 0) - 0.5;
+    lam[j]      = RngUniform(8, 6, 0, (uint32_t)j, 0) - 0.5;
+    lam[n + j]  = RngUniform(8, 7, 0, (uint32_t)j, 0) - 0.5;
+    force[j]    = RngUniform(8, 9, 0, (uint32_t)j, 0) < 0.3;
+  }
+  for (int variant = 0; variant < 4; variant++) {
+    ModelCtx    c;
+    const int   hard = variant & 1, forced = variant >> 1;
+    const double *E, *tm, *tg, *R;
+    cfg.hard_output = hard ? PETSC_TRUE : PETSC_FALSE;
+    ModelCtxSetup(&c, &cfg, l, th);
+    ModelPrepare(&ModelLIF, &c, pre);
+    c.force  = forced ? force : NULL;
+    c.nforce = forced ? n - 5 : 0;
+    E = th + c.off[0]; tm = th + c.off[1]; tg = th + c.off[2]; R = th + c.off[3];
+    ModelLIF.step(&c, prev, cur, next, aux, y);
+    memset(grad, 0, sizeof(double) * l->total);
+    memset(gref, 0, sizeof(double) * l->total);
+    ModelLIF.step_adjoint(&c, prev, cur, next, aux, dy, lam, lp, lI, grad);
+    for (PetscInt j = 0; j < n; j++) {
+      double u  = prev[j] + (E[j] - prev[j] + R[j] * cur[j]) * (1.0 / tm[j]);
+      int    z  = forced && j < n - 5 ? force[j] > 0.5 : u >= 30;
+      double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - 30)) + (z ? 0.0 : lam[j]);
+      double inv = 1.0 / tm[j];
+      assert_true(aux[j] == u);
+      assert_true(next[j] == (z ? E[j] : u));
+      assert_true(next[n + j] == (z ? 1.0 : prev[n + j] * (1.0 - 1.0 / tg[j])));
+      assert_true(y[j] == (hard ? (double)z : ModelSigmoid(u - 30)));
+      gref[c.off[0] + j] += (z ? lam[j] : 0.0) + lu * inv;
+      gref[c.off[1] + j] -= lu * (E[j] - prev[j] + R[j] * cur[j]) * inv * inv;
+      gref[c.off[3] + j] += lu * cur[j] * inv;
+      assert_true(lI[j] == lu * R[j] * inv);
+      assert_true(lp[j] == lu * (1.0 - inv));
+      assert_true(lp[n + j] == (z ? 0.0 : lam[n + j] * (1.0 - 1.0 / tg[j])));
+      if (!z) gref[c.off[2] + j] += lam[n + j] * prev[n + j] * (1.0 / (tg[j] * tg[j]));
+    }
+    assert_memory_equal(grad, gref, sizeof(double) * l->total);
+  }
+  ParamLayoutDestroy(&l);
+  free(th);
+  free(grad);
+  free(gref);
+}
+
 static void test_forward_matches_ref(void **st)
 {
   ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_FALSE};
@@ -310,7 +405,7 @@ static void test_spike_binning(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_grid_matches_ref), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
-  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_input_from_uniforms), cmocka_unit_test(test_spike_binning),
+  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_grid_matches_ref), cmocka_unit_test(test_vec_exp), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
+  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_lif_kernels_scalar_bits), cmocka_unit_test(test_input_from_uniforms), cmocka_unit_test(test_spike_binning),
 };
 TEST_MAIN(tests)

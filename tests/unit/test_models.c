@@ -85,6 +85,7 @@ static void RelaxedForward(Problem *p, const double *theta)
 
   assert_string_equal(p->model->name, "slif");
   ModelCtxSetup(&ctx, &p->cfg, p->layout, theta);
+  ModelPrepare(p->model, &ctx, p->w->pre);
   ctx.seed   = p->w->noise_seed;
   ctx.stream = p->w->noise_stream;
   ctx.window = p->w->window;

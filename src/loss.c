@@ -31,18 +31,30 @@ void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS])
 }
 
 /* frd: sum_i |sum_t y - sum_t s| / (T dt / 1000) */
+/* The per-neuron recursions over t below run t-outer over blocks of LOSS_BLOCK neurons, so
+ * that the inner loops are contiguous and vectorise; each neuron's sum is still taken in the
+ * order of t (the same bits as one neuron at a time). */
+#define LOSS_BLOCK 256
+
 static double FiringRateDistance(PetscInt n, PetscInt T, double dt, const double *y, const double *s, double weight, double *dy)
 {
   double seconds = T * dt / 1000.0, total = 0;
-  for (PetscInt i = 0; i < n; i++) {
-    double a = 0;
-    for (PetscInt t = 0; t < T; t++) a += y[t * n + i] - s[t * n + i];
-    double abs_a = sqrt(a * a + SMOOTH_EPS);
-    total += abs_a / seconds;
-    if (dy) {
-      double g = weight * a / abs_a / seconds;
-      for (PetscInt t = 0; t < T; t++) dy[t * n + i] += g;
+  for (PetscInt i0 = 0; i0 < n; i0 += LOSS_BLOCK) {
+    const PetscInt m = PetscMin(LOSS_BLOCK, n - i0);
+    double         a[LOSS_BLOCK], g[LOSS_BLOCK];
+    for (PetscInt i = 0; i < m; i++) a[i] = 0;
+    for (PetscInt t = 0; t < T; t++) {
+      const double *yt = y + t * n + i0, *st = s + t * n + i0;
+      for (PetscInt i = 0; i < m; i++) a[i] += yt[i] - st[i];
     }
+    for (PetscInt i = 0; i < m; i++) {
+      double abs_a = sqrt(a[i] * a[i] + SMOOTH_EPS);
+      total += abs_a / seconds;
+      g[i] = weight * a[i] / abs_a / seconds;
+    }
+    if (dy)
+      for (PetscInt t = 0; t < T; t++)
+        for (PetscInt i = 0; i < m; i++) dy[t * n + i0 + i] += g[i];
   }
   return total;
 }
@@ -51,22 +63,28 @@ static double FiringRateDistance(PetscInt n, PetscInt T, double dt, const double
 static double VanRossumDistance(PetscInt n, PetscInt T, double dt, double tau, const double *y, const double *s, double weight, double *dy, double *d)
 {
   double decay = exp(-dt / tau), sum = 0, L;
-  for (PetscInt i = 0; i < n; i++) {
-    double f = 0;
-    for (PetscInt t = 0; t < T; t++) {
-      f = f * decay + (y[t * n + i] - s[t * n + i]); /* f_y - f_s filters linearly */
-      d[t * n + i] = f;
-    }
+  for (PetscInt i0 = 0; i0 < n; i0 += LOSS_BLOCK) {
+    const PetscInt m = PetscMin(LOSS_BLOCK, n - i0);
+    double         f[LOSS_BLOCK];
+    for (PetscInt i = 0; i < m; i++) f[i] = 0;
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < m; i++) {
+        f[i] = f[i] * decay + (y[t * n + i0 + i] - s[t * n + i0 + i]); /* f_y - f_s filters linearly */
+        d[t * n + i0 + i] = f[i];
+      }
   }
   for (PetscInt k = 0; k < n * T; k++) sum += d[k] * d[k];
   L = sqrt(sum + SMOOTH_EPS);
   if (dy) {
-    for (PetscInt i = 0; i < n; i++) {
-      double acc = 0;
-      for (PetscInt t = T - 1; t >= 0; t--) {
-        acc = acc * decay + d[t * n + i] / L;
-        dy[t * n + i] += weight * acc;
-      }
+    for (PetscInt i0 = 0; i0 < n; i0 += LOSS_BLOCK) {
+      const PetscInt m = PetscMin(LOSS_BLOCK, n - i0);
+      double         acc[LOSS_BLOCK];
+      for (PetscInt i = 0; i < m; i++) acc[i] = 0;
+      for (PetscInt t = T - 1; t >= 0; t--)
+        for (PetscInt i = 0; i < m; i++) {
+          acc[i] = acc[i] * decay + d[t * n + i0 + i] / L;
+          dy[t * n + i0 + i] += weight * acc[i];
+        }
     }
   }
   return L;

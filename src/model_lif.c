@@ -58,8 +58,11 @@ MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const doub
     for (PetscInt j = 0; j < m; j++) {
       vn[j] = z[j] != 0.0 ? Ej[j] : u[j];
       gn[j] = z[j] != 0.0 ? 1.0 : g[j] * decj[j];
-      yj[j] = hard ? z[j] : ModelSigmoid(u[j] - th);
     }
+    if (hard) /* a synthetic target's run: no soft spike computed */
+      for (PetscInt j = 0; j < m; j++) yj[j] = z[j];
+    else
+      for (PetscInt j = 0; j < m; j++) yj[j] = ModelSigmoid(u[j] - th);
   }
 }
 

@@ -9,6 +9,10 @@
 #endif
 #include <math.h>
 
+/* Below this many neurons the recurrent input of one window and dW are summed by plain loops
+ * here: BLAS's call, packing and edge kernels cost more than the products at this size. */
+#define SIM_SMALL_DW 32
+
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T)
 {
   const ParamBlock *W = ParamLayoutBlock(layout, "W"), *rp = ParamLayoutBlock(layout, "r_p");
@@ -68,7 +72,11 @@ void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, P
 {
   double mean = rate_hz * dt / 1000.0, p0 = exp(-mean);
   RngUniformGrid(seed, stream, (uint32_t)window, (uint32_t)n, (uint32_t)T, x);
-  for (PetscInt k = 0; k < T * n; k++) x[k] = x[k] < p0 || !(mean > 0) ? 0.0 : RngPoissonInvert(x[k], mean, p0);
+  if (!(mean > 0)) {
+    PetscArrayzero(x, T * n);
+    return;
+  }
+  for (PetscInt k = 0; k < T * n; k++) x[k] = x[k] < p0 ? 0.0 : RngPoissonInvert(x[k], mean, p0);
 }
 
 void SimDrawUniforms(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double *u)
@@ -79,8 +87,16 @@ void SimDrawUniforms(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n
 void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, double rate_hz, double dt, double *x)
 {
   double mean = rate_hz * dt / 1000.0, p0 = exp(-mean);
+  if (!(mean > 0)) {
+    PetscArrayzero(x, T * m);
+    return;
+  }
+  /* most bins draw no spike: zeros in a vectorised pass, the inversion only for the others */
   for (PetscInt t = 0; t < T; t++)
-    for (PetscInt j = 0; j < m; j++) x[t * m + j] = u[t * n + j] < p0 || !(mean > 0) ? 0.0 : RngPoissonInvert(u[t * n + j], mean, p0);
+    for (PetscInt j = 0; j < m; j++) x[t * m + j] = u[t * n + j] < p0 ? 0.0 : -1.0;
+  for (PetscInt t = 0; t < T; t++)
+    for (PetscInt j = 0; j < m; j++)
+      if (x[t * m + j] < 0) x[t * m + j] = RngPoissonInvert(u[t * n + j], mean, p0);
 }
 
 /* I = W^T s + gain * x, with W row-major [pre][post]. */
@@ -89,7 +105,7 @@ static void RecurrentInput(const SimSetup *s, const double *W, const double *syn
   PetscInt n = s->n;
   double   gain = s->cfg.input_gain;
   for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j];
-  if (s->use_ref) {
+  if (s->use_ref || n < SIM_SMALL_DW) { /* (few neurons: BLAS's call costs more than the sums) */
     for (PetscInt i = 0; i < n; i++) {
       double si = syn[i];
       if (si == 0.0) continue;
@@ -134,10 +150,6 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   }
 }
 
-/* Below this many neurons dW is summed row by row here: BLAS's packing and edge kernels cost
- * more than the products (12 neurons: a quarter of a window's time went to DGEMM at a few
- * GFLOP/s). */
-#define SIM_SMALL_DW 32
 
 /* gW[i][j] += sum_r syn[r][i] lam[r][j], skipping zero syn (neurons that have not spiked). */
 VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)

@@ -96,6 +96,7 @@ typedef struct {
   double      *cs, *cl;        /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
   double      *zero;           /* [n] */
   double      *pre;            /* [npre][n] the model's derived per-neuron values */
+  double      *wt;             /* [n][n] W transposed for the backward products of few neurons (or NULL) */
   float       *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
   size_t       bytes;          /* allocated */
 } SimBatch;

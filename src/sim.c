@@ -290,6 +290,10 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
+  if (n < SIM_SMALL_DW) {
+    PetscCall(PetscMalloc1(n * n, &b->wt));
+    bytes += sizeof(double) * n * n;
+  }
   bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n + sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
   bytes += sizeof(double) * ((size_t)(b->stride + 1) * Bmax * ns * n + (size_t)b->stride * Bmax * (na + 1) * n);
   bytes += sizeof(double) * (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n + (size_t)PetscMax(1, s->model->npre) * n);
@@ -319,6 +323,7 @@ PetscErrorCode SimBatchDestroy(SimBatch **bp)
   PetscCall(PetscFree2(b->cs, b->cl));
   PetscCall(PetscFree(b->zero));
   PetscCall(PetscFree(b->pre));
+  PetscCall(PetscFree(b->wt));
   if (b->fW) PetscCall(PetscFree4(b->fW, b->fa, b->fb, b->fc));
   PetscCall(PetscFree(*bp));
   PetscFunctionReturn(0);
@@ -375,6 +380,38 @@ static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscIn
 #endif
 }
 
+/* Few neurons: I[b][j] += sum_i S[b][i] W[i][j] over the presynaptic neurons with S != 0
+ * (those that have spiked), in the order of i. */
+VEC_CLONES static void BatchInputSmall(PetscInt n, PetscInt nb, const double *S, PetscInt lds, const double *W, double *cur)
+{
+  for (PetscInt b = 0; b < nb; b++) {
+    const double *sb = S + (size_t)b * lds;
+    double       *cb = cur + (size_t)b * n;
+    for (PetscInt i = 0; i < n; i++) {
+      const double si = sb[i], *wi = W + (size_t)i * n;
+      if (si == 0.0) continue;
+      VEC_IVDEP
+      for (PetscInt j = 0; j < n; j++) cb[j] += si * wi[j];
+    }
+  }
+}
+
+/* Few neurons: lamS[b][i] += sum_j LamI[b][j] W[i][j], with Wt = W^T so that the inner loop is
+ * contiguous, in the order of j. */
+VEC_CLONES static void BatchAdjointSmall(PetscInt n, PetscInt nb, const double *L, const double *Wt, double *lamS, PetscInt ldl)
+{
+  for (PetscInt b = 0; b < nb; b++) {
+    const double *lb = L + (size_t)b * n;
+    double       *ob = lamS + (size_t)b * ldl;
+    for (PetscInt j = 0; j < n; j++) {
+      const double lj = lb[j], *wj = Wt + (size_t)j * n;
+      if (lj == 0.0) continue;
+      VEC_IVDEP
+      for (PetscInt i = 0; i < n; i++) ob[i] += lj * wj[i];
+    }
+  }
+}
+
 /* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]. */
 static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev, double *next, double *aux, double *cur)
 {
@@ -389,7 +426,8 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   } else {
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
     /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
-    if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
+    if (n < SIM_SMALL_DW) BatchInputSmall(n, nb, prev + syn * n, ns * n, W, cur);
+    else if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
     else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n, (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
   }
   ctx->step = t;
@@ -464,6 +502,9 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
 
   BatchCtx(&ctx, s, theta, bt);
   if (bt->precision == SIM_SINGLE) ToFloat(W, n, n, n, bt->fW);
+  if (bt->wt)
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < n; j++) bt->wt[j * n + i] = W[i * n + j];
   PetscArrayzero(bt->lam, nb * ns * n);
   for (PetscInt seg = bt->nseg - 1; seg >= 0; seg--) {
     const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, T);
@@ -495,6 +536,8 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
         for (PetscInt b = 0; b < nb; b++)
           for (PetscInt i = 0; i < n; i++) bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
+      } else if (bt->wt) {
+        BatchAdjointSmall(n, nb, lamI, bt->wt, bt->lam_prev + syn * n, ns * n);
       } else if (nb == 1) {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n, 1);
       } else {

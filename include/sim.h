@@ -71,6 +71,11 @@ void SimHardSpikes(const SimSetup *s, const SimWork *w, double *z);
  * Precision SIM_SINGLE: the three matrix products in single precision (SGEMM), the model's
  * element-wise updates and every gradient accumulation in double. */
 typedef enum { SIM_DOUBLE, SIM_SINGLE } SimPrecision;
+
+/* Below this many neurons the recurrent products (one window's and a batch's, and dW) are
+ * plain loops over the presynaptic neurons that have spiked, in the order of i: BLAS's call,
+ * packing and edge kernels cost more than the products at this size. */
+#define SIM_SMALL_N 32
 extern const char *const SimPrecisions[]; /* option names, PETSc enum style */
 
 typedef struct {

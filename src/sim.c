@@ -9,10 +9,6 @@
 #endif
 #include <math.h>
 
-/* Below this many neurons the recurrent input of one window and dW are summed by plain loops
- * here: BLAS's call, packing and edge kernels cost more than the products at this size. */
-#define SIM_SMALL_DW 32
-
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T)
 {
   const ParamBlock *W = ParamLayoutBlock(layout, "W"), *rp = ParamLayoutBlock(layout, "r_p");
@@ -105,7 +101,7 @@ static void RecurrentInput(const SimSetup *s, const double *W, const double *syn
   PetscInt n = s->n;
   double   gain = s->cfg.input_gain;
   for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j];
-  if (s->use_ref || n < SIM_SMALL_DW) { /* (few neurons: BLAS's call costs more than the sums) */
+  if (s->use_ref || n < SIM_SMALL_N) { /* (few neurons: BLAS's call costs more than the sums) */
     for (PetscInt i = 0; i < n; i++) {
       double si = syn[i];
       if (si == 0.0) continue;
@@ -169,7 +165,7 @@ VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const dou
 /* dW += S^T Lam over rows: S rows at leading dimension lds, Lam rows at ldl. */
 static void OuterAccumulate(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)
 {
-  if (n < SIM_SMALL_DW) OuterAccumulateSmall(n, rows, syn, lds, lam, ldl, gW);
+  if (n < SIM_SMALL_N) OuterAccumulateSmall(n, rows, syn, lds, lam, ldl, gW);
   else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, lam, (int)ldl, 1.0, gW, (int)n);
 }
 
@@ -290,7 +286,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
-  if (n < SIM_SMALL_DW) {
+  if (n < SIM_SMALL_N) {
     PetscCall(PetscMalloc1(n * n, &b->wt));
     bytes += sizeof(double) * n * n;
   }
@@ -426,7 +422,7 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   } else {
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
     /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
-    if (n < SIM_SMALL_DW) BatchInputSmall(n, nb, prev + syn * n, ns * n, W, cur);
+    if (n < SIM_SMALL_N) BatchInputSmall(n, nb, prev + syn * n, ns * n, W, cur);
     else if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
     else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n, (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
   }

@@ -85,11 +85,17 @@ MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, con
     double        *lvp = lam_prev + j0, *lgp = lam_prev + n + j0, *lI = lam_I + j0;
     double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
 
+    double         a[MODEL_BLOCK]; /* the output's share of dL/du */
+
     for (PetscInt j = 0; j < m; j++) z[j] = u[j] >= th ? 1.0 : 0.0;
     ModelForceBlock(c, j0, m, z);
+    if (hard)
+      for (PetscInt j = 0; j < m; j++) a[j] = 0.0;
+    else
+      for (PetscInt j = 0; j < m; j++) a[j] = dyj[j] * ModelSigmoidPrime(u[j] - th);
     MODEL_IVDEP
     for (PetscInt j = 0; j < m; j++) {
-      double lu  = (hard ? 0.0 : dyj[j] * ModelSigmoidPrime(u[j] - th)) + (z[j] != 0.0 ? 0.0 : lv[j]);
+      double lu  = a[j] + (z[j] != 0.0 ? 0.0 : lv[j]);
       double inv = itmj[j];
       gE[j] += (z[j] != 0.0 ? lv[j] : 0.0) + lu * inv;
       gtm[j] -= lu * (Ej[j] - v[j] + Rj[j] * cj[j]) * inv * inv;

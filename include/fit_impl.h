@@ -26,6 +26,7 @@ typedef struct {
   int                nthreads;
   SimWork          **work, **twork; /* per thread: the model's and the truth's */
   SimBatch         **batch;         /* per thread: batched kernels (NULL with -sim_batch 0 or -sim_ref) */
+  SimBatch         **tbatch;        /* per thread: a synthetic truth's windows of a batch (or NULL) */
   FixedSum         **acc;           /* per thread */
   double           **gbuf, **target;
   double            *gfull;         /* reduced [P + 1 + LOSS_NTERMS] */
@@ -67,7 +68,7 @@ typedef struct {
 } FitPass;
 PetscInt FitPasses(const Fit *f, FitPass pass[2]);
 
-extern PetscLogEvent FIT_EVENT_IO;
+extern PetscLogEvent FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 
 /* This OpenMP thread's index (0 without OpenMP): the per-thread workspaces' index. */
 int FitThreadId(void);

@@ -11,7 +11,7 @@
   #include <omp.h>
 #endif
 
-PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE, FIT_EVENT_OPTIM, FIT_EVENT_IO;
+PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE, FIT_EVENT_OPTIM, FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 
 static PetscErrorCode FitRegisterEvents(void)
 {
@@ -28,6 +28,7 @@ static PetscErrorCode FitRegisterEvents(void)
   PetscCall(PetscLogEventRegister("GradReduce", cls, &FIT_EVENT_REDUCE));
   PetscCall(PetscLogEventRegister("OptimStep", cls, &FIT_EVENT_OPTIM));
   PetscCall(PetscLogEventRegister("FitIO", cls, &FIT_EVENT_IO));
+  PetscCall(PetscLogEventRegister("FitValidate", cls, &FIT_EVENT_VALIDATE));
   PetscFunctionReturn(0);
 }
 
@@ -214,6 +215,38 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
   FixedSumAdd(f->acc[tid], g);
 }
 
+/* FitWindowInputs for the nb windows from blo of a batch, with the synthetic truth simulated
+ * as a batch too (matrix products over the windows instead of a matrix-vector product per
+ * window and step; its targets are its hard output, z = aux0 >= theta as in TruthRun). Below
+ * SIM_SMALL_N neurons the bits are TruthRun's; above, the products' rounding may differ in
+ * the last bit, which changes a spike only where u lies within that of theta. */
+static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb, uint32_t stream, const double *theta, int tid)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          T = o->window_steps, nt = f->tsim.n, nr = f->nrec;
+  SimBatch         *bt = f->batch[tid], *tb = f->tbatch[tid];
+  double           *u = f->uni[tid], *x = f->work[tid]->x, *tx = f->twork[tid]->x;
+
+  tb->nb           = nb;
+  tb->noise_seed   = (uint64_t)o->input_seed;
+  tb->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
+  for (PetscInt b = 0; b < nb; b++) {
+    bt->window[b] = tb->window[b] = blo + b;
+    SimDrawUniforms((uint64_t)o->input_seed, stream, blo + b, f->nuni, T, u);
+    SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
+    SimInputFromUniforms(u, f->nuni, nt, T, f->data->truth[f->tsim.offRp], o->dt, tx);
+    SimBatchSetInput(bt, b, x);
+    SimBatchSetInput(tb, b, tx);
+  }
+  SimBatchForward(&f->tsim, f->data->truth, tb);
+  for (PetscInt b = 0; b < nb; b++) {
+    double       *s = BatchTarget(f, tid, blo + b, b);
+    const double *z = tb->y + (size_t)b * T * nt;
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < nr; i++) s[t * nr + i] = z[t * nt + i];
+  }
+}
+
 /* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
  * that lies in the evaluated range) simulated together; their sum enters the thread's
  * accumulator as one value, so the bits depend on the batch, not on who computes it. */
@@ -233,11 +266,13 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
   bt->nforce       = f->nrec;
   /* every window's input and target before the forward pass (teacher forcing needs the
    * targets there; a synthetic target shares the input's uniforms) */
-  for (PetscInt b = 0; b < bt->nb; b++) {
-    bt->window[b] = blo + b;
-    FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
-    SimBatchSetInput(bt, b, w->x);
-  }
+  if (f->tbatch) BatchSyntheticInputs(f, it, blo, bt->nb, stream, theta, tid);
+  else
+    for (PetscInt b = 0; b < bt->nb; b++) {
+      bt->window[b] = blo + b;
+      FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
+      SimBatchSetInput(bt, b, w->x);
+    }
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {
@@ -396,7 +431,11 @@ static PetscErrorCode FitIteration(Fit *f, PetscInt it)
   f->loss[it] = sum.total;
   for (int k = 0; k < LOSS_NTERMS; k++) f->terms[it * LOSS_NTERMS + k] = sum.term[k];
   f->gnorm[it] = sqrt(gn2);
-  if (f->vloss) PetscCall(FitValidationLoss(f, f->theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0, &f->vloss[it]));
+  if (f->vloss) {
+    PetscCall(PetscLogEventBegin(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
+    PetscCall(FitValidationLoss(f, f->theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0, &f->vloss[it]));
+    PetscCall(PetscLogEventEnd(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
+  }
   RecordParams(f, it + 1);
   PetscFunctionReturn(0);
 }
@@ -484,6 +523,12 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     PetscCall(PetscCalloc1(f->nthreads, &f->batch));
     for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
     PetscCall(LoadBatchTargets(f));
+    if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
+      /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
+      PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
+      PetscCall(PetscCalloc1(f->nthreads, &f->tbatch));
+      for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchCreate(&f->tsim, o->sim_batch, stride, SIM_DOUBLE, &f->tbatch[t]));
+    }
   }
   PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
   for (int t = 0; t < f->nthreads; t++) {
@@ -543,6 +588,9 @@ PetscErrorCode FitDestroy(Fit **fp)
   if (f->batch)
     for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->batch[t]));
   PetscCall(PetscFree(f->batch));
+  if (f->tbatch)
+    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->tbatch[t]));
+  PetscCall(PetscFree(f->tbatch));
   for (int t = 0; t < f->nthreads; t++) {
     PetscCall(SimWorkDestroy(&f->work[t]));
     PetscCall(SimWorkDestroy(&f->twork[t]));

@@ -37,4 +37,9 @@ expect_fail 1 "fit_windows" mpirun -n 2 "$SPIKEFIT" fit -data gt.h5 -o bad.h5 -f
 "$SPIKEFIT" bench -bench_n 20 -bench_b 4 -bench_t 50 -bench_reps 1 > bench.txt || fail "spikefit bench failed"
 grep -q "ms per window-iteration" bench.txt || { cat bench.txt; fail "spikefit bench printed no timing"; }
 expect_fail 1 "bench_b" "$SPIKEFIT" bench -bench_b 0
+# -log_view profiles every phase (one thread: SimForward/SimBackward/LossEval are logged then)
+OMP_NUM_THREADS=1 run 1 fit -data gt.h5 -o prof.h5 -fit_iters 2 -fit_quiet -ckpt_every 1 -ckpt_file prof.ckpt -log_view > prof.txt || fail "fit -log_view failed"
+for e in FitWindows SimForward SimBackward LossEval GradReduce OptimStep FitValidate FitIO; do
+  grep -q "^$e " prof.txt || { cat prof.txt; fail "-log_view has no event $e"; }
+done
 echo "options: all cases pass"

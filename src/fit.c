@@ -91,19 +91,27 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2])
   return f->free_pass ? 2 : 1;
 }
 
+/* A synthetic target's window: one draw of the uniforms for the model's input x and (unless
+ * tx is NULL) the truth's tx, each at its own rate. */
+static void SyntheticInputs(Fit *f, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *tx)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          T = o->window_steps;
+  double           *u = f->uni[tid];
+
+  SimDrawUniforms((uint64_t)o->input_seed, stream, window, f->nuni, T, u);
+  SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
+  if (tx) SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tx);
+}
+
 void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s)
 {
   const FitOptions *o = f->opt;
   PetscInt          T = o->window_steps;
 
-  if (o->mode == TARGET_SYNTHETIC) { /* one draw of the uniforms for the model and the truth */
-    double *u = f->uni[tid];
-    SimDrawUniforms((uint64_t)o->input_seed, stream, window, f->nuni, T, u);
-    SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
-    if (s) {
-      SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, f->twork[tid]->x);
-      TruthRun(f, it, window, f->twork[tid], s);
-    }
+  if (o->mode == TARGET_SYNTHETIC) {
+    SyntheticInputs(f, window, stream, theta, tid, x, s ? f->twork[tid]->x : NULL);
+    if (s) TruthRun(f, it, window, f->twork[tid], s);
   } else {
     SimDrawInput((uint64_t)o->input_seed, stream, window, f->nm, T, theta[f->sim.offRp], o->dt, x);
     if (s) (void)FitTarget(f, it, window, stream, f->twork[tid], s); /* a copy of loaded data */
@@ -225,16 +233,14 @@ static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb,
   const FitOptions *o = f->opt;
   PetscInt          T = o->window_steps, nt = f->tsim.n, nr = f->nrec;
   SimBatch         *bt = f->batch[tid], *tb = f->tbatch[tid];
-  double           *u = f->uni[tid], *x = f->work[tid]->x, *tx = f->twork[tid]->x;
+  double           *x = f->work[tid]->x, *tx = f->twork[tid]->x;
 
   tb->nb           = nb;
   tb->noise_seed   = (uint64_t)o->input_seed;
   tb->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
   for (PetscInt b = 0; b < nb; b++) {
     bt->window[b] = tb->window[b] = blo + b;
-    SimDrawUniforms((uint64_t)o->input_seed, stream, blo + b, f->nuni, T, u);
-    SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
-    SimInputFromUniforms(u, f->nuni, nt, T, f->data->truth[f->tsim.offRp], o->dt, tx);
+    SyntheticInputs(f, blo + b, stream, theta, tid, x, tx);
     SimBatchSetInput(bt, b, x);
     SimBatchSetInput(tb, b, tx);
   }

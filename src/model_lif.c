@@ -84,7 +84,6 @@ MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, con
     double        *gtg = grad + c->off[LIF_TAU_G] + j0, *gR = grad + c->off[LIF_R_I] + j0;
     double        *lvp = lam_prev + j0, *lgp = lam_prev + n + j0, *lI = lam_I + j0;
     double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
-
     double         a[MODEL_BLOCK]; /* the output's share of dL/du */
 
     for (PetscInt j = 0; j < m; j++) z[j] = u[j] >= th ? 1.0 : 0.0;

@@ -67,11 +67,11 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
 void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt, double *x)
 {
   double mean = rate_hz * dt / 1000.0, p0 = exp(-mean);
-  RngUniformGrid(seed, stream, (uint32_t)window, (uint32_t)n, (uint32_t)T, x);
   if (!(mean > 0)) {
     PetscArrayzero(x, T * n);
     return;
   }
+  RngUniformGrid(seed, stream, (uint32_t)window, (uint32_t)n, (uint32_t)T, x);
   for (PetscInt k = 0; k < T * n; k++) x[k] = x[k] < p0 ? 0.0 : RngPoissonInvert(x[k], mean, p0);
 }
 
@@ -376,34 +376,19 @@ static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscIn
 #endif
 }
 
-/* Few neurons: I[b][j] += sum_i S[b][i] W[i][j] over the presynaptic neurons with S != 0
- * (those that have spiked), in the order of i. */
-VEC_CLONES static void BatchInputSmall(PetscInt n, PetscInt nb, const double *S, PetscInt lds, const double *W, double *cur)
+/* Few neurons: out[b][:] += sum_k A[b][k] M[k][:] over the k with A[b][k] != 0, in the order
+ * of k. The forward input (A = S, M = W: only presynaptic neurons that have spiked) and its
+ * adjoint (A = LamI, M = W^T, so that the inner loop is contiguous). */
+VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, PetscInt lda, const double *M, double *out, PetscInt ldo)
 {
   for (PetscInt b = 0; b < nb; b++) {
-    const double *sb = S + (size_t)b * lds;
-    double       *cb = cur + (size_t)b * n;
-    for (PetscInt i = 0; i < n; i++) {
-      const double si = sb[i], *wi = W + (size_t)i * n;
-      if (si == 0.0) continue;
+    const double *ab = A + (size_t)b * lda;
+    double       *ob = out + (size_t)b * ldo;
+    for (PetscInt k = 0; k < n; k++) {
+      const double ak = ab[k], *mk = M + (size_t)k * n;
+      if (ak == 0.0) continue;
       VEC_IVDEP
-      for (PetscInt j = 0; j < n; j++) cb[j] += si * wi[j];
-    }
-  }
-}
-
-/* Few neurons: lamS[b][i] += sum_j LamI[b][j] W[i][j], with Wt = W^T so that the inner loop is
- * contiguous, in the order of j. */
-VEC_CLONES static void BatchAdjointSmall(PetscInt n, PetscInt nb, const double *L, const double *Wt, double *lamS, PetscInt ldl)
-{
-  for (PetscInt b = 0; b < nb; b++) {
-    const double *lb = L + (size_t)b * n;
-    double       *ob = lamS + (size_t)b * ldl;
-    for (PetscInt j = 0; j < n; j++) {
-      const double lj = lb[j], *wj = Wt + (size_t)j * n;
-      if (lj == 0.0) continue;
-      VEC_IVDEP
-      for (PetscInt i = 0; i < n; i++) ob[i] += lj * wj[i];
+      for (PetscInt j = 0; j < n; j++) ob[j] += ak * mk[j];
     }
   }
 }
@@ -422,7 +407,7 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   } else {
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
     /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
-    if (n < SIM_SMALL_N) BatchInputSmall(n, nb, prev + syn * n, ns * n, W, cur);
+    if (n < SIM_SMALL_N) RowsTimesSmall(n, nb, prev + syn * n, ns * n, W, cur, n);
     else if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
     else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n, (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
   }
@@ -533,7 +518,7 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         for (PetscInt b = 0; b < nb; b++)
           for (PetscInt i = 0; i < n; i++) bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
       } else if (bt->wt) {
-        BatchAdjointSmall(n, nb, lamI, bt->wt, bt->lam_prev + syn * n, ns * n);
+        RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
       } else if (nb == 1) {
         cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n, 1);
       } else {

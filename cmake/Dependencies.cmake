@@ -36,23 +36,34 @@ if(NOT SPIKEFIT_HDF5_PARALLEL)
   message(FATAL_ERROR "HDF5 found but not built with MPI: apt-get install libhdf5-openmpi-dev")
 endif()
 
-find_path(OPENBLAS_INCLUDE_DIR cblas.h
-  PATHS /usr/include/x86_64-linux-gnu/openblas-openmp /usr/include/x86_64-linux-gnu/openblas-pthread
-        /usr/include/openblas /usr/include NO_DEFAULT_PATH)
-find_library(OPENBLAS_LIBRARY NAMES openblas)
-if(NOT OPENBLAS_INCLUDE_DIR OR NOT OPENBLAS_LIBRARY)
-  message(FATAL_ERROR "OpenBLAS not found: apt-get install libopenblas-dev libopenblas0-openmp")
+# BLAS through CMake's FindBLAS, asking for OpenBLAS (the performance figures are OpenBLAS's);
+# cblas.h from the same installation: OpenBLAS keeps it in a per-variant directory on Debian.
+set(BLA_VENDOR OpenBLAS)
+find_package(BLAS)
+if(NOT BLAS_FOUND)
+  message(FATAL_ERROR "OpenBLAS not found by FindBLAS: apt-get install libopenblas-dev libopenblas0-openmp")
 endif()
+list(GET BLAS_LIBRARIES 0 SPIKEFIT_BLAS_LIBRARY)
+get_filename_component(SPIKEFIT_BLAS_REAL ${SPIKEFIT_BLAS_LIBRARY} REALPATH)
+get_filename_component(SPIKEFIT_BLAS_VARIANT ${SPIKEFIT_BLAS_REAL} DIRECTORY)
+get_filename_component(SPIKEFIT_BLAS_VARIANT ${SPIKEFIT_BLAS_VARIANT} NAME) # openblas-pthread, ...
+find_path(OPENBLAS_INCLUDE_DIR cblas.h PATH_SUFFIXES ${SPIKEFIT_BLAS_VARIANT} openblas-openmp openblas-pthread openblas)
+if(NOT OPENBLAS_INCLUDE_DIR)
+  message(FATAL_ERROR "cblas.h not found for ${SPIKEFIT_BLAS_LIBRARY}: apt-get install libopenblas-dev")
+endif()
+message(STATUS "BLAS: ${BLAS_LIBRARIES} (${SPIKEFIT_BLAS_REAL}), cblas.h in ${OPENBLAS_INCLUDE_DIR}")
 
 find_path(RANDOM123_INCLUDE_DIR Random123/philox.h)
 if(NOT RANDOM123_INCLUDE_DIR)
   message(FATAL_ERROR "Random123 not found: apt-get install librandom123-dev")
 endif()
 
-find_path(CMOCKA_INCLUDE_DIR cmocka.h)
-find_library(CMOCKA_LIBRARY NAMES cmocka)
-if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
-  message(FATAL_ERROR "CMocka not found: apt-get install libcmocka-dev")
+if(BUILD_TESTING) # only the unit tests use CMocka
+  find_path(CMOCKA_INCLUDE_DIR cmocka.h)
+  find_library(CMOCKA_LIBRARY NAMES cmocka)
+  if(NOT CMOCKA_INCLUDE_DIR OR NOT CMOCKA_LIBRARY)
+    message(FATAL_ERROR "CMocka not found: apt-get install libcmocka-dev (or configure with -DBUILD_TESTING=OFF)")
+  endif()
 endif()
 
 find_program(MPIEXEC_EXECUTABLE NAMES mpiexec mpirun)

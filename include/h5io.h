@@ -17,6 +17,9 @@ typedef struct {
 } H5Out;
 
 PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out);
+/* The same on this process alone (serial driver): for files other processes do not write,
+ * and for what MPI-IO cannot write (variable-length strings). */
+PetscErrorCode H5OutCreateSerial(const char *path, H5Out **out);
 /* Opens a copy (PATH.tmp) of an existing file on this process alone to add to it; commit
  * renames it over PATH, so PATH is never seen half-written. */
 PetscErrorCode H5OutUpdate(const char *path, H5Out **out);

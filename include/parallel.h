@@ -35,6 +35,9 @@ double ParallelPeakMemoryMB(void);
 /* Max of a double over comm. */
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
 
+/* The MPI library's own version string (first line); callable before MPI starts. */
+void ParallelLibraryVersion(char *buf, size_t len);
+
 /* Installs SIGUSR1/SIGTERM handlers that only set a flag; the raw form runs before PETSc
  * starts (main's first line), so an early signal is remembered, not fatal. */
 int            ParallelCatchSignals(void);

@@ -31,6 +31,26 @@ PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode H5OutCreateSerial(const char *path, H5Out **out)
+{
+  H5Out *h;
+
+  PetscFunctionBeginUser;
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  PetscCall(PetscNew(&h));
+  h->comm   = PETSC_COMM_SELF;
+  h->serial = 1;
+  PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
+  PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
+  h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (h->file < 0) {
+    PetscCall(PetscFree(h));
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create %s.tmp (is the directory writable?)", path);
+  }
+  *out = h;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
 {
   H5Out *h = *hp;

@@ -14,6 +14,8 @@ static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "  landscape  the loss over a grid of two parameters (-data GT.h5 -o LAND.h5 -land_x E_L:0 -land_y tau_m:0)\n"
                             "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
                             "  bench      time the simulator (-bench_n N -bench_b B -bench_t T)\n"
+                            "  export     the fitted network's and the target's held-out spikes as NWB /units tables (spikefit export RUN.h5 -o SIM.nwb)\n"
+                            "  version    spikefit's version and git commit and the library versions (also --version, -version)\n"
                             "  glm        the Poisson GLM baseline fitted to a fit's evaluation target, simulated and compared (spikefit glm RUN.h5)\n"
                             "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
                             "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
@@ -43,6 +45,13 @@ int main(int argc, char **argv)
   PetscErrorCode ierr;
   int            exit_code = 0, rank = 0, size = 1;
 
+  if (argc > 1 && AppVersionRequested(argv[1])) {
+    if (argc > 2) {
+      fprintf(stderr, "spikefit: %s takes no arguments (got '%s')\n", argv[1], argv[2]);
+      return 2;
+    }
+    return AppVersionPrint();
+  }
   ParallelCatchSignals();
   if (cmd) { /* PETSc sees the options after the subcommand */
     argv[1] = argv[0];
@@ -72,6 +81,8 @@ int main(int argc, char **argv)
     ierr = AnalyzeRun(PETSC_COMM_WORLD, positional, &exit_code);
   } else if (!strcmp(cmd, "glm")) {
     ierr = GlmRun(PETSC_COMM_WORLD, positional, &exit_code);
+  } else if (!strcmp(cmd, "export")) {
+    ierr = ExportRun(PETSC_COMM_WORLD, positional, &exit_code);
   } else if (!strcmp(cmd, "bench")) {
     ierr = BenchRun(PETSC_COMM_WORLD, &exit_code);
   } else if (!strcmp(cmd, "landscape")) {

@@ -1,7 +1,9 @@
 #include "parallel.h"
 #include <signal.h>
 #include <sys/resource.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #ifdef _OPENMP
   #include <omp.h>
 #endif
@@ -139,4 +141,15 @@ double ParallelPeakMemoryMB(void)
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru) != 0) return 0;
   return ru.ru_maxrss / 1024.0; /* Linux reports kB */
+}
+
+void ParallelLibraryVersion(char *buf, size_t len)
+{
+  char v[MPI_MAX_LIBRARY_VERSION_STRING] = "";
+  int  n = 0;
+
+  /* allowed before MPI_Init (MPI 3.1); the first line is the name and version */
+  if (MPI_Get_library_version(v, &n) != MPI_SUCCESS) snprintf(v, sizeof(v), "unknown");
+  v[strcspn(v, "\n")] = 0;
+  snprintf(buf, len, "%s", v);
 }

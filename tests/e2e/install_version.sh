@@ -43,4 +43,10 @@ for f in "$SRC"/jobs/*; do [ -f "$S/jobs/$(basename "$f")" ] || fail "jobs/$(bas
   || { cat fit.txt; fail "the installed spikefit cannot fit with an installed option file"; }
 h5dump -a /iterations installed.h5 | grep -q "(0): 1" || fail "installed fit did not run 1 iteration"
 /usr/bin/python3 "$S/postprocess/spikefit_results.py" installed.h5 > /dev/null || fail "installed spikefit_results.py cannot read the fit"
+# -DBUILD_TESTING=OFF configures without looking for CMocka and registers no test (configure
+# only: building a second tree would double the suite's build time)
+cmake -S "$SRC" -B notests -DBUILD_TESTING=OFF > notests.log 2>&1 || { cat notests.log; fail "configure with -DBUILD_TESTING=OFF failed"; }
+! grep -q "^CMOCKA" notests/CMakeCache.txt || fail "-DBUILD_TESTING=OFF still looks for CMocka"
+(cd notests && ctest -N) | grep -q "Total Tests: 0" || fail "-DBUILD_TESTING=OFF registers tests"
+grep -q "^CMOCKA_LIBRARY:FILEPATH=/" "$BUILD/CMakeCache.txt" || fail "the test build did not find CMocka through BUILD_TESTING"
 echo "install_version: ok"

@@ -28,7 +28,10 @@ static PetscErrorCode ReadSpan(hid_t in, const char *path, PetscInt *nint, doubl
     PetscCheck(rank == 2 && dims[1] == 2 && dims[0] >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval/span_ms must have shape [K][2] with K >= 1", path);
     *nint = (PetscInt)dims[0];
     PetscCall(PetscMalloc1(2 * *nint, iv));
-    PetscCall(H5InDoubles(in, path, "/eval/span_ms", dims[0] * 2, *iv));
+    if (H5InDoubles(in, path, "/eval/span_ms", dims[0] * 2, *iv)) {
+      PetscCall(PetscFree(*iv));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read /eval/span_ms as numbers", path);
+    }
   } else {
     int64_t windows, wsteps;
     double  dt;
@@ -60,15 +63,30 @@ static PetscErrorCode CheckInside(const SpikeTrains *st, const char *group)
   PetscFunctionReturn(0);
 }
 
+/* Offsets as read (int64) into st, checked: from 0, monotone, ending at the spike count. */
+static PetscErrorCode SetOffsets(SpikeTrains *st, const char *oname, const int64_t *off, hsize_t noff)
+{
+  PetscFunctionBeginUser;
+  for (hsize_t k = 0; k < noff; k++) {
+    PetscCheck(off[k] >= 0 && off[k] <= (int64_t)st->nspikes && (k == 0 ? off[0] == 0 : off[k] >= off[k - 1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: %s entry %llu is %lld: offsets must start at 0, not decrease and not pass the %" PetscInt_FMT " spikes", st->source, oname, (unsigned long long)k, (long long)off[k], st->nspikes);
+    st->offsets[k] = (PetscInt)off[k];
+  }
+  PetscCheck(off[noff - 1] == (int64_t)st->nspikes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s ends at %lld but there are %" PetscInt_FMT " spikes", st->source, oname,
+             (long long)off[noff - 1], st->nspikes);
+  PetscFunctionReturn(0);
+}
+
 /* GROUP/times_ms and GROUP/offsets [n+1] of a results file, with the given intervals. */
 static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, PetscInt nint, const double *iv, SpikeTrains **out)
 {
-  char         tname[64], oname[64];
-  int          rank;
-  hsize_t      dt[4], doff[4];
-  int64_t     *off;
-  SpikeTrains *st;
-  PetscBool    has;
+  char           tname[64], oname[64];
+  int            rank;
+  hsize_t        dt[4], doff[4];
+  int64_t       *off = NULL;
+  SpikeTrains   *st;
+  PetscBool      has;
+  PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(tname, sizeof(tname), "%s/times_ms", group));
@@ -82,23 +100,20 @@ static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, 
   PetscCall(SpikeTrainsCreate((PetscInt)doff[0] - 1, (PetscInt)dt[0], nint, &st));
   PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
   PetscCall(PetscArraycpy(st->intervals_ms, iv, 2 * nint));
-  if (dt[0]) PetscCall(H5InDoubles(in, path, tname, dt[0], st->times_ms));
-  PetscCall(PetscMalloc1(doff[0], &off));
-  PetscCall(H5InInts(in, path, oname, doff[0], off));
-  for (hsize_t k = 0; k < doff[0]; k++) {
-    PetscCheck(off[k] >= 0 && off[k] <= (int64_t)dt[0] && (k == 0 ? off[0] == 0 : off[k] >= off[k - 1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: %s entry %llu is %lld: offsets must start at 0, not decrease and not pass the %llu spikes", path, oname, (unsigned long long)k, (long long)off[k], (unsigned long long)dt[0]);
-    st->offsets[k] = (PetscInt)off[k];
-  }
-  PetscCheck(off[doff[0] - 1] == (int64_t)dt[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s ends at %lld but %s has %llu spikes", path, oname, (long long)off[doff[0] - 1], tname,
-             (unsigned long long)dt[0]);
-  PetscCall(PetscFree(off));
-  PetscCall(SpikeTrainsValidate(st));
-  PetscCall(CheckInside(st, group));
+  ierr = dt[0] ? H5InDoubles(in, path, tname, dt[0], st->times_ms) : 0;
+  if (!ierr) ierr = PetscMalloc1(doff[0], &off);
+  if (!ierr) ierr = H5InInts(in, path, oname, doff[0], off);
+  if (!ierr) ierr = SetOffsets(st, oname, off, doff[0]);
+  PetscFree(off);
+  if (!ierr) ierr = SpikeTrainsValidate(st);
+  if (!ierr) ierr = CheckInside(st, group);
+  if (ierr) SpikeTrainsDestroy(&st);
+  PetscCall(ierr);
   *out = st;
   PetscFunctionReturn(0);
 }
 
+/* Both evaluation groups; on an error neither is returned. */
 static PetscErrorCode ReadRun(const char *path, SpikeTrains **fitted, SpikeTrains **target)
 {
   hid_t  in = -1;
@@ -120,9 +135,14 @@ static PetscErrorCode ReadRun(const char *path, SpikeTrains **fitted, SpikeTrain
   if (!ierr) ierr = ReadTrains(in, path, "/eval/target", nint, iv, target);
   PetscCall(PetscFree(iv));
   H5InClose(&in, path);
+  if (!ierr && (*fitted)->nunits != (*target)->nunits) {
+    PetscInt nf = (*fitted)->nunits, nt = (*target)->nunits;
+    SpikeTrainsDestroy(fitted);
+    SpikeTrainsDestroy(target);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval/fitted has %" PetscInt_FMT " units but /eval/target %" PetscInt_FMT, path, nf, nt);
+  }
+  if (ierr) SpikeTrainsDestroy(fitted); /* the target's reader failed, or nothing was read */
   PetscCall(ierr);
-  PetscCheck((*fitted)->nunits == (*target)->nunits, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval/fitted has %" PetscInt_FMT " units but /eval/target %" PetscInt_FMT, path,
-             (*fitted)->nunits, (*target)->nunits);
   PetscFunctionReturn(0);
 }
 

@@ -36,13 +36,15 @@ typedef struct {
   const double *span;    /* [2][2] /eval/span_ms or NULL */
   double        bad_time; /* != 0: replaces the first fitted time */
   PetscBool     no_fitted;
+  PetscBool     fewer_targets; /* /eval/target with 2 units instead of 3 */
 } RunSpec;
 
 static void WriteRun(const char *path, const RunSpec *r)
 {
   H5Out  *h;
   double  ft[5], tt[4];
-  hsize_t d5 = 5, d4 = 4, doff = 4, dspan[2] = {2, 2};
+  hsize_t d5 = 5, d4 = 4, doff = 4, dtoff = r->fewer_targets ? 3 : 4, dspan[2] = {2, 2};
+  int64_t toff[4] = {0, 1, 4, 4};
 
   for (int k = 0; k < 5; k++) ft[k] = fit_t[k] + r->shift;
   for (int k = 0; k < 4; k++) tt[k] = tgt_t[k] + r->shift;
@@ -55,7 +57,7 @@ static void WriteRun(const char *path, const RunSpec *r)
     assert_int_equal(0, H5OutInts(h, "/eval/fitted/offsets", 1, &doff, fit_off));
   }
   assert_int_equal(0, H5OutDoubles(h, "/eval/target/times_ms", 1, &d4, tt));
-  assert_int_equal(0, H5OutInts(h, "/eval/target/offsets", 1, &doff, tgt_off));
+  assert_int_equal(0, H5OutInts(h, "/eval/target/offsets", 1, &dtoff, r->fewer_targets ? toff : tgt_off));
   assert_int_equal(0, H5OutAttrInt(h, "/eval", "windows", 2));
   assert_int_equal(0, H5OutAttrInt(h, "/eval", "window_steps", 100));
   if (r->span) assert_int_equal(0, H5OutDoubles(h, "/eval/span_ms", 2, dspan, r->span));
@@ -124,6 +126,7 @@ static void test_export_refuses(void **state)
   const double span[4] = {0, 100, 150, 200};
   RunSpec      ckpt = {.format = "checkpoint"}, nofit = {.format = "run", .no_fitted = PETSC_TRUE};
   RunSpec      outside = {.format = "run", .span = span, .bad_time = 120}, nan = {.format = "run", .bad_time = NAN};
+  RunSpec      fewer = {.format = "run", .fewer_targets = PETSC_TRUE};
   char         out[600], tmp[610];
 
   (void)state;
@@ -138,6 +141,8 @@ static void test_export_refuses(void **state)
   WriteRun(TmpPath("nan.h5"), &nan);
   ExpectRefused(TmpPath("nan.h5"), out);
   ExpectRefused(TmpPath("missing.h5"), out);
+  WriteRun(TmpPath("fewer.h5"), &fewer); /* fitted and target disagree on the units */
+  ExpectRefused(TmpPath("fewer.h5"), out);
   assert_int_not_equal(0, access(out, F_OK));
   assert_int_not_equal(0, access(tmp, F_OK));
   /* -o naming the input, also through another spelling of the path: the run is untouched */

@@ -2,6 +2,7 @@
  * backward per window, exact reduction, optimiser step, monitor, checkpoints, results. */
 #include "fit.h"
 #include "fit_impl.h"
+#include "checkpoint.h"
 #include "app.h"
 #include "h5io.h"
 #include "rng.h"

@@ -633,6 +633,8 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->vloss));
   PetscCall(PetscFree(f->dist));
+  PetscCall(PetscFree3(f->rate_target, f->rate_fit, f->rate_init));
+  PetscCall(PetscFree5(f->gc_params, f->gc_grad, f->gc_input, f->gc_target, f->gc_output));
   PetscCall(OptimDestroy(&f->optim));
   PetscCall(ParamLayoutDestroy(&f->layout));
   PetscCall(PetscFree(*fp));

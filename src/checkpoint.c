@@ -174,11 +174,6 @@ static PetscErrorCode ReadHeader(Fit *f, hid_t file, const char *path, int64_t *
   PetscCall(H5InAttrString(file, path, "/", HEADER_ATTR, sum, sizeof(sum)));
   PetscCall(PetscSNPrintf(want, sizeof(want), "%016llx", (unsigned long long)HeaderChecksum(*done, *t, P, hash)));
   PetscCheck(!strcmp(sum, want), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: the attributes iterations, optim_steps, parameters and options_hash fail their checksum: the file is damaged", path);
-  PetscCall(H5InAttrString(file, path, "/", "model", model, sizeof(model)));
-  PetscCheck(!strcmp(model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s is of model %s, this run is %s", path, model, o->model_name);
-  PetscCall(H5InAttrInt(file, path, "/", "n", &n));
-  PetscCheck(n == f->layout->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld neurons, this run %" PetscInt_FMT, path, (long long)n, f->layout->n);
-  PetscCheck(P == f->P, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld parameters, this run %" PetscInt_FMT, path, (long long)P, f->P);
   PetscCall(PetscSNPrintf(mine, sizeof(mine), "%016llx", (unsigned long long)f->hash));
   if (strcmp(hash, mine)) {
     static char theirs[sizeof(f->canonical)], diff[4096];
@@ -194,6 +189,12 @@ static PetscErrorCode ReadHeader(Fit *f, hid_t file, const char *path, int64_t *
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s belongs to another problem: options/data differ from the checkpoint's (hash %s, this run %s)%s%s\n  checkpoint: %s\n  this run:   %s", path, hash, mine,
             diff[0] ? "; what differs: " : "", diff, theirs, f->canonical);
   }
+  /* the same identity implies these; they guard against a hash collision */
+  PetscCall(H5InAttrString(file, path, "/", "model", model, sizeof(model)));
+  PetscCheck(!strcmp(model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s is of model %s, this run is %s", path, model, o->model_name);
+  PetscCall(H5InAttrInt(file, path, "/", "n", &n));
+  PetscCheck(n == f->layout->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld neurons, this run %" PetscInt_FMT, path, (long long)n, f->layout->n);
+  PetscCheck(P == f->P, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld parameters, this run %" PetscInt_FMT, path, (long long)P, f->P);
   PetscCheck(*done >= 0 && *done <= o->iters, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has done %lld iterations but -fit_iters is %" PetscInt_FMT, path, (long long)*done, o->iters);
   PetscFunctionReturn(0);
 }

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_FNV_SEED 1469598103934665603ULL
+#define HASH_FNV_SEED 14695981039346656037ULL /* the FNV-1a 64 offset basis */
 
 /* Continues hash h over n bytes. */
 uint64_t HashBytes(uint64_t h, const void *bytes, size_t n);

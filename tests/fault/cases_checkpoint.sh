@@ -221,3 +221,31 @@ case_ckpt_free_options() {
   "$SF" fit -fit_windows 2 -fit_eval_windows 2 -data "$GT" -fit_iters 4 -resume ck.h5.prev -ckpt_file other.h5 -ckpt_every 3 -o b.h5 > out.txt 2>&1 || { cat out.txt; ckpt_fail "-o/-ckpt_*/-fit_quiet refused"; return; }
   ckpt_same ref.h5 b.h5
 }
+
+# the stored checksums are the documented ones (docs/FORMAT.md): FNV-1a 64 of the stored bytes
+case_ckpt_checksum_format() {
+  ckpt_pair || return
+  /usr/bin/python3 -c "
+import h5py
+f = h5py.File('ck.h5', 'r')
+for name in ('/state/theta', '/state/m', '/state/v', '/loss/train', '/params/history/W'):
+    d = f[name]; h = 0xcbf29ce484222325
+    for byte in d[()].astype('<f8').tobytes():
+        h = ((h ^ byte) * 0x100000001b3) % 2**64
+    assert int(d.attrs['fnv1a64']) == h, (name, hex(h), hex(int(d.attrs['fnv1a64'])))
+" || ckpt_fail "a stored checksum is not the FNV-1a of the dataset's bytes"
+}
+
+# a file system without hard links (link fails with EPERM): CKPT.prev is a copy instead
+case_ckpt_no_hardlinks() {
+  command -v strace > /dev/null || { ckpt_fail "strace is not installed"; return; }
+  ckpt_pair || return
+  rm -f ck.h5 ck.h5.prev
+  strace -f -qq -o link.log -e trace=link -e inject=link:error=EPERM -P ck.h5 -P ck.h5.prev \
+    "$SF" "${CKPT_FIT[@]}" -data "$GT" -fit_iters 4 -ckpt_every 1 -ckpt_file ck.h5 -o a.h5 > fit.txt 2>&1 || { cat fit.txt; ckpt_fail "the fit failed without hard links"; return; }
+  grep -q 'link("ck.h5", "ck.h5.prev") *= -1 EPERM' link.log || { ckpt_fail "link was not refused"; return; }
+  [ "$(h5dump -a /iterations ck.h5.prev | grep -o '(0): [0-9]*')" = "(0): 3" ] || { ckpt_fail "ck.h5.prev is not the iteration-3 checkpoint"; return; }
+  rm ck.h5
+  "$SF" "${CKPT_FIT[@]}" -data "$GT" -fit_iters 4 -resume ck.h5 -ckpt_file ck2.h5 -o b.h5 > /dev/null 2>&1 || { ckpt_fail "resuming the copy failed"; return; }
+  ckpt_same ref.h5 b.h5
+}

@@ -50,6 +50,7 @@ typedef struct {
   PetscInt     nholdout;  /* recorded: held-out windows (evaluation) */
   double      *holdout;   /* recorded: [nholdout][T][n] */
   PetscInt     nclipped;  /* spikes dropped by binning (more than one per bin), this rank's windows */
+  uint64_t     hash;      /* FNV-1a of what the fit uses: the truth, or the binned windows (same on every rank) */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

@@ -3,6 +3,7 @@
 /* The state of one fit, shared by the training loop, its I/O and its tests. */
 #include "fit.h"
 #include "fixedsum.h"
+#include "h5io.h"
 
 typedef struct {
   FitOptions        *opt;
@@ -55,7 +56,7 @@ typedef struct {
   double    *vuni, *vtarget;  /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
   FixedSum  *vacc, **vaccs;   /* loss and sm sums: total, per thread */
   double   **vbuf;            /* per thread: one window's [1 + sm length] */
-  char     canonical[2048];
+  char     canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
   uint64_t hash;
 } Fit;
 
@@ -86,8 +87,8 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
  * truth is driven by the same uniforms, drawn once; a recording's window is copied). */
 void           FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s);
 
-PetscErrorCode FitCheckpointWrite(Fit *f);
-PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
+/* The datasets and attributes a results file and a checkpoint share. */
+PetscErrorCode FitWriteCommon(Fit *f, H5Out *h);
 PetscErrorCode FitWriteResults(Fit *f);
 /* Windows of the evaluation (held-out windows of a recording, fresh ones for a synthetic target). */
 PetscInt       FitEvalWindows(const Fit *f);

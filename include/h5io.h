@@ -8,11 +8,15 @@
 #include <hdf5.h>
 #include <stdint.h>
 
+#define H5IO_CHECKSUM_ATTR "fnv1a64"
+
 typedef struct {
   hid_t    file;
   MPI_Comm comm;
   int      rank;
   int      serial; /* opened by one process without MPI-IO (H5OutUpdate) */
+  int      checksum; /* every numeric dataset gets an attribute H5IO_CHECKSUM_ATTR, the FNV-1a
+                      * of its values (hash.h); the data must then be the same on every rank */
   char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
 } H5Out;
 
@@ -25,7 +29,10 @@ PetscErrorCode H5OutCreateSerial(const char *path, H5Out **out);
 PetscErrorCode H5OutUpdate(const char *path, H5Out **out);
 /* Removes a link (and so a group or dataset) if it exists. */
 PetscErrorCode H5OutRemove(H5Out *h, const char *name);
-/* Closes, fsyncs and renames PATH.tmp to PATH (keeping the old PATH as keep_prev when not NULL). */
+/* Closes, fsyncs and renames PATH.tmp to PATH. With keep_prev, the old PATH is kept under that
+ * name and PATH never goes missing: keep_prev becomes a second link to it (a copy where the file
+ * system has no hard links) before PATH.tmp is renamed over PATH, and the directory is synced,
+ * so a kill at any instant leaves PATH or keep_prev whole. */
 PetscErrorCode H5OutCommit(H5Out **h, const char *keep_prev);
 /* Closes and deletes PATH.tmp (on an error path). */
 PetscErrorCode H5OutAbort(H5Out **h);

@@ -26,6 +26,8 @@ void ParallelBlock(PetscInt nitems, int part, int nparts, PetscInt *lo, PetscInt
 /* Sums fixed-point accumulators over the group, in place (exact). */
 PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs);
 PetscErrorCode ParallelSumFixedOver(MPI_Comm comm, FixedSum *fs);
+/* Bitwise XOR of n 64-bit words over comm, in place (hashes of parts each rank owns). */
+PetscErrorCode ParallelXorWords(MPI_Comm comm, PetscInt n, uint64_t *words);
 /* Logical OR of a flag over comm (for signals and errors found on one rank). */
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
 /* This process's rank in comm. */

@@ -6,7 +6,8 @@
 #   jobs/run_local.sh [-n P] -data GT.h5 -o RUN.h5 [-ckpt_file CKPT.h5] [spikefit fit options]
 #
 # -n P      MPI ranks (default 1; more ranks than cores adds --oversubscribe)
-# CKPT defaults to RUN.ckpt.h5; the fit gets -ckpt_file CKPT, and -resume CKPT when it exists.
+# CKPT defaults to RUN.ckpt.h5; the fit gets -ckpt_file CKPT, and -resume CKPT when CKPT or
+# CKPT.prev exists (the fit falls back to CKPT.prev when CKPT is missing or damaged).
 # Ctrl-C / SIGTERM: forwarded to the fit as SIGUSR1 (mpirun would turn SIGINT/SIGTERM into a
 # kill), so it checkpoints and exits 75; the script then stops with 75 instead of looping.
 # Exit code: 0 finished; 75 checkpointed and stopped; anything else = the fit's error.
@@ -66,7 +67,8 @@ MAX=${SPIKEFIT_MAX_RESUMES:-1000}
 start=0
 while :; do
   RARGS=()
-  if [ -f "$CKPT" ]; then RARGS=(-resume "$CKPT"); fi
+  # CKPT.prev alone (CKPT lost or damaged): -resume CKPT falls back to it
+  if [ -f "$CKPT" ] || [ -f "$CKPT.prev" ]; then RARGS=(-resume "$CKPT"); fi
   echo "run_local: start $start: ${LAUNCH[*]} $BIN fit ${ARGS[*]} ${RARGS[*]}"
   "${LAUNCH[@]}" "$BIN" fit "${ARGS[@]}" "${RARGS[@]}" &
   PID=$!
@@ -80,7 +82,7 @@ while :; do
   case $rc in
     0)  echo "run_local: finished -> $OUT (exit 0) after $start resume(s)"; exit 0 ;;
     75)
-      if [ ! -f "$CKPT" ]; then echo "run_local: ERROR: exit 75 but no $CKPT" >&2; exit 1; fi
+      if [ ! -f "$CKPT" ] && [ ! -f "$CKPT.prev" ]; then echo "run_local: ERROR: exit 75 but no $CKPT (nor $CKPT.prev)" >&2; exit 1; fi
       if [ "$STOPPING" = 1 ]; then echo "run_local: checkpointed to $CKPT, stopped (exit 75); run again to resume"; exit 75; fi
       start=$((start + 1))
       if [ "$start" -gt "$MAX" ]; then echo "run_local: ERROR: more than $MAX resumes" >&2; exit 75; fi

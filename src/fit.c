@@ -2,6 +2,7 @@
  * backward per window, exact reduction, optimiser step, monitor, checkpoints, results. */
 #include "fit.h"
 #include "fit_impl.h"
+#include "checkpoint.h"
 #include "app.h"
 #include "h5io.h"
 #include "rng.h"
@@ -579,8 +580,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   if (data->has_truth && data->ntruth == n) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
   RecordParams(f, 0);
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
-  PetscCall(FitOptionsCanonical(o, data->n, f->canonical, sizeof(f->canonical)));
-  f->hash = FitHash(f->canonical);
+  PetscCall(FitCheckpointIdentity(f));
   *out = f;
   PetscFunctionReturn(0);
 }
@@ -632,6 +632,8 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->vloss));
   PetscCall(PetscFree(f->dist));
+  PetscCall(PetscFree3(f->rate_target, f->rate_fit, f->rate_init));
+  PetscCall(PetscFree5(f->gc_params, f->gc_grad, f->gc_input, f->gc_target, f->gc_output));
   PetscCall(OptimDestroy(&f->optim));
   PetscCall(ParamLayoutDestroy(&f->layout));
   PetscCall(PetscFree(*fp));
@@ -646,15 +648,19 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
   double            total = 0;
   PetscInt          count = 0;
 
+  PetscBool         at_end;
+
   PetscFunctionBeginUser;
   *stopped = PETSC_FALSE;
+  /* with -ckpt_file, the last iteration is checkpointed too: a finished fit can be continued */
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-ckpt_file", &at_end));
   PetscCall(PetscTime(&start));
   for (PetscInt it = f->done; it < o->iters; it++) {
     PetscBool stop, over;
     PetscCall(PetscTime(&t0));
     PetscCall(FitIteration(f, it));
     PetscCall(PetscTime(&t1));
-    f->secs[it] = t1 - t0;
+    PetscCall(ParallelMax(f->par->group, t1 - t0, &f->secs[it])); /* the same on every rank (checkpoint checksums) */
     total += t1 - t0;
     count++;
     f->done = it + 1;
@@ -669,7 +675,7 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
       *stopped = PETSC_TRUE;
       PetscFunctionReturn(0);
     }
-    if (o->ckpt_every > 0 && f->done % o->ckpt_every == 0 && f->done < o->iters) PetscCall(FitCheckpointWrite(f));
+    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0)) PetscCall(FitCheckpointWrite(f));
   }
   PetscFunctionReturn(0);
 }
@@ -712,6 +718,11 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
        * started yet has no checkpoint and starts afresh */
       PetscCall(PetscTestFile(ok.out, 'r', &done_before));
       if (!done_before) PetscCall(PetscTestFile(ok.resume, 'r', &resume));
+      if (!done_before && !resume) { /* a kill may have left only the previous checkpoint */
+        char prev[PETSC_MAX_PATH_LEN + 8];
+        PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", ok.resume));
+        PetscCall(PetscTestFile(prev, 'r', &resume));
+      }
     }
     PetscCall(FitCreate(&ok, par, data, k, &f));
     if (!checked) {

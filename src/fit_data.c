@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "io_spikes.h"
+#include "hash.h"
 
 static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
 {
@@ -55,8 +56,38 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   /* -fit_recorded R: only the truth's first R neurons are observed */
   PetscCheck(o->recorded <= d->ntruth, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-fit_recorded %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons of the ground truth in %s", o->recorded, d->ntruth, o->data);
   if (o->recorded > 0) d->n = o->recorded;
+  {
+    /* what the targets come from: the truth's size, types and parameters */
+    int64_t head[2] = {d->ntruth, d->n};
+    d->hash = HashWords(HASH_FNV_SEED, head, 2);
+    for (PetscInt i = 0; i < d->ntruth; i++) d->hash = HashWords(d->hash, &(int64_t){d->texc[i]}, 1);
+    d->hash = HashWords(d->hash, d->truth, (size_t)layout->total);
+  }
   PetscCall(ParamLayoutDestroy(&layout));
   PetscCall(H5InClose(&file, o->data));
+  PetscFunctionReturn(0);
+}
+
+/* The hash of the binned windows a recorded fit uses: each rank hashes the windows of its block
+ * (every window is in exactly one block), the XOR over the ranks puts each window's hash in its
+ * slot, so the result does not depend on the number of ranks; then the starts and the held-out
+ * windows, which every rank holds. */
+static PetscErrorCode HashRecorded(FitData *d, PetscInt T, Parallel *par)
+{
+  uint64_t *wh;
+  PetscInt  lo, hi;
+  int64_t   head[4] = {d->n, d->nwindows, T, d->nholdout};
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(d->nwindows + 1, &wh));
+  ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
+  for (PetscInt w = lo; w < hi; w++) wh[w] = HashWords(HASH_FNV_SEED, d->target[w], (size_t)(T * d->n));
+  PetscCall(ParallelXorWords(par->group, d->nwindows, wh));
+  d->hash = HashWords(HASH_FNV_SEED, head, 4);
+  d->hash = HashWords(d->hash, d->starts, (size_t)d->nwindows);
+  d->hash = HashWords(d->hash, wh, (size_t)d->nwindows);
+  if (d->nholdout) d->hash = HashWords(d->hash, d->holdout, (size_t)(d->nholdout * T * d->n));
+  PetscCall(PetscFree(wh));
   PetscFunctionReturn(0);
 }
 
@@ -111,6 +142,7 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
   }
   PetscCall(PetscFree(hstarts));
   PetscCall(SpikeTrainsDestroy(&info));
+  PetscCall(HashRecorded(d, T, par));
   PetscFunctionReturn(0);
 }
 

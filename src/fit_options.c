@@ -111,8 +111,20 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
                           o->model_name, n, o->mcfg.theta, o->mcfg.input_gain, (int)o->mcfg.hard_output, (int)o->mcfg.dale, o->dt, LossKinds[o->lcfg.kind], o->lcfg.vr_tau,
                           OptimKinds[o->ocfg.kind], o->ocfg.lr, o->ocfg.beta1, o->ocfg.beta2, o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
                           o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data, (int)o->mcfg.output_current, o->use_ref ? 0 : o->sim_batch, SimPrecisions[o->sim_precision]));
-  /* options added later appear only when they differ from their defaults, so that older
-   * checkpoints keep their hash */
+  /* the options below appear only when they differ from their defaults (the bounds, initial
+   * ranges and data content are added by FitCheckpointIdentity) */
+  {
+    /* the data's selection and span, and the evaluation windows (validation loss) */
+    char more[PETSC_MAX_PATH_LEN + 512];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " eval_windows=%" PetscInt_FMT " validate=%d data_units=%s data_time_unit=%s data_sample_rate=%.17g data_t0=%.17g data_t1=%.17g data_holdout=%.17g", o->eval_windows,
+                            (int)o->validate, o->dopt.units[0] ? o->dopt.units : "all", o->dopt.time_unit, o->dopt.sample_rate, o->dopt.t0_ms, o->dopt.t1_ms, o->dopt.holdout_ms));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
+  if (o->lcfg.kind == LOSS_ADAPTIVE) { /* its weights follow the progress it / -fit_iters */
+    char more[64];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " iters=%" PetscInt_FMT, o->iters));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
   if (o->hidden || o->recorded) {
     char more[128];
     PetscCall(PetscSNPrintf(more, sizeof(more), " hidden=%" PetscInt_FMT " recorded=%" PetscInt_FMT, o->hidden, o->recorded));

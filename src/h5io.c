@@ -1,5 +1,7 @@
 #include "h5io.h"
 #include "spikes.h"
+#include "hash.h"
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +53,56 @@ PetscErrorCode H5OutCreateSerial(const char *path, H5Out **out)
   PetscFunctionReturn(0);
 }
 
+/* Copies src to dst through dst.tmp (fsynced, then renamed): for file systems without hard links. */
+static int CopyFile(const char *src, const char *dst)
+{
+  char   tmp[PETSC_MAX_PATH_LEN + 16], buf[1 << 16];
+  FILE  *in, *out;
+  size_t got;
+  int    ok = 1;
+
+  if (snprintf(tmp, sizeof(tmp), "%s.tmp", dst) >= (int)sizeof(tmp)) return 0;
+  in  = fopen(src, "rb");
+  out = in ? fopen(tmp, "wb") : NULL;
+  if (!in || !out) ok = 0;
+  while (ok && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+    if (fwrite(buf, 1, got, out) != got) ok = 0;
+  if (in) fclose(in);
+  if (out && (fflush(out) != 0 || fsync(fileno(out)) != 0)) ok = 0;
+  if (out && fclose(out) != 0) ok = 0;
+  if (ok && rename(tmp, dst) != 0) ok = 0;
+  if (!ok) unlink(tmp);
+  return ok;
+}
+
+/* PATH stays in place while prev becomes a second name of it: at every instant PATH, or prev
+ * once it is made, is a whole file (a rename would leave neither name for a moment). */
+static int KeepPrevious(const char *path, const char *prev)
+{
+  if (access(path, F_OK) != 0) return 1; /* the first file: nothing to keep */
+  if (unlink(prev) != 0 && errno != ENOENT) return 0;
+  if (link(path, prev) == 0) return 1;
+  if (errno == EEXIST) return 0;
+  return CopyFile(path, prev);
+}
+
+/* fsync of the directory holding path, so the renames and links in it are on disk. */
+static int SyncDirectory(const char *path)
+{
+  char        dir[PETSC_MAX_PATH_LEN];
+  const char *slash = strrchr(path, '/');
+  int         fd, ok;
+
+  if (!slash) snprintf(dir, sizeof(dir), ".");
+  else if (slash == path) snprintf(dir, sizeof(dir), "/");
+  else snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+  fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return 0;
+  ok = fsync(fd) == 0 || errno == EINVAL; /* some file systems cannot sync a directory */
+  close(fd);
+  return ok;
+}
+
 PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
 {
   H5Out *h = *hp;
@@ -63,12 +115,13 @@ PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
     int fd = open(h->tmp, O_RDONLY);
     if (fd < 0 || fsync(fd) != 0) ok = 0;
     if (fd >= 0) close(fd);
-    if (ok && keep_prev && access(h->path, F_OK) == 0 && rename(h->path, keep_prev) != 0) ok = 0;
+    if (ok && keep_prev && !KeepPrevious(h->path, keep_prev)) ok = 0;
     if (ok && rename(h->tmp, h->path) != 0) ok = 0;
+    if (ok && keep_prev && !SyncDirectory(h->path)) ok = 0;
   }
   if (h->serial) all = ok;
   else PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, h->comm));
-  PetscCheck(all, h->comm, PETSC_ERR_FILE_WRITE, "cannot sync or rename %s to %s", h->tmp, h->path);
+  PetscCheck(all, h->comm, PETSC_ERR_FILE_WRITE, "cannot sync or rename %s to %s%s%s", h->tmp, h->path, keep_prev ? " keeping the previous one as " : "", keep_prev ? keep_prev : "");
   PetscCall(PetscFree(*hp));
   PetscFunctionReturn(0);
 }
@@ -134,6 +187,23 @@ static hid_t LinkCreatePlist(void)
   return lcpl;
 }
 
+/* The checksum attribute of a dataset of `count` 8-byte values (H5Out.checksum). */
+static PetscErrorCode WriteChecksum(H5Out *h, hid_t dset, const char *name, const void *data, hsize_t count)
+{
+  uint64_t sum = HashWords(HASH_FNV_SEED, data, (size_t)count);
+  hid_t    space = H5Screate(H5S_SCALAR), a;
+  herr_t   st;
+
+  PetscFunctionBeginUser;
+  a = H5Acreate2(dset, H5IO_CHECKSUM_ATTR, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
+  H5Sclose(space);
+  H5OK(a, h->comm, "cannot create the checksum of %s in %s", name, h->tmp);
+  st = H5Awrite(a, H5T_NATIVE_UINT64, &sum);
+  H5Aclose(a);
+  H5OK(st, h->comm, "cannot write the checksum of %s in %s", name, h->tmp);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_t filetype, int rank, const hsize_t *dims, const void *data)
 {
   hid_t   space, dset, lcpl, xfer, fspace;
@@ -152,6 +222,14 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
   {
     hsize_t total = 1;
     for (int k = 0; k < rank; k++) total *= dims[k];
+    if (h->checksum) {
+      PetscErrorCode ierr = WriteChecksum(h, dset, name, data, total);
+      if (ierr) {
+        H5Sclose(space);
+        H5Dclose(dset);
+      }
+      PetscCall(ierr);
+    }
     if (total == 0) { /* an empty dataset (no spikes): nothing to transfer */
       H5Sclose(space);
       H5Dclose(dset);

@@ -81,6 +81,17 @@ PetscErrorCode ParallelSumFixedOver(MPI_Comm comm, FixedSum *fs)
 
 PetscErrorCode ParallelSumFixed(const Parallel *par, FixedSum *fs) { return ParallelSumFixedOver(par->group, fs); }
 
+PetscErrorCode ParallelXorWords(MPI_Comm comm, PetscInt n, uint64_t *words)
+{
+  int size;
+
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1 || n == 0) PetscFunctionReturn(0);
+  PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, words, (int)n, MPI_UINT64_T, MPI_BXOR, comm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any)
 {
   int l = local ? 1 : 0, g;

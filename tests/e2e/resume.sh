@@ -5,12 +5,13 @@ source "$(dirname "$0")/lib.sh"
 run 1 generate -o gt.h5
 common=(fit -data gt.h5 -fit_quiet -fit_windows 4)
 run 2 "${common[@]}" -fit_iters 8 -o full.h5
-# checkpoints every 2 iterations (the last one at 6: a finished fit needs none)
+# checkpoints every 2 iterations, and at the end (8) since -ckpt_file is given: k.ckpt.prev is at 6
 run 2 "${common[@]}" -fit_iters 8 -ckpt_every 2 -ckpt_file k.ckpt -ckpt_max_hours 0 -o tmp.h5
 [ -f k.ckpt ] || fail "no checkpoint written by -ckpt_every"
 [ -f k.ckpt.prev ] || fail "the previous checkpoint was not kept"
+[ "$(h5dump -a /iterations k.ckpt.prev | grep -o '(0): [0-9]*')" = "(0): 6" ] || fail "k.ckpt.prev is not the iteration-6 checkpoint"
 # resume the iteration-6 checkpoint to 8 on 3 ranks
-run 3 "${common[@]}" -fit_iters 8 -resume k.ckpt -ckpt_file k2.ckpt -o resumed.h5
+run 3 "${common[@]}" -fit_iters 8 -resume k.ckpt.prev -ckpt_file k2.ckpt -o resumed.h5
 same_final full.h5 resumed.h5
 h5diff full.h5 resumed.h5 /loss/train /loss/train > /dev/null || fail "loss history differs after resume"
 
@@ -42,7 +43,7 @@ expect_fail x "trunc.ckpt" run 1 "${common[@]}" -fit_iters 8 -resume trunc.ckpt 
 [ ! -f never.h5 ] || fail "a results file was written after a refused resume"
 printf 'garbage' > garbage.ckpt
 expect_fail x "not an HDF5 file" run 1 "${common[@]}" -fit_iters 8 -resume garbage.ckpt -o never.h5
-expect_fail x "other options" run 1 "${common[@]}" -fit_iters 8 -loss vrd -resume good.ckpt -o never.h5
+expect_fail x "options/data differ" run 1 "${common[@]}" -fit_iters 8 -loss vrd -resume good.ckpt -o never.h5
 expect_fail x "iterations but -fit_iters" run 1 "${common[@]}" -fit_iters 3 -resume good.ckpt -o never.h5
 run 1 "${common[@]}" -fit_iters 8 -resume k.ckpt.prev -ckpt_file k3.ckpt -o prev.h5
 same_final full.h5 prev.h5

@@ -26,4 +26,14 @@ PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nb_fitted, const double 
 void EvalMetricsMean(PetscInt k, const EvalMetrics *sets, EvalMetrics *out);
 /* Pearson r of x and y (length n, two-pass sums); NAN when n < 2 or either is constant. */
 double EvalPearson(PetscInt n, const double *x, const double *y);
+
+/* Bins of the intervals span[k] = [a_k, b_k) (ms): interval k has floor((b_k - a_k)/bin_ms)
+ * bins starting at a_k (a trailing partial bin is dropped), so no bin crosses a gap between
+ * intervals. nb[k] (may be NULL) and the total. */
+PetscInt EvalSpanBins(PetscInt nspan, const double *span, double bin_ms, PetscInt *nb);
+/* counts[b*n + i] (bin-major, total bins of EvalSpanBins, intervals one after another) of the
+ * spike trains given by offsets [n+1] and times [offsets[n]] (each unit's times sorted): a
+ * spike at t in [a_k, b_k) falls in bin floor((t - a_k)/bin_ms) of interval k; spikes
+ * outside every interval or in a dropped partial bin are not counted. */
+PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan, const double *span, double bin_ms, double *counts);
 #endif

@@ -139,3 +139,41 @@ void EvalMetricsMean(PetscInt k, const EvalMetrics *sets, EvalMetrics *out)
   m.npairs     = k ? sets[0].npairs : 0;
   *out         = m;
 }
+
+PetscInt EvalSpanBins(PetscInt nspan, const double *span, double bin_ms, PetscInt *nb)
+{
+  PetscInt total = 0;
+  for (PetscInt k = 0; k < nspan; k++) {
+    /* (the 1e-9 keeps a span of exactly m bins at m despite rounding of b - a) */
+    PetscInt m = (PetscInt)floor((span[2 * k + 1] - span[2 * k]) / bin_ms + 1e-9);
+    if (m < 0) m = 0;
+    if (nb) nb[k] = m;
+    total += m;
+  }
+  return total;
+}
+
+PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan, const double *span, double bin_ms, double *counts)
+{
+  PetscInt *nb, *first, total;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(nspan + 1, &nb, nspan + 1, &first));
+  total = EvalSpanBins(nspan, span, bin_ms, nb);
+  first[0] = 0;
+  for (PetscInt k = 0; k < nspan; k++) first[k + 1] = first[k] + nb[k];
+  PetscCall(PetscArrayzero(counts, total * n));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt k = 0;
+    for (PetscInt q = offsets[i]; q < offsets[i + 1]; q++) {
+      double t = times[q], b;
+      while (k < nspan && t >= span[2 * k + 1]) k++; /* times sorted, intervals sorted */
+      if (k == nspan) break;
+      if (t < span[2 * k]) continue;
+      b = floor((t - span[2 * k]) / bin_ms);
+      if (b >= 0 && b < nb[k]) counts[(first[k] + (PetscInt)b) * n + i] += 1;
+    }
+  }
+  PetscCall(PetscFree2(nb, first));
+  PetscFunctionReturn(0);
+}

@@ -581,6 +581,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
   PetscCall(FitOptionsCanonical(o, data->n, f->canonical, sizeof(f->canonical)));
   f->hash = FitHash(f->canonical);
+  f->best_it = -1;
   *out = f;
   PetscFunctionReturn(0);
 }

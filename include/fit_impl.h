@@ -65,6 +65,7 @@ typedef struct {
   PetscInt best_it;
   /* divergences rolled back so far, and whether training stopped because of them or the time budget */
   PetscInt  rollbacks;
+  PetscInt  nonfinite; /* non-finite values of the last evaluation (after the reduction) */
   PetscBool diverged, out_of_time;
   /* the evaluation's table (FitEvalWrite) */
   EvalRow  rows[8];
@@ -72,6 +73,9 @@ typedef struct {
   double   rec_mean, rec_max; /* the target's mean and largest rate there */
   char     span_desc[256];
 } Fit;
+
+typedef enum { FIT_STEP_OK, FIT_BAD_START, FIT_BAD_STEP } FitStepStatus;
+PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad);
 
 /* The simulations of one window's loss: one free-running run with the whole loss, or with
  * teacher forcing a forced run for the likelihood terms and, when other terms remain, a

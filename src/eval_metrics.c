@@ -39,28 +39,36 @@ static void Rates(PetscInt n, PetscInt nb, double bin_ms, const double *c, doubl
 }
 
 /* The upper triangle (i<j) of the neurons' Pearson correlations of counts c [nb][n];
- * ok[i] says neuron i is non-constant. */
+ * ok[i] says neuron i is non-constant. Centred counts are made neuron-major first, so the
+ * pair sums run over contiguous memory (a recording's holdout has 10^4 bins and more). */
 static PetscErrorCode Correlations(PetscInt n, PetscInt nb, const double *c, double *r, PetscBool *ok)
 {
-  double *mean, *dev;
+  double *mean, *dev, *z;
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc2(n, &mean, n, &dev));
+  PetscCall(PetscMalloc1((size_t)n * nb + 1, &z));
   for (PetscInt b = 0; b < nb; b++)
     for (PetscInt i = 0; i < n; i++) mean[i] += c[b * n + i];
   for (PetscInt i = 0; i < n; i++) mean[i] = nb > 0 ? mean[i] / nb : 0;
   for (PetscInt b = 0; b < nb; b++)
-    for (PetscInt i = 0; i < n; i++) dev[i] += (c[b * n + i] - mean[i]) * (c[b * n + i] - mean[i]);
-  for (PetscInt i = 0; i < n; i++) ok[i] = dev[i] > 0 ? PETSC_TRUE : PETSC_FALSE;
+    for (PetscInt i = 0; i < n; i++) z[(size_t)i * nb + b] = c[b * n + i] - mean[i];
+  for (PetscInt i = 0; i < n; i++) {
+    const double *zi = z + (size_t)i * nb;
+    for (PetscInt b = 0; b < nb; b++) dev[i] += zi[b] * zi[b];
+    ok[i] = dev[i] > 0 ? PETSC_TRUE : PETSC_FALSE;
+  }
   for (PetscInt i = 0, k = 0; i < n; i++)
     for (PetscInt j = i + 1; j < n; j++, k++) {
-      double s = 0;
+      const double *zi = z + (size_t)i * nb, *zj = z + (size_t)j * nb;
+      double        s  = 0;
       if (!ok[i] || !ok[j]) {
         r[k] = NAN;
         continue;
       }
-      for (PetscInt b = 0; b < nb; b++) s += (c[b * n + i] - mean[i]) * (c[b * n + j] - mean[j]);
+      for (PetscInt b = 0; b < nb; b++) s += zi[b] * zj[b];
       r[k] = s / sqrt(dev[i] * dev[j]);
     }
+  PetscCall(PetscFree(z));
   PetscCall(PetscFree2(mean, dev));
   PetscFunctionReturn(0);
 }

@@ -186,7 +186,10 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   FixedSumZero(f->vacc);
   for (int t = 0; t < f->nthreads; t++) FixedSumMerge(f->vacc, f->vaccs[t]);
   PetscCall(ParallelSumFixed(f->par, f->vacc));
-  PetscCheck(f->vacc->nonfinite == 0, f->par->group, PETSC_ERR_FP, "the validation loss is NaN, infinite or huge");
+  if (f->vacc->nonfinite) { /* the same on every rank: the training loop rolls back */
+    *loss = NAN;
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1(len, &sums));
   FixedSumGet(f->vacc, sums);
   *loss = sums[0];
@@ -303,6 +306,15 @@ static PetscErrorCode WriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
+  /* the best parameters (FitTrain): by the validation loss, or without validation by the
+   * training loss; before any iteration is scored, the final ones */
+  PetscCall(WriteBlocks(h, "/params/best", f->layout, f->best_it >= 0 ? f->best : f->theta));
+  PetscCall(H5OutAttrInt(h, "/params/best", "iteration", f->best_it >= 0 ? f->best_it : f->done));
+  PetscCall(H5OutAttrDouble(h, "/params/best", "loss", f->best_it >= 0 ? f->best_loss : NAN));
+  PetscCall(H5OutAttrString(h, "/params/best", "criterion", f->best_it < 0 ? "none (the final parameters)" : (f->vloss ? "validation loss" : "training loss")));
+  PetscCall(H5OutAttrString(h, "/", "stopped", f->diverged ? "diverged (-fit_max_rollbacks spent)" : (f->out_of_time ? "time budget (-fit_max_minutes)" : (f->done < o->iters ? "interrupted" : "completed"))));
+  PetscCall(H5OutAttrInt(h, "/", "rollbacks", f->rollbacks));
+  PetscCall(H5OutAttrDouble(h, "/", "lr_scale", f->optim->scale));
   PetscCall(WriteExc(h, "/params/exc", f->layout));
   if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
   if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->tlayout, f->data->truth));
@@ -403,6 +415,11 @@ PetscErrorCode FitCheckpointWrite(Fit *f)
   PetscCall(H5OutDoubles(h, "/state/theta", 1, &P, f->theta));
   PetscCall(H5OutDoubles(h, "/state/m", 1, &P, m));
   PetscCall(H5OutDoubles(h, "/state/v", 1, &P, v));
+  PetscCall(H5OutDoubles(h, "/state/best", 1, &P, f->best_it >= 0 ? f->best : f->theta));
+  PetscCall(H5OutAttrInt(h, "/state/best", "iteration", f->best_it));
+  PetscCall(H5OutAttrDouble(h, "/state/best", "loss", f->best_it >= 0 ? f->best_loss : 0.0));
+  PetscCall(H5OutAttrDouble(h, "/state/best", "lr_scale", f->optim->scale));
+  PetscCall(H5OutAttrInt(h, "/state/best", "rollbacks", f->rollbacks));
   PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", o->ckpt_file));
   PetscCall(H5OutCommit(&h, prev));
   PetscCall(PetscFree2(m, v));
@@ -497,6 +514,20 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
     PetscCheck(isfinite(f->theta[k]) && isfinite(m[k]) && isfinite(v[k]) && v[k] >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: state entry %" PetscInt_FMT " is not finite", path, k);
   PetscCall(OptimSetState(f->optim, (PetscInt)t, f->theta, m, v));
   f->done = (PetscInt)done;
+  {
+    PetscBool has;
+    PetscCall(H5InExists(file, "/state/best", &has));
+    if (has) { /* (checkpoints written before /params/best have none: the best starts afresh) */
+      int64_t bi, rb;
+      PetscCall(H5InDoubles(file, path, "/state/best", (hsize_t)f->P, f->best));
+      PetscCall(H5InAttrInt(file, path, "/state/best", "iteration", &bi));
+      PetscCall(H5InAttrDouble(file, path, "/state/best", "loss", &f->best_loss));
+      PetscCall(H5InAttrDouble(file, path, "/state/best", "lr_scale", &f->optim->scale));
+      PetscCall(H5InAttrInt(file, path, "/state/best", "rollbacks", &rb));
+      f->best_it   = (PetscInt)bi;
+      f->rollbacks = (PetscInt)rb;
+    }
+  }
   PetscCall(PetscFree3(m, v, col));
   PetscCall(H5InClose(&file, path));
   PetscFunctionReturn(0);

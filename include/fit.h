@@ -62,6 +62,8 @@ typedef struct {
   PetscInt     nceil;      /* bins of the data ceiling (fewer than the holdout's when the fitting span is short) */
   double      *ceil;       /* [nceil][n] counts of the recorded stretch just before the holdout */
   double       ceil_lo;    /* where that stretch starts (ms) */
+  PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
+  double      *ceil_span;  /* [nceil_span][2] ms */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

@@ -134,7 +134,8 @@ static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double
   d->nceil   = got;
   d->ceil_lo = nc ? cs[0] : hold_lo;
   if (nc) PetscCall(EvalCountSpikes(n, st->offsets, st->times_ms, nc, cs, bin, d->ceil));
-  PetscCall(PetscFree(cs));
+  d->nceil_span = nc;
+  d->ceil_span  = cs;
   PetscCall(SpikeTrainsDestroy(&st));
   PetscCall(PetscFree(ov));
   PetscFunctionReturn(0);
@@ -241,6 +242,7 @@ PetscErrorCode FitDataDestroy(FitData **d)
   PetscCall(SpikeTrainsDestroy(&(*d)->held));
   PetscCall(PetscFree((*d)->train_rate));
   PetscCall(PetscFree((*d)->ceil));
+  PetscCall(PetscFree((*d)->ceil_span));
   PetscCall(PetscFree(*d));
   PetscFunctionReturn(0);
 }

@@ -373,6 +373,11 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
   PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
   if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
+  if (d->nspan) { /* what the reference rows are made of, so that they can be recomputed */
+    hsize_t dc[2] = {(hsize_t)d->nceil_span, 2};
+    PetscCall(H5OutDoubles(h, "/eval/rate_train", 1, &dn, d->train_rate));
+    PetscCall(H5OutDoubles(h, "/eval/ceiling_span_ms", 2, dc, d->ceil_span));
+  }
   PetscCall(MakeRows(f, nb, cnt));
   for (PetscInt r = 0; r < f->nrows; r++) PetscCall(EvalRowWrite(h, "/eval/compare", &f->rows[r]));
   PetscCall(CompareClassic(f, h, nb, cnt[0], cnt[1]));

@@ -79,9 +79,37 @@ def main():
         if f"eval/compare/{row}" in f:
             for key in ("rate_error", "rate_r", "corr_r", "mean_rate", "max_rate"):
                 float(f[f"eval/compare/{row}/{key}"][()])
+    if "eval/rate_train" in f:
+        # the Poisson null's draws cannot be redrawn here; their mean rate is the training
+        # rates' mean up to the draws' noise (20 draws of every bin)
+        pm, tm = float(f["eval/compare/poisson_null/mean_rate"][()]), f["eval/rate_train"][()].mean()
+        nb = C["target"].shape[0]
+        sd = np.sqrt(tm / (nb * BIN / 1000) / n / 20) if tm > 0 else 0
+        if abs(pm - tm) > 6 * sd + 1e-12:
+            print(f"MISMATCH poisson_null/mean_rate {pm} vs the training rates' mean {tm} (sd {sd})")
+            bad += 1
     if len(sys.argv) > 2:  # the target is the recording itself, inside the spans
         r = h5py.File(sys.argv[2], "r")
         rt, ro = r["spikes/times_ms"][()], r["spikes/offsets"][()]
+        if "eval/ceiling_span_ms" in f:  # the data ceiling from the recording's own spikes
+            cs = f["eval/ceiling_span_ms"][()].reshape(-1, 2)
+            ref = metrics(counts({"times_ms": r["spikes/times_ms"], "offsets": r["spikes/offsets"]}, cs, n), C["target"])
+            for key, v in ref.items():
+                got = float(np.ravel(f[f"eval/compare/data_ceiling/{key}"][()])[0])
+                if not same(got, v):
+                    print(f"MISMATCH data_ceiling/{key}: file {got!r} numpy {v!r}")
+                    bad += 1
+                else:
+                    print(f"ok data_ceiling/{key} = {got!r}")
+            # and the training rates, over the observed time before the holdout
+            iv = r["spikes/intervals_ms"][()]
+            lo, hi = 0.0, f["eval/span_ms"][0, 0]
+            obs = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in iv)
+            tr = np.array([sum(((x >= max(a, lo)) & (x < min(b, hi))).sum() for a, b in iv)
+                           for x in (rt[ro[i]:ro[i + 1]] for i in range(n))]) / (obs / 1000)
+            if not np.allclose(tr, f["eval/rate_train"][()], rtol=1e-12, atol=0):
+                print("MISMATCH rate_train")
+                bad += 1
         t, off = e["target/times_ms"][()], e["target/offsets"][()]
         for i in range(n):
             x = rt[ro[i]:ro[i + 1]]

@@ -9,6 +9,7 @@
 #include "io_spikes.h"
 
 #define FIT_EXIT_CHECKPOINTED 75 /* checkpoint written on a signal or time budget; resume */
+#define FIT_EXIT_DIVERGED     3  /* -fit_max_rollbacks exhausted: results of the best parameters written */
 
 typedef enum { TARGET_SYNTHETIC, TARGET_RECORDED } TargetMode;
 
@@ -34,6 +35,9 @@ typedef struct {
   PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
   PetscInt    hidden;          /* -fit_hidden H: unrecorded neurons added to the model */
   PetscInt    recorded;        /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
+  PetscBool   eval_windows_set; /* -fit_eval_windows given: it also caps the held-out evaluation */
+  PetscInt    max_rollbacks;   /* -fit_max_rollbacks: divergences rolled back before giving up */
+  double      max_minutes;     /* -fit_max_minutes: wall-time budget of the training (0: none) */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
@@ -51,6 +55,16 @@ typedef struct {
   double      *holdout;   /* recorded: [nholdout][T][n] */
   PetscInt     nclipped;  /* spikes dropped by binning (more than one per bin), this rank's windows */
   uint64_t     hash;      /* FNV-1a of what the fit uses: the truth, or the binned windows (same on every rank) */
+  /* recorded: the held-out evaluation (docs/FORMAT.md /eval), the same on every rank */
+  PetscInt     nspan;      /* held-out intervals, each a whole number of EVAL_BIN_MS bins (0: no holdout) */
+  double      *span;       /* [nspan][2] start, end (ms, recording time) */
+  SpikeTrains *held;       /* the recording's spikes from the first span's start to the last's end */
+  double      *train_rate; /* [n] Hz over the observed time of the fitting span */
+  PetscInt     nceil;      /* bins of the data ceiling (fewer than the holdout's when the fitting span is short) */
+  double      *ceil;       /* [nceil][n] counts of the recorded stretch just before the holdout */
+  double       ceil_lo;    /* where that stretch starts (ms) */
+  PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
+  double      *ceil_span;  /* [nceil_span][2] ms */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

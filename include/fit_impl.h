@@ -4,6 +4,7 @@
 #include "fit.h"
 #include "fixedsum.h"
 #include "h5io.h"
+#include "eval_table.h"
 
 typedef struct {
   FitOptions        *opt;
@@ -58,7 +59,24 @@ typedef struct {
   double   **vbuf;            /* per thread: one window's [1 + sm length] */
   char     canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
   uint64_t hash;
+  /* the parameters with the best validation loss (the best training loss without
+   * validation) and the iteration after which they were reached (-1: none yet) */
+  double  *best;
+  double   best_loss;
+  PetscInt best_it;
+  /* divergences rolled back so far, and whether training stopped because of them or the time budget */
+  PetscInt  rollbacks;
+  PetscInt  nonfinite; /* non-finite values of the last evaluation (after the reduction) */
+  PetscBool diverged, out_of_time;
+  /* the evaluation's table (FitEvalWrite) */
+  EvalRow  rows[8];
+  PetscInt nrows;
+  double   rec_mean, rec_max; /* the target's mean and largest rate there */
+  char     span_desc[256];
 } Fit;
+
+typedef enum { FIT_STEP_OK, FIT_BAD_START, FIT_BAD_STEP } FitStepStatus;
+PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad);
 
 /* The simulations of one window's loss: one free-running run with the whole loss, or with
  * teacher forcing a forced run for the likelihood terms and, when other terms remain, a
@@ -102,6 +120,12 @@ double         FitWindowLoss(Fit *f, const double *theta, SimWork *w, const doub
 PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress, double *term);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
+/* The parameters the evaluation uses: the best ones when kept, else the final ones. */
+const double  *FitEvalTheta(const Fit *f);
+/* Simulates the evaluation and writes /eval (spans, spike groups, rates, the table's rows). */
+PetscErrorCode FitEvalWrite(Fit *f, H5Out *h);
+/* Prints the table of FitEvalWrite and a runaway warning. */
+PetscErrorCode FitEvalPrint(Fit *f);
 /* Joins the restart files OUT.fit<k> into OUT: /fit_<k>/... for each, and the best fit
  * (lowest last training loss) at the root; then removes the per-fit files. */
 PetscErrorCode FitMergeRestarts(Parallel *par, const char *out, PetscInt restarts);

@@ -17,6 +17,7 @@ typedef struct {
   OptimConfig cfg;
   PetscInt    P;
   PetscInt    t;          /* steps taken */
+  double      scale;      /* factor on cfg.lr (1; halved by each rollback of a divergence) */
   Vec         theta, m, v, lo, hi, grad;
   Vec         all;        /* sequential copy of theta on every rank */
   VecScatter  toall;

@@ -38,6 +38,9 @@ typedef struct {
    * (ModelCtx.force); NULL (SimWorkCreate's default): free-running */
   const double *force;
   PetscInt      nforce;
+  /* the state [nstate][n] the window starts from (a long run in chunks carries the last
+   * state over); NULL (SimWorkCreate's default): the model's resting state */
+  const double *init;
 } SimWork;
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T);

@@ -104,6 +104,13 @@ def load_fit(g, name="fit"):
         ev["windows"] = win
         last = max([t.max() for tr in ev["trains"].values() for t in tr if len(t)] + [0.0])
         ev["duration_ms"] = win * steps * fit["dt"] if win and steps else last
+        ev["t0_ms"] = 0.0
+        if "span_ms" in e:  # the evaluation's intervals (recording time for a held-out run)
+            sp = np.asarray(e["span_ms"][()], dtype=float).reshape(-1, 2)
+            if len(sp):
+                ev["t0_ms"] = float(sp[0, 0])
+                ev["duration_ms"] = float(np.sum(sp[:, 1] - sp[:, 0])) if not win else ev["duration_ms"]
+                ev["extent_ms"] = float(sp[-1, 1] - sp[0, 0])
         fit["eval"] = ev
     fit["analysis"] = None
     if "analysis" in g and "nmf" in g["analysis"]:
@@ -116,7 +123,9 @@ def load_fit(g, name="fit"):
     fit["compare"] = None
     if "eval" in g and "compare" in g["eval"]:
         c = g["eval"]["compare"]
-        fit["compare"] = {k: np.asarray(c[k][()], dtype=float) for k in c.keys()}
+        fit["compare"] = {k: np.asarray(c[k][()], dtype=float) for k in c.keys() if hasattr(c[k], "shape")}
+        # the held-out table: one group per row (fitted, initial, poisson_null, data_ceiling, glm)
+        fit["table"] = {k: {m: float(np.ravel(c[k][m][()])[0]) for m in c[k].keys()} for k in c.keys() if not hasattr(c[k], "shape")}
     fit["glm"] = None
     if "glm" in g and all(k in g["glm"] for k in ("basis", "filters", "bias")):
         gl = g["glm"]
@@ -238,12 +247,14 @@ def plot_raster(fit, path):
         out[k] = nsp
     axes[0].set_ylim(n - 0.5, -0.5)
     axes[0].set_yticks(range(0, n, max(1, n // 12)))
-    axes[-1].set_xlim(0, dur_s)
+    t0 = ev.get("t0_ms", 0.0) / 1000.0
+    axes[-1].set_xlim(t0, t0 + ev.get("extent_ms", ev["duration_ms"]) / 1000.0)
     axes[-1].set_xlabel("time (s)")
     if np.any(exc == 0):
         axes[-1].legend(handles=[matplotlib.patches.Patch(color="#efe9f5", label="inhibitory neurons")],
                         loc="upper right", bbox_to_anchor=(1, -0.35), frameon=False)
-    fig.suptitle(f"Evaluation spikes, {ev['windows']} windows of {ev['window_ms']:g} ms (same input)\n{_title(fit)}")
+    what = f"{ev['windows']} windows of {ev['window_ms']:g} ms" if ev["windows"] else f"{ev['duration_ms'] / 1000:g} s held out"
+    fig.suptitle(f"Evaluation spikes, {what} (same input)\n{_title(fit)}")
     _save(fig, path)
     return {"spikes": out, "duration_s": dur_s}
 

@@ -5,6 +5,7 @@
  * summary RUN.h5.analysis.txt. */
 #include "analysis_nmf.h"
 #include "analysis_stats.h"
+#include "eval_metrics.h"
 #include "app.h"
 #include "h5io.h"
 #include "parallel.h"
@@ -21,44 +22,85 @@ typedef struct {
 
 static const char *const trains[3] = {"target", "fitted", "initial"};
 
-/* Binned counts [n][nb] of /<prefix>eval/<which>. */
-static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefix, const char *which, PetscInt n, PetscInt steps, double dt, double bin, PetscInt nb, double *counts)
+/* Binned counts [n][nb] of /<prefix>eval/<which> over the evaluation's intervals. */
+static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefix, const char *which, PetscInt n, PetscInt nspan, const double *span, double bin, PetscInt nb, double *counts)
 {
-  char         name[256];
-  int          rank;
-  hsize_t      dims[4];
-  SpikeTrains *st;
-  int64_t     *off;
-  double      *s;
+  char      name[256];
+  int       rank;
+  hsize_t   dims[4];
+  int64_t  *off;
+  PetscInt *offsets;
+  double   *times, *c;
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/%s/times_ms", prefix, which));
   PetscCall(H5InShape(file, path, name, &rank, dims));
-  PetscCall(SpikeTrainsCreate(n, (PetscInt)dims[0], 1, &st));
-  PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
-  if (dims[0]) PetscCall(H5InDoubles(file, path, name, dims[0], st->times_ms));
-  PetscCall(PetscMalloc1(n + 1, &off));
+  PetscCall(PetscMalloc1(dims[0] + 1, &times));
+  if (dims[0]) PetscCall(H5InDoubles(file, path, name, dims[0], times));
+  PetscCall(PetscMalloc2(n + 1, &off, n + 1, &offsets));
   PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/%s/offsets", prefix, which));
   PetscCall(H5InInts(file, path, name, (hsize_t)(n + 1), off));
-  for (PetscInt k = 0; k <= n; k++) st->offsets[k] = (PetscInt)off[k];
-  PetscCall(PetscFree(off));
-  st->intervals_ms[0] = 0;
-  st->intervals_ms[1] = steps * dt;
-  PetscCall(SpikeTrainsValidate(st));
-  PetscCall(PetscMalloc1(steps * n, &s));
-  PetscCall(SpikeTrainsBin(st, 0.0, dt, steps, s, NULL));
-  PetscCall(AnalysisBinCounts(s, steps, n, dt, bin, nb, counts));
-  PetscCall(PetscFree(s));
-  PetscCall(SpikeTrainsDestroy(&st));
+  for (PetscInt k = 0; k <= n; k++) {
+    offsets[k] = (PetscInt)off[k];
+    PetscCheck(offsets[k] >= (k ? offsets[k - 1] : 0) && (hsize_t)offsets[k] <= dims[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s[%" PetscInt_FMT "] = %lld is out of order or past the %llu spikes", path, name, k, (long long)off[k], (unsigned long long)dims[0]);
+  }
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt q = offsets[i] + 1; q < offsets[i + 1]; q++)
+      PetscCheck(times[q] >= times[q - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %seval/%s/times_ms of unit %" PetscInt_FMT " are not sorted", path, prefix, which, i);
+  PetscCall(PetscMalloc1((size_t)nb * n, &c));
+  PetscCall(EvalCountSpikes(n, offsets, times, nspan, span, bin, c));
+  for (PetscInt b = 0; b < nb; b++) /* neuron-major, as the analysis takes them */
+    for (PetscInt i = 0; i < n; i++) counts[i * nb + b] = c[b * n + i];
+  PetscCall(PetscFree(c));
+  PetscCall(PetscFree2(off, offsets));
+  PetscCall(PetscFree(times));
+  PetscFunctionReturn(0);
+}
+
+/* The evaluation's intervals: /eval/span_ms, or (files written before it) the windows back
+ * to back from 0 ms; and its neurons: the recorded ones (the spike groups' units). */
+static PetscErrorCode ReadSpans(hid_t in, const char *path, const char *prefix, PetscInt *n, PetscInt *nspan, double **span)
+{
+  char     name[256];
+  int      rank;
+  hsize_t  dims[4];
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/target/offsets", prefix));
+  PetscCall(H5InShape(in, path, name, &rank, dims));
+  PetscCheck(rank == 1 && dims[0] >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be a vector of at least 2 offsets", path, name);
+  *n = (PetscInt)dims[0] - 1;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/span_ms", prefix));
+  PetscCall(H5InExists(in, name, &has));
+  if (has) {
+    PetscCall(H5InShape(in, path, name, &rank, dims));
+    PetscCheck(rank == 2 && dims[1] == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be [K][2]", path, name);
+    *nspan = (PetscInt)dims[0];
+    PetscCall(PetscMalloc1(2 * *nspan + 1, span));
+    if (*nspan) PetscCall(H5InDoubles(in, path, name, dims[0] * 2, *span));
+    for (PetscInt k = 0; k < *nspan; k++)
+      PetscCheck((*span)[2 * k + 1] > (*span)[2 * k] && (k == 0 || (*span)[2 * k] >= (*span)[2 * k - 1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s row %" PetscInt_FMT " [%g, %g) is empty or out of order", path, name, k, (*span)[2 * k], (*span)[2 * k + 1]);
+  } else {
+    int64_t windows, wsteps;
+    double  dt;
+    PetscCall(H5InAttrDouble(in, path, prefix[0] ? prefix : "/", "dt", &dt));
+    PetscCall(PetscSNPrintf(name, sizeof(name), "%seval", prefix));
+    PetscCall(H5InAttrInt(in, path, name, "windows", &windows));
+    PetscCall(H5InAttrInt(in, path, name, "window_steps", &wsteps));
+    *nspan = 1;
+    PetscCall(PetscMalloc1(2, span));
+    (*span)[0] = 0;
+    (*span)[1] = (double)(windows * wsteps) * dt;
+  }
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const char *prefix, const AnalyzeOptions *ao, FILE *txt)
 {
   char       obj[256], name[256], grp[256];
-  int64_t    n64, windows, wsteps;
-  double     dt;
-  PetscInt   n, steps, nb, k = ao->k;
+  double     ms = 0, *span = NULL;
+  PetscInt   n = 0, nspan = 0, nb, k = ao->k;
   double    *counts[3], *W[3], *H[3], sim[3] = {0}, *xc, *cov[3], *var[3], *rate[3];
   PetscInt   match[64];
   NmfOptions nopt;
@@ -67,16 +109,11 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(obj, sizeof(obj), "%s", prefix[0] ? prefix : "/"));
-  PetscCall(H5InAttrInt(in, path, obj, "n", &n64));
-  PetscCall(H5InAttrDouble(in, path, obj, "dt", &dt));
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%seval", prefix));
-  PetscCall(H5InAttrInt(in, path, name, "windows", &windows));
-  PetscCall(H5InAttrInt(in, path, name, "window_steps", &wsteps));
-  n     = (PetscInt)n64;
-  steps = (PetscInt)(windows * wsteps);
-  PetscCheck(n > 0 && steps > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has no evaluation spikes to analyse", path, obj);
-  PetscCall(AnalysisNumBins(steps, dt, ao->bin_ms, &nb));
-  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %" PetscInt_FMT " evaluation steps make fewer than two %g ms bins (-analyze_bin_ms)", path, steps, ao->bin_ms);
+  PetscCall(ReadSpans(in, path, prefix, &n, &nspan, &span));
+  nb = EvalSpanBins(nspan, span, ao->bin_ms, NULL);
+  for (PetscInt q = 0; q < nspan; q++) ms += span[2 * q + 1] - span[2 * q];
+  PetscCheck(n > 0 && ms > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has no evaluation spikes to analyse", path, obj);
+  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %g ms of evaluation make fewer than two %g ms bins (-analyze_bin_ms)", path, ms, ao->bin_ms);
   PetscCheck(k >= 1 && k <= PetscMin(n, 64), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, PetscMin(n, 64), k);
   NmfOptionsDefault(&nopt);
   nopt.k         = k;
@@ -86,7 +123,7 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
   PetscCall(H5OutRemove(out, grp));
   for (int c = 0; c < 3; c++) {
     PetscCall(PetscMalloc6(n * nb, &counts[c], n * k, &W[c], k * nb, &H[c], n * n, &cov[c], n, &var[c], n, &rate[c]));
-    PetscCall(ReadCounts(in, path, prefix, trains[c], n, steps, dt, ao->bin_ms, nb, counts[c]));
+    PetscCall(ReadCounts(in, path, prefix, trains[c], n, nspan, span, ao->bin_ms, nb, counts[c]));
     PetscCall(NmfFit(counts[c], n, nb, &nopt, W[c], H[c], NULL));
     PetscCall(AnalysisRates(counts[c], n, nb, ao->bin_ms, rate[c]));
     PetscCall(AnalysisMeanVar(counts[c], n, nb, NULL, var[c]));
@@ -107,7 +144,7 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     PetscCall(H5OutDoubles(out, name, 2, d2, cov[c]));
   }
   PetscCall(PetscMalloc1(n * n, &xc));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "%s (%" PetscInt_FMT " neurons, %" PetscInt_FMT " ms of evaluation spikes in %.4g ms bins, NMF k = %" PetscInt_FMT ")\n", obj, n, (PetscInt)(steps * dt), ao->bin_ms, k));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "%s (%" PetscInt_FMT " neurons, %.0f ms of evaluation spikes in %" PetscInt_FMT " interval(s), %.4g ms bins, NMF k = %" PetscInt_FMT ")\n", obj, n, ms, nspan, ao->bin_ms, k));
   for (int c = 1; c < 3; c++) {
     double spike, rmse, covd, vard = 0;
     PetscCall(AnalysisGeodesicSimilarity(W[c], W[0], n, k, &sim[c], match));
@@ -159,6 +196,7 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
   PetscCall(H5OutAttrInt(out, grp, "nmf_restarts", ao->restarts));
   PetscCall(H5OutAttrDouble(out, grp, "bin_ms", ao->bin_ms));
   PetscCall(PetscFree(xc));
+  PetscCall(PetscFree(span));
   for (int c = 0; c < 3; c++) PetscCall(PetscFree6(counts[c], W[c], H[c], cov[c], var[c], rate[c]));
   PetscFunctionReturn(0);
 }

@@ -88,6 +88,12 @@ PetscErrorCode FitCheckpointWrite(Fit *f)
   PetscCall(H5OutDoubles(h, "/state/theta", 1, &P, f->theta));
   PetscCall(H5OutDoubles(h, "/state/m", 1, &P, m));
   PetscCall(H5OutDoubles(h, "/state/v", 1, &P, v));
+  /* the best parameters so far and the rollback state, so that a resumed fit keeps its best and its lowered learning rate */
+  PetscCall(H5OutDoubles(h, "/state/best", 1, &P, f->best_it >= 0 ? f->best : f->theta));
+  PetscCall(H5OutAttrInt(h, "/state/best", "iteration", f->best_it));
+  PetscCall(H5OutAttrDouble(h, "/state/best", "loss", f->best_it >= 0 ? f->best_loss : 0.0));
+  PetscCall(H5OutAttrDouble(h, "/state/best", "lr_scale", f->optim->scale));
+  PetscCall(H5OutAttrInt(h, "/state/best", "rollbacks", f->rollbacks));
   PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", o->ckpt_file));
   PetscCall(H5OutCommit(&h, prev));
   PetscCall(PetscFree2(m, v));
@@ -256,6 +262,18 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
   PetscCall(CkptDoubles(file, path, "/state/theta", (hsize_t)f->P, f->theta));
   PetscCall(CkptDoubles(file, path, "/state/m", (hsize_t)f->P, m));
   PetscCall(CkptDoubles(file, path, "/state/v", (hsize_t)f->P, v));
+  {
+    int64_t bi, rb;
+    PetscCall(CkptDoubles(file, path, "/state/best", (hsize_t)f->P, f->best));
+    PetscCall(H5InAttrInt(file, path, "/state/best", "iteration", &bi));
+    PetscCall(H5InAttrDouble(file, path, "/state/best", "loss", &f->best_loss));
+    PetscCall(H5InAttrDouble(file, path, "/state/best", "lr_scale", &f->optim->scale));
+    PetscCall(H5InAttrInt(file, path, "/state/best", "rollbacks", &rb));
+    PetscCheck(isfinite(f->best_loss) && f->optim->scale > 0 && f->optim->scale <= 1 && rb >= 0 && bi >= -1 && bi <= done, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "checkpoint %s: /state/best has invalid attributes (iteration %lld, lr_scale %g, rollbacks %lld)", path, (long long)bi, f->optim->scale, (long long)rb);
+    f->best_it   = (PetscInt)bi;
+    f->rollbacks = (PetscInt)rb;
+  }
   PetscCall(ReadHistory(f, file, path, (PetscInt)done, col));
   for (PetscInt b = 0; b < f->layout->nblocks; b++) {
     const ParamBlock *blk = &f->layout->blocks[b];

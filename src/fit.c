@@ -315,6 +315,16 @@ static void OwnedWindows(Fit *f, PetscInt *lo, PetscInt *hi)
   *hi = PetscMin(bhi * B, f->nwindows);
 }
 
+/* A step whose sums hold NaN, infinite or huge values: the loss is NaN, the gradient zero. */
+static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(grad, f->P));
+  val->total = NAN;
+  for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = NAN;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val)
 {
   const FitOptions *o = f->opt;
@@ -336,7 +346,11 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
     for (PetscInt k = 0; k < nk; k++) SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
     for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
     PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
-    PetscCheck(f->smacc[0]->nonfinite == 0, f->par->group, PETSC_ERR_FP, "iteration %" PetscInt_FMT ": sm statistics are NaN, infinite or huge", it);
+    if (f->smacc[0]->nonfinite) { /* the same on every rank (after the exact sum): the caller rolls back */
+      f->nonfinite = f->smacc[0]->nonfinite;
+      PetscCall(NonFinite(f, grad, val));
+      PetscFunctionReturn(0);
+    }
     FixedSumGet(f->smacc[0], f->smsums);
     LossSMFinish(f->sm, whi - wlo, f->smsums);
   }
@@ -359,8 +373,11 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   for (int t = 1; t < nthreads; t++) FixedSumMerge(f->acc[0], f->acc[t]);
   PetscCall(ParallelSumFixed(f->par, f->acc[0]));
   PetscCall(PetscLogEventEnd(FIT_EVENT_REDUCE, 0, 0, 0, 0));
-  PetscCheck(f->acc[0]->nonfinite == 0, f->par->group, PETSC_ERR_FP,
-             "iteration %" PetscInt_FMT ": %" PetscInt_FMT " gradient or loss values are NaN, infinite or huge; lower -optim_lr or check the data", it, f->acc[0]->nonfinite);
+  if (f->acc[0]->nonfinite) {
+    f->nonfinite = f->acc[0]->nonfinite;
+    PetscCall(NonFinite(f, grad, val));
+    PetscFunctionReturn(0);
+  }
   FixedSumGet(f->acc[0], f->gfull);
   PetscCall(PetscArraycpy(grad, f->gfull, P));
   val->total = f->gfull[P];
@@ -414,8 +431,11 @@ static void RecordParams(Fit *f, PetscInt it)
   }
 }
 
-/* One training iteration: every window once, one optimiser step per windows_per_step windows. */
-static PetscErrorCode FitIteration(Fit *f, PetscInt it)
+/* One training iteration: every window once, one optimiser step per windows_per_step windows.
+ * *bad: FIT_STEP_OK, FIT_BAD_START (the iteration's own parameters give non-finite values),
+ * FIT_BAD_STEP (parameters made by its steps do). Non-finite values are found after the
+ * exact reductions, so every rank of the group returns the same status. */
+PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 {
   const FitOptions *o = f->opt;
   PetscInt          K = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
@@ -423,9 +443,15 @@ static PetscErrorCode FitIteration(Fit *f, PetscInt it)
   double            gn2 = 0;
 
   PetscFunctionBeginUser;
+  *bad         = FIT_STEP_OK;
+  f->nonfinite = 0;
   for (PetscInt wlo = 0; wlo < f->nwindows; wlo += K) {
     PetscInt whi = PetscMin(wlo + K, f->nwindows);
     PetscCall(FitEvaluate(f, it, wlo, whi, f->theta, f->grad, &val));
+    if (!isfinite(val.total)) {
+      *bad = wlo == 0 ? FIT_BAD_START : FIT_BAD_STEP;
+      PetscFunctionReturn(0);
+    }
     if (it == 0 && wlo == 0 && o->save_gradient && !f->gradient_saved) PetscCall(FitSaveGradientCheck(f, val.total));
     sum.total += val.total;
     for (int k = 0; k < LOSS_NTERMS; k++) sum.term[k] += val.term[k];
@@ -442,39 +468,9 @@ static PetscErrorCode FitIteration(Fit *f, PetscInt it)
     PetscCall(PetscLogEventBegin(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
     PetscCall(FitValidationLoss(f, f->theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0, &f->vloss[it]));
     PetscCall(PetscLogEventEnd(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
+    if (!isfinite(f->vloss[it])) *bad = FIT_BAD_STEP;
   }
   RecordParams(f, it + 1);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
-{
-  const FitOptions *o = f->opt;
-  char              rel[64] = "";
-
-  PetscFunctionBeginUser;
-  if (o->quiet) PetscFunctionReturn(0);
-  if (f->dist && f->dist[f->layout->nblocks] > 0) {
-    PetscInt nb = f->layout->nblocks;
-    PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f", f->dist[(it + 1) * (nb + 1) + nb] / f->dist[nb]));
-  }
-  {
-    char   terms[256] = "", item[64];
-    double w[LOSS_NTERMS];
-    /* the terms the loss uses (frd and vrd always, as in the source paper's logs) */
-    LossWeights(&o->lcfg, o->iters > 0 ? (double)it / (double)o->iters : 0.0, w);
-    for (int k = 0; k < LOSS_NTERMS; k++) {
-      if (k > LOSS_TERM_VRD && w[k] == 0) continue;
-      PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->terms[it * LOSS_NTERMS + k]));
-      PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
-    }
-    if (f->vloss) {
-      PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->vloss[it]));
-      PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
-    }
-    PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %.1f s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs,
-                          avg * (double)(o->iters - it - 1), rel));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -581,6 +577,8 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   RecordParams(f, 0);
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
   PetscCall(FitCheckpointIdentity(f));
+  f->best_it = -1;
+  PetscCall(PetscMalloc1(P, &f->best));
   *out = f;
   PetscFunctionReturn(0);
 }
@@ -628,6 +626,7 @@ PetscErrorCode FitDestroy(Fit **fp)
   }
   PetscCall(ParamLayoutDestroy(&f->tlayout));
   PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
+  PetscCall(PetscFree(f->best));
   PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
   PetscCall(PetscFree(f->hist));
   PetscCall(PetscFree(f->vloss));
@@ -637,46 +636,6 @@ PetscErrorCode FitDestroy(Fit **fp)
   PetscCall(OptimDestroy(&f->optim));
   PetscCall(ParamLayoutDestroy(&f->layout));
   PetscCall(PetscFree(*fp));
-  PetscFunctionReturn(0);
-}
-
-/* Trains from f->done to the end, or until a signal or the time budget stops it. */
-PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
-{
-  const FitOptions *o = f->opt;
-  PetscLogDouble    start, t0, t1;
-  double            total = 0;
-  PetscInt          count = 0;
-
-  PetscBool         at_end;
-
-  PetscFunctionBeginUser;
-  *stopped = PETSC_FALSE;
-  /* with -ckpt_file, the last iteration is checkpointed too: a finished fit can be continued */
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-ckpt_file", &at_end));
-  PetscCall(PetscTime(&start));
-  for (PetscInt it = f->done; it < o->iters; it++) {
-    PetscBool stop, over;
-    PetscCall(PetscTime(&t0));
-    PetscCall(FitIteration(f, it));
-    PetscCall(PetscTime(&t1));
-    PetscCall(ParallelMax(f->par->group, t1 - t0, &f->secs[it])); /* the same on every rank (checkpoint checksums) */
-    total += t1 - t0;
-    count++;
-    f->done = it + 1;
-    PetscCall(Monitor(f, it, t1 - t0, total / count));
-    /* iteration boundary: the ranks agree on signals and the time budget */
-    PetscCall(ParallelSignalAgreed(f->par, &stop));
-    PetscCall(ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
-    if ((stop || over) && f->done < o->iters) {
-      PetscCall(FitCheckpointWrite(f));
-      PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
-                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
-      *stopped = PETSC_TRUE;
-      PetscFunctionReturn(0);
-    }
-    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0)) PetscCall(FitCheckpointWrite(f));
-  }
   PetscFunctionReturn(0);
 }
 
@@ -694,7 +653,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   FitOptions o, ok;
   Parallel  *par  = NULL;
   FitData   *data = NULL;
-  PetscBool  stopped = PETSC_FALSE, any_stopped, checked = PETSC_FALSE;
+  PetscBool  stopped = PETSC_FALSE, any_stopped, checked = PETSC_FALSE, diverged = PETSC_FALSE, any_diverged;
 
   PetscFunctionBeginUser;
   *exit_code = 0;
@@ -734,6 +693,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
     } else {
       if (resume) PetscCall(FitCheckpointRead(f, ok.resume));
       PetscCall(FitTrain(f, &stopped));
+      if (f->diverged) diverged = PETSC_TRUE;
       if (!stopped) {
         PetscCall(FitWriteResults(f));
         PetscCall(FitPrintSummary(f));
@@ -743,10 +703,12 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   }
   if (!checked) PetscCall(AppCheckUnusedOptions(comm));
   PetscCall(ParallelAny(par->world, stopped, &any_stopped));
+  PetscCall(ParallelAny(par->world, diverged, &any_diverged));
   if (any_stopped) {
     *exit_code = FIT_EXIT_CHECKPOINTED;
-  } else if (o.restarts > 1) {
-    PetscCall(FitMergeRestarts(par, o.out, o.restarts));
+  } else {
+    if (o.restarts > 1) PetscCall(FitMergeRestarts(par, o.out, o.restarts));
+    if (any_diverged) *exit_code = FIT_EXIT_DIVERGED; /* results written, from the best parameters */
   }
   PetscCall(FitDataDestroy(&data));
   PetscCall(ParallelDestroy(&par));

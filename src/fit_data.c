@@ -6,6 +6,7 @@
 #include <string.h>
 #include "io_spikes.h"
 #include "hash.h"
+#include "eval_table.h"
 
 static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
 {
@@ -91,6 +92,86 @@ static PetscErrorCode HashRecorded(FitData *d, PetscInt T, Parallel *par)
   PetscFunctionReturn(0);
 }
 
+/* The overlaps of the observation intervals with [lo, hi), [k][2] (at most nintervals). */
+static PetscInt Overlaps(const SpikeTrains *info, double lo, double hi, double *out)
+{
+  PetscInt k = 0;
+  for (PetscInt i = 0; i < info->nintervals; i++) {
+    double a = PetscMax(info->intervals_ms[2 * i], lo), b = PetscMin(info->intervals_ms[2 * i + 1], hi);
+    if (b <= a) continue;
+    out[2 * k]     = a;
+    out[2 * k + 1] = b;
+    k++;
+  }
+  return k;
+}
+
+/* The held-out evaluation's data (the same on every rank): the holdout's observed intervals
+ * cut to whole bins (at most -fit_eval_windows window lengths in all when that is given),
+ * their spikes, the fitting span's rates, and the data ceiling: the recorded stretch of as
+ * many bins just before the holdout (fewer when the fitting span is shorter). */
+static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi, double hold_lo, double hold_hi, FitData *d)
+{
+  const double bin = EVAL_BIN_MS;
+  double      *ov, *cs, left = o->eval_windows_set ? o->eval_windows * o->window_steps * o->dt : INFINITY, observed = 0;
+  PetscInt     nov, n = d->n, need, got = 0, nc = 0;
+  SpikeTrains *st;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(2 * info->nintervals + 2, &ov));
+  PetscCall(PetscMalloc1(2 * info->nintervals + 2, &d->span));
+  nov = Overlaps(info, hold_lo, hold_hi, ov);
+  for (PetscInt k = 0; k < nov && left >= bin; k++) {
+    PetscInt m = (PetscInt)PetscMin(floor((ov[2 * k + 1] - ov[2 * k]) / bin), floor(left / bin));
+    if (m < 1) continue;
+    d->span[2 * d->nspan]     = ov[2 * k];
+    d->span[2 * d->nspan + 1] = ov[2 * k] + m * bin;
+    d->nspan++;
+    left -= m * bin;
+  }
+  PetscCheck(d->nspan > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the held-out span [%g, %g) ms holds no whole %g ms bin of observed time; lengthen -data_holdout", o->data, hold_lo, hold_hi, bin);
+  PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->span[0], d->span[2 * d->nspan - 1], &d->held));
+  /* the fitting span: rates over its observed time, and the ceiling's stretch */
+  PetscCall(SpikeFileReadRange(o->data, &o->dopt, fit_lo, fit_hi, &st));
+  nov = Overlaps(info, fit_lo, PetscMin(fit_hi, hold_lo), ov);
+  PetscCall(PetscCalloc1(n, &d->train_rate));
+  for (PetscInt k = 0; k < nov; k++) observed += ov[2 * k + 1] - ov[2 * k];
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt k = 0, c = 0;
+    for (PetscInt q = st->offsets[i]; q < st->offsets[i + 1]; q++) {
+      while (k < nov && st->times_ms[q] >= ov[2 * k + 1]) k++;
+      if (k < nov && st->times_ms[q] >= ov[2 * k]) c++;
+    }
+    d->train_rate[i] = observed > 0 ? c / (observed / 1000.0) : 0;
+  }
+  need = EvalSpanBins(d->nspan, d->span, bin, NULL);
+  PetscCall(PetscMalloc1(2 * nov + 2, &cs));
+  for (PetscInt k = nov - 1; k >= 0 && got < need; k--) { /* backwards from the holdout */
+    PetscInt m = PetscMin((PetscInt)floor((ov[2 * k + 1] - ov[2 * k]) / bin), need - got);
+    if (m < 1) continue;
+    cs[2 * nc]     = ov[2 * k + 1] - m * bin;
+    cs[2 * nc + 1] = ov[2 * k + 1];
+    got += m;
+    nc++;
+  }
+  for (PetscInt k = 0; k < nc / 2; k++) { /* in time order */
+    double a = cs[2 * k], b = cs[2 * k + 1];
+    cs[2 * k]                = cs[2 * (nc - 1 - k)];
+    cs[2 * k + 1]            = cs[2 * (nc - 1 - k) + 1];
+    cs[2 * (nc - 1 - k)]     = a;
+    cs[2 * (nc - 1 - k) + 1] = b;
+  }
+  PetscCall(PetscMalloc1((size_t)PetscMax(got, 1) * n, &d->ceil));
+  d->nceil   = got;
+  d->ceil_lo = nc ? cs[0] : hold_lo;
+  if (nc) PetscCall(EvalCountSpikes(n, st->offsets, st->times_ms, nc, cs, bin, d->ceil));
+  d->nceil_span = nc;
+  d->ceil_span  = cs;
+  PetscCall(SpikeTrainsDestroy(&st));
+  PetscCall(PetscFree(ov));
+  PetscFunctionReturn(0);
+}
+
 /* Recorded targets: the windows of the fitting span, each rank reading only the time range
  * of the windows it owns (plus the first ones, which every rank needs for the gradient
  * check and the evaluation when nothing is held out), and the held-out windows. */
@@ -139,6 +220,7 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
     for (PetscInt w = 0; w < nh; w++) PetscCall(SpikeTrainsBin(st, hstarts[w], o->dt, T, d->holdout + w * T * n, NULL));
     PetscCall(SpikeTrainsDestroy(&st));
     d->nholdout = nh;
+    PetscCall(LoadHeldOut(o, info, fit_lo, fit_hi, hold_lo, hold_hi, d));
   }
   PetscCall(PetscFree(hstarts));
   PetscCall(SpikeTrainsDestroy(&info));
@@ -188,6 +270,11 @@ PetscErrorCode FitDataDestroy(FitData **d)
   PetscCall(PetscFree((*d)->target));
   PetscCall(PetscFree((*d)->starts));
   PetscCall(PetscFree((*d)->holdout));
+  PetscCall(PetscFree((*d)->span));
+  PetscCall(SpikeTrainsDestroy(&(*d)->held));
+  PetscCall(PetscFree((*d)->train_rate));
+  PetscCall(PetscFree((*d)->ceil));
+  PetscCall(PetscFree((*d)->ceil_span));
   PetscCall(PetscFree(*d));
   PetscFunctionReturn(0);
 }

@@ -67,38 +67,7 @@ static PetscErrorCode WriteExc(H5Out *h, const char *name, const ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-/* Writes spike trains given as a step-major 0/1 array [steps][n] as times + offsets. */
-/* Simulates the evaluation windows (fixed input seed) of the target, the fit and the start;
- * hidden[h] counts the fitted model's spikes of hidden neuron h. */
-static PetscErrorCode Evaluate(Fit *f, PetscInt nwin, double *zt, double *zf, double *zi, double *hidden)
-{
-  PetscInt n = f->layout->n, T = f->opt->window_steps, nr = f->nrec;
-  SimWork *w = f->work[0], *tw = f->twork[0];
-
-  PetscFunctionBeginUser;
-  for (PetscInt win = 0; win < nwin; win++) {
-    const double *thetas[2] = {f->theta, f->theta0};
-    double       *outs[2]   = {zf + win * T * nr, zi + win * T * nr};
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, tw, zt + win * T * nr));
-    for (int k = 0; k < 2; k++) {
-      SimDrawInput((uint64_t)f->opt->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], f->opt->dt, w->x);
-      w->window       = win;
-      w->noise_seed   = (uint64_t)f->opt->input_seed;
-      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
-      SimForward(&f->sim, thetas[k], w);
-      if (nr == n) SimHardSpikes(&f->sim, w, outs[k]);
-      else { /* only the recorded neurons are compared */
-        SimHardSpikes(&f->sim, w, w->scratch);
-        for (PetscInt t = 0; t < T; t++) {
-          for (PetscInt i = 0; i < nr; i++) outs[k][t * nr + i] = w->scratch[t * n + i];
-          if (k == 0)
-            for (PetscInt h = 0; h < n - nr; h++) hidden[h] += w->scratch[t * n + nr + h];
-        }
-      }
-    }
-  }
-  PetscFunctionReturn(0);
-}
+const double *FitEvalTheta(const Fit *f) { return f->best && f->best_it >= 0 ? f->best : f->theta; }
 
 PetscInt FitEvalWindows(const Fit *f)
 {
@@ -217,7 +186,10 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   FixedSumZero(f->vacc);
   for (int t = 0; t < f->nthreads; t++) FixedSumMerge(f->vacc, f->vaccs[t]);
   PetscCall(ParallelSumFixed(f->par, f->vacc));
-  PetscCheck(f->vacc->nonfinite == 0, f->par->group, PETSC_ERR_FP, "the validation loss is NaN, infinite or huge");
+  if (f->vacc->nonfinite) { /* the same on every rank: the training loop rolls back */
+    *loss = NAN;
+    PetscFunctionReturn(0);
+  }
   PetscCall(PetscMalloc1(len, &sums));
   FixedSumGet(f->vacc, sums);
   *loss = sums[0];
@@ -228,22 +200,6 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
   }
   PetscCall(PetscFree(sums));
   PetscFunctionReturn(0);
-}
-
-static double Mean(const double *v, PetscInt n)
-{
-  double s = 0;
-  for (PetscInt i = 0; i < n; i++) s += v[i];
-  return n ? s / n : 0;
-}
-
-static void Rates(PetscInt n, PetscInt steps, double dt, const double *z, double *rate)
-{
-  for (PetscInt i = 0; i < n; i++) {
-    double c = 0;
-    for (PetscInt t = 0; t < steps; t++) c += z[t * n + i];
-    rate[i] = steps > 0 ? c / (steps * dt / 1000.0) : 0;
-  }
 }
 
 static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
@@ -350,6 +306,15 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
+  /* the best parameters (FitTrain): by the validation loss, or without validation by the
+   * training loss; before any iteration is scored, the final ones */
+  PetscCall(WriteBlocks(h, "/params/best", f->layout, f->best_it >= 0 ? f->best : f->theta));
+  PetscCall(H5OutAttrInt(h, "/params/best", "iteration", f->best_it >= 0 ? f->best_it : f->done));
+  PetscCall(H5OutAttrDouble(h, "/params/best", "loss", f->best_it >= 0 ? f->best_loss : NAN));
+  PetscCall(H5OutAttrString(h, "/params/best", "criterion", f->best_it < 0 ? "none (the final parameters)" : (f->vloss ? "validation loss" : "training loss")));
+  PetscCall(H5OutAttrString(h, "/", "stopped", f->diverged ? "diverged (-fit_max_rollbacks spent)" : (f->out_of_time ? "time budget (-fit_max_minutes)" : (f->done < o->iters ? "interrupted" : "completed"))));
+  PetscCall(H5OutAttrInt(h, "/", "rollbacks", f->rollbacks));
+  PetscCall(H5OutAttrDouble(h, "/", "lr_scale", f->optim->scale));
   PetscCall(WriteExc(h, "/params/exc", f->layout));
   if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
   if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->tlayout, f->data->truth));
@@ -377,117 +342,19 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscFunctionReturn(0);
 }
 
-/* Pearson correlation of the off-diagonal entries of two n x n matrices. */
-static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt n)
-{
-  double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0, m = 0;
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j < n; j++) {
-      if (i == j) continue;
-      double a = A[i * n + j], b = B[i * n + j];
-      sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; m++;
-    }
-  if (m < 2) return NAN;
-  double va = saa - sa * sa / m, vb = sbb - sb * sb / m;
-  return va > 0 && vb > 0 ? (sab - sa * sb / m) / sqrt(va * vb) : NAN;
-}
-
-/* Activity statistics of the fitted model against the target over the evaluation windows
- * (held-out data for a recording): rates and pairwise correlations of 20 ms counts. */
-static PetscErrorCode CompareActivity(Fit *f, H5Out *h, PetscInt steps, const double *zt, const double *zf)
-{
-  PetscInt n = f->nrec, nb;
-  double   bin = ANALYSIS_BIN_MS_DEFAULT, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
-  hsize_t  dn[2] = {(hsize_t)n, (hsize_t)n};
-
-  PetscFunctionBeginUser;
-  PetscCall(AnalysisNumBins(steps, f->opt->dt, bin, &nb));
-  if (nb < 2) PetscFunctionReturn(0);
-  PetscCall(PetscMalloc7(n * nb, &ct, n * nb, &cf, n, &rt, n, &rf, n * n, &kt, n * n, &kf, n * n, &kx));
-  PetscCall(AnalysisBinCounts(zt, steps, n, f->opt->dt, bin, nb, ct));
-  PetscCall(AnalysisBinCounts(zf, steps, n, f->opt->dt, bin, nb, cf));
-  PetscCall(AnalysisRates(ct, n, nb, bin, rt));
-  PetscCall(AnalysisRates(cf, n, nb, bin, rf));
-  PetscCall(AnalysisCrossCorrelation(ct, ct, n, nb, kt));
-  PetscCall(AnalysisCrossCorrelation(cf, cf, n, nb, kf));
-  PetscCall(AnalysisCrossCorrelation(cf, ct, n, nb, kx));
-  PetscCall(AnalysisRateRMSE(rf, rt, n, &rmse));
-  PetscCall(AnalysisRelFrobenius(kf, kt, n, &cdist));
-  PetscCall(AnalysisMeanDiagonal(kx, n, &spike));
-  cpair = OffDiagonalCorrelation(kf, kt, n);
-  PetscCall(H5OutDoubles(h, "/eval/compare/corr_target", 2, dn, kt));
-  PetscCall(H5OutDoubles(h, "/eval/compare/corr_fitted", 2, dn, kf));
-  PetscCall(H5OutDoubles(h, "/eval/compare/xcorr_fitted_target", 2, dn, kx));
-  PetscCall(H5OutScalar(h, "/eval/compare/rate_rmse", rmse));
-  PetscCall(H5OutScalar(h, "/eval/compare/corr_rel_frobenius", cdist));
-  PetscCall(H5OutScalar(h, "/eval/compare/pair_corr_similarity", cpair));
-  PetscCall(H5OutScalar(h, "/eval/compare/spike_correlation", spike));
-  if (f->data->has_truth) {
-    /* connectivity among the recorded neurons: truth against fit (off-diagonal entries) */
-    const ParamBlock *bt = ParamLayoutBlock(f->tlayout, "W"), *bf = ParamLayoutBlock(f->layout, "W");
-    if (bt && bf) {
-      double *Wt, *Wf, wc;
-      PetscInt nt = f->tlayout->n, nm = f->layout->n;
-      PetscCall(PetscMalloc2(n * n, &Wt, n * n, &Wf));
-      for (PetscInt i = 0; i < n; i++)
-        for (PetscInt j = 0; j < n; j++) {
-          Wt[i * n + j] = f->data->truth[bt->offset + i * nt + j];
-          Wf[i * n + j] = f->theta[bf->offset + i * nm + j];
-        }
-      wc = OffDiagonalCorrelation(Wf, Wt, n);
-      PetscCall(H5OutScalar(h, "/eval/compare/weight_corr_recorded", wc));
-      if (!f->opt->quiet) PetscCall(PetscPrintf(f->par->group, "%scompare: correlation of fitted and true weights among the %" PetscInt_FMT " recorded neurons %.3f\n", f->prefix, n, wc));
-      PetscCall(PetscFree2(Wt, Wf));
-    }
-  }
-  PetscCall(H5OutAttrDouble(h, "/eval/compare", "bin_ms", bin));
-  PetscCall(H5OutAttrString(h, "/eval/compare", "data", f->opt->mode == TARGET_RECORDED && f->data->nholdout ? "held-out windows" : (f->opt->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
-  if (!f->opt->quiet)
-    PetscCall(PetscPrintf(f->par->group, "%scompare (%s, 20 ms bins): rate RMSE %.3f Hz, mean rate target %.3f fitted %.3f Hz; pairwise correlations: similarity %.3f, relative distance %.3f; spike correlation fitted-target %.3f\n",
-                          f->prefix, f->opt->mode == TARGET_RECORDED && f->data->nholdout ? "held-out data" : "evaluation windows", rmse, Mean(rt, n), Mean(rf, n), cpair, cdist, spike));
-  PetscCall(PetscFree7(ct, cf, rt, rf, kt, kf, kx));
-  PetscFunctionReturn(0);
-}
-
 PetscErrorCode FitWriteResults(Fit *f)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->nrec, T = o->window_steps;
-  PetscInt          E = FitEvalWindows(f);
-  PetscInt          nh = f->layout->n - f->nrec;
-  double           *zt, *zf, *zi, *hid;
   H5Out            *h;
-  hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh;
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(FIT_EVENT_IO, 0, 0, 0, 0));
-  PetscCall(PetscMalloc3(E * T * n + 1, &zt, E * T * n + 1, &zf, E * T * n + 1, &zi));
-  PetscCall(PetscCalloc1(nh + 1, &hid));
-  PetscCall(Evaluate(f, E, zt, zf, zi, hid));
-  for (PetscInt k = 0; k < nh; k++) hid[k] /= E * T * o->dt / 1000.0; /* Hz */
-  PetscCall(PetscMalloc3(n, &f->rate_target, n, &f->rate_fit, n, &f->rate_init));
-  Rates(n, E * T, o->dt, zt, f->rate_target);
-  Rates(n, E * T, o->dt, zf, f->rate_fit);
-  Rates(n, E * T, o->dt, zi, f->rate_init);
-
   PetscCall(H5OutCreate(f->par->group, o->out, &h));
   PetscCall(H5OutAttrString(h, "/", "spikefit_format", "run"));
   PetscCall(FitWriteCommon(f, h));
-  PetscCall(H5OutBinnedSpikes(h, "/eval/target", n, E * T, zt, o->dt));
-  PetscCall(H5OutBinnedSpikes(h, "/eval/fitted", n, E * T, zf, o->dt));
-  PetscCall(H5OutBinnedSpikes(h, "/eval/initial", n, E * T, zi, o->dt));
-  PetscCall(H5OutAttrInt(h, "/eval", "windows", E));
-  PetscCall(H5OutAttrInt(h, "/eval", "window_steps", T));
-  PetscCall(H5OutAttrString(h, "/eval", "input", "fixed evaluation seed shared by target, fitted and initial model; windows back to back from 0 ms"));
-  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
-  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
-  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
-  if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
-  PetscCall(CompareActivity(f, h, E * T, zt, zf));
+  PetscCall(FitEvalWrite(f, h));
   if (f->gradient_saved) PetscCall(WriteGradientCheck(f, h));
   PetscCall(H5OutCommit(&h, NULL));
-  PetscCall(PetscFree3(zt, zf, zi));
-  PetscCall(PetscFree(hid));
   PetscCall(PetscLogEventEnd(FIT_EVENT_IO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
 }
@@ -517,6 +384,7 @@ PetscErrorCode FitPrintSummary(Fit *f)
   PetscCall(PetscPrintf(comm, "%srates (Hz) over the evaluation windows:\n%s  neuron   target   fitted  initial\n", f->prefix, f->prefix));
   for (PetscInt i = 0; i < n && i < 64; i++) PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->prefix, i, f->rate_target[i], f->rate_fit[i], f->rate_init[i]));
   if (n > 64) PetscCall(PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->prefix, n));
+  PetscCall(FitEvalPrint(f));
   PetscCall(PetscPrintf(comm, "%sresults: %s\n", f->prefix, f->opt->out));
   PetscFunctionReturn(0);
 }

@@ -29,6 +29,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   o->ckpt_every       = 0;
   o->ckpt_max_hours   = 0;
   o->sim_batch        = 16;
+  o->max_rollbacks    = 5;
+  o->max_minutes      = 0;
 
   PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
   PetscCall(PetscOptionsString("-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5 or text", NULL, o->data, o->data, sizeof(o->data), &set));
@@ -48,7 +50,9 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   if (!set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
   PetscCall(PetscOptionsInt("-fit_window_steps", "Steps per window", NULL, o->window_steps, &o->window_steps, NULL));
   PetscCall(PetscOptionsInt("-fit_windows_per_step", "Windows whose gradients make one optimiser step (0: all)", NULL, o->windows_per_step, &o->windows_per_step, NULL));
-  PetscCall(PetscOptionsInt("-fit_eval_windows", "Windows simulated for evaluation after the fit", NULL, o->eval_windows, &o->eval_windows, NULL));
+  PetscCall(PetscOptionsInt("-fit_eval_windows", "Windows of the validation loss and of a synthetic fit's evaluation; given, it also caps a recording's held-out evaluation at this many window lengths (default: the whole held-out span)", NULL, o->eval_windows, &o->eval_windows, &o->eval_windows_set));
+  PetscCall(PetscOptionsInt("-fit_max_rollbacks", "Divergences (non-finite or exploding loss or gradient) rolled back, with the learning rate halved, before the fit stops with the best parameters (exit 3)", NULL, o->max_rollbacks, &o->max_rollbacks, NULL));
+  PetscCall(PetscOptionsReal("-fit_max_minutes", "Stop training at the first iteration boundary after this many minutes and write the results of the best parameters (0: no budget)", NULL, o->max_minutes, &o->max_minutes, NULL));
   PetscCall(PetscOptionsInt("-fit_seed", "Seed of the initial parameters", NULL, o->seed, &o->seed, NULL));
   PetscCall(PetscOptionsInt("-fit_input_seed", "Seed of the Poisson input", NULL, o->input_seed, &o->input_seed, NULL));
   PetscCall(PetscOptionsInt("-fit_hidden", "Hidden (unrecorded) neurons added to the model: simulated and fitted, not scored", NULL, o->hidden, &o->hidden, NULL));
@@ -89,6 +93,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(isfinite(o->mcfg.theta), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_theta must be finite, got %g", o->mcfg.theta);
   PetscCheck(isfinite(o->mcfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_input_gain must be finite, got %g", o->mcfg.input_gain);
   PetscCheck(o->ckpt_every >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_every must be >= 0, got %" PetscInt_FMT, o->ckpt_every);
+  PetscCheck(o->max_rollbacks >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_max_rollbacks must be >= 0, got %" PetscInt_FMT, o->max_rollbacks);
+  PetscCheck(isfinite(o->max_minutes) && o->max_minutes >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_max_minutes must be >= 0, got %g", o->max_minutes);
   PetscCheck(isfinite(o->ckpt_max_hours) && o->ckpt_max_hours >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_max_hours must be >= 0, got %g", o->ckpt_max_hours);
   PetscCheck(!o->lcfg.teacher_forcing || (!o->mcfg.hard_output && !o->mcfg.output_current), comm, PETSC_ERR_ARG_INCOMP,
              "-loss_teacher_forcing scores the spike probability of a forced run: it does not go with -model_output_hard or -model_output_current");

@@ -59,8 +59,9 @@ PetscErrorCode OptimCreate(MPI_Comm comm, const OptimConfig *cfg, PetscInt P, co
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&o));
-  o->cfg = *cfg;
-  o->P   = P;
+  o->cfg   = *cfg;
+  o->P     = P;
+  o->scale = 1.0;
   PetscCall(VecCreateMPI(comm, PETSC_DECIDE, P, &o->theta));
   PetscCall(VecDuplicate(o->theta, &o->m));
   PetscCall(VecDuplicate(o->theta, &o->v));
@@ -98,7 +99,8 @@ PetscErrorCode OptimStep(Optim *o, const double *grad)
   PetscInt           lo, hi, n;
   PetscScalar       *x, *m, *v;
   const PetscScalar *g, *l, *h;
-  const OptimConfig *c = &o->cfg;
+  const OptimConfig *c  = &o->cfg;
+  const double       lr = c->lr * o->scale; /* (exactly cfg.lr at scale 1) */
 
   PetscFunctionBeginUser;
   PetscCall(VecSetOwned(o->grad, grad));
@@ -116,10 +118,10 @@ PetscErrorCode OptimStep(Optim *o, const double *grad)
     for (PetscInt k = 0; k < n; k++) {
       m[k] = c->beta1 * m[k] + (1.0 - c->beta1) * g[k];
       v[k] = c->beta2 * v[k] + (1.0 - c->beta2) * g[k] * g[k];
-      x[k] -= c->lr * (m[k] / bc1) / (sqrt(v[k] / bc2) + c->eps);
+      x[k] -= lr * (m[k] / bc1) / (sqrt(v[k] / bc2) + c->eps);
     }
   } else {
-    for (PetscInt k = 0; k < n; k++) x[k] -= c->lr * g[k];
+    for (PetscInt k = 0; k < n; k++) x[k] -= lr * g[k];
   }
   for (PetscInt k = 0; k < n; k++) x[k] = PetscMin(PetscMax(x[k], l[k]), h[k]);
   PetscCall(VecRestoreArrayRead(o->hi, &h));

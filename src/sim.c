@@ -133,7 +133,8 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   ModelCtx           ctx;
 
   CtxSetup(&ctx, s, theta, w);
-  s->model->init_state(&ctx, w->state);
+  if (w->init) PetscArraycpy(w->state, w->init, ns * n);
+  else s->model->init_state(&ctx, w->state);
   for (PetscInt t = 0; t < s->T; t++) {
     const double *prev = w->state + t * ns * n;
     double       *next = w->state + (t + 1) * ns * n;

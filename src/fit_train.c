@@ -1,0 +1,248 @@
+/* The training loop of `spikefit fit`: iterations, the monitor with its ETA, the best
+ * parameters, rollbacks of divergences, the time budget, signals and checkpoints.
+ *
+ * Divergence (docs/RELIABILITY.md): an iteration whose sums hold NaN, infinite or huge
+ * (>= 2^60) values, whose validation loss is not finite, whose training loss exceeds the
+ * best accepted one by more than 1e3 times its size, or whose gradient norm exceeds 1e6
+ * times the median of the last accepted ones (at least 3). It is rolled back to the last
+ * parameters and optimiser state known good, the learning rate is halved, and training goes
+ * on, at most -fit_max_rollbacks times; then the fit stops with the best parameters. Every
+ * test reads values that are the same on every rank (after the exact reductions), so the
+ * ranks take the same branch. */
+#include "fit_impl.h"
+#include "checkpoint.h"
+#include <math.h>
+#include <stdlib.h>
+#include <petsctime.h>
+
+#define FIT_EXPLODE_LOSS 1e3
+#define FIT_EXPLODE_GRAD 1e6
+#define FIT_GRAD_HISTORY 25
+
+/* The state at the start of one iteration: what a rollback restores. */
+typedef struct {
+  PetscInt it, t; /* iteration, optimiser steps */
+  double  *theta, *m, *v;
+  PetscBool valid;
+} Snapshot;
+
+static PetscErrorCode SnapshotTake(Fit *f, PetscInt it, Snapshot *s)
+{
+  PetscFunctionBeginUser;
+  s->it = it;
+  s->t  = f->optim->t;
+  PetscCall(PetscArraycpy(s->theta, f->theta, f->P));
+  PetscCall(OptimGetMoments(f->optim, s->m, s->v));
+  s->valid = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode SnapshotRestore(Fit *f, const Snapshot *s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(OptimSetState(f->optim, s->t, s->theta, s->m, s->v));
+  PetscCall(PetscArraycpy(f->theta, s->theta, f->P));
+  f->done = s->it;
+  PetscFunctionReturn(0);
+}
+
+static int CmpDouble(const void *a, const void *b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median of the gradient norms of the last accepted iterations before it (NAN: too few). */
+static double GradMedian(const Fit *f, PetscInt it)
+{
+  double   buf[FIT_GRAD_HISTORY];
+  PetscInt k = 0;
+  for (PetscInt i = PetscMax(0, it - FIT_GRAD_HISTORY); i < it; i++) buf[k++] = f->gnorm[i];
+  if (k < 3) return NAN;
+  qsort(buf, (size_t)k, sizeof(double), CmpDouble);
+  return k % 2 ? buf[k / 2] : 0.5 * (buf[k / 2 - 1] + buf[k / 2]);
+}
+
+/* Why iteration it diverged ("" if it did not), for a finished iteration. */
+static void Exploded(const Fit *f, PetscInt it, double best_train, char *why, size_t len)
+{
+  double med = GradMedian(f, it);
+  why[0]     = 0;
+  if (isfinite(best_train) && f->loss[it] - best_train > FIT_EXPLODE_LOSS * PetscMax(fabs(best_train), 1e-300))
+    PetscSNPrintf(why, len, "the loss %.6g exceeds the best so far (%.6g) by more than %g times its size", f->loss[it], best_train, FIT_EXPLODE_LOSS);
+  else if (isfinite(med) && f->gnorm[it] > FIT_EXPLODE_GRAD * med)
+    PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD, med);
+}
+
+/* theta (the parameters at the start of iteration it) with its score: the best so far? */
+static PetscErrorCode ConsiderBest(Fit *f, const double *theta, double score, PetscInt it)
+{
+  PetscFunctionBeginUser;
+  if (!isfinite(score) || (f->best_it >= 0 && !(score < f->best_loss))) PetscFunctionReturn(0);
+  PetscCall(PetscArraycpy(f->best, theta, f->P));
+  f->best_loss = score;
+  f->best_it   = it;
+  PetscFunctionReturn(0);
+}
+
+static void Duration(double s, char *buf, size_t len)
+{
+  if (s < 120) PetscSNPrintf(buf, len, "%.1f s", s);
+  else if (s < 7200) PetscSNPrintf(buf, len, "%.1f min", s / 60);
+  else PetscSNPrintf(buf, len, "%.1f h", s / 3600);
+}
+
+/* Seconds the held-out evaluation will take, roughly: a forward-only run costs about a third
+ * of a window's forward and backward, two networks over every chunk (0 without holdout). */
+static double EvalEstimate(const Fit *f, double avg)
+{
+  const FitData *d = f->data;
+  double         chunks = 0, per_window;
+  if (!d->nspan) return 0;
+  for (PetscInt k = 0; k < d->nspan; k++) chunks += ceil((d->span[2 * k + 1] - d->span[2 * k]) / (f->opt->window_steps * f->opt->dt));
+  per_window = avg * f->par->gsize * f->nthreads / PetscMax(f->nwindows, 1);
+  return 2.0 * chunks * per_window / 3.0 / (f->nthreads >= 2 ? 2 : 1);
+}
+
+static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, double left_budget)
+{
+  const FitOptions *o = f->opt;
+  char              rel[64] = "", terms[256] = "", item[64], eta[128], a[32], b[32];
+  double            w[LOSS_NTERMS], rest = avg * (double)(o->iters - it - 1), ev = EvalEstimate(f, avg);
+
+  PetscFunctionBeginUser;
+  if (o->quiet) PetscFunctionReturn(0);
+  if (f->dist && f->dist[f->layout->nblocks] > 0) {
+    PetscInt nb = f->layout->nblocks;
+    PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f", f->dist[(it + 1) * (nb + 1) + nb] / f->dist[nb]));
+  }
+  /* the terms the loss uses (frd and vrd always, as in the source paper's logs) */
+  LossWeights(&o->lcfg, o->iters > 0 ? (double)it / (double)o->iters : 0.0, w);
+  for (int k = 0; k < LOSS_NTERMS; k++) {
+    if (k > LOSS_TERM_VRD && w[k] == 0) continue;
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->terms[it * LOSS_NTERMS + k]));
+    PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
+  }
+  if (f->vloss) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->vloss[it]));
+    PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
+  }
+  /* the ETA: the remaining iterations (or the time budget, when it comes first) and the
+   * held-out evaluation after them */
+  Duration(PetscMin(rest, left_budget), a, sizeof(a));
+  Duration(ev, b, sizeof(b));
+  if (ev > 0) PetscCall(PetscSNPrintf(eta, sizeof(eta), "%s + ~%s evaluation%s", a, b, left_budget < rest ? " (time budget)" : ""));
+  else PetscCall(PetscSNPrintf(eta, sizeof(eta), "%s%s", a, left_budget < rest ? " (time budget)" : ""));
+  PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs, eta, rel));
+  PetscFunctionReturn(0);
+}
+
+/* A divergence at iteration it: roll back (cur: the state at its start, prev: at the start
+ * of the one before) or, with the budget spent or nothing to go back to, stop. */
+static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const char *why, Snapshot *prev, Snapshot *cur, PetscBool *stop)
+{
+  const FitOptions *o = f->opt;
+  Snapshot         *to = bad == FIT_BAD_START ? prev : cur;
+
+  PetscFunctionBeginUser;
+  *stop = PETSC_FALSE;
+  if (!to->valid) to = NULL; /* e.g. the first iteration's own start is bad */
+  if (!to || f->rollbacks >= o->max_rollbacks) {
+    /* the last state known good becomes /params/final */
+    if (bad == FIT_BAD_STEP && cur->valid) PetscCall(SnapshotRestore(f, cur));
+    else if (prev->valid) PetscCall(SnapshotRestore(f, prev));
+    else if (cur->valid) PetscCall(SnapshotRestore(f, cur));
+    f->diverged = PETSC_TRUE;
+    *stop       = PETSC_TRUE;
+    PetscCall(PetscPrintf(f->par->group, "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); %s: stopping after %" PetscInt_FMT " iterations, results from the %s parameters (exit %d)\n", f->prefix, it + 1, why,
+                          to ? "the rollback budget (-fit_max_rollbacks) is spent" : "no earlier good state to go back to", f->done, f->best_it >= 0 ? "best" : "last good", FIT_EXIT_DIVERGED));
+    PetscFunctionReturn(0);
+  }
+  PetscCall(SnapshotRestore(f, to));
+  f->rollbacks++;
+  f->optim->scale *= 0.5;
+  PetscCall(PetscPrintf(f->par->group, "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); rolled back to the state after iteration %" PetscInt_FMT ", learning rate halved to %.4g (rollback %" PetscInt_FMT " of %" PetscInt_FMT ")\n", f->prefix, it + 1, why,
+                        to->it, o->ocfg.lr * f->optim->scale, f->rollbacks, o->max_rollbacks));
+  if (prev == to) cur->valid = PETSC_FALSE; /* cur was made from the bad state */
+  prev->valid = PETSC_FALSE;                /* only one step back each time */
+  PetscFunctionReturn(0);
+}
+
+/* Trains from f->done to the end, or until a signal, a time budget or a spent rollback
+ * budget stops it. *stopped: stopped by a signal or -ckpt_max_hours (checkpoint written). */
+PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
+{
+  const FitOptions *o = f->opt;
+  PetscLogDouble    start, t0, t1;
+  double            total = 0, best_train = NAN, budget = o->max_minutes > 0 ? o->max_minutes * 60.0 : INFINITY;
+  PetscInt          count = 0;
+  Snapshot          snap[2] = {{0}};
+  Snapshot         *prev = &snap[0], *cur = &snap[1];
+
+  PetscBool         at_end;
+
+  PetscFunctionBeginUser;
+  *stopped = PETSC_FALSE;
+  /* with -ckpt_file, the last iteration is checkpointed too: a finished fit can be continued */
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-ckpt_file", &at_end));
+  for (int k = 0; k < 2; k++) PetscCall(PetscMalloc3(f->P, &snap[k].theta, f->P, &snap[k].m, f->P, &snap[k].v));
+  for (PetscInt i = 0; i < f->done; i++) best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[i]) : f->loss[i];
+  PetscCall(PetscTime(&start));
+  for (PetscInt it = f->done; it < o->iters;) {
+    PetscBool     stop, over, out_of_time;
+    FitStepStatus bad;
+    char          why[256] = "";
+    Snapshot     *tmp;
+
+    PetscCall(SnapshotTake(f, it, cur));
+    PetscCall(PetscTime(&t0));
+    PetscCall(FitIteration(f, it, &bad));
+    PetscCall(PetscTime(&t1));
+    if (bad == FIT_BAD_START) PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge", f->nonfinite));
+    else if (bad == FIT_BAD_STEP) PetscCall(PetscSNPrintf(why, sizeof(why), f->nonfinite ? "%" PetscInt_FMT " gradient or loss values of a later step are NaN, infinite or huge" : "the validation loss is NaN, infinite or huge", f->nonfinite));
+    else {
+      Exploded(f, it, best_train, why, sizeof(why));
+      if (why[0]) bad = FIT_BAD_START;
+    }
+    if (bad != FIT_STEP_OK) {
+      PetscCall(Rollback(f, it, bad, why, prev, cur, &stop));
+      if (stop) break;
+      it = f->done;
+      continue;
+    }
+    /* accepted: its start is a candidate for the best (scored by the validation loss at the
+     * end of the iteration before, or without validation by its own training loss) */
+    if (f->vloss && it > 0) PetscCall(ConsiderBest(f, cur->theta, f->vloss[it - 1], it));
+    else if (!f->vloss) PetscCall(ConsiderBest(f, cur->theta, f->loss[it], it));
+    best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[it]) : f->loss[it];
+    tmp  = prev;
+    prev = cur;
+    cur  = tmp;
+    PetscCall(ParallelMax(f->par->group, t1 - t0, &f->secs[it])); /* the same on every rank (checkpoint checksums) */
+    total += t1 - t0;
+    count++;
+    f->done = ++it;
+    PetscCall(Monitor(f, it - 1, t1 - t0, total / count, budget - (t1 - start)));
+    /* iteration boundary: the ranks agree on signals and the time budgets */
+    PetscCall(ParallelSignalAgreed(f->par, &stop));
+    PetscCall(ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
+    PetscCall(ParallelAny(f->par->group, (PetscBool)((t1 - start) > budget), &out_of_time));
+    if ((stop || over) && f->done < o->iters) {
+      PetscCall(FitCheckpointWrite(f));
+      PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
+                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
+      *stopped = PETSC_TRUE;
+      break;
+    }
+    if (out_of_time && f->done < o->iters) {
+      f->out_of_time = PETSC_TRUE;
+      PetscCall(PetscPrintf(f->par->group, "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n", f->prefix, f->done, o->iters, o->max_minutes));
+      break;
+    }
+    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0)) PetscCall(FitCheckpointWrite(f));
+  }
+  /* the last parameters, validated at the end of the last iteration, are a candidate too */
+  if (!*stopped && f->vloss && f->done > 0 && !f->diverged) PetscCall(ConsiderBest(f, f->theta, f->vloss[f->done - 1], f->done));
+  for (int k = 0; k < 2; k++) PetscCall(PetscFree3(snap[k].theta, snap[k].m, snap[k].v));
+  PetscFunctionReturn(0);
+}

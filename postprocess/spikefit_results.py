@@ -133,7 +133,8 @@ def read_spikes(source, fit=None):
 def read_evaluation(source, fit=None):
     """The evaluation: rates (Hz) 'rate_target', 'rate_fitted', 'rate_initial' (and
     'rate_hidden', 'span_ms' when present), 'compare': the contents of /eval/compare as a
-    dict (scalars as floats, matrices as arrays) with its attributes under 'compare_attrs', and
+    dict (scalars as floats, matrices as arrays; each row of the comparison table, e.g.
+    'fitted', 'poisson_null', 'data_ceiling', as a dict of its metrics with its 'attrs') with its attributes under 'compare_attrs', and
     the /eval attributes under 'attrs'. Empty dict when the run has no /eval."""
     with _opened(source) as f:
         ev = _prefix(fit) + "/eval"
@@ -144,6 +145,11 @@ def read_evaluation(source, fit=None):
         if ev + "/compare" in f:
             c = f[ev + "/compare"]
             out["compare"] = {k: _value(v) for k, v in _group_arrays(c).items()}
+            # the comparison table: one group per row (fitted, initial, poisson_null, ...)
+            for row, g in c.items():
+                if isinstance(g, h5py.Group):
+                    out["compare"][row] = {k: _value(v) for k, v in _group_arrays(g).items()}
+                    out["compare"][row].update({"attrs": {k: _value(v) for k, v in g.attrs.items()}})
             out["compare_attrs"] = {k: _value(v) for k, v in c.attrs.items()}
         else:
             out["compare"], out["compare_attrs"] = {}, {}

@@ -68,6 +68,11 @@ def check_run(path, fit=None):
         check(set(ev["compare"]) == set(c), "compare names")
         check(abs(ev["compare"]["rate_rmse"] - float(c["rate_rmse"][0])) == 0, "rate_rmse scalar")
         check(same(ev["compare"]["corr_target"], c["corr_target"][()]), "corr_target matrix")
+        rows = [k for k, v in c.items() if isinstance(v, h5py.Group)]
+        check("fitted" in rows, "a 'fitted' row in the comparison table")
+        for r in rows:
+            for m, d in c[r].items():
+                check(same(np.atleast_1d(ev["compare"][r][m]), np.atleast_1d(d[()])), "compare/%s/%s" % (r, m))
         check(ev["attrs"]["windows"] > 0, "eval windows attribute")
         if "truth" in f:
             check(same(run["params"]["truth"]["W"], f[pre + "/truth/W"][()]), "truth W")

@@ -13,6 +13,18 @@ PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code);
 
 /* Fails naming every option that was given but never used (a typo or a wrong subcommand). */
 PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);
+/* A file a subcommand reads or writes, named by the option that gave it. */
+typedef struct {
+  const char *option;    /* "-o", "-data", ... */
+  const char *path;      /* NULL or "" when not given */
+  PetscBool   output;
+  PetscBool   keeps_prev; /* a checkpoint also writes PATH.prev */
+  const char *may_equal;  /* an option whose file this one may be (-ckpt_file and -resume) */
+} AppFile;
+/* Before any work: fails when an output (or the PATH.tmp/PATH.prev it writes) is the same
+ * file as an input or another output (device and inode for existing files, the resolved
+ * path otherwise), or is a directory. */
+PetscErrorCode AppCheckFiles(MPI_Comm comm, const AppFile *files, PetscInt nfiles);
 /* True when -help was given: the subcommand has just listed its options and should stop. */
 PetscBool      AppHelpRequested(void);
 #endif

@@ -45,6 +45,10 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit generate needs -o FILE");
+  {
+    const AppFile files[] = {{"-o", out, PETSC_TRUE, PETSC_FALSE, NULL}};
+    PetscCall(AppCheckFiles(comm, files, 1));
+  }
   PetscCheck(n >= 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_n must be at least 3 (three populations), got %" PetscInt_FMT, n);
   PetscCheck(seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_seed must be >= 0, got %" PetscInt_FMT, seed);
   PetscCheck(T > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_window_steps must be positive, got %" PetscInt_FMT, T);

@@ -695,6 +695,15 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   PetscCall(FitRegisterEvents());
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
+  {
+    const AppFile files[] = {
+      {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-resume", o.resume, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
+      {"-ckpt_file", o.ckpt_file, PETSC_TRUE, PETSC_TRUE, "-resume"},
+    };
+    PetscCall(AppCheckFiles(comm, files, 4));
+  }
   PetscCall(ParallelCreate(comm, o.restarts, &par));
   PetscCall(ParallelInstallSignalHandlers());
   PetscCall(FitDataLoad(&o, par, &data));

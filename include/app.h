@@ -25,6 +25,9 @@ typedef struct {
  * file as an input or another output (device and inode for existing files, the resolved
  * path otherwise), or is a directory. */
 PetscErrorCode AppCheckFiles(MPI_Comm comm, const AppFile *files, PetscInt nfiles);
+/* Before PetscInitialize: 1 (with the message in err) for a word that is neither an option
+ * nor its value, or an -options_file that is missing, not a file or binary. */
+int AppCheckArguments(int argc, char **argv, char *err, size_t len);
 /* True when -help was given: the subcommand has just listed its options and should stop. */
 PetscBool      AppHelpRequested(void);
 #endif

@@ -1,9 +1,9 @@
 #ifndef SPIKEFIT_H5IO_H
 #define SPIKEFIT_H5IO_H
-/* Small HDF5 helpers. Writers use the MPI-IO driver: every rank of the communicator calls
- * every function (metadata is collective); rank 0 supplies the data and the transfer is
- * collective with the other ranks selecting nothing. Files appear atomically: they are
- * written to PATH.tmp, flushed to disk and renamed. Readers open the file on one rank. */
+/* Small HDF5 helpers. Writers build the file in memory on every rank of the communicator
+ * (every rank calls every function; rank 0 supplies the data, the others select nothing)
+ * and rank 0 writes the image: files appear atomically, written to PATH.tmp, synced and
+ * renamed, and a failed write leaves no PATH.tmp. Readers open the file on one rank. */
 #include <petscsys.h>
 #include <hdf5.h>
 #include <stdint.h>
@@ -12,7 +12,7 @@ typedef struct {
   hid_t    file;
   MPI_Comm comm;
   int      rank;
-  int      serial; /* opened by one process without MPI-IO (H5OutUpdate) */
+  int      serial; /* one process: no collective agreement at the commit */
   char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];
 } H5Out;
 
@@ -24,7 +24,8 @@ PetscErrorCode H5OutUpdate(const char *path, H5Out **out);
 PetscErrorCode H5OutRemove(H5Out *h, const char *name);
 /* Closes, fsyncs and renames PATH.tmp to PATH (keeping the old PATH as keep_prev when not NULL). */
 PetscErrorCode H5OutCommit(H5Out **h, const char *keep_prev);
-/* Closes and deletes PATH.tmp (on an error path). */
+/* Closes and deletes PATH.tmp (on an error path). A write that fails does this itself (the
+ * H5Out stays allocated until Abort or the end of the process): no PATH.tmp is left. */
 PetscErrorCode H5OutAbort(H5Out **h);
 
 PetscErrorCode H5OutDoubles(H5Out *h, const char *name, int rank, const hsize_t *dims, const double *data);

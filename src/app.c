@@ -1,4 +1,5 @@
 #include "app.h"
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,4 +141,81 @@ PetscErrorCode AppCheckFiles(MPI_Comm comm, const AppFile *files, PetscInt nfile
     }
   }
   PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ integer options */
+
+/* PETSc 3.18 converts an integer option with strtol and then casts to int, so 4294967298
+ * becomes 2. Every PetscOptionsInt of the program (and of the tests) goes through this check
+ * first: the link wraps PetscOptionsInt_Private (CMakeLists.txt). */
+PetscErrorCode __real_PetscOptionsInt_Private(PetscOptionItems *, const char[], const char[], const char[], PetscInt, PetscInt *, PetscBool *, PetscInt, PetscInt);
+PetscErrorCode __wrap_PetscOptionsInt_Private(PetscOptionItems *items, const char opt[], const char text[], const char man[], PetscInt current, PetscInt *value, PetscBool *set, PetscInt lb, PetscInt ub);
+
+PetscErrorCode __wrap_PetscOptionsInt_Private(PetscOptionItems *items, const char opt[], const char text[], const char man[], PetscInt current, PetscInt *value, PetscBool *set, PetscInt lb, PetscInt ub)
+{
+  char      raw[256];
+  PetscBool has = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsGetString(items->options, items->prefix, opt, raw, sizeof(raw), &has));
+  if (has) {
+    const char *p = raw + (raw[0] == '-' || raw[0] == '+');
+    size_t      digits = strspn(p, "0123456789");
+    if (digits > 0 && p[digits] == '\0') {
+      char     *end;
+      long long v;
+      errno = 0;
+      v     = strtoll(raw, &end, 10);
+      PetscCheck(errno == 0 && v >= PETSC_MIN_INT && v <= PETSC_MAX_INT, items->comm, PETSC_ERR_ARG_OUTOFRANGE, "%s %s is out of range: an integer option must lie in [%d, %d]", opt, raw, (int)PETSC_MIN_INT, (int)PETSC_MAX_INT);
+    }
+  }
+  PetscCall(__real_PetscOptionsInt_Private(items, opt, text, man, current, value, set, lb, ub));
+  PetscFunctionReturn(0);
+}
+
+/* ------------------------------------------------------------------ the command line */
+
+static int IsNumber(const char *s)
+{
+  char *end;
+  if (!s[0]) return 0;
+  (void)strtod(s, &end);
+  return *end == '\0';
+}
+
+static int IsKey(const char *s) { return s[0] == '-' && s[1] && !IsNumber(s); }
+
+/* An -options_file PETSc would fail on with a raw error block: missing, not a regular file,
+ * or binary. */
+static int CheckOptionsFile(const char *path, char *err, size_t len)
+{
+  struct stat sb;
+  FILE       *fp;
+  char        buf[4096];
+  size_t      got;
+
+  if (stat(path, &sb) != 0) return snprintf(err, len, "-options_file %s: %s", path, strerror(errno)), 1;
+  if (!S_ISREG(sb.st_mode)) return snprintf(err, len, "-options_file %s is not a regular file", path), 1;
+  if (!(fp = fopen(path, "rb"))) return snprintf(err, len, "-options_file %s: %s", path, strerror(errno)), 1;
+  got = fread(buf, 1, sizeof(buf), fp);
+  fclose(fp);
+  if (memchr(buf, '\0', got)) return snprintf(err, len, "-options_file %s is binary, not a text file of options (a NUL byte in its first %zu bytes)", path, got), 1;
+  return 0;
+}
+
+int AppCheckArguments(int argc, char **argv, char *err, size_t len)
+{
+  for (int i = 1; i < argc; i++) {
+    if (IsKey(argv[i])) {
+      int has_value = i + 1 < argc && !IsKey(argv[i + 1]);
+      if (!strcmp(argv[i], "-options_file")) {
+        if (!has_value) return snprintf(err, len, "-options_file needs a file name"), 1;
+        if (CheckOptionsFile(argv[i + 1], err, len)) return 1;
+      }
+      if (has_value) i++;
+      continue;
+    }
+    return snprintf(err, len, "unexpected argument '%s': options are -name [value], and only analyze and glm take a file name (right after the subcommand)", argv[i]), 1;
+  }
+  return 0;
 }

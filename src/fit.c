@@ -4,6 +4,7 @@
 #include "fit_impl.h"
 #include "app.h"
 #include "h5io.h"
+#include "resources.h"
 #include "rng.h"
 #include <math.h>
 #include <petsctime.h>
@@ -477,6 +478,27 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg)
   PetscFunctionReturn(0);
 }
 
+/* Before any allocation: the largest buffers of a fit of this size, in double (the products
+ * overflow PetscInt for large networks), against this machine's memory. */
+static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, int threads)
+{
+  double n = (double)data->n + (double)o->hidden, P = n * n + 8.0 * n, T = (double)o->window_steps;
+  double B = o->sim_batch > 0 && !o->use_ref ? (double)o->sim_batch : 1.0, hist = o->save_history ? (double)o->iters + 1.0 : 1.0;
+  double bytes;
+  char   what[256];
+
+  PetscFunctionBeginUser;
+  /* parameters, moments, gradients, history; per thread an exact accumulator and the tape of
+   * a batch (state, aux, input and output of every step) */
+  bytes = 8.0 * P * (8.0 + hist) + threads * (8.0 * P * (1.0 + FIXEDSUM_LIMBS) + 8.0 * 8.0 * B * T * n);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "a fit of %.0f neurons (%" PetscInt_FMT " recorded + %" PetscInt_FMT " hidden, -fit_hidden) with windows of %" PetscInt_FMT " steps and -sim_batch %.0f", n, data->n, o->hidden,
+                          o->window_steps, B));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, P));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, B * T * n));
+  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, bytes));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
 {
   Fit      *f;
@@ -492,6 +514,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(ModelFind(o->model_name, &f->model));
   /* the model: the recorded neurons, then the hidden ones (types unknown: free signs) */
   f->nrec = data->n;
+  PetscCall(FitCheckMemory(o, data, par->threads));
   f->nm = n = data->n + o->hidden;
   if (data->exc) {
     PetscCall(PetscMalloc1(n, &mexc));
@@ -706,6 +729,19 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   }
   PetscCall(ParallelCreate(comm, o.restarts, &par));
   PetscCall(ParallelInstallSignalHandlers());
+  if (o.resume[0] && o.restarts > 1) {
+    /* -resume with restarts continues PATH.fit<k>: at least one must exist, or every fit
+     * would silently start afresh */
+    PetscBool any = PETSC_FALSE;
+    for (PetscInt k = 0; k < o.restarts && !any; k++) {
+      char p[PETSC_MAX_PATH_LEN + 32];
+      PetscCall(RestartPath(o.resume, k, o.restarts, p, sizeof(p)));
+      PetscCall(PetscTestFile(p, 'r', &any));
+      if (!any) PetscCall(RestartPath(o.out, k, o.restarts, p, sizeof(p)));
+      if (!any) PetscCall(PetscTestFile(p, 'r', &any));
+    }
+    PetscCheck(any, comm, PETSC_ERR_FILE_OPEN, "-resume %s with -fit_restarts %" PetscInt_FMT " continues the restarts' checkpoints %s.fit0 ... %s.fit%" PetscInt_FMT ", but none of them (nor a finished %s.fit<k>) exists", o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
+  }
   PetscCall(FitDataLoad(&o, par, &data));
   /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
   for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {

@@ -5,6 +5,7 @@
 #include <cblas.h>
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char usage[] = "usage: spikefit <subcommand> [options]\n"
@@ -19,7 +20,8 @@ static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "(blocks E_L tau_m tau_g R_I W r_p).\n";
 
 static char first_error[4096];
-static int  first_error_shared; /* raised on a communicator of several ranks: all have it */
+static int  first_error_shared;
+static int  first_error_code; /* the innermost code: outer checks may re-raise it as another */ /* raised on a communicator of several ranks: all have it */
 
 /* Keeps the innermost message of the first error; main prints it once. */
 static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
@@ -28,6 +30,7 @@ static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, cons
   (void)line; (void)fun; (void)file; (void)ctx;
   if (p == PETSC_ERROR_INITIAL && !first_error[0]) {
     snprintf(first_error, sizeof(first_error), "%s", mess && mess[0] ? mess : "internal error");
+    first_error_code = (int)n;
     if (comm != MPI_COMM_NULL) size = ParallelSize(comm);
     /* shared: raised on a communicator of every rank, so every rank has it */
     first_error_shared = size > 1 && size == ParallelSize(PETSC_COMM_WORLD);
@@ -53,6 +56,20 @@ int main(int argc, char **argv)
       argv[1]    = argv[0];
       argv++;
       argc--;
+    }
+  }
+  {
+    /* before PETSc, which would stop with a raw error block on a bad -options_file */
+    char        bad[PETSC_MAX_PATH_LEN + 256];
+    const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
+    if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm")) {
+      snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional, cmd);
+      fail = 1;
+    }
+    if (fail) {
+      if (!r || !strcmp(r, "0")) fprintf(stderr, "spikefit: error: %s\n", bad);
+      return 1;
     }
   }
   if (PetscInitialize(&argc, &argv, NULL, usage)) return 1;
@@ -85,7 +102,7 @@ int main(int argc, char **argv)
     exit_code = 2;
   }
   if (ierr) {
-    int code = ierr == PARALLEL_ERR_SIGNAL ? PARALLEL_EXIT_SIGNAL : 1;
+    int code = ierr == PARALLEL_ERR_SIGNAL || first_error_code == PARALLEL_ERR_SIGNAL ? PARALLEL_EXIT_SIGNAL : 1;
     /* one message. When every rank failed (a collective check, or the same bad file seen by
      * each rank) the ranks agree and end normally; a failure that only some ranks saw cannot
      * wait for the others, which may be blocked in a collective call: each failing rank

@@ -1,4 +1,5 @@
 #include "sim.h"
+#include "resources.h"
 #include "rng.h"
 #include "vecmath.h"
 #include <cblas.h>
@@ -268,6 +269,13 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscFunctionBeginUser;
   PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT, Bmax);
   PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
+  {
+    /* the buffers below, in double: their sizes overflow an int for large networks */
+    double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
+    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) + 8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
+    if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * BatchChunk(Bmax, T), dn));
+    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
+  }
   PetscCall(PetscNew(&b));
   b->n = n; b->T = T; b->Bmax = Bmax; b->nstate = ns; b->naux = s->model->naux; b->syn = s->model->syn;
   b->stride    = stride > 0 && stride < T ? stride : T;

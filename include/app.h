@@ -21,6 +21,21 @@ PetscErrorCode ExportNwb(const char *run, const char *out, PetscBool target_in_u
 
 /* Fails naming every option that was given but never used (a typo or a wrong subcommand). */
 PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);
+/* A file a subcommand reads or writes, named by the option that gave it. */
+typedef struct {
+  const char *option;    /* "-o", "-data", ... */
+  const char *path;      /* NULL or "" when not given */
+  PetscBool   output;
+  PetscBool   keeps_prev; /* a checkpoint also writes PATH.prev */
+  const char *may_equal;  /* an option whose file this one may be (-ckpt_file and -resume) */
+} AppFile;
+/* Before any work: fails when an output (or the PATH.tmp/PATH.prev it writes) is the same
+ * file as an input or another output (device and inode for existing files, the resolved
+ * path otherwise), or is a directory. */
+PetscErrorCode AppCheckFiles(MPI_Comm comm, const AppFile *files, PetscInt nfiles);
+/* Before PetscInitialize: 1 (with the message in err) for a word that is neither an option
+ * nor its value, or an -options_file that is missing, not a file or binary. */
+int AppCheckArguments(int argc, char **argv, char *err, size_t len);
 /* True when -help was given: the subcommand has just listed its options and should stop. */
 PetscBool      AppHelpRequested(void);
 #endif

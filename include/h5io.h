@@ -1,9 +1,9 @@
 #ifndef SPIKEFIT_H5IO_H
 #define SPIKEFIT_H5IO_H
-/* Small HDF5 helpers. Writers use the MPI-IO driver: every rank of the communicator calls
- * every function (metadata is collective); rank 0 supplies the data and the transfer is
- * collective with the other ranks selecting nothing. Files appear atomically: they are
- * written to PATH.tmp, flushed to disk and renamed. Readers open the file on one rank. */
+/* Small HDF5 helpers. Writers build the file in memory on every rank of the communicator
+ * (every rank calls every function; rank 0 supplies the data, the others select nothing)
+ * and rank 0 writes the image: files appear atomically, written to PATH.tmp, synced and
+ * renamed, and a failed write leaves no PATH.tmp. Readers open the file on one rank. */
 #include <petscsys.h>
 #include <hdf5.h>
 #include <stdint.h>
@@ -34,7 +34,8 @@ PetscErrorCode H5OutRemove(H5Out *h, const char *name);
  * system has no hard links) before PATH.tmp is renamed over PATH, and the directory is synced,
  * so a kill at any instant leaves PATH or keep_prev whole. */
 PetscErrorCode H5OutCommit(H5Out **h, const char *keep_prev);
-/* Closes and deletes PATH.tmp (on an error path). */
+/* Closes and deletes PATH.tmp (on an error path). A write that fails does this itself (the
+ * H5Out stays allocated until Abort or the end of the process): no PATH.tmp is left. */
 PetscErrorCode H5OutAbort(H5Out **h);
 
 PetscErrorCode H5OutDoubles(H5Out *h, const char *name, int rank, const hsize_t *dims, const double *data);

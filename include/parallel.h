@@ -32,6 +32,16 @@ PetscErrorCode ParallelXorWords(MPI_Comm comm, PetscInt n, uint64_t *words);
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
 /* This process's rank in comm. */
 int ParallelRank(MPI_Comm comm);
+/* Number of ranks in comm. */
+int ParallelSize(MPI_Comm comm);
+/* Error exits. Setup (right after PetscInitialize) keeps a private communicator; after a
+ * failure main calls Agree: true when every rank of the world reached it within timeout_s
+ * (the error was collective: finalize normally), false otherwise (then Abort, once the
+ * message is printed). */
+PetscErrorCode ParallelErrorSetup(MPI_Comm world);
+void           ParallelErrorCleanup(void);
+int            ParallelErrorAgree(double timeout_s);
+void           ParallelAbort(MPI_Comm comm, int code);
 /* Peak resident memory of this process (MB). */
 double ParallelPeakMemoryMB(void);
 /* Max of a double over comm. */
@@ -48,5 +58,9 @@ PetscErrorCode ParallelInstallSignalHandlers(void);
  * (groups run independent fits and reach their iteration boundaries at different times). */
 PetscErrorCode ParallelSignalAgreed(const Parallel *par, PetscBool *stop);
 int            ParallelSignalReceived(void);
+/* A PetscErrorCode for "stopped by SIGTERM/SIGUSR1 before there was anything to save"
+ * (loading data, the GLM); main exits with PARALLEL_EXIT_SIGNAL and no output is left. */
+#define PARALLEL_ERR_SIGNAL  1076
+#define PARALLEL_EXIT_SIGNAL 76
 void           ParallelSignalReset(void);
 #endif

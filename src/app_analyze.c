@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   PetscInt   k, restarts;
@@ -201,47 +202,53 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AnalyzeAll(const char *path, hid_t in, H5Out *out, const AnalyzeOptions *ao)
+static PetscErrorCode AnalyzeAll(const char *path, hid_t in, H5Out *out, const AnalyzeOptions *ao, FILE *txtfile)
 {
   int64_t restarts = 1;
-  char    fmt[32], txtpath[PETSC_MAX_PATH_LEN + 16];
-  FILE   *txt[2];
+  char    fmt[32];
+  FILE   *txt[2] = {txtfile, stdout};
 
   PetscFunctionBeginUser;
   PetscCall(H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)));
   PetscCheck(!strcmp(fmt, "run"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a spikefit '%s' file, not the results of a fit", path, fmt);
   if (H5Aexists(in, "restarts") > 0) PetscCall(H5InAttrInt(in, path, "/", "restarts", &restarts));
-  PetscCall(PetscSNPrintf(txtpath, sizeof(txtpath), "%s.analysis.txt", path));
-  txt[0] = fopen(txtpath, "w");
-  PetscCheck(txt[0], PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", txtpath);
-  txt[1] = stdout;
   for (int64_t r = -1; r < (restarts > 1 ? restarts : 0); r++) {
     char prefix[64] = "";
     if (r >= 0) PetscCall(PetscSNPrintf(prefix, sizeof(prefix), "/fit_%lld/", (long long)r));
     for (int t = 0; t < 2; t++) PetscCall(AnalyzeFit(path, in, out, prefix, ao, txt[t]));
   }
-  fclose(txt[0]);
   PetscFunctionReturn(0);
 }
 
-/* RUN.h5 is replaced only when the whole analysis worked. */
+/* RUN.h5 is replaced only when the whole analysis worked, and RUN.h5.analysis.txt (written
+ * to a temporary file first) appears only after RUN.h5 was replaced. */
 static PetscErrorCode AnalyzeFile(const char *path, const AnalyzeOptions *ao)
 {
   hid_t          in  = -1;
   H5Out         *out = NULL;
   PetscErrorCode ierr;
+  char           txtpath[PETSC_MAX_PATH_LEN + 16], txttmp[PETSC_MAX_PATH_LEN + 32];
+  FILE          *txt;
 
   PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(txtpath, sizeof(txtpath), "%s.analysis.txt", path));
+  PetscCall(PetscSNPrintf(txttmp, sizeof(txttmp), "%s.tmp", txtpath));
   PetscCall(H5InOpen(path, &in));
+  txt = fopen(txttmp, "w");
+  if (!txt) H5InClose(&in, path);
+  PetscCheck(txt, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot write %s", txttmp);
   ierr = H5OutUpdate(path, &out);
-  if (!ierr) ierr = AnalyzeAll(path, in, out, ao);
+  if (!ierr) ierr = AnalyzeAll(path, in, out, ao, txt);
   H5InClose(&in, path);
+  if (fclose(txt) != 0 && !ierr) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_WRITE, PETSC_ERROR_INITIAL, "cannot write %s (disk full?)", txttmp);
+  if (!ierr) ierr = H5OutCommit(&out, NULL);
   if (ierr) {
     H5OutAbort(&out);
+    unlink(txttmp);
     return ierr;
   }
-  PetscCall(H5OutCommit(&out, NULL));
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "analyze: written to %s (/analysis) and %s.analysis.txt\n", path, path));
+  PetscCheck(rename(txttmp, txtpath) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", txttmp, txtpath);
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "analyze: written to %s (/analysis) and %s\n", path, txtpath));
   PetscFunctionReturn(0);
 }
 

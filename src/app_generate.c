@@ -3,6 +3,7 @@
 #include "app.h"
 #include "groundtruth.h"
 #include "h5io.h"
+#include "resources.h"
 #include "rng.h"
 #include "sim.h"
 #include "spikes.h"
@@ -45,6 +46,10 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit generate needs -o FILE");
+  {
+    const AppFile files[] = {{"-o", out, PETSC_TRUE, PETSC_FALSE, NULL}};
+    PetscCall(AppCheckFiles(comm, files, 1));
+  }
   PetscCheck(n >= 3, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_n must be at least 3 (three populations), got %" PetscInt_FMT, n);
   PetscCheck(seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_seed must be >= 0, got %" PetscInt_FMT, seed);
   PetscCheck(T > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_window_steps must be positive, got %" PetscInt_FMT, T);
@@ -52,7 +57,16 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCheck(isfinite(duration) && duration >= T * dt, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_duration_ms must be at least one window (%g ms), got %g", T * dt, duration);
   PetscCheck(isfinite(cfg.theta) && isfinite(cfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_theta and -lif_input_gain must be finite");
   cfg.dt = dt;
-  nwin   = (PetscInt)floor(duration / (T * dt) + 1e-9);
+  {
+    /* sizes in double before any allocation: the weights, and the spikes of every step */
+    double dn = (double)n, steps = floor(duration / (T * dt) + 1e-9) * T;
+    char   what[128];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "a ground truth of -gen_n %" PetscInt_FMT " neurons over -gen_duration_ms %g", n, duration));
+    PetscCall(ResourceCheckCount(comm, what, dn * dn));
+    PetscCall(ResourceCheckCount(comm, what, steps * dn));
+    PetscCall(ResourceCheckMemory(comm, what, 8.0 * (4.0 * dn * dn + 2.0 * steps * dn) + 8.0 * 16.0 * T * dn));
+  }
+  nwin = (PetscInt)floor(duration / (T * dt) + 1e-9);
 
   PetscCall(PetscMalloc1(n, &exc));
   PetscCheck(isfinite(exc_fraction) && exc_fraction >= 0 && exc_fraction < 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-gen_exc_fraction must be in [0, 1) (0: the paper's populations), got %g", exc_fraction);

@@ -274,6 +274,7 @@ static PetscErrorCode GlmFile(const char *path, const GlmAppOptions *o)
   PetscCall(PetscMalloc1(ev.steps * ev.n, &sim));
   PetscCall(GlmSimulate(m, ev.windows, ev.wsteps, (uint64_t)o->seed, sim));
   PetscCall(CompareTrains(o, ev.n, ev.steps, ev.dt, ev.target, sim, &c));
+  PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal before writing %s; nothing was written", path);
 
   PetscCall(H5OutUpdate(path, &out));
   ierr = WriteGlm(out, o, &ev, m, info, fitwin, t1 - t0, sim, &c);

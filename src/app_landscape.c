@@ -122,6 +122,14 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   PetscOptionsEnd();
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
+  {
+    const AppFile files[] = {
+      {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-land_base", base, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
+    };
+    PetscCall(AppCheckFiles(comm, files, 3));
+  }
   /* every rank is its own group: grid points, not windows, are shared out */
   {
     int size;

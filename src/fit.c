@@ -5,6 +5,7 @@
 #include "checkpoint.h"
 #include "app.h"
 #include "h5io.h"
+#include "resources.h"
 #include "rng.h"
 #include <math.h>
 #include <petsctime.h>
@@ -474,6 +475,27 @@ PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
   PetscFunctionReturn(0);
 }
 
+/* Before any allocation: the largest buffers of a fit of this size, in double (the products
+ * overflow PetscInt for large networks), against this machine's memory. */
+static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, int threads)
+{
+  double n = (double)data->n + (double)o->hidden, P = n * n + 8.0 * n, T = (double)o->window_steps;
+  double B = o->sim_batch > 0 && !o->use_ref ? (double)o->sim_batch : 1.0, hist = o->save_history ? (double)o->iters + 1.0 : 1.0;
+  double bytes;
+  char   what[256];
+
+  PetscFunctionBeginUser;
+  /* parameters, moments, gradients, history; per thread an exact accumulator and the tape of
+   * a batch (state, aux, input and output of every step) */
+  bytes = 8.0 * P * (8.0 + hist) + threads * (8.0 * P * (1.0 + FIXEDSUM_LIMBS) + 8.0 * 8.0 * B * T * n);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "a fit of %.0f neurons (%" PetscInt_FMT " recorded + %" PetscInt_FMT " hidden, -fit_hidden) with windows of %" PetscInt_FMT " steps and -sim_batch %.0f", n, data->n, o->hidden,
+                          o->window_steps, B));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, P));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, B * T * n));
+  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, bytes));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
 {
   Fit      *f;
@@ -489,6 +511,7 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(ModelFind(o->model_name, &f->model));
   /* the model: the recorded neurons, then the hidden ones (types unknown: free signs) */
   f->nrec = data->n;
+  PetscCall(FitCheckMemory(o, data, par->threads));
   f->nm = n = data->n + o->hidden;
   if (data->exc) {
     PetscCall(PetscMalloc1(n, &mexc));
@@ -660,8 +683,30 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   PetscCall(FitRegisterEvents());
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
+  {
+    const AppFile files[] = {
+      {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-resume", o.resume, PETSC_FALSE, PETSC_FALSE, NULL},
+      {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
+      {"-ckpt_file", o.ckpt_file, PETSC_TRUE, PETSC_TRUE, "-resume"},
+    };
+    PetscCall(AppCheckFiles(comm, files, 4));
+  }
   PetscCall(ParallelCreate(comm, o.restarts, &par));
   PetscCall(ParallelInstallSignalHandlers());
+  if (o.resume[0] && o.restarts > 1) {
+    /* -resume with restarts continues PATH.fit<k>: at least one must exist, or every fit
+     * would silently start afresh */
+    PetscBool any = PETSC_FALSE;
+    for (PetscInt k = 0; k < o.restarts && !any; k++) {
+      char p[PETSC_MAX_PATH_LEN + 32];
+      PetscCall(RestartPath(o.resume, k, o.restarts, p, sizeof(p)));
+      PetscCall(PetscTestFile(p, 'r', &any));
+      if (!any) PetscCall(RestartPath(o.out, k, o.restarts, p, sizeof(p)));
+      if (!any) PetscCall(PetscTestFile(p, 'r', &any));
+    }
+    PetscCheck(any, comm, PETSC_ERR_FILE_OPEN, "-resume %s with -fit_restarts %" PetscInt_FMT " continues the restarts' checkpoints %s.fit0 ... %s.fit%" PetscInt_FMT ", but none of them (nor a finished %s.fit<k>) exists", o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
+  }
   PetscCall(FitDataLoad(&o, par, &data));
   /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
   for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {

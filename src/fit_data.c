@@ -247,6 +247,9 @@ PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
   if (o->windows < 0) o->windows = o->mode == TARGET_SYNTHETIC ? 10 : 0;
   if (o->mode == TARGET_SYNTHETIC) {
     PetscCheck(has_truth, par->world, PETSC_ERR_ARG_INCOMP, "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
+    /* the recording options would be silently ignored: a synthetic target regenerates spikes */
+    PetscCheck(!o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0, par->world, PETSC_ERR_ARG_INCOMP,
+               "-data_units, -data_t0, -data_t1 and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes", o->data);
     PetscCall(LoadTruth(o, d));
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */

@@ -2,6 +2,7 @@
  * gradient and Hessian, per-neuron maximum-likelihood fits with PETSc TAO, and simulation.
  * See include/glm.h and docs/ANALYSIS.md ("GLM baseline"). */
 #include "glm.h"
+#include "parallel.h"
 #include <cblas.h>
 #include <math.h>
 #include <petsctao.h>
@@ -181,6 +182,8 @@ static PetscErrorCode GlmTaoObjGrad(Tao tao, Vec x, PetscReal *f, Vec g, void *p
 
   PetscFunctionBeginUser;
   (void)tao;
+  /* SIGTERM/SIGUSR1: the GLM has no checkpoint, so it stops here and writes nothing */
+  PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal during the GLM fit of neuron %" PetscInt_FMT "; nothing was written", c->i);
   PetscCall(VecGetArrayRead(x, &xa));
   PetscCall(VecGetArray(g, &ga));
   PetscCall(GlmObjective(c->X, c->T, c->P, c->s, c->n, c->i, c->l2, xa, f, ga, NULL, c->work));

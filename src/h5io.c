@@ -1,13 +1,32 @@
 #include "h5io.h"
 #include "spikes.h"
 #include "hash.h"
+#include "parallel.h"
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#define H5OK(call, comm, ...) PetscCheck((call) >= 0, comm, PETSC_ERR_FILE_WRITE, __VA_ARGS__)
+/* A failed write ends the file at once (closed, PATH.tmp removed): the caller only returns
+ * the error, and nothing is left open for HDF5's exit handler or on disk. */
+#define H5OK(call, h, ...) \
+  do { \
+    if ((call) < 0) return H5OutFail(h, __LINE__, __VA_ARGS__); \
+  } while (0)
+
+/* Files are built in memory (HDF5's core driver, no backing store) on every rank and rank 0
+ * writes the image with plain write(): no MPI-IO (whose shared-file-pointer component fails
+ * on long paths), and a full disk is an ordinary write error, never a failed H5Fclose that
+ * would leave HDF5 a half-closed file to crash on at exit. Rank 0 holds all the data anyway. */
+static hid_t MemoryAccess(void)
+{
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_fapl_core(fapl, (size_t)1 << 20, 0);
+  return fapl;
+}
 
 PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
 {
@@ -19,15 +38,15 @@ PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
   PetscCall(PetscNew(&h));
   h->comm = comm;
   PetscCallMPI(MPI_Comm_rank(comm, &h->rank));
+  h->serial = ParallelSize(comm) == 1;
   PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
   PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
-  fapl = H5Pcreate(H5P_FILE_ACCESS);
-  H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+  fapl    = MemoryAccess();
   h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (h->file < 0) {
     PetscCall(PetscFree(h));
-    SETERRQ(comm, PETSC_ERR_FILE_OPEN, "cannot create %s.tmp (is the directory writable?)", path);
+    SETERRQ(comm, PETSC_ERR_FILE_OPEN, "cannot create the HDF5 file %s in memory", path);
   }
   *out = h;
   PetscFunctionReturn(0);
@@ -35,21 +54,8 @@ PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
 
 PetscErrorCode H5OutCreateSerial(const char *path, H5Out **out)
 {
-  H5Out *h;
-
   PetscFunctionBeginUser;
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  PetscCall(PetscNew(&h));
-  h->comm   = PETSC_COMM_SELF;
-  h->serial = 1;
-  PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
-  PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
-  h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  if (h->file < 0) {
-    PetscCall(PetscFree(h));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot create %s.tmp (is the directory writable?)", path);
-  }
-  *out = h;
+  PetscCall(H5OutCreate(PETSC_COMM_SELF, path, out)); /* in memory, written by this process alone */
   PetscFunctionReturn(0);
 }
 
@@ -103,25 +109,73 @@ static int SyncDirectory(const char *path)
   return ok;
 }
 
+/* Rank 0: the image of the file to PATH.tmp, synced. 0, or the errno of the failure. */
+static int WriteImage(H5Out *h)
+{
+  ssize_t size, got;
+  char   *img;
+  int     fd, err = 0;
+
+  if (H5Fflush(h->file, H5F_SCOPE_GLOBAL) < 0 || (size = H5Fget_file_image(h->file, NULL, 0)) < 0) return EIO;
+  if (!(img = (char *)malloc((size_t)size + 1))) return ENOMEM;
+  if (H5Fget_file_image(h->file, img, (size_t)size) != size) err = EIO;
+  fd = err ? -1 : open(h->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (!err && fd < 0) err = errno;
+  for (ssize_t off = 0; !err && off < size; off += got) {
+    got = write(fd, img + off, (size_t)(size - off));
+    if (got < 0 && errno != EINTR) err = errno;
+    if (got < 0) got = 0;
+  }
+  if (fd >= 0 && !err && fsync(fd) != 0) err = errno;
+  if (fd >= 0 && close(fd) != 0 && !err) err = errno;
+  free(img);
+  if (err) unlink(h->tmp);
+  return err;
+}
+
+/* Closes the file once, however the writes went (a second H5Fclose after a failed one, when
+ * there was no space to flush, crashes inside HDF5). */
+static herr_t CloseFile(H5Out *h)
+{
+  herr_t st = h->file >= 0 ? H5Fclose(h->file) : 0;
+  h->file   = -1;
+  return st;
+}
+
+static PetscErrorCode H5OutFail(H5Out *h, int line, const char *fmt, ...)
+{
+  int     err = errno;
+  char    msg[2 * PETSC_MAX_PATH_LEN + 256];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (err == ENOSPC || err == EDQUOT || err == EFBIG || err == EIO) {
+    size_t len = strlen(msg);
+    snprintf(msg + len, sizeof(msg) - len, ": %s", strerror(err));
+  }
+  CloseFile(h);
+  return PetscError(h->comm, line, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_WRITE, PETSC_ERROR_INITIAL, "%s", msg);
+}
+
 PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
 {
-  H5Out *h = *hp;
-  int    ok = 1, all;
+  H5Out *h   = *hp;
+  int    err = 0, all;
 
   PetscFunctionBeginUser;
-  H5OK(H5Fclose(h->file), h->comm, "cannot close %s", h->tmp);
-  if (!h->serial) PetscCallMPI(MPI_Barrier(h->comm));
   if (h->rank == 0) {
-    int fd = open(h->tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) ok = 0;
-    if (fd >= 0) close(fd);
-    if (ok && keep_prev && !KeepPrevious(h->path, keep_prev)) ok = 0;
-    if (ok && rename(h->tmp, h->path) != 0) ok = 0;
-    if (ok && keep_prev && !SyncDirectory(h->path)) ok = 0;
+    err = WriteImage(h);
+    if (!err && keep_prev && !KeepPrevious(h->path, keep_prev)) err = errno ? errno : EIO;
+    if (!err && rename(h->tmp, h->path) != 0) err = errno;
+    if (!err && keep_prev && !SyncDirectory(h->path)) err = errno ? errno : EIO;
+    if (err) unlink(h->tmp);
   }
-  if (h->serial) all = ok;
-  else PetscCallMPI(MPI_Allreduce(&ok, &all, 1, MPI_INT, MPI_MIN, h->comm));
-  PetscCheck(all, h->comm, PETSC_ERR_FILE_WRITE, "cannot sync or rename %s to %s%s%s", h->tmp, h->path, keep_prev ? " keeping the previous one as " : "", keep_prev ? keep_prev : "");
+  CloseFile(h); /* in memory: nothing to flush */
+  if (h->serial) all = err;
+  else PetscCallMPI(MPI_Allreduce(&err, &all, 1, MPI_INT, MPI_MAX, h->comm));
+  PetscCheck(!all, h->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s (%s is not written)", h->tmp, strerror(all), h->path);
   PetscCall(PetscFree(*hp));
   PetscFunctionReturn(0);
 }
@@ -130,7 +184,7 @@ PetscErrorCode H5OutAbort(H5Out **hp)
 {
   PetscFunctionBeginUser;
   if (!hp || !*hp) PetscFunctionReturn(0);
-  H5Fclose((*hp)->file);
+  CloseFile(*hp);
   if ((*hp)->rank == 0) unlink((*hp)->tmp);
   PetscCall(PetscFree(*hp));
   PetscFunctionReturn(0);
@@ -139,10 +193,7 @@ PetscErrorCode H5OutAbort(H5Out **hp)
 PetscErrorCode H5OutUpdate(const char *path, H5Out **out)
 {
   H5Out *h;
-  FILE  *in, *cp;
-  char   buf[1 << 16];
-  size_t got;
-  int    ok = 1;
+  hid_t  fapl;
 
   PetscFunctionBeginUser;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -151,21 +202,22 @@ PetscErrorCode H5OutUpdate(const char *path, H5Out **out)
   h->serial = 1;
   PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
   PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
-  in = fopen(path, "rb");
-  cp = in ? fopen(h->tmp, "wb") : NULL;
-  if (!in || !cp) ok = 0;
-  while (ok && (got = fread(buf, 1, sizeof(buf), in)) > 0)
-    if (fwrite(buf, 1, got, cp) != got) ok = 0;
-  if (in) fclose(in);
-  if (cp && fclose(cp) != 0) ok = 0;
-  if (!ok) {
-    unlink(h->tmp);
-    PetscCall(PetscFree(h));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot copy %s to %s.tmp", path, path);
+  /* read into memory and changed there, under the name PATH.tmp (PATH may be open for
+   * reading as well); PATH is replaced only by the commit */
+  fapl = MemoryAccess();
+  {
+    FILE  *in = fopen(path, "rb");
+    char  *img = NULL;
+    long   size = -1;
+    if (in && fseek(in, 0, SEEK_END) == 0) size = ftell(in);
+    if (size > 0 && fseek(in, 0, SEEK_SET) == 0 && (img = (char *)malloc((size_t)size)) && fread(img, 1, (size_t)size, in) == (size_t)size) H5Pset_file_image(fapl, img, (size_t)size);
+    else size = -1;
+    if (in) fclose(in);
+    free(img);
+    h->file = size > 0 ? H5Fopen(h->tmp, H5F_ACC_RDWR, fapl) : -1;
   }
-  h->file = H5Fopen(h->tmp, H5F_ACC_RDWR, H5P_DEFAULT);
+  H5Pclose(fapl);
   if (h->file < 0) {
-    unlink(h->tmp);
     PetscCall(PetscFree(h));
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s is not an HDF5 file spikefit can update", path);
   }
@@ -197,10 +249,10 @@ static PetscErrorCode WriteChecksum(H5Out *h, hid_t dset, const char *name, cons
   PetscFunctionBeginUser;
   a = H5Acreate2(dset, H5IO_CHECKSUM_ATTR, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(space);
-  H5OK(a, h->comm, "cannot create the checksum of %s in %s", name, h->tmp);
+  H5OK(a, h, "cannot create the checksum of %s in %s", name, h->tmp);
   st = H5Awrite(a, H5T_NATIVE_UINT64, &sum);
   H5Aclose(a);
-  H5OK(st, h->comm, "cannot write the checksum of %s in %s", name, h->tmp);
+  H5OK(st, h, "cannot write the checksum of %s in %s", name, h->tmp);
   PetscFunctionReturn(0);
 }
 
@@ -218,7 +270,7 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
   lcpl  = LinkCreatePlist();
   dset  = H5Dcreate2(h->file, name, filetype, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   H5Pclose(lcpl);
-  H5OK(dset, h->comm, "cannot create dataset %s in %s", name, h->tmp);
+  H5OK(dset, h, "cannot create dataset %s in %s", name, h->tmp);
   {
     hsize_t total = 1;
     for (int k = 0; k < rank; k++) total *= dims[k];
@@ -237,7 +289,6 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
     }
   }
   xfer = H5Pcreate(H5P_DATASET_XFER);
-  if (!h->serial) H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
   fspace = H5Scopy(space);
   if (h->rank != 0) {
     H5Sselect_none(space);
@@ -249,7 +300,7 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
     H5Sclose(fspace);
     H5Sclose(space);
     H5Dclose(dset);
-    H5OK(st, h->comm, "cannot write dataset %s in %s", name, h->tmp);
+    H5OK(st, h, "cannot write dataset %s in %s", name, h->tmp);
   }
   PetscFunctionReturn(0);
 }
@@ -281,7 +332,7 @@ PetscErrorCode H5OutGroup(H5Out *h, const char *name)
   lcpl = LinkCreatePlist();
   g    = H5Gcreate2(h->file, name, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   H5Pclose(lcpl);
-  H5OK(g, h->comm, "cannot create group %s in %s", name, h->tmp);
+  H5OK(g, h, "cannot create group %s in %s", name, h->tmp);
   H5Gclose(g);
   PetscFunctionReturn(0);
 }
@@ -294,10 +345,10 @@ static PetscErrorCode WriteAttr(H5Out *h, const char *obj, const char *attr, hid
   PetscFunctionBeginUser;
   a = H5Acreate_by_name(h->file, obj, attr, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   H5Sclose(space);
-  H5OK(a, h->comm, "cannot create attribute %s of %s in %s", attr, obj, h->tmp);
+  H5OK(a, h, "cannot create attribute %s of %s in %s", attr, obj, h->tmp);
   st = H5Awrite(a, type, value);
   H5Aclose(a);
-  H5OK(st, h->comm, "cannot write attribute %s of %s in %s", attr, obj, h->tmp);
+  H5OK(st, h, "cannot write attribute %s of %s in %s", attr, obj, h->tmp);
   PetscFunctionReturn(0);
 }
 
@@ -323,15 +374,14 @@ PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value)
   H5Tset_size(type, strlen(value) + 1);
   dset = H5Dcreate2(h->file, name, type, space, lcpl, H5P_DEFAULT, H5P_DEFAULT);
   H5Pclose(lcpl);
-  H5OK(dset, h->comm, "cannot create dataset %s in %s", name, h->tmp);
+  H5OK(dset, h, "cannot create dataset %s in %s", name, h->tmp);
   xfer = H5Pcreate(H5P_DATASET_XFER);
-  if (!h->serial) H5Pset_dxpl_mpio(xfer, H5FD_MPIO_COLLECTIVE);
   st = H5Dwrite(dset, type, space, space, xfer, value); /* every rank writes the same bytes */
   H5Pclose(xfer);
   H5Sclose(space);
   H5Tclose(type);
   H5Dclose(dset);
-  H5OK(st, h->comm, "cannot write dataset %s in %s", name, h->tmp);
+  H5OK(st, h, "cannot write dataset %s in %s", name, h->tmp);
   PetscFunctionReturn(0);
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <ctype.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <sys/stat.h>
 
 /* Per-unit tables (indices, ids, counts, intervals) longer than this are taken for damage. */
 #define SPIKE_MAX_UNITS_ENTRIES ((hsize_t)1 << 26)
@@ -458,6 +460,19 @@ static PetscBool EndsWith(const char *s, const char *suffix)
   return (PetscBool)(a >= b && !strcasecmp(s + a - b, suffix));
 }
 
+/* A directory that is no known folder layout, a device or a pipe (an endless stream) is not
+ * read at all. */
+static PetscErrorCode SpikeFileCheckRegular(const char *path)
+{
+  struct stat sb;
+
+  PetscFunctionBeginUser;
+  PetscCheck(stat(path, &sb) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file (%s)", path, strerror(errno));
+  PetscCheck(!S_ISDIR(sb.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a directory, not a spike data file or a recognised spike folder layout", path);
+  PetscCheck(S_ISREG(sb.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is not a regular file (a device, pipe or socket): spike data must be a file", path);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode DetectInner(const char *path, SpikeFileKind *kind, SpikeSource *src)
 {
   FILE     *fp;
@@ -465,6 +480,7 @@ static PetscErrorCode DetectInner(const char *path, SpikeFileKind *kind, SpikeSo
   PetscBool e1, e2;
 
   PetscFunctionBeginUser;
+  PetscCall(SpikeFileCheckRegular(path));
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file", path);
   fclose(fp);

@@ -4,11 +4,14 @@
  * sorted by id; each unit's times are sorted after reading (the number of out-of-order lines is
  * reported through PetscInfo); NaN, Inf and negative times are errors. */
 #include "io_spikes.h"
+#include "parallel.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+
+#define TSV_MAX_LINE (1 << 20)
 
 typedef struct {
   PetscInt id;
@@ -103,6 +106,28 @@ static void Shown(const char *s, size_t n, char *out, size_t cap)
   out[k] = '\0';
 }
 
+/* getline with a bound: reads at most TSV_MAX_LINE + 1 bytes of a line (NUL bytes included,
+ * so the caller can see them); -1 at the end of the stream. */
+static ssize_t ReadLine(FILE *fp, TsvCtx *c)
+{
+  size_t n = 0;
+  int    ch = EOF;
+  while (n <= TSV_MAX_LINE && (ch = getc_unlocked(fp)) != EOF) {
+    if (n + 2 > c->linecap) {
+      size_t cap = c->linecap ? 2 * c->linecap : 256;
+      char  *p   = realloc(c->line, cap);
+      if (!p) return -1;
+      c->line    = p;
+      c->linecap = cap;
+    }
+    c->line[n++] = (char)ch;
+    if (ch == '\n') break;
+  }
+  if (n == 0) return -1;
+  c->line[n] = '\0';
+  return (ssize_t)n;
+}
+
 static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, TsvCtx *c, SpikeTrains **out)
 {
   double   scale, tmax = -1;
@@ -116,12 +141,20 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
   if (!strcmp(opt->time_unit, "ms")) scale = 1.0;
   else if (!strcmp(opt->time_unit, "samples")) scale = 1000.0 / opt->sample_rate;
   else scale = 1000.0;
-  while ((len = getline(&c->line, &c->linecap, fp)) >= 0) {
+  while ((len = ReadLine(fp, c)) >= 0) {
     char       *s = c->line, *fields[3];
     size_t      flen[3];
     int         nf = 0;
     char        shown[64];
     lineno++;
+    /* a stream that never ends (a device, a pipe) or a runaway line must not fill memory,
+     * and a signal must stop a long read */
+    PetscCheck(len <= TSV_MAX_LINE, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld is longer than %d bytes: not a text spike file", name, lineno, TSV_MAX_LINE);
+    PetscCheck(!(lineno % 4096 == 0 && ParallelSignalReceived()), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "%s: stopped by a signal while reading line %ld", name, lineno);
+    if (lineno == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { /* a UTF-8 byte order mark */
+      s += 3;
+      len -= 3;
+    }
     PetscCheck(strlen(s) == (size_t)len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld holds a NUL byte: binary data, not a text spike file", name, lineno);
     for (char *h = s; *h; h++)
       if (*h == '#') { *h = '\0'; break; }

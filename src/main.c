@@ -5,8 +5,8 @@
 #include <cblas.h>
 #include <hdf5.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "  generate   write the synthetic ground truth (-o GT.h5 -gen_seed S -gen_n N -gen_duration_ms T)\n"
@@ -22,7 +22,8 @@ static const char usage[] = "usage: spikefit <subcommand> [options]\n"
                             "(blocks E_L tau_m tau_g R_I W r_p).\n";
 
 static char first_error[4096];
-static int  first_error_shared; /* raised on a communicator of several ranks: all have it */
+static int  first_error_shared;
+static int  first_error_code; /* the innermost code: outer checks may re-raise it as another */ /* raised on a communicator of several ranks: all have it */
 
 /* Keeps the innermost message of the first error; main prints it once. */
 static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
@@ -31,8 +32,10 @@ static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, cons
   (void)line; (void)fun; (void)file; (void)ctx;
   if (p == PETSC_ERROR_INITIAL && !first_error[0]) {
     snprintf(first_error, sizeof(first_error), "%s", mess && mess[0] ? mess : "internal error");
-    if (comm != MPI_COMM_NULL) MPI_Comm_size(comm, &size);
-    first_error_shared = size > 1;
+    first_error_code = (int)n;
+    if (comm != MPI_COMM_NULL) size = ParallelSize(comm);
+    /* shared: raised on a communicator of every rank, so every rank has it */
+    first_error_shared = size > 1 && size == ParallelSize(PETSC_COMM_WORLD);
   }
   return n;
 }
@@ -64,9 +67,24 @@ int main(int argc, char **argv)
       argc--;
     }
   }
+  {
+    /* before PETSc, which would stop with a raw error block on a bad -options_file */
+    char        bad[PETSC_MAX_PATH_LEN + 256];
+    const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
+    if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm")) {
+      snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional, cmd);
+      fail = 1;
+    }
+    if (fail) {
+      if (!r || !strcmp(r, "0")) fprintf(stderr, "spikefit: error: %s\n", bad);
+      return 1;
+    }
+  }
   if (PetscInitialize(&argc, &argv, NULL, usage)) return 1;
-  MPI_Comm_rank(PETSC_COMM_WORLD, &rank);
-  MPI_Comm_size(PETSC_COMM_WORLD, &size);
+  rank = ParallelRank(PETSC_COMM_WORLD);
+  size = ParallelSize(PETSC_COMM_WORLD);
+  if (ParallelErrorSetup(PETSC_COMM_WORLD)) return 1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   ParallelCatchSignals(); /* again: PETSc installs its own handlers at start-up */
   openblas_set_num_threads(1); /* our threads are OpenMP over windows: BLAS must not add more */
@@ -95,21 +113,25 @@ int main(int argc, char **argv)
     exit_code = 2;
   }
   if (ierr) {
-    /* one message; a failure on one rank alone must not leave the others waiting */
-    if (rank == 0) {
-      fprintf(stderr, "spikefit: error: %s\n", first_error);
+    int code = ierr == PARALLEL_ERR_SIGNAL || first_error_code == PARALLEL_ERR_SIGNAL ? PARALLEL_EXIT_SIGNAL : 1;
+    /* one message. When every rank failed (a collective check, or the same bad file seen by
+     * each rank) the ranks agree and end normally; a failure that only some ranks saw cannot
+     * wait for the others, which may be blocked in a collective call: each failing rank
+     * prints its message and the job is aborted. */
+    if (size == 1 || ParallelErrorAgree(first_error_shared ? 30.0 : 5.0)) {
+      if (rank == 0) fprintf(stderr, "spikefit: error: %s\n", first_error);
       fflush(stderr);
-      if (size > 1) MPI_Abort(PETSC_COMM_WORLD, 1);
-    } else {
-      sleep(first_error_shared ? 10 : 2); /* rank 0 reports a shared error and ends the job */
-      if (!first_error_shared) fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
-      fflush(stderr);
-      MPI_Abort(PETSC_COMM_WORLD, 1);
+      PetscPopErrorHandler();
+      ParallelErrorCleanup();
+      PetscFinalize();
+      return code;
     }
-    PetscPopErrorHandler();
-    PetscFinalize();
-    return 1;
+    fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
+    fflush(stderr);
+    ParallelAbort(PETSC_COMM_WORLD, code);
+    return code;
   }
+  ParallelErrorCleanup();
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;
   return exit_code;

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef _OPENMP
   #include <omp.h>
 #endif
 
 static volatile sig_atomic_t signal_seen = 0;
+static MPI_Comm              error_comm  = MPI_COMM_NULL; /* only for agreeing on a failure */
 
 PetscErrorCode ParallelCreate(MPI_Comm world, PetscInt ngroups, Parallel **out)
 {
@@ -164,3 +166,40 @@ void ParallelLibraryVersion(char *buf, size_t len)
   v[strcspn(v, "\n")] = 0;
   snprintf(buf, len, "%s", v);
 }
+PetscErrorCode ParallelErrorSetup(MPI_Comm world)
+{
+  PetscFunctionBeginUser;
+  if (error_comm == MPI_COMM_NULL) PetscCallMPI(MPI_Comm_dup(world, &error_comm));
+  PetscFunctionReturn(0);
+}
+
+void ParallelErrorCleanup(void)
+{
+  if (error_comm != MPI_COMM_NULL) MPI_Comm_free(&error_comm);
+}
+
+int ParallelErrorAgree(double timeout_s)
+{
+  MPI_Request     req;
+  int             done = 0;
+  double          t0;
+  struct timespec pause = {0, 1000000}; /* 1 ms between polls */
+
+  if (error_comm == MPI_COMM_NULL || MPI_Ibarrier(error_comm, &req) != MPI_SUCCESS) return 0;
+  t0 = MPI_Wtime();
+  /* the ranks without the error never join: give up at the deadline (the caller aborts) */
+  while (!done && MPI_Wtime() - t0 < timeout_s) {
+    if (MPI_Test(&req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) return 0;
+    if (!done) nanosleep(&pause, NULL);
+  }
+  return done;
+}
+
+int ParallelSize(MPI_Comm comm)
+{
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
+void ParallelAbort(MPI_Comm comm, int code) { MPI_Abort(comm, code); }

@@ -1,4 +1,5 @@
 #include "params.h"
+#include "resources.h"
 #include "rng.h"
 #include <math.h>
 
@@ -9,6 +10,7 @@ PetscErrorCode ParamLayoutCreate(PetscInt n, ParamLayout **out)
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&l));
   l->n = n;
+  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, "the parameter layout's neuron types", (double)n * sizeof(PetscInt)));
   PetscCall(PetscMalloc1(n > 0 ? n : 1, &l->exc));
   for (PetscInt i = 0; i < n; i++) l->exc[i] = -1;
   *out = l;
@@ -27,12 +29,18 @@ PetscErrorCode ParamLayoutDestroy(ParamLayout **layout)
 
 PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt rows, PetscInt cols, double lo, double hi, double init_lo, double init_hi)
 {
-  PetscInt    size = rows * cols, old = l->total;
+  PetscInt    size, old = l->total;
   double     *nlo, *nhi, *nilo, *nihi;
   ParamBlock *b;
+  char        what[128];
 
   PetscFunctionBeginUser;
   PetscCheck(l->nblocks < PARAMS_MAX_BLOCKS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many parameter blocks");
+  /* sizes in double first: rows * cols of a large network overflows PetscInt */
+  PetscCall(PetscSNPrintf(what, sizeof(what), "parameter block %s (%" PetscInt_FMT " x %" PetscInt_FMT ") and the blocks before it", name, rows, cols));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, (double)rows * (double)cols + (double)old));
+  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, 4.0 * sizeof(double) * ((double)rows * (double)cols + (double)old)));
+  size = rows * cols;
   PetscCheck(lo <= hi && init_lo <= init_hi, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "block %s: bounds [%g, %g], initial range [%g, %g]", name, lo, hi, init_lo, init_hi);
   b = &l->blocks[l->nblocks++];
   PetscCall(PetscStrncpy(b->name, name, sizeof(b->name)));
@@ -100,6 +108,8 @@ double ParamsBlockDistance(const ParamLayout *l, PetscInt block, const double *a
 
 PetscErrorCode ParamLayoutSetFromOptions(ParamLayout *l)
 {
+  PetscBool init_set[PARAMS_MAX_BLOCKS] = {PETSC_FALSE};
+
   PetscFunctionBeginUser;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Parameter bounds and initial ranges", NULL);
   for (PetscInt b = 0; b < l->nblocks; b++) {
@@ -125,8 +135,19 @@ PetscErrorCode ParamLayoutSetFromOptions(ParamLayout *l)
         lo[k] = range[0];
         hi[k] = range[1];
       }
+      if (kind) init_set[b] = PETSC_TRUE;
     }
   }
   PetscOptionsEnd();
+  /* an initial range the bounds would clip is not what was asked for */
+  for (PetscInt b = 0; b < l->nblocks; b++) {
+    const ParamBlock *blk = &l->blocks[b];
+    if (!init_set[b]) continue;
+    for (PetscInt k = blk->offset; k < blk->offset + blk->size; k++) {
+      if (l->lo[k] == l->hi[k]) continue; /* fixed entries (W diagonal) */
+      PetscCheck(l->init_lo[k] >= l->lo[k] && l->init_hi[k] <= l->hi[k], PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-init_%s %g,%g lies outside the bounds [%g, %g] of %s (-bound_%s): the initial values would be clipped", blk->name, l->init_lo[k],
+                 l->init_hi[k], l->lo[k], l->hi[k], blk->name, blk->name);
+    }
+  }
   PetscFunctionReturn(0);
 }

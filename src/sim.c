@@ -1,4 +1,5 @@
 #include "sim.h"
+#include "resources.h"
 #include "rng.h"
 #include "vecmath.h"
 #include <cblas.h>
@@ -38,7 +39,9 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   PetscCall(PetscMalloc1((T + 1) * ns * n, &w->state));
   PetscCall(PetscMalloc1(T * (na > 0 ? na : 1) * n, &w->aux));
   PetscCall(PetscMalloc6(T * n, &w->cur, T * n, &w->x, T * n, &w->y, T * n, &w->dy, T * n, &w->lamI, T * n, &w->scratch));
-  PetscCall(PetscMalloc2(ns * n, &w->lam, ns * n, &w->lam_prev));
+  /* two allocations: the backward pass swaps lam and lam_prev, so either may be freed first */
+  PetscCall(PetscMalloc1(ns * n, &w->lam));
+  PetscCall(PetscMalloc1(ns * n, &w->lam_prev));
   PetscCall(PetscCalloc1(n, &w->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &w->pre));
   w->noise_seed   = 0;
@@ -57,7 +60,8 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
   PetscCall(PetscFree((*w)->state));
   PetscCall(PetscFree((*w)->aux));
   PetscCall(PetscFree6((*w)->cur, (*w)->x, (*w)->y, (*w)->dy, (*w)->lamI, (*w)->scratch));
-  PetscCall(PetscFree2((*w)->lam, (*w)->lam_prev));
+  PetscCall(PetscFree((*w)->lam));
+  PetscCall(PetscFree((*w)->lam_prev));
   PetscCall(PetscFree((*w)->zero));
   PetscCall(PetscFree((*w)->pre));
   PetscCall(PetscFree(*w));
@@ -266,6 +270,13 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscFunctionBeginUser;
   PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT, Bmax);
   PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
+  {
+    /* the buffers below, in double: their sizes overflow an int for large networks */
+    double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
+    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) + 8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
+    if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * BatchChunk(Bmax, T), dn));
+    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
+  }
   PetscCall(PetscNew(&b));
   b->n = n; b->T = T; b->Bmax = Bmax; b->nstate = ns; b->naux = s->model->naux; b->syn = s->model->syn;
   b->stride    = stride > 0 && stride < T ? stride : T;
@@ -283,7 +294,10 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)Bmax * T * n, &b->y, (size_t)Bmax * T * n, &b->dy));
   PetscCall(PetscMalloc1((size_t)b->nseg * Bmax * ns * n, &b->ckpt));
   PetscCall(PetscMalloc3((size_t)(b->stride + 1) * Bmax * ns * n, &b->state, (size_t)b->stride * Bmax * na * n, &b->aux, (size_t)b->stride * Bmax * n, &b->cur));
-  PetscCall(PetscMalloc2((size_t)Bmax * ns * n, &b->lam, (size_t)Bmax * ns * n, &b->lam_prev));
+  /* two allocations: the backward pass swaps lam and lam_prev (an odd step count leaves them
+   * swapped), so they must not be the two halves of one PetscMalloc2 */
+  PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam));
+  PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam_prev));
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
@@ -316,7 +330,8 @@ PetscErrorCode SimBatchDestroy(SimBatch **bp)
   PetscCall(PetscFree2(b->y, b->dy));
   PetscCall(PetscFree(b->ckpt));
   PetscCall(PetscFree3(b->state, b->aux, b->cur));
-  PetscCall(PetscFree2(b->lam, b->lam_prev));
+  PetscCall(PetscFree(b->lam));
+  PetscCall(PetscFree(b->lam_prev));
   PetscCall(PetscFree2(b->cs, b->cl));
   PetscCall(PetscFree(b->zero));
   PetscCall(PetscFree(b->pre));

@@ -1,4 +1,5 @@
 #include "spikes.h"
+#include "resources.h"
 #include <math.h>
 
 PetscErrorCode SpikeTrainsCreate(PetscInt nunits, PetscInt nspikes, PetscInt nintervals, SpikeTrains **out)
@@ -113,29 +114,44 @@ PetscErrorCode SpikeTrainsFromBinned(PetscInt nunits, PetscInt nsteps, const dou
   PetscFunctionReturn(0);
 }
 
+/* Whole windows of len ms in [a, b]: a + m*len for m < count. The count comes from a division
+ * in double (a loop over a huge span would overflow its counter and never end), corrected by
+ * the exact test a + (m + 1) * len <= b + tol that decides the windows. */
+static double WindowsIn(double a, double b, double len)
+{
+  double tol = 1e-9 * len, c;
+  if (!(b + tol >= a + len)) return 0;
+  c = floor((b + tol - a) / len);
+  while (c > 0 && !(a + c * len <= b + tol)) c--;
+  while (a + (c + 1) * len <= b + tol) c++;
+  return c;
+}
+
 PetscErrorCode SpikeTrainsWindows(const SpikeTrains *st, double t0_ms, double t1_ms, double dt_ms, PetscInt nsteps, PetscInt *nwindows, double **starts)
 {
-  double   len = nsteps * dt_ms;
-  PetscInt count = 0, cap = 0;
-  double  *list = NULL;
+  double   len = (double)nsteps * dt_ms, total = 0;
+  PetscInt count = 0;
+  double  *list  = NULL;
+  char     what[PETSC_MAX_PATH_LEN + 128];
 
   PetscFunctionBeginUser;
-  for (int pass = 0; pass < 2; pass++) {
-    count = 0;
-    for (PetscInt w = 0; w < st->nintervals; w++) {
-      double a = PetscMax(st->intervals_ms[2 * w], t0_ms);
-      double b = st->intervals_ms[2 * w + 1];
-      if (t1_ms > 0) b = PetscMin(b, t1_ms);
-      /* small tolerance so that a 4000 ms interval holds exactly ten 400 ms windows */
-      for (PetscInt m = 0; a + (m + 1) * len <= b + 1e-9 * len; m++) {
-        if (pass == 1) list[count] = a + m * len;
-        count++;
-      }
-    }
-    if (pass == 0) {
-      cap = count;
-      PetscCall(PetscMalloc1(cap > 0 ? cap : 1, &list));
-    }
+  PetscCheck(isfinite(len) && len > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "windows of %" PetscInt_FMT " steps of %g ms: not a positive length", nsteps, dt_ms);
+  for (PetscInt w = 0; w < st->nintervals; w++) {
+    double a = PetscMax(st->intervals_ms[2 * w], t0_ms), b = st->intervals_ms[2 * w + 1];
+    if (t1_ms > 0) b = PetscMin(b, t1_ms);
+    total += WindowsIn(a, b, len);
+  }
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the span of %g ms holds %.4g windows of %g ms (a spike time or interval in the wrong unit? see -data_time_unit, -data_t0, -data_t1)",
+                          st->source[0] ? st->source : "spike data", st->nintervals ? st->intervals_ms[2 * st->nintervals - 1] - st->intervals_ms[0] : 0.0, total, len));
+  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, total));
+  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, total * sizeof(double)));
+  PetscCall(PetscMalloc1(total > 0 ? (PetscInt)total : 1, &list));
+  for (PetscInt w = 0; w < st->nintervals; w++) {
+    double   a = PetscMax(st->intervals_ms[2 * w], t0_ms), b = st->intervals_ms[2 * w + 1];
+    PetscInt c;
+    if (t1_ms > 0) b = PetscMin(b, t1_ms);
+    c = (PetscInt)WindowsIn(a, b, len);
+    for (PetscInt m = 0; m < c; m++) list[count++] = a + m * len;
   }
   *nwindows = count;
   *starts   = list;

@@ -46,7 +46,7 @@ PKG_CONFIG_PATH="/usr/lib/petsc/lib/pkgconfig:${PETSC_DIR:+$PETSC_DIR/lib/pkgcon
 export PKG_CONFIG_PATH
 CFLAGS="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -I$SRC/include $(pkg-config --cflags PETSc hdf5-openmpi)"
 LIBS="$(pkg-config --libs PETSc hdf5-openmpi) -lm"
-READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c"
+READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c $SRC/src/resources.c $SRC/src/parallel.c"
 
 status=0
 for t in $TARGETS; do

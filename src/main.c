@@ -72,7 +72,7 @@ int main(int argc, char **argv)
     char        bad[PETSC_MAX_PATH_LEN + 256];
     const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
     int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
-    if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm")) {
+    if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm") && strcmp(cmd, "export")) {
       snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional, cmd);
       fail = 1;
     }

@@ -78,7 +78,7 @@ case_ckpt_kill_open() { ckpt_kill_at openat; }
 case_ckpt_kill_mid_write() {
   local rc=0
   "$SF" "${CKPT_FIT[@]}" -data "$GT" -fit_iters 3 -o ref.h5 > /dev/null || return
-  (strace -f -qq -o kill.log -e trace=pwrite64 -e inject=pwrite64:signal=KILL:when=150 -P "$PWD/ck.h5.tmp" \
+  (strace -f -qq -o kill.log -e trace=write -e inject=write:signal=KILL:when=2 -P "$PWD/ck.h5.tmp" \
     "$SF" "${CKPT_FIT[@]}" -data "$GT" -fit_iters 3 -ckpt_every 1 -ckpt_file ck.h5 -o run.h5 > fit.txt 2>&1) 2> /dev/null || rc=$?
   [ "$rc" != 0 ] && grep -q "killed by SIGKILL" kill.log || { ckpt_fail "the write was not interrupted (rc $rc)"; return; }
   [ -f ck.h5 ] || { ckpt_fail "no checkpoint left after a kill in the second write"; return; }

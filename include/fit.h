@@ -34,6 +34,8 @@ typedef struct {
   PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
   PetscInt    hidden;          /* -fit_hidden H: unrecorded neurons added to the model */
   PetscInt    recorded;        /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
+  PetscBool   init_rates;      /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
+  char        recipe[1024];    /* the recipe's choices for a recording ("" when off), hashed */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
@@ -50,12 +52,18 @@ typedef struct {
   PetscInt     nholdout;  /* recorded: held-out windows (evaluation) */
   double      *holdout;   /* recorded: [nholdout][T][n] */
   PetscInt     nclipped;  /* spikes dropped by binning (more than one per bin), this rank's windows */
+  double      *rate_hz;   /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);
 /* Canonical text of every option that changes the result (hashed into checkpoints). */
 PetscErrorCode FitOptionsCanonical(const FitOptions *opt, PetscInt n, char *buf, size_t len);
 uint64_t       FitHash(const char *text);
+
+/* The recipe for a recording (fit_recipe.h): unless -fit_recipe none, or the data hold a
+ * ground truth fitted as such, measures the fitting span's rates (each rank counts its share
+ * of the span; the sum is exact) and sets the recipe's options; summary gets its choices. */
+PetscErrorCode FitRecipeFromData(MPI_Comm comm, char *summary, size_t len);
 
 /* Runs `spikefit fit`; *exit_code is 0 when finished, FIT_EXIT_CHECKPOINTED when stopped. */
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);

@@ -55,7 +55,7 @@ typedef struct {
   double    *vuni, *vtarget;  /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
   FixedSum  *vacc, **vaccs;   /* loss and sm sums: total, per thread */
   double   **vbuf;            /* per thread: one window's [1 + sm length] */
-  char     canonical[2048];
+  char     canonical[4096];
   uint64_t hash;
 } Fit;
 

@@ -64,6 +64,11 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-ckpt_every", "Checkpoint every K iterations (0: only on signals and at the time budget)", NULL, o->ckpt_every, &o->ckpt_every, NULL));
   PetscCall(PetscOptionsReal("-ckpt_max_hours", "Checkpoint and stop (exit 75) after this many hours (0: no budget)", NULL, o->ckpt_max_hours, &o->ckpt_max_hours, NULL));
   PetscCall(PetscOptionsString("-resume", "Continue from this checkpoint", NULL, o->resume, o->resume, sizeof(o->resume), NULL));
+  PetscCall(PetscOptionsBool("-fit_init_rates", "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)", NULL, o->init_rates, &o->init_rates, NULL));
+  {
+    char recipe[32] = "default";
+    PetscCall(PetscOptionsString("-fit_recipe", "default: options not given are chosen from a recording's data and printed; none: off", NULL, recipe, recipe, sizeof(recipe), NULL));
+  }
   PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL, o->expect_size, &o->expect_size, NULL));
   PetscOptionsEnd();
   o->mode      = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
@@ -119,6 +124,12 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
     PetscCall(PetscStrlcat(buf, more, len));
   }
   if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));
+  if (o->ocfg.scaled) PetscCall(PetscStrlcat(buf, " optim_scaled=1", len));
+  if (o->init_rates) PetscCall(PetscStrlcat(buf, " init_rates=1", len));
+  if (o->recipe[0]) { /* the recipe's choices, also those (init ranges) not listed above */
+    PetscCall(PetscStrlcat(buf, " recipe=", len));
+    PetscCall(PetscStrlcat(buf, o->recipe, len));
+  }
   if (o->hidden && LossUsesSM(&o->lcfg)) { /* the hidden neurons' rate term of sm */
     char more[128];
     PetscCall(PetscSNPrintf(more, sizeof(more), " sm_hidden_rate=%.17g sm_hidden_weight=%.17g", o->lcfg.sm_hidden_rate, o->lcfg.sm_hidden_weight));

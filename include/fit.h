@@ -34,6 +34,7 @@ typedef struct {
   PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
   PetscInt    hidden;          /* -fit_hidden H: unrecorded neurons added to the model */
   PetscInt    recorded;        /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
+  PetscInt    calibrate;       /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
   PetscBool   init_rates;      /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
   char        recipe[1024];    /* the recipe's choices for a recording ("" when off), hashed */
 } FitOptions;

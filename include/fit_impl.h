@@ -86,6 +86,10 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
  * truth is driven by the same uniforms, drawn once; a recording's window is copied). */
 void           FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s);
 
+/* After training: K rounds of shifting each slif neuron's E_L so that its free-running rate
+ * over the fitting windows is its recorded rate (fit_calibrate.c). */
+PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds);
+
 PetscErrorCode FitCheckpointWrite(Fit *f);
 PetscErrorCode FitCheckpointRead(Fit *f, const char *path);
 PetscErrorCode FitWriteResults(Fit *f);

@@ -737,6 +737,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
       if (resume) PetscCall(FitCheckpointRead(f, ok.resume));
       PetscCall(FitTrain(f, &stopped));
       if (!stopped) {
+        PetscCall(FitCalibrateRates(f, ok.calibrate));
         PetscCall(FitWriteResults(f));
         PetscCall(FitPrintSummary(f));
       }

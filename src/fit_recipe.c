@@ -3,6 +3,8 @@
 #include "fit_recipe.h"
 #include <math.h>
 
+#define RECIPE_STEPS 18 /* optimiser steps per iteration (pass over the fitting span) */
+
 void FitRecipeRateSummary(const RecordingStats *st, double *mean, double *max, double *sparse)
 {
   double s = 0, m = 0, k = 0;
@@ -25,7 +27,7 @@ PetscInt FitRecipeIterations(PetscInt nm, double span_ms)
   /* RECIPE_WORK neuron-seconds fit the budget (8 min for 100 units over 27 min, 2 ranks) */
   const double budget = 2.4e6;
   double       it     = floor(budget / PetscMax(IterationWork(nm, span_ms), 1.0));
-  return (PetscInt)PetscMin(PetscMax(it, 4.0), 30.0);
+  return (PetscInt)PetscMin(PetscMax(it, 3.0), 10.0);
 }
 
 /* Whether any option of a NULL-terminated group is in the options database. */
@@ -89,7 +91,15 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
   PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f ms windows: the mean unit (%.3g Hz) expects %.1f spikes in one", T, mean, mean * T / 1000.0));
   PetscCall(Choose(comm, PETSC_FALSE, "-fit_window_steps", v, why, summary, len));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_window_steps", &steps, NULL));
-  PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", "4", "sm's statistics over 4 windows per optimiser step", summary, len));
+  /* about RECIPE_STEPS optimiser steps per pass over the data, whatever its length: more
+   * steps move the rates away from the recorded ones (docs/RESULTS.md), more windows per
+   * step give sm's statistics more samples */
+  {
+    PetscInt nwin = (PetscInt)floor(st->span_ms / (double)steps), k = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
+    PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
+    PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT " windows", nwin, RECIPE_STEPS, k));
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
+  }
   hidden = 0;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_hidden", &hidden, NULL));
   iters = FitRecipeIterations(st->n + hidden, st->span_ms);
@@ -102,8 +112,12 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_eval_windows", v, "the whole held-out span", summary, len));
   }
   PetscCall(Choose(comm, PETSC_FALSE, "-init_W", "-0.02,0.02", "start from a nearly uncoupled network, whose rates are the ones set below", summary, len));
+  PetscCall(Choose(comm, PETSC_FALSE, "-bound_tau_g", "1.5,20", "synaptic traces up to 20 ms, the time scale of the measured correlations (20 ms bins)", summary, len));
   PetscCall(Choose(comm, PETSC_FALSE, "-init_r_p", "0,0", "no Poisson input at the start: the escape noise is the only source of spikes", summary, len));
-  if (slif) PetscCall(Choose(comm, PETSC_FALSE, "-fit_init_rates", "true", "each neuron starts at its recorded rate (beta, E_L)", summary, len));
+  if (slif) {
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_init_rates", "true", "each neuron starts at its recorded rate (beta, E_L)", summary, len));
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_calibrate_rates", "2", "after the fit, E_L shifted twice so that each neuron's free-running rate over the fitting windows is its recorded one", summary, len));
+  }
   PetscFunctionReturn(0);
 }
 

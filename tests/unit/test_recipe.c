@@ -83,13 +83,13 @@ static void test_init_rates(void **st)
   free(th);
 }
 
-/* The iterations shrink with the work (neurons, span) and stay within [4, 30]. */
+/* The iterations shrink with the work (neurons, span) and stay within [3, 10]. */
 static void test_recipe_iterations(void **st)
 {
   (void)st;
-  assert_int_equal(30, FitRecipeIterations(10, 60e3));
+  assert_int_equal(10, FitRecipeIterations(10, 60e3));
   assert_true(FitRecipeIterations(100, 27 * 60e3) < FitRecipeIterations(50, 27 * 60e3));
-  assert_int_equal(4, FitRecipeIterations(1000, 3600e3));
+  assert_int_equal(3, FitRecipeIterations(1000, 3600e3));
 }
 
 static const struct CMUnitTest tests[] = {

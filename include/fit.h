@@ -38,6 +38,9 @@ typedef struct {
   PetscBool   eval_windows_set; /* -fit_eval_windows given: it also caps the held-out evaluation */
   PetscInt    max_rollbacks;   /* -fit_max_rollbacks: divergences rolled back before giving up */
   double      max_minutes;     /* -fit_max_minutes: wall-time budget of the training (0: none) */
+  PetscInt    calibrate;       /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
+  PetscBool   init_rates;      /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
+  char        recipe[1024];    /* the recipe's choices for a recording ("" when off), hashed */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
@@ -65,12 +68,18 @@ typedef struct {
   double       ceil_lo;    /* where that stretch starts (ms) */
   PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
   double      *ceil_span;  /* [nceil_span][2] ms */
+  double      *rate_hz;   /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);
 /* Canonical text of every option that changes the result (hashed into checkpoints). */
 PetscErrorCode FitOptionsCanonical(const FitOptions *opt, PetscInt n, char *buf, size_t len);
 uint64_t       FitHash(const char *text);
+
+/* The recipe for a recording (fit_recipe.h): unless -fit_recipe none, or the data hold a
+ * ground truth fitted as such, measures the fitting span's rates (each rank counts its share
+ * of the span; the sum is exact) and sets the recipe's options; summary gets its choices. */
+PetscErrorCode FitRecipeFromData(MPI_Comm comm, char *summary, size_t len);
 
 /* Runs `spikefit fit`; *exit_code is 0 when finished, FIT_EXIT_CHECKPOINTED when stopped. */
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code);

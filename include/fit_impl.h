@@ -107,6 +107,11 @@ void           FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t st
 
 /* The datasets and attributes a results file and a checkpoint share. */
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h);
+
+/* After training: K rounds of shifting each slif neuron's E_L so that its free-running rate
+ * over the fitting windows is its recorded rate (fit_calibrate.c). */
+PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds);
+
 PetscErrorCode FitWriteResults(Fit *f);
 /* Windows of the evaluation (held-out windows of a recording, fresh ones for a synthetic target). */
 PetscInt       FitEvalWindows(const Fit *f);

@@ -11,6 +11,7 @@ extern const char *const OptimKinds[];
 typedef struct {
   OptimKind kind;
   double    lr, beta1, beta2, eps;
+  PetscBool scaled; /* -optim_scaled: steps in units of each parameter's bound range hi - lo */
 } OptimConfig;
 
 typedef struct {

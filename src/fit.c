@@ -7,6 +7,7 @@
 #include "h5io.h"
 #include "resources.h"
 #include "rng.h"
+#include "fit_recipe.h"
 #include <math.h>
 #include <petsctime.h>
 #ifdef _OPENMP
@@ -591,6 +592,13 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCall(PetscMalloc3(P, &f->theta, P, &f->theta0, P, &f->grad));
   ParamsDrawInitial(f->layout, (uint64_t)(o->seed + restart), f->theta);
   ParamsProject(f->layout, f->theta);
+  if (o->init_rates) {
+    double mean = 0;
+    PetscCheck(data->rate_hz, par->group, PETSC_ERR_ARG_INCOMP, "-fit_init_rates sets each neuron's initial rate from a recording: %s is fitted as a ground truth", o->data);
+    for (PetscInt i = 0; i < f->nrec; i++) mean += data->rate_hz[i] / (double)f->nrec;
+    /* hidden neurons start at the recorded mean; silent units at one spike per fitted span */
+    PetscCall(FitRecipeInitRates(f->layout, &o->mcfg, f->nrec, data->rate_hz, o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean, 1000.0 / (f->nwindows * T * o->dt), f->theta));
+  }
   PetscCall(PetscArraycpy(f->theta0, f->theta, P));
   PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm, o->iters + 1, &f->secs));
   if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
@@ -681,7 +689,12 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   PetscFunctionBeginUser;
   *exit_code = 0;
   PetscCall(FitRegisterEvents());
-  PetscCall(FitOptionsProcess(comm, &o));
+  {
+    char recipe[sizeof(o.recipe)];
+    PetscCall(FitRecipeFromData(comm, recipe, sizeof(recipe)));
+    PetscCall(FitOptionsProcess(comm, &o));
+    PetscCall(PetscStrncpy(o.recipe, recipe, sizeof(o.recipe)));
+  }
   if (AppHelpRequested()) PetscFunctionReturn(0);
   {
     const AppFile files[] = {
@@ -740,6 +753,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
       PetscCall(FitTrain(f, &stopped));
       if (f->diverged) diverged = PETSC_TRUE;
       if (!stopped) {
+        PetscCall(FitCalibrateRates(f, ok.calibrate));
         PetscCall(FitWriteResults(f));
         PetscCall(FitPrintSummary(f));
       }

@@ -7,6 +7,9 @@
 #include "io_spikes.h"
 #include "hash.h"
 #include "eval_table.h"
+#include "app.h"
+#include "fixedsum.h"
+#include "fit_recipe.h"
 
 static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
 {
@@ -172,6 +175,30 @@ static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double
   PetscFunctionReturn(0);
 }
 
+/* Rates of the fitting windows: this rank's windows [lo, hi) counted, the counts summed
+ * exactly over the group, so every rank has the same rates. */
+static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt lo, PetscInt hi, PetscInt T, double dt)
+{
+  FixedSum *fs;
+  double   *c;
+  PetscInt  n = d->n;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(n, &c));
+  PetscCall(PetscMalloc1(n, &d->rate_hz));
+  for (PetscInt w = lo; w < hi; w++)
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < n; i++) c[i] += d->target[w][t * n + i]; /* whole counts: exact */
+  PetscCall(FixedSumCreate(n, &fs));
+  FixedSumAdd(fs, c);
+  PetscCall(ParallelSumFixed(par, fs));
+  FixedSumGet(fs, c);
+  for (PetscInt i = 0; i < n; i++) d->rate_hz[i] = c[i] / ((double)d->nwindows * T * dt / 1000.0);
+  PetscCall(FixedSumDestroy(&fs));
+  PetscCall(PetscFree(c));
+  PetscFunctionReturn(0);
+}
+
 /* Recorded targets: the windows of the fitting span, each rank reading only the time range
  * of the windows it owns (plus the first ones, which every rank needs for the gradient
  * check and the evaluation when nothing is held out), and the held-out windows. */
@@ -213,6 +240,7 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
     }
     PetscCall(SpikeTrainsDestroy(&st));
   }
+  PetscCall(WindowRates(par, d, lo, hi, T, o->dt));
   if (nh) {
     SpikeTrains *st;
     PetscCall(SpikeFileReadRange(o->data, &o->dopt, hstarts[0], hstarts[nh - 1] + len, &st));
@@ -278,6 +306,79 @@ PetscErrorCode FitDataDestroy(FitData **d)
   PetscCall(PetscFree((*d)->train_rate));
   PetscCall(PetscFree((*d)->ceil));
   PetscCall(PetscFree((*d)->ceil_span));
+  PetscCall(PetscFree((*d)->rate_hz));
   PetscCall(PetscFree(*d));
+  PetscFunctionReturn(0);
+}
+
+/* Spikes per unit in this rank's share of [lo, hi) (a block of equal time), summed exactly
+ * over comm; and the observed time of [lo, hi). */
+static PetscErrorCode SpanCounts(MPI_Comm comm, const char *path, const DataOptions *dopt, const SpikeTrains *info, double lo, double hi, double *count, double *observed)
+{
+  int          rank = ParallelRank(comm), size = ParallelSize(comm);
+  double       a = lo + (hi - lo) * rank / size, b = rank + 1 == size ? hi : lo + (hi - lo) * (rank + 1) / size;
+  SpikeTrains *st;
+  FixedSum    *fs;
+  PetscInt     n = info->nunits;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(count, n));
+  if (b > a) {
+    PetscCall(SpikeFileReadRange(path, dopt, a, b, &st));
+    for (PetscInt i = 0; i < n; i++) count[i] = (double)(st->offsets[i + 1] - st->offsets[i]);
+    PetscCall(SpikeTrainsDestroy(&st));
+  }
+  PetscCall(FixedSumCreate(n, &fs));
+  FixedSumAdd(fs, count);
+  PetscCall(ParallelSumFixedOver(comm, fs));
+  FixedSumGet(fs, count);
+  PetscCall(FixedSumDestroy(&fs));
+  *observed = 0;
+  for (PetscInt k = 0; k < info->nintervals; k++) *observed += PetscMax(0.0, PetscMin(hi, info->intervals_ms[2 * k + 1]) - PetscMax(lo, info->intervals_ms[2 * k]));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitRecipeFromData(MPI_Comm comm, char *summary, size_t len)
+{
+  char           data[PETSC_MAX_PATH_LEN], recipe[32] = "default", target[32] = "";
+  PetscBool      has, none, dflt, truth = PETSC_FALSE, recorded;
+  SpikeFileKind  kind;
+  DataOptions    dopt;
+  SpikeTrains   *info = NULL;
+  RecordingStats st;
+  double         fit_lo, fit_hi, hold_lo, hold_hi, *rate;
+
+  PetscFunctionBeginUser;
+  summary[0] = 0;
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_recipe", recipe, sizeof(recipe), NULL));
+  PetscCall(PetscStrcmp(recipe, "none", &none));
+  PetscCall(PetscStrcmp(recipe, "default", &dflt));
+  PetscCheck(none || dflt, comm, PETSC_ERR_ARG_WRONG, "-fit_recipe must be default or none, got '%s'", recipe);
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-data", data, sizeof(data), &has));
+  if (none || !has || !data[0]) PetscFunctionReturn(0);
+  PetscCall(SpikeFileDetect(data, &kind));
+  if (kind == SPIKE_FILE_SPIKEFIT) {
+    hid_t file;
+    PetscCall(H5InOpen(data, &file));
+    PetscCall(H5InExists(file, "/truth/exc", &truth));
+    PetscCall(H5InClose(&file, data));
+  }
+  PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_target", target, sizeof(target), NULL));
+  PetscCall(PetscStrcmp(target, "recorded", &recorded));
+  if (truth && !recorded) PetscFunctionReturn(0); /* a ground truth fitted as such */
+  PetscCall(PetscMemzero(&dopt, sizeof(dopt)));
+  PetscCall(DataOptionsProcess(comm, &dopt));
+  PetscCall(SpikeFileReadInfo(data, &dopt, &info));
+  PetscCall(DataOptionsSpan(&dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
+  PetscCall(PetscMalloc1(PetscMax(info->nunits, 1), &rate));
+  st.n = info->nunits;
+  PetscCall(SpanCounts(comm, data, &dopt, info, fit_lo, fit_hi, rate, &st.span_ms));
+  for (PetscInt i = 0; i < st.n; i++) rate[i] = st.span_ms > 0 ? rate[i] / (st.span_ms / 1000.0) : 0;
+  st.rate_hz    = rate;
+  st.holdout_ms = hold_hi - hold_lo;
+  if (st.n > 0 && st.span_ms > 0) PetscCall(FitRecipeChoose(comm, &st, summary, len));
+  PetscCall(PetscFree(rate));
+  PetscCall(SpikeTrainsDestroy(&info));
   PetscFunctionReturn(0);
 }

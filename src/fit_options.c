@@ -68,6 +68,12 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-ckpt_every", "Checkpoint every K iterations (0: only on signals and at the time budget)", NULL, o->ckpt_every, &o->ckpt_every, NULL));
   PetscCall(PetscOptionsReal("-ckpt_max_hours", "Checkpoint and stop (exit 75) after this many hours (0: no budget)", NULL, o->ckpt_max_hours, &o->ckpt_max_hours, NULL));
   PetscCall(PetscOptionsString("-resume", "Continue from this checkpoint", NULL, o->resume, o->resume, sizeof(o->resume), NULL));
+  PetscCall(PetscOptionsBool("-fit_init_rates", "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)", NULL, o->init_rates, &o->init_rates, NULL));
+  PetscCall(PetscOptionsInt("-fit_calibrate_rates", "After the fit, K rounds of shifting each neuron's E_L so that its free-running rate over the fitting windows is its recorded rate (slif; 0: off)", NULL, o->calibrate, &o->calibrate, NULL));
+  {
+    char recipe[32] = "default";
+    PetscCall(PetscOptionsString("-fit_recipe", "default: options not given are chosen from a recording's data and printed; none: off", NULL, recipe, recipe, sizeof(recipe), NULL));
+  }
   PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL, o->expect_size, &o->expect_size, NULL));
   PetscOptionsEnd();
   o->mode      = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
@@ -85,6 +91,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(o->window_steps > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT, o->eval_windows);
+  PetscCheck(o->calibrate >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_calibrate_rates must be >= 0 (rounds; 0: off), got %" PetscInt_FMT, o->calibrate);
   PetscCheck(o->hidden >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_hidden must be >= 0, got %" PetscInt_FMT, o->hidden);
   PetscCheck(o->recorded >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_recorded must be >= 0 (0: all of the truth's neurons), got %" PetscInt_FMT, o->recorded);
   PetscCheck(o->restarts >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT, o->restarts);
@@ -137,6 +144,17 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
     PetscCall(PetscStrlcat(buf, more, len));
   }
   if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));
+  if (o->ocfg.scaled) PetscCall(PetscStrlcat(buf, " optim_scaled=1", len));
+  if (o->init_rates) PetscCall(PetscStrlcat(buf, " init_rates=1", len));
+  if (o->calibrate) {
+    char more[64];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " calibrate_rates=%" PetscInt_FMT, o->calibrate));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
+  if (o->recipe[0]) { /* the recipe's choices, also those (init ranges) not listed above */
+    PetscCall(PetscStrlcat(buf, " recipe=", len));
+    PetscCall(PetscStrlcat(buf, o->recipe, len));
+  }
   if (o->hidden && LossUsesSM(&o->lcfg)) { /* the hidden neurons' rate term of sm */
     char more[128];
     PetscCall(PetscSNPrintf(more, sizeof(more), " sm_hidden_rate=%.17g sm_hidden_weight=%.17g", o->lcfg.sm_hidden_rate, o->lcfg.sm_hidden_weight));

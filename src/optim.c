@@ -20,6 +20,8 @@ PetscErrorCode OptimConfigFromOptions(OptimConfig *cfg)
   PetscCall(PetscOptionsReal("-optim_beta1", "Adam beta1", NULL, cfg->beta1, &cfg->beta1, NULL));
   PetscCall(PetscOptionsReal("-optim_beta2", "Adam beta2", NULL, cfg->beta2, &cfg->beta2, NULL));
   PetscCall(PetscOptionsReal("-optim_eps", "Adam epsilon", NULL, cfg->eps, &cfg->eps, NULL));
+  cfg->scaled = PETSC_FALSE;
+  PetscCall(PetscOptionsBool("-optim_scaled", "Optimise theta/(hi - lo): one learning rate moves every block by the same share of its bounds", NULL, cfg->scaled, &cfg->scaled, NULL));
   PetscOptionsEnd();
   PetscCheck(isfinite(cfg->lr) && cfg->lr > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_lr must be a positive number, got %g", cfg->lr);
   PetscCheck(isfinite(cfg->beta1) && cfg->beta1 >= 0 && cfg->beta1 < 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_beta1 must be in [0,1), got %g", cfg->beta1);
@@ -116,12 +118,18 @@ PetscErrorCode OptimStep(Optim *o, const double *grad)
   if (c->kind == OPTIM_ADAM) {
     double bc1 = 1.0 - pow(c->beta1, (double)o->t), bc2 = 1.0 - pow(c->beta2, (double)o->t);
     for (PetscInt k = 0; k < n; k++) {
-      m[k] = c->beta1 * m[k] + (1.0 - c->beta1) * g[k];
-      v[k] = c->beta2 * v[k] + (1.0 - c->beta2) * g[k] * g[k];
-      x[k] -= lr * (m[k] / bc1) / (sqrt(v[k] / bc2) + c->eps);
+      /* scaled: the step of Adam on theta/s, s = hi - lo, whose gradient is s g; the moments
+       * are those of s g (fixed entries, s = 0, do not move) */
+      double s = c->scaled ? h[k] - l[k] : 1.0, gs = s * g[k];
+      m[k] = c->beta1 * m[k] + (1.0 - c->beta1) * gs;
+      v[k] = c->beta2 * v[k] + (1.0 - c->beta2) * gs * gs;
+      x[k] -= s * (lr * (m[k] / bc1) / (sqrt(v[k] / bc2) + c->eps));
     }
   } else {
-    for (PetscInt k = 0; k < n; k++) x[k] -= lr * g[k];
+    for (PetscInt k = 0; k < n; k++) {
+      double s = c->scaled ? h[k] - l[k] : 1.0;
+      x[k] -= s * (lr * (s * g[k]));
+    }
   }
   for (PetscInt k = 0; k < n; k++) x[k] = PetscMin(PetscMax(x[k], l[k]), h[k]);
   PetscCall(VecRestoreArrayRead(o->hi, &h));

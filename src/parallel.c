@@ -110,6 +110,13 @@ int ParallelRank(MPI_Comm comm)
   return rank;
 }
 
+int ParallelSize(MPI_Comm comm)
+{
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global)
 {
   PetscFunctionBeginUser;
@@ -193,13 +200,6 @@ int ParallelErrorAgree(double timeout_s)
     if (!done) nanosleep(&pause, NULL);
   }
   return done;
-}
-
-int ParallelSize(MPI_Comm comm)
-{
-  int size = 1;
-  MPI_Comm_size(comm, &size);
-  return size;
 }
 
 void ParallelAbort(MPI_Comm comm, int code) { MPI_Abort(comm, code); }

@@ -1,0 +1,81 @@
+/* After the fit: each neuron's free-running rate over the fitting windows calibrated to its
+ * recorded rate (-fit_calibrate_rates K rounds). A fitted network's rates drift from the
+ * recorded ones while its coupling is learnt; a shift of E_L by log(r/m)/beta, the change of
+ * the escape logit at rest that scales a small spike probability by r/m, corrects them
+ * without touching the coupling. Training windows only, never the held-out ones. */
+#include "fit_impl.h"
+#include "fixedsum.h"
+#include "rng.h"
+#include <math.h>
+
+#define CALIB_STREAM(round) RngStreamId(RNG_STREAM_SPIKE, 0xFFFFF0u - (uint32_t)(round))
+#define CALIB_INPUT         RngStreamId(RNG_STREAM_INPUT, 0xFFFFF0u)
+
+/* Hard spikes per model neuron of the free-running network at theta over this rank's block
+ * of the fitting windows, summed exactly over the group: the same counts on every rank. */
+static PetscErrorCode CalibCounts(Fit *f, PetscInt round, double *count)
+{
+  const FitOptions *o = f->opt;
+  PetscInt          n = f->layout->n, T = o->window_steps, lo, hi;
+  SimWork          *w = f->work[0];
+  FixedSum         *fs;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(count, n));
+  ParallelBlock(f->nwindows, f->par->grank, f->par->gsize, &lo, &hi);
+  for (PetscInt win = lo; win < hi; win++) {
+    SimDrawInput((uint64_t)o->input_seed, CALIB_INPUT, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
+    w->window       = win;
+    w->noise_seed   = (uint64_t)o->input_seed;
+    w->noise_stream = CALIB_STREAM(round);
+    w->force        = NULL;
+    SimForward(&f->sim, f->theta, w);
+    SimHardSpikes(&f->sim, w, w->scratch);
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt j = 0; j < n; j++) count[j] += w->scratch[t * n + j];
+  }
+  PetscCall(FixedSumCreate(n, &fs));
+  FixedSumAdd(fs, count);
+  PetscCall(ParallelSumFixed(f->par, fs));
+  FixedSumGet(fs, count);
+  PetscCall(FixedSumDestroy(&fs));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds)
+{
+  const FitOptions *o = f->opt;
+  const ParamLayout *l = f->layout;
+  const ParamBlock  *E = ParamLayoutBlock(l, "E_L"), *B = ParamLayoutBlock(l, "beta");
+  PetscInt           n = l->n;
+  double            *count, span_s, mean = 0, worst = 0;
+
+  PetscFunctionBeginUser;
+  if (rounds <= 0) PetscFunctionReturn(0);
+  PetscCheck(E && B, f->par->group, PETSC_ERR_ARG_INCOMP, "-fit_calibrate_rates shifts E_L by log(rate ratio)/beta: it needs a model with escape noise (-model slif)");
+  PetscCheck(f->data->rate_hz, f->par->group, PETSC_ERR_ARG_INCOMP, "-fit_calibrate_rates calibrates to a recording's rates: %s is fitted as a ground truth", o->data);
+  span_s = (double)f->nwindows * o->window_steps * o->dt / 1000.0;
+  for (PetscInt i = 0; i < f->nrec; i++) mean += f->data->rate_hz[i] / (double)f->nrec;
+  PetscCall(PetscMalloc1(n, &count));
+  for (PetscInt r = 0; r < rounds; r++) {
+    PetscCall(CalibCounts(f, r, count));
+    worst = 0;
+    for (PetscInt j = 0; j < n; j++) {
+      double want = j < f->nrec ? f->data->rate_hz[j] : (o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean);
+      /* half a spike over the span on both sides: a silent unit, or one silent in the model,
+       * gets a finite shift */
+      double ratio = (want * span_s + 0.5) / (count[j] + 0.5), *e = &f->theta[E->offset + j], *b = &f->theta[B->offset + j];
+      double e_new = *e + log(ratio) / *b;
+      worst = PetscMax(worst, fabs(log(ratio)));
+      if (e_new > l->hi[E->offset + j]) { /* E_L at its top: lower beta for the rest of the logit at rest */
+        double a = *b * (e_new - o->mcfg.theta);
+        e_new = l->hi[E->offset + j];
+        *b    = PetscMin(PetscMax(a / (e_new - o->mcfg.theta), l->lo[B->offset + j]), l->hi[B->offset + j]);
+      }
+      *e = PetscMax(e_new, l->lo[E->offset + j]);
+    }
+    PetscCall(PetscPrintf(f->par->group, "%scalibration %" PetscInt_FMT "/%" PetscInt_FMT ": largest |log(recorded/fitted rate)| %.3f over the fitting windows; E_L shifted\n", f->prefix, r + 1, rounds, worst));
+  }
+  PetscCall(PetscFree(count));
+  PetscFunctionReturn(0);
+}

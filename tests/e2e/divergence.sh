@@ -1,4 +1,5 @@
 # Never losing a fit (issue 14): a divergence is rolled back with the learning rate halved and
+# (the plain options throughout, -fit_recipe none: the recipe is tested by recipe.sh)
 # the fit finishes (same bits on 1 and 2 ranks); a spent rollback budget stops with exit 3
 # and a results file holding /params/best; a runaway network is reported by the table and a
 # warning; -fit_max_minutes stops at an iteration boundary with results and says what it cut.
@@ -6,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 run 1 generate -o gt.h5 -gen_duration_ms 8000 > /dev/null
 # slif + bnll with plain SGD and unbounded weights: a step of 0.005 x |grad| ~ 1e4 drives
 # the weights where the likelihood's gradient overflows
-div=(fit -data gt.h5 -fit_target recorded -model slif -loss bnll -optim sgd -bound_W -1e308,1e308 -fit_window_steps 400 -fit_windows 0 -fit_iters 6)
+div=(fit -fit_recipe none -data gt.h5 -fit_target recorded -model slif -loss bnll -optim sgd -bound_W -1e308,1e308 -fit_window_steps 400 -fit_windows 0 -fit_iters 6)
 run 1 "${div[@]}" -optim_lr 0.005 -o roll1.h5 > roll1.txt || { cat roll1.txt; fail "a rolled-back divergence should finish with exit 0"; }
 grep -q "rolled back to the state after iteration" roll1.txt || { cat roll1.txt; fail "no rollback at -optim_lr 0.005"; }
 grep -q "learning rate halved to 0.0025" roll1.txt || fail "the learning rate was not halved"
@@ -43,14 +44,14 @@ run 2 "${div[@]}" -optim_lr 1 -fit_max_rollbacks 0 -o none.h5 > none.txt 2>&1 ||
 grep -q "rolled back" none.txt && fail "-fit_max_rollbacks 0 rolled back"
 # a runaway: the initial input rate far above anything the recording needs, barely trained
 run 1 generate -o rec.h5 -gen_duration_ms 12000 > /dev/null
-run 1 fit -data rec.h5 -fit_target recorded -data_holdout 4000 -init_r_p 2000,2000 -bound_r_p 0,5000 -optim_lr 1e-9 -fit_iters 1 -o run.h5 > run.txt
+run 1 fit -fit_recipe none -data rec.h5 -fit_target recorded -data_holdout 4000 -init_r_p 2000,2000 -bound_r_p 0,5000 -optim_lr 1e-9 -fit_iters 1 -o run.h5 > run.txt
 grep -q "warning: the fitted network runs away on the held-out data" run.txt || { cat run.txt; fail "no runaway warning"; }
 grep -q "fitted .*RUNAWAY" run.txt || fail "the table does not mark the runaway row"
 h5dump -d /eval/compare/fitted/runaway run.h5 | grep -q "(0): 1" || fail "/eval/compare/fitted/runaway should be 1"
 h5dump -d /eval/compare/poisson_null/runaway run.h5 | grep -q "(0): 0" || fail "the Poisson null is no runaway"
 # the time budget: stop at an iteration boundary, results from the best parameters
 # (many more iterations than 1.2 s can run, however fast the machine)
-long=(fit -data rec.h5 -fit_target recorded -data_holdout 4000 -fit_save_history 0)
+long=(fit -fit_recipe none -data rec.h5 -fit_target recorded -data_holdout 4000 -fit_save_history 0)
 its=20000
 run 2 "${long[@]}" -fit_iters $its -fit_max_minutes 0.02 -o budget.h5 > budget.txt || { cat budget.txt; fail "a time budget should exit 0"; }
 k=$(sed -n "s/.*stopped after \([0-9]*\) of $its iterations (time budget.*/\1/p" budget.txt)

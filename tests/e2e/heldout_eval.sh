@@ -1,4 +1,5 @@
 # Held-out evaluation of a recording (issue 14): continuous runs over every held-out interval
+# (the plain options throughout, -fit_recipe none: the recipe is tested by recipe.sh)
 # (two here: the recording has a gap), spike times in recording time, the table's rows
 # recomputed with numpy, the same bits on 1, 2 and 3 ranks and 2 threads, -fit_eval_windows
 # as a cap, and `spikefit analyze` on runs with hidden neurons.
@@ -16,7 +17,7 @@ with h5py.File("gap.h5", "w") as f:
     f["/spikes/intervals_ms"] = np.array([[0, 15000], [15500, 20000]], float)
     f["/spikes/unit_ids"] = np.arange(len(o) - 1, dtype=np.int64)
 PY
-args=(fit -data gap.h5 -data_holdout 8000 -fit_iters 2)
+args=(fit -fit_recipe none -data gap.h5 -data_holdout 8000 -fit_iters 2)
 run 1 "${args[@]}" -o r1.h5 > log1.txt
 run 2 "${args[@]}" -o r2.h5 -fit_quiet
 run 3 "${args[@]}" -o r3.h5 -fit_quiet
@@ -47,7 +48,7 @@ done
 # the data ceiling: 7500 ms before the holdout exist, so it is as long as the holdout
 grep -q "the recording's 7500 ms just before the holdout, from 4500 ms" log1.txt || { cat log1.txt; fail "data ceiling stretch wrong"; }
 # a holdout longer than the fitting span: the ceiling uses what there is, and says so
-run 1 fit -data gap.h5 -data_holdout 12000 -fit_iters 1 -o long.h5 > long.txt
+run 1 fit -fit_recipe none -data gap.h5 -data_holdout 12000 -fit_iters 1 -o long.h5 > long.txt
 grep -q "only 8000 ms before the holdout, shorter than" long.txt || { cat long.txt; fail "short data ceiling not reported"; }
 # -fit_eval_windows caps the evaluation at that many window lengths
 run 1 "${args[@]}" -fit_eval_windows 5 -o cap.h5 -fit_quiet
@@ -56,7 +57,7 @@ import h5py, numpy as np
 sp = h5py.File('cap.h5', 'r')['/eval/span_ms'][()]
 assert np.array_equal(sp, [[12000, 14000]]), sp" || fail "-fit_eval_windows does not cap the held-out evaluation"
 # analyze works with hidden neurons: a recording with a holdout, and a synthetic truth
-run 2 fit -data gap.h5 -data_holdout 8000 -fit_iters 1 -fit_hidden 3 -o hid.h5 -fit_quiet
+run 2 fit -fit_recipe none -data gap.h5 -data_holdout 8000 -fit_iters 1 -fit_hidden 3 -o hid.h5 -fit_quiet
 /usr/bin/python3 "$SRC/tests/python/check_eval.py" hid.h5 > /dev/null || fail "metrics of a hidden fit differ from numpy"
 run 1 analyze hid.h5 > an.txt || { cat an.txt; fail "analyze fails on a run with -fit_hidden"; }
 grep -q "7500 ms of evaluation spikes in 2 interval" an.txt || { cat an.txt; fail "analyze did not use the held-out intervals"; }

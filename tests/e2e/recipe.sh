@@ -34,7 +34,10 @@ h5dump -a /model n.h5 | grep -q '"lif"' || fail "-fit_recipe none did not keep t
 expect_fail x "must be default or none" run 1 "${rec[@]}" -fit_recipe best -o b.h5
 # the recipe's choices are in the checkpoint hash: an explicit -init_W that differs is refused
 run 1 "${rec[@]}" -ckpt_every 1 -o c.h5 > c.log
-expect_fail x "other options" run 1 "${rec[@]}" -init_W -0.05,0.05 -resume c.h5.ckpt -o c2.h5
+expect_fail x "differ from the checkpoint" run 1 "${rec[@]}" -init_W -0.05,0.05 -resume c.h5.ckpt -o c2.h5
+# and the same command resumes its own checkpoint, to the bits of the uninterrupted fit
+run 1 "${rec[@]}" -resume c.h5.ckpt -o c3.h5 > c3.log || { cat c3.log; fail "a recipe fit does not resume its own checkpoint"; }
+same_final c.h5 c3.h5
 # a ground truth fitted as such gets no recipe
 run 1 generate -o gt.h5 -gen_duration_ms 2000 > /dev/null
 run 1 fit -data gt.h5 -fit_iters 1 -fit_windows 2 -o g.h5 > g.log

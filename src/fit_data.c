@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 #include "io_spikes.h"
+#include "resources.h"
 #include "hash.h"
 #include "eval_table.h"
 #include "app.h"
@@ -226,6 +227,13 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
   ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
   shared = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : d->nwindows) : 0, nh ? 0 : o->eval_windows);
   shared = PetscMin(shared, d->nwindows);
+  {
+    /* before any allocation: the binned windows this rank keeps (a long recording cut into
+     * short windows, or a huge span, must be refused here with sizes, not by the allocator) */
+    char what[PETSC_MAX_PATH_LEN + 128];
+    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT " units (this rank's share)", o->data, (hi - lo) + shared + nh, T, n));
+    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, 8.0 * ((double)d->nwindows + ((double)(hi - lo) + shared + nh) * T * n)));
+  }
   PetscCall(PetscCalloc1(d->nwindows, &d->target));
   /* two ranges: [0, shared) and [lo, hi); each read as one span of the file */
   for (int pass = 0; pass < 2; pass++) {

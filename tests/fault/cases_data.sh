@@ -48,7 +48,13 @@ case_data_tsv_unsorted_ok() {
 # issue 12 item 3: one spike at 1e9 s made the window count overflow and the fit loop forever
 case_data_tsv_huge_time() {
   data_tsv '0 0.1\n1 0.2\n2 1e9\n'
-  fault_expect 1 'holds 2.5e\+09 windows.*more than 2147483647' "$SF" fit -data t.tsv -o r.h5 -data_time_unit s -fit_quiet
+  fault_expect 1 'holds 2.5e\+09 windows.*more than 2147483647' "$SF" fit -data t.tsv -o r.h5 -data_time_unit s -fit_quiet -fit_recipe none
+  fault_absent r.h5
+}
+# the same with the recipe's longer windows: fewer windows, still far too much memory
+case_data_tsv_huge_time_recipe() {
+  data_tsv '0 0.1\n1 0.2\n2 1e9\n'
+  fault_expect 1 'windows of 2000 steps x 3 units.*needs' "$SF" fit -data t.tsv -o r.h5 -data_time_unit s -fit_quiet
   fault_absent r.h5
 }
 case_data_tsv_samples_without_rate() { data_tsv '0 100\n'; data_refused 'sample' t.tsv -data_time_unit samples; }

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <ctype.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 
 /* Per-unit tables (indices, ids, counts, intervals) longer than this are taken for damage. */
 #define SPIKE_MAX_UNITS_ENTRIES ((hsize_t)1 << 26)
@@ -157,6 +158,14 @@ PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
   PetscCall(PetscOptionsReal("-data_t0", "Start of the fitting span (ms)", "DataOptionsProcess", t0, &t0, NULL));
   PetscCall(PetscOptionsReal("-data_t1", "End of the fitting span (ms); <= 0: to the end of the recording", "DataOptionsProcess", t1, &t1, NULL));
   PetscCall(PetscOptionsReal("-data_holdout", "Time (ms) at the end of the span kept for validation", "DataOptionsProcess", ho, &ho, NULL));
+  PetscCall(PetscOptionsString("-data_intervals", "Observation intervals of a text, phy or MATLAB recording: a file of \"start end\" lines in -data_time_unit", "DataOptionsProcess",
+                               opt->intervals, opt->intervals, sizeof(opt->intervals), NULL));
+  PetscCall(PetscOptionsString("-data_labels", "Kilosort/phy folder: cluster labels to fit, e.g. good,mua (default), good, all; unsorted = clusters without a label", "DataOptionsProcess",
+                               opt->labels, opt->labels, sizeof(opt->labels), NULL));
+  PetscCall(PetscOptionsString("-data_var", "MATLAB file: the variable to read (a cell array of spike-time vectors, or an [n][2] ids,times matrix), or IDS,TIMES: two equal-length vectors",
+                               "DataOptionsProcess", opt->var, opt->var, sizeof(opt->var), NULL));
+  PetscCall(PetscOptionsString("-data_units_where", "NWB: keep the /units rows whose column COL holds one of the values, e.g. quality=good or KSLabel=good,mua", "DataOptionsProcess",
+                               opt->units_where, opt->units_where, sizeof(opt->units_where), NULL));
   PetscOptionsEnd();
   opt->t0_ms       = t0;
   opt->t1_ms       = t1;
@@ -191,6 +200,8 @@ const char *SpikeFileKindName(SpikeFileKind kind)
   case SPIKE_FILE_SPIKEFIT: return "spikefit HDF5";
   case SPIKE_FILE_RETINA: return "retina HDF5 (/spikes, /sCount)";
   case SPIKE_FILE_TSV: return "text";
+  case SPIKE_FILE_PHY: return "Kilosort/phy folder";
+  case SPIKE_FILE_MAT: return "MATLAB";
   }
   return "unknown";
 }
@@ -465,9 +476,22 @@ static PetscErrorCode DetectInner(const char *path, SpikeFileKind *kind, SpikeSo
   PetscBool e1, e2;
 
   PetscFunctionBeginUser;
+  {
+    struct stat sb;
+    PetscCheck(stat(path, &sb) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file", path);
+    if (S_ISDIR(sb.st_mode)) { *kind = SPIKE_FILE_PHY; PetscFunctionReturn(0); }
+  }
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file", path);
-  fclose(fp);
+  {
+    char   head[20] = {0};
+    size_t got      = fread(head, 1, 19, fp);
+    fclose(fp);
+    /* MATLAB 5.0 (v5/v7) and 7.3 (HDF5 behind a 512-byte header) files name themselves */
+    if (got == 19 && (!strncmp(head, "MATLAB 5.0 MAT-file", 19) || !strncmp(head, "MATLAB 7.3 MAT-file", 19))) { *kind = SPIKE_FILE_MAT; PetscFunctionReturn(0); }
+  }
+  PetscCheck(!EndsWith(path, ".mat"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: not a MATLAB v5/v7/v7.3 file (no \"MATLAB 5.0/7.3 MAT-file\" header; v4 files are not read: save with -v7 or -v7.3)", path);
   is5 = H5Fis_hdf5(path);
   if (is5 <= 0) {
     PetscCheck(!EndsWith(path, ".h5") && !EndsWith(path, ".hdf5") && !EndsWith(path, ".nwb"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -516,6 +540,25 @@ PetscErrorCode SpikeFileDetect(const char *path, SpikeFileKind *kind)
 /* ------------------------------------------------------------------------------------------ */
 /* the generic HDF5 reader                                                                     */
 
+/* -data_units_where first, then -data_units among the rows it kept. */
+static PetscErrorCode SelectWhere(SpikeSource *src, const DataOptions *opt)
+{
+  PetscBool *keep;
+  PetscInt  *idx, *kids, nk = 0;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc3(src->nall, &keep, src->nall, &idx, src->nall, &kids));
+  ierr = NwbUnitsWhere(src, opt->units_where, keep);
+  for (PetscInt k = 0; !ierr && k < src->nall; k++)
+    if (keep[k]) { idx[nk] = k; kids[nk++] = src->ids[k]; }
+  if (!ierr) ierr = DataUnitsSelect(src->path, opt->units, nk, kids, &src->nsel, &src->sel);
+  for (PetscInt s = 0; !ierr && s < src->nsel; s++) src->sel[s] = idx[src->sel[s]];
+  PetscCall(PetscFree3(keep, idx, kids));
+  PetscCall(ierr);
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode SourceOpen(const char *path, const DataOptions *opt, SpikeFileKind kind, SpikeSource *src)
 {
   PetscFunctionBeginUser;
@@ -551,7 +594,8 @@ static PetscErrorCode SourceOpen(const char *path, const DataOptions *opt, Spike
       }
     PetscCall(PetscFree(c));
   }
-  PetscCall(DataUnitsSelect(path, opt->units, src->nall, src->ids, &src->nsel, &src->sel));
+  if (opt->units_where[0]) PetscCall(SelectWhere(src, opt));
+  else PetscCall(DataUnitsSelect(path, opt->units, src->nall, src->ids, &src->nsel, &src->sel));
   PetscFunctionReturn(0);
 }
 
@@ -824,6 +868,36 @@ static PetscErrorCode ReadH5Inner(const char *path, const DataOptions *opt, Spik
   PetscFunctionReturn(0);
 }
 
+/* The formats read whole (no stored intervals; -data_intervals applies to them only). */
+static PetscErrorCode ReadWhole(const char *path, const DataOptions *opt, SpikeFileKind kind, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!opt->units_where[0], PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_units_where selects rows of an NWB /units table; this is a %s file%s", path,
+             SpikeFileKindName(kind), kind == SPIKE_FILE_PHY ? " (use -data_labels)" : "");
+  PetscCheck(!opt->labels[0] || kind == SPIKE_FILE_PHY, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_labels selects clusters of a Kilosort/phy folder; this is a %s file",
+             path, SpikeFileKindName(kind));
+  PetscCheck(!opt->var[0] || kind == SPIKE_FILE_MAT, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_var names a MATLAB variable; this is a %s file", path,
+             SpikeFileKindName(kind));
+  if (kind == SPIKE_FILE_TSV) PetscCall(TsvRead(path, opt, info_only, t_lo, t_hi, out));
+  else if (kind == SPIKE_FILE_PHY) PetscCall(PhyRead(path, opt, info_only, t_lo, t_hi, out));
+  else PetscCall(MatRead(path, opt, info_only, t_lo, t_hi, out));
+  PetscFunctionReturn(0);
+}
+
+/* Options that only the whole-file formats or NWB understand are errors elsewhere. */
+static PetscErrorCode CheckH5Options(const char *path, const DataOptions *opt, SpikeFileKind kind)
+{
+  PetscFunctionBeginUser;
+  PetscCheck(!opt->intervals[0], PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_intervals is for text, phy and MATLAB files; this %s file stores its own observation intervals",
+             path, SpikeFileKindName(kind));
+  PetscCheck(!opt->labels[0], PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_labels selects clusters of a Kilosort/phy folder; this is a %s file%s", path,
+             SpikeFileKindName(kind), kind == SPIKE_FILE_NWB ? " (use -data_units_where COLUMN=VALUE)" : "");
+  PetscCheck(!opt->var[0], PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_var names a MATLAB variable; this is a %s file", path, SpikeFileKindName(kind));
+  PetscCheck(!opt->units_where[0] || kind == SPIKE_FILE_NWB, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s: -data_units_where selects rows of an NWB /units table; this is a %s file",
+             path, SpikeFileKindName(kind));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadAny(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
 {
   SpikeFileKind  kind;
@@ -843,10 +917,11 @@ static PetscErrorCode ReadAny(const char *path, const DataOptions *opt, PetscBoo
   PetscCheck(info_only || (!PetscIsNanReal(t_lo) && !PetscIsNanReal(t_hi) && t_hi > t_lo), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "%s: empty or invalid time range [%g, %g) ms", path, t_lo, t_hi);
   PetscCall(SpikeFileDetect(path, &kind));
-  if (kind == SPIKE_FILE_TSV) {
-    PetscCall(TsvRead(path, opt, info_only, t_lo, t_hi, out));
+  if (kind == SPIKE_FILE_TSV || kind == SPIKE_FILE_PHY || kind == SPIKE_FILE_MAT) {
+    PetscCall(ReadWhole(path, opt, kind, info_only, t_lo, t_hi, out));
     PetscFunctionReturn(0);
   }
+  PetscCall(CheckH5Options(path, opt, kind));
   PetscCall(PetscMemzero(&src, sizeof(src)));
   src.file = src.times = -1;
   src.path = path;
@@ -937,12 +1012,13 @@ PetscErrorCode SpikeFileValidate(const char *path, const DataOptions *opt)
   }
   PetscCall(DataOptionsValidate(opt));
   PetscCall(SpikeFileDetect(path, &kind));
-  if (kind == SPIKE_FILE_TSV) {
+  if (kind == SPIKE_FILE_TSV || kind == SPIKE_FILE_PHY || kind == SPIKE_FILE_MAT) {
     SpikeTrains *st;
-    PetscCall(TsvRead(path, opt, PETSC_FALSE, 0, PETSC_INFINITY, &st));
+    PetscCall(ReadWhole(path, opt, kind, PETSC_FALSE, 0, PETSC_INFINITY, &st));
     PetscCall(SpikeTrainsDestroy(&st));
     PetscFunctionReturn(0);
   }
+  PetscCall(CheckH5Options(path, opt, kind));
   PetscCall(PetscMemzero(&src, sizeof(src)));
   src.file = src.times = -1;
   src.path = path;

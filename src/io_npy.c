@@ -179,11 +179,12 @@ PetscErrorCode NpyOpen(const char *path, NpyFile **out)
     uint64_t have = ((uint64_t)sb.st_size - f->h.data_offset) / (uint64_t)f->h.size;
     uint64_t rest = ((uint64_t)sb.st_size - f->h.data_offset) % (uint64_t)f->h.size;
     if (have != f->h.n || rest) {
+      unsigned long long want = (unsigned long long)f->h.n, bytes = (unsigned long long)((uint64_t)sb.st_size - f->h.data_offset);
+      int                size = f->h.size;
       fclose(f->fp);
       PetscCall(PetscFree(f));
       SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: the header says %llu elements of %d bytes but the file holds %llu bytes of data", path,
-              have < f->h.n ? "truncated" : "trailing bytes after the data", (unsigned long long)f->h.n, f->h.size,
-              (unsigned long long)((uint64_t)sb.st_size - f->h.data_offset));
+              have < want ? "truncated" : "trailing bytes after the data", want, size, bytes);
     }
   }
   if (ierr) {

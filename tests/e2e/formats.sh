@@ -20,6 +20,11 @@ run 1 fit -data phy -data_labels good -fit_iters 1 -fit_windows 2 -fit_quiet -o 
 n_all=$(h5dump -a /n own.h5 | awk '/\(0\)/{print $2}')
 n_good=$(h5dump -a /n good.h5 | awk '/\(0\)/{print $2}')
 [ "$n_good" = $(( (n_all + 1) / 2 )) ] || fail "-data_labels good: expected $(( (n_all + 1) / 2 )) units, got $n_good"
+# the label choice is part of a checkpoint's options: another choice (here with the same units) does not resume it
+g=(fit -data phy -data_labels good -fit_windows 2 -fit_quiet)
+run 1 "${g[@]}" -fit_iters 2 -ckpt_every 1 -ckpt_file g.ckpt -o g.h5
+run 1 "${g[@]}" -fit_iters 3 -resume g.ckpt -ckpt_file g2.ckpt -o g3.h5
+expect_fail x "other options" run 1 fit -data phy -data_labels good,curated -fit_windows 2 -fit_iters 3 -resume g.ckpt -o never.h5
 expect_fail x "cluster_group.tsv: line" bash -c "printf '999\tgood\n' >> phy/cluster_group.tsv && '$SPIKEFIT' fit -data phy -o bad.h5 -fit_iters 1"
 [ ! -e bad.h5 ] || fail "a refused folder left bad.h5 behind"
 # text with two trials and a gap: windows stay inside the trials

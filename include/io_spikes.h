@@ -9,7 +9,7 @@
 
 typedef struct {
   char   units[PETSC_MAX_PATH_LEN]; /* -data_units: comma list of unit ids or ranges "3,5,10-12"; empty = all */
-  char   time_unit[16];             /* -data_time_unit s|ms|samples (text files; default s) */
+  char   time_unit[16];             /* -data_time_unit s|ms|samples (text, MATLAB, -data_intervals; default s) */
   double sample_rate;               /* -data_sample_rate Hz, needed for samples */
   double t0_ms, t1_ms;              /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
   double holdout_ms;                /* -data_holdout ms at the end of the span kept for validation (default 0) */
@@ -57,10 +57,12 @@ PetscErrorCode SpikeFileReadRange(const char *path, const DataOptions *opt, doub
  * (finite, non-negative, sorted within each unit); memory stays bounded. */
 PetscErrorCode SpikeFileValidate(const char *path, const DataOptions *opt);
 
-/* ---- internal interface between io_spikes.c and the layout readers (io_nwb.c, io_h5spikes.c,
- *      io_tsv.c); not for callers outside the io_* files. ---- */
+/* ---- internal interface between io_spikes.c, io_h5source.c and the layout readers (io_nwb.c,
+ *      io_h5spikes.c, io_tsv.c, ...); not for callers outside the io_* files. ---- */
 #include <hdf5.h>
 
+/* Per-unit tables (indices, ids, counts, intervals) longer than this are taken for damage. */
+#define SPIKE_MAX_UNITS_ENTRIES ((hsize_t)1 << 26)
 #define SPIKE_SOURCE_MAXH 32
 /* An opened HDF5 recording: one 1-D float64 times dataset and each file unit's segment in it. */
 typedef struct {
@@ -87,6 +89,14 @@ typedef struct {
   int           nh;
 } SpikeSource;
 
+/* HDF5's error printing off between Begin and End (io_h5source.c). */
+typedef struct {
+  H5E_auto2_t func;
+  void       *data;
+} H5Silence;
+void SilenceBegin(H5Silence *s);
+void SilenceEnd(H5Silence *s);
+PetscErrorCode SpikeSourceClose(SpikeSource *src); /* every tracked id, the file, the arrays */
 PetscErrorCode SpikeSourceTrack(SpikeSource *src, hid_t id);
 PetscErrorCode SpikeSourceRelease(SpikeSource *src, hid_t id); /* closes one tracked id now */
 PetscErrorCode SpikeSourceOpenDataset(SpikeSource *src, const char *name, H5T_class_t want_class, int want_rank,

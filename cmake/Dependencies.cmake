@@ -67,3 +67,11 @@ if(BUILD_TESTING) # only the unit tests use CMocka
 endif()
 
 find_program(MPIEXEC_EXECUTABLE NAMES mpiexec mpirun)
+
+# MATLAB v5/v7 files are read with libmatio (v7.3 goes through our HDF5). Not through
+# pkg-config: matio.pc would put the serial HDF5's headers and library before the parallel one.
+find_path(MATIO_INCLUDE_DIR matio.h)
+find_library(MATIO_LIBRARY NAMES matio)
+if(NOT MATIO_INCLUDE_DIR OR NOT MATIO_LIBRARY)
+  message(FATAL_ERROR "libmatio not found (reads MATLAB .mat files): apt-get install libmatio-dev")
+endif()

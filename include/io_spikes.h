@@ -9,10 +9,14 @@
 
 typedef struct {
   char   units[PETSC_MAX_PATH_LEN]; /* -data_units: comma list of unit ids or ranges "3,5,10-12"; empty = all */
-  char   time_unit[16];             /* -data_time_unit s|ms|samples (text files; default s) */
+  char   time_unit[16];             /* -data_time_unit s|ms|samples (text, MATLAB, -data_intervals; default s) */
   double sample_rate;               /* -data_sample_rate Hz, needed for samples */
   double t0_ms, t1_ms;              /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
   double holdout_ms;                /* -data_holdout ms at the end of the span kept for validation (default 0) */
+  char   intervals[PETSC_MAX_PATH_LEN];   /* -data_intervals FILE: "start end" lines (text, phy, MATLAB) */
+  char   labels[256];                     /* -data_labels good,mua: phy cluster labels to fit */
+  char   var[256];                        /* -data_var NAME (or IDS,TIMES): the MATLAB variable(s) */
+  char   units_where[PETSC_MAX_PATH_LEN]; /* -data_units_where COL=V1,V2: NWB /units rows to fit */
 } DataOptions;
 
 /* Fills opt with the defaults (all units, seconds, t0 = 0, to the end, no holdout). */
@@ -29,11 +33,12 @@ PetscErrorCode DataOptionsValidate(const DataOptions *opt);
 PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi,
                                double *hold_lo, double *hold_hi);
 
-typedef enum { SPIKE_FILE_NWB, SPIKE_FILE_SPIKEFIT, SPIKE_FILE_RETINA, SPIKE_FILE_TSV } SpikeFileKind;
+typedef enum { SPIKE_FILE_NWB, SPIKE_FILE_SPIKEFIT, SPIKE_FILE_RETINA, SPIKE_FILE_TSV, SPIKE_FILE_PHY, SPIKE_FILE_MAT } SpikeFileKind;
 const char *SpikeFileKindName(SpikeFileKind kind);
 
-/* HDF5 signature + which datasets exist; a file without the HDF5 signature is text (unless its
- * name ends in .h5/.hdf5/.nwb, or it holds NUL bytes: then it is an error). */
+/* A directory is a Kilosort/phy folder; a file starting with "MATLAB 5.0"/"MATLAB 7.3" is a .mat
+ * file; otherwise the HDF5 signature + which datasets exist; a file without the HDF5 signature
+ * is text (unless its name ends in .h5/.hdf5/.nwb/.mat, or it holds NUL bytes: then it is an error). */
 PetscErrorCode SpikeFileDetect(const char *path, SpikeFileKind *kind);
 
 /* Header only: number of units (after -data_units), unit ids, observation intervals; nspikes = 0
@@ -52,10 +57,12 @@ PetscErrorCode SpikeFileReadRange(const char *path, const DataOptions *opt, doub
  * (finite, non-negative, sorted within each unit); memory stays bounded. */
 PetscErrorCode SpikeFileValidate(const char *path, const DataOptions *opt);
 
-/* ---- internal interface between io_spikes.c and the layout readers (io_nwb.c, io_h5spikes.c,
- *      io_tsv.c); not for callers outside the io_* files. ---- */
+/* ---- internal interface between io_spikes.c, io_h5source.c and the layout readers (io_nwb.c,
+ *      io_h5spikes.c, io_tsv.c, ...); not for callers outside the io_* files. ---- */
 #include <hdf5.h>
 
+/* Per-unit tables (indices, ids, counts, intervals) longer than this are taken for damage. */
+#define SPIKE_MAX_UNITS_ENTRIES ((hsize_t)1 << 26)
 #define SPIKE_SOURCE_MAXH 32
 /* An opened HDF5 recording: one 1-D float64 times dataset and each file unit's segment in it. */
 typedef struct {
@@ -82,6 +89,14 @@ typedef struct {
   int           nh;
 } SpikeSource;
 
+/* HDF5's error printing off between Begin and End (io_h5source.c). */
+typedef struct {
+  H5E_auto2_t func;
+  void       *data;
+} H5Silence;
+void SilenceBegin(H5Silence *s);
+void SilenceEnd(H5Silence *s);
+PetscErrorCode SpikeSourceClose(SpikeSource *src); /* every tracked id, the file, the arrays */
 PetscErrorCode SpikeSourceTrack(SpikeSource *src, hid_t id);
 PetscErrorCode SpikeSourceRelease(SpikeSource *src, hid_t id); /* closes one tracked id now */
 PetscErrorCode SpikeSourceOpenDataset(SpikeSource *src, const char *name, H5T_class_t want_class, int want_rank,
@@ -111,4 +126,30 @@ PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_
 /* Same, from a memory buffer (used by the fuzz target and by TsvRead). */
 PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt, PetscBool info_only,
                               double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+
+/* ---- formats read whole into (unit id, time) pairs: io_pairs.c ---- */
+typedef struct {
+  PetscInt id;
+  double   t; /* ms */
+} SpikePair;
+/* ms per unit of -data_time_unit. */
+double DataTimeScale(const DataOptions *opt);
+/* Parses "start end" (in -data_time_unit) from text into ms; an error names the file and line. */
+PetscErrorCode SpikeIntervalParse(const char *name, long lineno, const char *text, double scale, double *a, double *b);
+/* The observation intervals of a format without stored ones: -data_intervals when given, else the
+ * nfile intervals the file itself gave (text "# interval" lines), else [0, floor(tmax) + 1) ms.
+ * Checks them (finite, start < end, sorted, disjoint); *ints is PetscMalloc'd. */
+PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, PetscInt nfile, const double *file_ints, double tmax_ms,
+                                 PetscInt *nint, double **ints);
+/* The result from pairs (any order; may be reordered): the units sel_ids[0..nsel) in that order,
+ * the spikes inside the intervals (the others are counted, reported through PetscInfo and
+ * dropped) and, unless info_only, inside [t_lo, t_hi), whose intervals are clipped to it. */
+PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pairs, PetscInt nsel, const PetscInt *sel_ids, PetscInt nint,
+                                  const double *ints, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out);
+
+/* Kilosort/phy folder (io_phy.c) and MATLAB file (io_mat.c) readers, same contract as TsvRead. */
+PetscErrorCode PhyRead(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+PetscErrorCode MatRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+/* The NWB rows that -data_units_where keeps: keep[k] for file unit k (io_nwb.c). */
+PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *keep);
 #endif

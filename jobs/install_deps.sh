@@ -3,7 +3,7 @@
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libopenmpi-dev openmpi-bin petsc-dev libhdf5-openmpi-dev hdf5-tools
       libcmocka-dev libopenblas0-openmp libopenblas-dev librandom123-dev clang-14 libclang-rt-14-dev llvm-14
-      python3-h5py python3-matplotlib python3-numpy)
+      libmatio-dev python3-h5py python3-matplotlib python3-numpy python3-scipy)
 pkgs+=(strace) # tests/fault/cases_checkpoint.sh kills at given system calls
 missing=()
 for p in "${pkgs[@]}"; do

@@ -33,7 +33,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   o->max_minutes      = 0;
 
   PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
-  PetscCall(PetscOptionsString("-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5 or text", NULL, o->data, o->data, sizeof(o->data), &set));
+  PetscCall(PetscOptionsString("-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5, text, MATLAB .mat, or a Kilosort/phy folder", NULL, o->data, o->data, sizeof(o->data), &set));
   PetscCall(PetscOptionsString("-o", "Results file (HDF5)", NULL, o->out, o->out, sizeof(o->out), NULL));
   PetscCall(PetscOptionsString("-model", "Neuron model", NULL, o->model_name, o->model_name, sizeof(o->model_name), NULL));
   PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, o->mcfg.theta, &o->mcfg.theta, NULL));
@@ -141,6 +141,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
   if (o->hidden || o->recorded) {
     char more[128];
     PetscCall(PetscSNPrintf(more, sizeof(more), " hidden=%" PetscInt_FMT " recorded=%" PetscInt_FMT, o->hidden, o->recorded));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
+  if (o->dopt.intervals[0] || o->dopt.labels[0] || o->dopt.var[0] || o->dopt.units_where[0]) { /* which spikes of the recording (issue 16) */
+    char more[1200];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " data_intervals=%s data_labels=%s data_var=%s data_units_where=%s", o->dopt.intervals, o->dopt.labels, o->dopt.var, o->dopt.units_where));
     PetscCall(PetscStrlcat(buf, more, len));
   }
   if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));

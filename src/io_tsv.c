@@ -13,10 +13,7 @@
 
 #define TSV_MAX_LINE (1 << 20)
 
-typedef struct {
-  PetscInt id;
-  double   t;
-} TsvPair;
+typedef SpikePair TsvPair;
 
 typedef struct {
   char     *line;
@@ -28,6 +25,10 @@ typedef struct {
   size_t    npairs, cappairs;
   PetscInt *sel;
   PetscInt *pos;
+  double   *ivs;     /* "# interval start end" lines, ms */
+  size_t    nivs, capivs;
+  double   *ints;
+  PetscInt *selids;
 } TsvCtx;
 
 static PetscErrorCode CtxFree(TsvCtx *c)
@@ -40,6 +41,9 @@ static PetscErrorCode CtxFree(TsvCtx *c)
   PetscCall(PetscFree(c->pairs));
   PetscCall(PetscFree(c->sel));
   PetscCall(PetscFree(c->pos));
+  PetscCall(PetscFree(c->ivs));
+  PetscCall(PetscFree(c->ints));
+  PetscCall(PetscFree(c->selids));
   PetscFunctionReturn(0);
 }
 
@@ -90,13 +94,6 @@ static PetscErrorCode FindOrInsert(TsvCtx *c, PetscInt id, PetscInt *where)
   PetscFunctionReturn(0);
 }
 
-static int CmpPair(const void *x, const void *y)
-{
-  const TsvPair *a = (const TsvPair *)x, *b = (const TsvPair *)y;
-  if (a->id != b->id) return (a->id > b->id) - (a->id < b->id);
-  return (a->t > b->t) - (a->t < b->t);
-}
-
 /* Copies a field for messages, shortened and made printable. */
 static void Shown(const char *s, size_t n, char *out, size_t cap)
 {
@@ -104,6 +101,20 @@ static void Shown(const char *s, size_t n, char *out, size_t cap)
   for (size_t i = 0; i < n && k + 4 < cap; i++) out[k++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
   if (n > k && k + 4 < cap) { out[k++] = '.'; out[k++] = '.'; out[k++] = '.'; }
   out[k] = '\0';
+}
+
+/* "# interval start end" (in -data_time_unit) declares an observation interval. */
+static PetscErrorCode IntervalLine(const char *name, long lineno, const char *s, double scale, TsvCtx *c)
+{
+  PetscFunctionBeginUser;
+  while (*s == ' ' || *s == '\t') s++;
+  if (*s++ != '#') PetscFunctionReturn(0);
+  while (*s == ' ' || *s == '\t') s++;
+  if (strncmp(s, "interval", 8) || (s[8] != ' ' && s[8] != '\t')) PetscFunctionReturn(0);
+  PetscCall(Grow((void **)&c->ivs, 2 * sizeof(double), &c->capivs, c->nivs + 1));
+  PetscCall(SpikeIntervalParse(name, lineno, s + 9, scale, &c->ivs[2 * c->nivs], &c->ivs[2 * c->nivs + 1]));
+  c->nivs++;
+  PetscFunctionReturn(0);
 }
 
 /* getline with a bound: reads at most TSV_MAX_LINE + 1 bytes of a line (NUL bytes included,
@@ -135,7 +146,6 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
   size_t   nspikes_file = 0, unsorted = 0;
   ssize_t  len;
   PetscInt nsel;
-  SpikeTrains *st;
 
   PetscFunctionBeginUser;
   if (!strcmp(opt->time_unit, "ms")) scale = 1.0;
@@ -156,6 +166,7 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
       len -= 3;
     }
     PetscCheck(strlen(s) == (size_t)len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld holds a NUL byte: binary data, not a text spike file", name, lineno);
+    PetscCall(IntervalLine(name, lineno, s, scale, c));
     for (char *h = s; *h; h++)
       if (*h == '#') { *h = '\0'; break; }
     /* split on blanks and single commas */
@@ -185,7 +196,7 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
       char      ubuf[32], tbuf[64], *end;
       long long u;
       double    t;
-      PetscInt  where;
+      PetscInt  where = 0;
       Shown(fields[0], flen[0], shown, sizeof(shown));
       PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
       memcpy(ubuf, fields[0], flen[0]);
@@ -221,46 +232,13 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
   PetscCheck(nspikes_file > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: no spikes in the text file (%ld lines)", name, lineno);
   if (unsorted) PetscCall(PetscInfo(NULL, "%s: %zu spike lines were out of time order within their unit; sorted\n", name, unsorted));
   PetscCall(DataUnitsSelect(name, opt->units, c->nids, c->ids, &nsel, &c->sel));
-  PetscCall(PetscMalloc1(c->nids > 0 ? c->nids : 1, &c->pos));
-  for (PetscInt k = 0; k < c->nids; k++) c->pos[k] = -1;
-  for (PetscInt s = 0; s < nsel; s++) c->pos[c->sel[s]] = s;
-  /* keep the selected units' spikes only */
   {
-    size_t m = 0;
-    for (size_t i = 0; i < c->npairs; i++) {
-      PetscInt where;
-      PetscCall(FindOrInsert(c, c->pairs[i].id, &where)); /* present: only finds */
-      if (c->pos[where] >= 0) c->pairs[m++] = c->pairs[i];
-    }
-    c->npairs = m;
-  }
-  PetscCheck(c->npairs <= (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: too many spikes for PetscInt", name);
-  if (c->npairs > 1) qsort(c->pairs, c->npairs, sizeof(TsvPair), CmpPair);
-  PetscCall(SpikeTrainsCreate(nsel, (PetscInt)c->npairs, 1, out));
-  st = *out;
-  PetscCall(PetscStrncpy(st->source, name, sizeof(st->source)));
-  {
-    size_t i = 0;
-    for (PetscInt s = 0; s < nsel; s++) {
-      PetscInt id    = c->ids[c->sel[s]];
-      st->unit_ids[s] = id;
-      st->offsets[s]  = (PetscInt)i;
-      while (i < c->npairs && c->pairs[i].id == id) {
-        st->times_ms[i] = c->pairs[i].t;
-        i++;
-      }
-    }
-    st->offsets[nsel] = (PetscInt)i;
-  }
-  /* the observation interval: [0, last spike of the file] rounded up to whole ms (end exclusive) */
-  st->intervals_ms[0] = 0;
-  st->intervals_ms[1] = floor(tmax) + 1;
-  if (!info_only) {
-    PetscInt n = 1;
-    double   a = PetscMax(st->intervals_ms[0], t_lo), b = PetscMin(st->intervals_ms[1], t_hi);
-    if (b > a) { st->intervals_ms[0] = a; st->intervals_ms[1] = b; }
-    else n = 0;
-    st->nintervals = n;
+    PetscInt nint;
+    PetscCall(PetscMalloc1(nsel > 0 ? nsel : 1, &c->selids));
+    for (PetscInt k = 0; k < nsel; k++) c->selids[k] = c->ids[c->sel[k]];
+    /* without intervals: [0, last spike of the file] rounded up to whole ms (end exclusive) */
+    PetscCall(SpikeIntervalsFor(name, opt, (PetscInt)c->nivs, c->ivs, tmax, &nint, &c->ints));
+    PetscCall(SpikePairsToTrains(name, c->npairs, c->pairs, nsel, c->selids, nint, c->ints, info_only, t_lo, t_hi, out));
   }
   PetscFunctionReturn(0);
 }

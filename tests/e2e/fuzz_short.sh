@@ -1,5 +1,5 @@
 # Fuzzing, short: builds the libFuzzer targets of the spike readers with clang and runs the
-# gating ones (fuzz_tsv, fuzz_h5struct) for 20 s each via tests/fuzz/run_fuzz.sh; any crash or
+# gating ones (fuzz_tsv, fuzz_h5struct, fuzz_npy) for 20 s each via tests/fuzz/run_fuzz.sh; any crash or
 # failed check fails the test. Installs nothing: without clang / libclang-rt-14-dev it passes
 # with run_fuzz.sh's "fuzz: skipped" message.
 source "$(dirname "$0")/lib.sh"
@@ -12,5 +12,5 @@ if grep -q "^fuzz: skipped" fuzz.out; then
   exit 0
 fi
 [ "$rc" = 0 ] || fail "tests/fuzz/run_fuzz.sh failed (exit $rc); reproducers in $WORK/fuzz/crashes_*/"
-for t in tsv h5struct; do grep -q "^fuzz: fuzz_$t ok" fuzz.out || fail "fuzz_$t did not run"; done
-echo "fuzz_short: fuzz_tsv and fuzz_h5struct ran 20 s each without a crash"
+for t in tsv h5struct npy; do grep -q "^fuzz: fuzz_$t ok" fuzz.out || fail "fuzz_$t did not run"; done
+echo "fuzz_short: fuzz_tsv, fuzz_h5struct and fuzz_npy ran 20 s each without a crash"

@@ -5,6 +5,7 @@
 #   tests/fuzz/run_fuzz.sh BUILD_DIR [SECONDS]
 # Targets run by default (they gate: any crash or failed check fails the script):
 #   fuzz_tsv       the text reader on arbitrary bytes
+#   fuzz_npy       the NPY reader (Kilosort/phy folders) on arbitrary bytes
 #   fuzz_h5struct  the HDF5 readers on VALID HDF5 files built from a recipe that the fuzzer
 #                  mutates (layout, datasets, types, shapes, storage, values)
 # Only with FUZZ_RAW_H5=1 in the environment:
@@ -22,7 +23,7 @@ case "${1:-}" in -h | --help) usage; exit 0 ;; "") usage >&2; exit 2 ;; esac
 BUILD=$1
 SECONDS_PER_TARGET=${2:-60}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-TARGETS="tsv h5struct"
+TARGETS="tsv h5struct npy"
 [ "${FUZZ_RAW_H5:-0}" = 1 ] && TARGETS="$TARGETS h5"
 
 CLANG=$(command -v clang || command -v clang-14 || true)
@@ -45,8 +46,9 @@ BUILD=$(cd "$BUILD" && pwd)
 PKG_CONFIG_PATH="/usr/lib/petsc/lib/pkgconfig:${PETSC_DIR:+$PETSC_DIR/lib/pkgconfig:}${PKG_CONFIG_PATH:-}"
 export PKG_CONFIG_PATH
 CFLAGS="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -I$SRC/include $(pkg-config --cflags PETSc hdf5-openmpi)"
-LIBS="$(pkg-config --libs PETSc hdf5-openmpi) -lm"
-READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c $SRC/src/resources.c $SRC/src/parallel.c"
+LIBS="$(pkg-config --libs PETSc hdf5-openmpi) -lmatio -lm"
+READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_options.c $SRC/src/io_h5source.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c
+         $SRC/src/io_pairs.c $SRC/src/io_npy.c $SRC/src/io_phy.c $SRC/src/io_mat.c $SRC/src/io_mat_collect.c $SRC/src/io_mat73.c $SRC/src/resources.c $SRC/src/parallel.c"
 
 status=0
 for t in $TARGETS; do
@@ -65,8 +67,9 @@ printf '\x01 3,100.5\n3,200\n 7 , 50\n\n' > "$BUILD/corpus_tsv/csv"
 printf '\x02 0\t300\n0\t300\n5\t9000\r\n' > "$BUILD/corpus_tsv/samples"
 printf '\x0c 1 1e-3\n2 nan\n' > "$BUILD/corpus_tsv/nan"
 printf '\x13 6 0.2\n7 4.5\n5 1\n' > "$BUILD/corpus_tsv/units"
+cp "$SRC"/tests/data/npy/*.npy "$BUILD/corpus_npy/" 2> /dev/null || true
 for t in $TARGETS; do
-  [ "$t" = tsv ] && continue
+  [ "$t" = tsv ] || [ "$t" = npy ] && continue
   ASAN_OPTIONS=detect_leaks=0 FUZZ_WRITE_SEEDS="$BUILD/corpus_$t" "$BUILD/fuzz_$t" > /dev/null 2>&1 || { echo "fuzz: writing the seeds of fuzz_$t failed"; exit 2; }
 done
 # a real recording as an extra raw seed (longer than -max_len: libFuzzer uses its head)

@@ -82,12 +82,12 @@ with h5py.File('n.nwb', 'w') as f:
 }
 case_data_nwb_nan() { data_nwb "g['spike_times'] = np.array([0.1, 0.2, np.nan]); g['spike_times_index'] = np.array([2, 3])"; data_refused 'n.nwb: /units/spike_times\[2\] is not finite' n.nwb; }
 case_data_nwb_index_past_end() { data_nwb "g['spike_times'] = np.array([0.1, 0.2, 0.3]); g['spike_times_index'] = np.array([2, 7])"; data_refused 'spike_times_index points past the end' n.nwb; }
-case_data_nwb_no_index() { data_nwb "g['spike_times'] = np.array([0.1, 0.2, 0.3])"; data_refused 'spike_times_index is missing' n.nwb; }
+case_data_nwb_no_index_two_units() { data_nwb "g['spike_times'] = np.array([0.1, 0.2, 0.3]); g['id'] = np.array([0, 1])"; data_refused 'spike_times_index is missing but /units/id has 2 units' n.nwb; } # without an index a table holds one unit
 case_data_nwb_truncated() { head -c 20000 "$SRC/inputs/data/A8604-211122.nwb" > n.nwb; data_refused 'n.nwb: cannot open the HDF5 file' n.nwb; }
 
 case_data_missing_file() { data_refused 'nothere.tsv: cannot open the spike data file' nothere.tsv; }
 # issue 12 item 13: a directory was called "empty recording"
-case_data_directory() { mkdir -p dir; data_refused 'dir is a directory, not a spike data file or a recognised spike folder layout' dir; }
+case_data_directory() { mkdir -p dir; data_refused 'dir: no params.py' dir; } # a folder is read as Kilosort/phy: it names what is missing
 # issue 12 item 3: -data /dev/zero grew memory without bound
 case_data_dev_zero() { data_refused '/dev/zero is not a regular file' /dev/zero; }
 case_data_fifo() { mkfifo p.tsv; data_refused 'p.tsv is not a regular file' p.tsv; }

@@ -30,6 +30,7 @@ PetscErrorCode ParallelSumFixedOver(MPI_Comm comm, FixedSum *fs);
 PetscErrorCode ParallelAny(MPI_Comm comm, PetscBool local, PetscBool *any);
 /* This process's rank in comm. */
 int ParallelRank(MPI_Comm comm);
+int ParallelSize(MPI_Comm comm);
 /* Peak resident memory of this process (MB). */
 double ParallelPeakMemoryMB(void);
 /* Max of a double over comm. */

@@ -95,6 +95,13 @@ int ParallelRank(MPI_Comm comm)
   return rank;
 }
 
+int ParallelSize(MPI_Comm comm)
+{
+  int size = 1;
+  MPI_Comm_size(comm, &size);
+  return size;
+}
+
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global)
 {
   PetscFunctionBeginUser;

@@ -502,11 +502,14 @@ PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions
   PetscCheck(sp->T > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM: no bins to fit");
   PetscCheck(isfinite(opt->l2) && opt->l2 >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_l2 must be >= 0, got %g", opt->l2);
   PetscCall(PetscTime(&t0));
-  PetscCall(GlmEvalCreate(sp, m, comm, PetscMax(n + P * n, P * P), &c.ev));
   PetscCall(PetscMalloc6(n, &C, (size_t)n * P, &c.theta0, (size_t)n * P * P, &c.U, (size_t)P * n, &c.Theta, (size_t)n * P, &c.th, PetscMax(n + P * n, P * P), &c.out));
   for (PetscInt i = 0; i < n; i++) C[i] = sp->off[i + 1] - sp->off[i];
+  /* X^T X once, with sums of its own size; then the objective's */
+  PetscCall(GlmEvalCreate(sp, m, comm, P * P, &c.ev));
   PetscCall(GlmEvalRun(&c.ev, PETSC_TRUE, NULL, c.out));
+  PetscCall(GlmEvalDestroy(&c.ev));
   PetscCall(GlmWhitening(&c, c.out, C, sp->T));
+  PetscCall(GlmEvalCreate(sp, m, comm, n + P * n, &c.ev));
   PetscCall(PetscTime(&t1));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, n * P, &z));
   PetscCall(VecSet(z, 0.0));

@@ -14,7 +14,7 @@ counts = rng.poisson(rates * T / 1000.0)
 offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 with h5py.File(out, "w") as f:
     f.attrs["spikefit_format"] = "spikes"
-    times = f.create_dataset("spikes/times_ms", (offsets[-1],), dtype="f8", chunks=(1 << 16,))
+    times = f.create_dataset("spikes/times_ms", (offsets[-1],), dtype="f8", chunks=(max(1, min(1 << 16, int(offsets[-1]))),))
     for k in range(units):  # unit by unit: memory stays at one unit's spikes
         times[offsets[k]:offsets[k + 1]] = np.sort(rng.uniform(0, T, counts[k]))
     f["spikes/offsets"] = offsets

@@ -21,6 +21,10 @@
  * polynomial (see GlmObjective). */
 #define GLM_ETA_MAX 40.0
 
+/* Exit code of `spikefit glm` stopped by SIGTERM/SIGUSR1 (nothing written; the same code as
+ * any subcommand stopped by a signal with nothing to save) */
+#define GLM_EXIT_SIGNAL 76
+
 typedef struct {
   PetscInt nbasis;     /* raised-cosine bases per filter (default 5) */
   double   history_ms; /* filter length: lags 1 .. round(history_ms/dt) steps (default 100) */

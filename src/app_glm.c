@@ -1,159 +1,113 @@
 /* `spikefit glm RUN.h5`: the Poisson GLM baseline (SCIENCE.md section 8). Fits a GLM with
- * spike-history and coupling filters on raised-cosine bases to the evaluation target spikes of
- * a fit (or to a separate spike file, -glm_data), simulates it for the evaluation duration and
- * compares the simulated trains with the target by the measures of `spikefit analyze`. Results
- * go to /glm in RUN.h5, which is replaced atomically and only when everything worked. */
+ * spike-history and coupling filters on raised-cosine bases to the TRAINING data of a fit
+ * (include/glm_data.h says which), all neurons at once (include/glm_batch.h), runs it free
+ * over the whole evaluation span without resets, and scores it like the fitted network:
+ * a row `glm` of the held-out table (/eval/compare/glm) and the measures of `spikefit
+ * analyze` (/glm/compare). RUN.h5 is replaced atomically and only when everything worked;
+ * a signal stops the fit at the next TAO iteration with GLM_EXIT_SIGNAL and no output. */
 #include "analysis_nmf.h"
 #include "analysis_stats.h"
 #include "app.h"
+#include "eval_metrics.h"
 #include "glm.h"
+#include "glm_data.h"
 #include "h5io.h"
-#include "io_spikes.h"
 #include "parallel.h"
-#include "spikes.h"
 #include <math.h>
 #include <petsctao.h>
 #include <string.h>
 
-/* the TAO methods tested with this problem (tests/unit/test_glm.c) */
-static const char *const glm_tao_types[] = {TAONLS, TAOTRON, TAOBLMVM, TAOLMVM, NULL};
+/* the TAO methods of the joint fit (quasi-Newton: the Hessian of every neuron is too big) */
+static const char *const glm_tao_types[] = {TAOLMVM, TAOBLMVM, NULL};
 
 typedef struct {
   GlmBasisOptions basis;
   GlmFitOptions   fit;
   char            data[PETSC_MAX_PATH_LEN]; /* -glm_data: fit on this spike file instead */
-  PetscInt        max_windows;              /* of -glm_data (0: all) */
   PetscInt        seed;                     /* simulation */
   PetscInt        k, restarts, nmf_seed;
-  double          bin_ms;
+  double          bin_ms, max_minutes;
 } GlmAppOptions;
-
-typedef struct {
-  PetscInt n, windows, wsteps, steps;
-  double   dt;
-  double  *target; /* [steps][n] binned /eval/target */
-} EvalData;
-
-/* /eval/target of a results file, binned on the evaluation grid. */
-static PetscErrorCode ReadEval(const char *path, EvalData *ev)
-{
-  hid_t        in = -1;
-  char         fmt[32] = "";
-  int64_t      n64, windows, wsteps, *off = NULL;
-  PetscBool    has;
-  int          rank;
-  hsize_t      dims[4];
-  SpikeTrains *st = NULL;
-  PetscErrorCode ierr;
-
-  PetscFunctionBeginUser;
-  PetscCall(H5InOpen(path, &in));
-  ierr = H5Aexists(in, "spikefit_format") > 0 ? H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)) : 0;
-  if (!ierr && strcmp(fmt, "run")) {
-    H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is %s%s%s, not the results of a fit (spikefit glm needs RUN.h5 with /eval/target)", path, fmt[0] ? "a spikefit '" : "not a spikefit file", fmt, fmt[0] ? "' file" : "");
-  }
-  if (!ierr) ierr = H5InExists(in, "/eval/target/times_ms", &has);
-  if (!ierr && !has) {
-    H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s has no /eval/target (the evaluation spikes a fit writes when it ends; was it run with -fit_eval_windows 0 or interrupted?)", path);
-  }
-  if (!ierr) ierr = H5InAttrInt(in, path, "/", "n", &n64);
-  if (!ierr) ierr = H5InAttrDouble(in, path, "/", "dt", &ev->dt);
-  if (!ierr) ierr = H5InAttrInt(in, path, "/eval", "windows", &windows);
-  if (!ierr) ierr = H5InAttrInt(in, path, "/eval", "window_steps", &wsteps);
-  if (ierr) {
-    H5InClose(&in, path);
-    return ierr;
-  }
-  if (!(n64 > 0 && windows > 0 && wsteps > 0 && isfinite(ev->dt) && ev->dt > 0)) {
-    H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval holds no evaluation spikes to fit (n %lld, windows %lld, window_steps %lld, dt %g)", path, (long long)n64, (long long)windows,
-            (long long)wsteps, ev->dt);
-  }
-  ev->n       = (PetscInt)n64;
-  ev->windows = (PetscInt)windows;
-  ev->wsteps  = (PetscInt)wsteps;
-  ev->steps   = ev->windows * ev->wsteps;
-  ierr        = H5InShape(in, path, "/eval/target/times_ms", &rank, dims);
-  if (!ierr) ierr = SpikeTrainsCreate(ev->n, (PetscInt)dims[0], 1, &st);
-  if (!ierr) ierr = PetscStrncpy(st->source, path, sizeof(st->source));
-  if (!ierr && dims[0]) ierr = H5InDoubles(in, path, "/eval/target/times_ms", dims[0], st->times_ms);
-  if (!ierr) ierr = PetscMalloc1(ev->n + 1, &off);
-  if (!ierr) ierr = H5InInts(in, path, "/eval/target/offsets", (hsize_t)(ev->n + 1), off);
-  H5InClose(&in, path);
-  if (ierr) {
-    PetscFree(off);
-    SpikeTrainsDestroy(&st);
-    return ierr;
-  }
-  for (PetscInt k = 0; k <= ev->n; k++) st->offsets[k] = (PetscInt)off[k];
-  PetscCall(PetscFree(off));
-  st->intervals_ms[0] = 0;
-  st->intervals_ms[1] = ev->steps * ev->dt;
-  PetscCall(SpikeTrainsValidate(st));
-  PetscCall(PetscMalloc1(ev->steps * ev->n, &ev->target));
-  PetscCall(SpikeTrainsBin(st, 0.0, ev->dt, ev->steps, ev->target, NULL));
-  PetscCall(SpikeTrainsDestroy(&st));
-  PetscFunctionReturn(0);
-}
-
-/* Whole windows of the evaluation's length cut from a spike file's observation intervals. */
-static PetscErrorCode ReadFitData(const char *path, const EvalData *ev, PetscInt max_windows, PetscInt *nwin, double **s)
-{
-  DataOptions  dopt;
-  SpikeTrains *st;
-  double      *starts;
-  PetscInt     nw;
-
-  PetscFunctionBeginUser;
-  PetscCall(DataOptionsDefault(&dopt));
-  PetscCall(SpikeFileReadRange(path, &dopt, 0.0, PETSC_INFINITY, &st));
-  if (st->nunits != ev->n) {
-    PetscInt nu = st->nunits;
-    PetscCall(SpikeTrainsDestroy(&st));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-glm_data %s has %" PetscInt_FMT " units but the run has %" PetscInt_FMT " neurons", path, nu, ev->n);
-  }
-  PetscCall(SpikeTrainsWindows(st, 0.0, 0.0, ev->dt, ev->wsteps, &nw, &starts));
-  if (max_windows > 0) nw = PetscMin(nw, max_windows);
-  if (nw < 1) {
-    PetscCall(PetscFree(starts));
-    PetscCall(SpikeTrainsDestroy(&st));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "-glm_data %s has no whole window of %" PetscInt_FMT " steps of %g ms inside its observation intervals", path, ev->wsteps, ev->dt);
-  }
-  PetscCall(PetscMalloc1((size_t)nw * ev->wsteps * ev->n, s));
-  for (PetscInt w = 0; w < nw; w++) PetscCall(SpikeTrainsBin(st, starts[w], ev->dt, ev->wsteps, *s + (size_t)w * ev->wsteps * ev->n, NULL));
-  *nwin = nw;
-  PetscCall(PetscFree(starts));
-  PetscCall(SpikeTrainsDestroy(&st));
-  PetscFunctionReturn(0);
-}
 
 typedef struct {
   double sim, spike, rmse, covd;
   double *rate_t, *rate_g, *cov_t, *cov_g, *xc, *W_t, *W_g;
   PetscInt nb, k;
+  EvalMetrics em, emt; /* the table's row (GLM vs recorded) and the recorded activity's own */
+  PetscBool   runaway;
+  char        note[192];
 } Compare;
 
-static PetscErrorCode CompareTrains(const GlmAppOptions *o, PetscInt n, PetscInt steps, double dt, const double *target, const double *glm, Compare *c)
+/* Bins of bin_ms as a whole number of steps of dt. */
+static PetscErrorCode BinSteps(double bin_ms, double dt, PetscInt *bsteps)
+{
+  PetscFunctionBeginUser;
+  *bsteps = (PetscInt)floor(bin_ms / dt + 0.5);
+  PetscCheck(*bsteps >= 1 && fabs(*bsteps * dt - bin_ms) <= 1e-9 * bin_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "bins of %g ms are not a whole number of steps of %g ms (-glm_bin_ms)", bin_ms, dt);
+  PetscFunctionReturn(0);
+}
+
+/* counts [n][nb] (neuron-major, the layout of analysis_stats) of sp in bins of bin_ms */
+static PetscErrorCode NeuronMajorCounts(const GlmSpikes *sp, double bin_ms, PetscInt *nb, double **counts)
+{
+  PetscInt bs, n = sp->n;
+  double  *bm;
+
+  PetscFunctionBeginUser;
+  PetscCall(BinSteps(bin_ms, sp->dt, &bs));
+  PetscCall(GlmSpikesCounts(sp, bs, nb, NULL));
+  PetscCall(PetscMalloc1((size_t)*nb * n + 1, &bm));
+  PetscCall(PetscMalloc1((size_t)*nb * n + 1, counts));
+  PetscCall(GlmSpikesCounts(sp, bs, nb, bm));
+  for (PetscInt b = 0; b < *nb; b++)
+    for (PetscInt i = 0; i < n; i++) (*counts)[(size_t)i * *nb + b] = bm[(size_t)b * n + i];
+  PetscCall(PetscFree(bm));
+  PetscFunctionReturn(0);
+}
+
+/* The held-out table's row: EvalMetricsCompute on 20 ms counts (bin-major), and a runaway
+ * flag (a neuron above max(3 x the highest recorded rate, 20 Hz), or the mean above twice
+ * the recorded mean: the rule of the fit's table). */
+static PetscErrorCode CompareTable(const GlmSpikes *rec, const GlmSpikes *sim, Compare *c)
+{
+  PetscInt bs, nb, n = rec->n;
+  double  *cr, *cs, lim;
+
+  PetscFunctionBeginUser;
+  PetscCall(BinSteps(20.0, rec->dt, &bs));
+  PetscCall(GlmSpikesCounts(rec, bs, &nb, NULL));
+  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "the evaluation span holds %" PetscInt_FMT " whole 20 ms bins; need 2", nb);
+  PetscCall(PetscMalloc2((size_t)nb * n, &cr, (size_t)nb * n, &cs));
+  PetscCall(GlmSpikesCounts(rec, bs, &nb, cr));
+  PetscCall(GlmSpikesCounts(sim, bs, &nb, cs));
+  PetscCall(EvalMetricsCompute(n, nb, 20.0, cs, cr, &c->em));
+  PetscCall(EvalMetricsCompute(n, nb, 20.0, cr, cr, &c->emt));
+  lim        = PetscMax(3 * c->emt.max_rate, 20.0);
+  c->runaway = (PetscBool)(c->em.max_rate > lim || c->em.mean_rate > 2 * c->emt.mean_rate);
+  c->note[0] = 0;
+  if (c->runaway) PetscCall(PetscSNPrintf(c->note, sizeof(c->note), "runaway: largest rate %.3g Hz (limit %.3g Hz), mean %.3g Hz (recorded %.3g Hz)", c->em.max_rate, lim, c->em.mean_rate, c->emt.mean_rate));
+  PetscCall(PetscFree2(cr, cs));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode CompareTrains(const GlmAppOptions *o, const GlmSpikes *rec, const GlmSpikes *sim, Compare *c)
 {
   NmfOptions nopt;
+  PetscInt   n = rec->n;
   double    *ct, *cg, *H;
 
   PetscFunctionBeginUser;
-  PetscCall(AnalysisNumBins(steps, dt, o->bin_ms, &c->nb));
-  PetscCheck(c->nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%" PetscInt_FMT " evaluation steps make fewer than two %g ms bins (-glm_bin_ms)", steps, o->bin_ms);
+  PetscCall(NeuronMajorCounts(rec, o->bin_ms, &c->nb, &ct));
+  PetscCall(NeuronMajorCounts(sim, o->bin_ms, &c->nb, &cg));
+  PetscCheck(c->nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "the evaluation makes fewer than two %g ms bins (-glm_bin_ms)", o->bin_ms);
   PetscCheck(o->k >= 1 && o->k <= PetscMin(n, 64), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, PetscMin(n, 64), o->k);
   c->k = o->k;
   NmfOptionsDefault(&nopt);
   nopt.k         = o->k;
   nopt.nrestarts = o->restarts;
   nopt.seed      = (uint64_t)o->nmf_seed;
-  PetscCall(PetscMalloc2(n * c->nb, &ct, n * c->nb, &cg));
   PetscCall(PetscMalloc7(n, &c->rate_t, n, &c->rate_g, n * n, &c->cov_t, n * n, &c->cov_g, n * n, &c->xc, n * o->k, &c->W_t, n * o->k, &c->W_g));
   PetscCall(PetscMalloc1(o->k * c->nb, &H));
-  PetscCall(AnalysisBinCounts(target, steps, n, dt, o->bin_ms, c->nb, ct));
-  PetscCall(AnalysisBinCounts(glm, steps, n, dt, o->bin_ms, c->nb, cg));
   PetscCall(NmfFit(ct, n, c->nb, &nopt, c->W_t, H, NULL));
   PetscCall(NmfFit(cg, n, c->nb, &nopt, c->W_g, H, NULL));
   PetscCall(AnalysisGeodesicSimilarity(c->W_g, c->W_t, n, o->k, &c->sim, NULL));
@@ -166,7 +120,9 @@ static PetscErrorCode CompareTrains(const GlmAppOptions *o, PetscInt n, PetscInt
   PetscCall(AnalysisCrossCorrelation(cg, ct, n, c->nb, c->xc));
   PetscCall(AnalysisMeanDiagonal(c->xc, n, &c->spike));
   PetscCall(PetscFree(H));
-  PetscCall(PetscFree2(ct, cg));
+  PetscCall(PetscFree(ct));
+  PetscCall(PetscFree(cg));
+  PetscCall(CompareTable(rec, sim, c));
   PetscFunctionReturn(0);
 }
 
@@ -177,22 +133,109 @@ static PetscErrorCode CompareFree(Compare *c)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteGlm(H5Out *h, const GlmAppOptions *o, const EvalData *ev, const GlmModel *m, const GlmNeuronInfo *info, PetscInt fit_windows, double seconds, const double *sim, const Compare *c)
+/* A spike group GROUP/{times_ms (recording time), offsets} of sp. */
+static PetscErrorCode WriteSpikes(H5Out *h, const char *group, const GlmSpikes *sp)
 {
-  PetscInt n = ev->n;
-  hsize_t  d[3];
+  PetscInt n = sp->n, S = sp->off[n];
+  double  *t;
+  int64_t *off;
+  hsize_t  d;
+  char     name[256];
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(S + 1, &t, n + 1, &off));
+  for (PetscInt i = 0; i <= n; i++) off[i] = sp->off[i];
+  for (PetscInt i = 0; i < n; i++) {
+    PetscInt q = 0;
+    for (PetscInt s = sp->off[i]; s < sp->off[i + 1]; s++) {
+      while (sp->rows[s] >= sp->seg[q + 1]) q++;
+      t[s] = sp->t0[q] + (sp->rows[s] - sp->seg[q]) * sp->dt;
+    }
+  }
+  d = (hsize_t)S;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/times_ms", group));
+  PetscCall(H5OutDoubles(h, name, 1, &d, t));
+  d = (hsize_t)(n + 1);
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/offsets", group));
+  PetscCall(H5OutInts(h, name, 1, &d, off));
+  PetscCall(PetscFree2(t, off));
+  PetscFunctionReturn(0);
+}
+
+/* /eval/compare/glm: the row of the held-out table, in the layout of the fit's rows */
+static PetscErrorCode WriteRow(H5Out *h, const GlmData *d, const Compare *c)
+{
+  int64_t one;
+  hsize_t d1 = 1;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5OutRemove(h, "/eval/compare/glm"));
+  PetscCall(H5OutGroup(h, "/eval/compare/glm"));
+  PetscCall(H5OutScalar(h, "/eval/compare/glm/rate_error", c->em.rate_error));
+  PetscCall(H5OutScalar(h, "/eval/compare/glm/rate_r", c->em.rate_r));
+  PetscCall(H5OutScalar(h, "/eval/compare/glm/corr_r", c->em.corr_r));
+  PetscCall(H5OutScalar(h, "/eval/compare/glm/mean_rate", c->em.mean_rate));
+  PetscCall(H5OutScalar(h, "/eval/compare/glm/max_rate", c->em.max_rate));
+  one = c->em.nrated;
+  PetscCall(H5OutInts(h, "/eval/compare/glm/nrated", 1, &d1, &one));
+  one = c->em.npairs;
+  PetscCall(H5OutInts(h, "/eval/compare/glm/npairs", 1, &d1, &one));
+  one = c->runaway;
+  PetscCall(H5OutInts(h, "/eval/compare/glm/runaway", 1, &d1, &one));
+  PetscCall(H5OutAttrString(h, "/eval/compare/glm", "note", c->note));
+  PetscCall(H5OutAttrString(h, "/eval/compare/glm", "trained_on", d->train_desc));
+  PetscCall(H5OutAttrString(h, "/eval/compare/glm", "evaluated_on", d->eval_desc));
+  PetscFunctionReturn(0);
+}
+
+typedef struct {
+  double         seconds, fit_seconds, gram_seconds;
+  PetscInt       evaluations;
+  GlmBatchStatus st;
+  char           stopped[64]; /* "" or why the fit was cut */
+} GlmRunInfo;
+
+static PetscErrorCode WriteAttrs(H5Out *h, const GlmAppOptions *o, const GlmData *d, const GlmModel *m, const GlmRunInfo *ri)
+{
+  PetscFunctionBeginUser;
+  PetscCall(H5OutAttrString(h, "/glm", "model", "lambda_i[t] = exp(bias[i] + sum_j sum_k filters[j][i][k] (basis[k] * s_j)[t]), basis[k][l-1] at lag l steps; filters[j][i] from j to i"));
+  PetscCall(H5OutAttrString(h, "/glm", "data", o->data[0] ? o->data : d->data));
+  PetscCall(H5OutAttrString(h, "/glm", "trained_on", d->train_desc));
+  PetscCall(H5OutAttrString(h, "/glm", "evaluated_on", d->eval_desc));
+  PetscCall(H5OutAttrString(h, "/glm", "simulation", "free-running over each /glm/span_ms interval from an empty history, no reset inside it"));
+  PetscCall(H5OutAttrString(h, "/glm", "stopped", ri->stopped));
+  PetscCall(H5OutAttrInt(h, "/glm", "fit_bins", d->train->T));
+  PetscCall(H5OutAttrInt(h, "/glm", "fit_segments", d->train->nseg));
+  PetscCall(H5OutAttrInt(h, "/glm", "simulated_bins", d->eval->T));
+  PetscCall(H5OutAttrDouble(h, "/glm", "dt", d->dt));
+  PetscCall(H5OutAttrInt(h, "/glm", "nbasis", m->nbasis));
+  PetscCall(H5OutAttrInt(h, "/glm", "nlags", m->nlags));
+  PetscCall(H5OutAttrDouble(h, "/glm", "history_ms", o->basis.history_ms));
+  PetscCall(H5OutAttrDouble(h, "/glm", "stretch_ms", o->basis.stretch_ms));
+  PetscCall(H5OutAttrDouble(h, "/glm", "l2", o->fit.l2));
+  PetscCall(H5OutAttrString(h, "/glm", "tao_type", o->fit.tao_type));
+  PetscCall(H5OutAttrInt(h, "/glm", "tao_evaluations", ri->st.evaluations));
+  PetscCall(H5OutAttrInt(h, "/glm", "seed", o->seed));
+  PetscCall(H5OutAttrDouble(h, "/glm", "fit_seconds", ri->fit_seconds));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode WriteGlm(H5Out *h, const GlmAppOptions *o, const GlmData *d, const GlmModel *m, const GlmNeuronInfo *info, const GlmRunInfo *ri, const GlmSpikes *sim, const Compare *c)
+{
+  PetscInt n = d->n;
+  hsize_t  dd[3];
   double  *ll, *ll0;
   int64_t *its, *reason;
 
   PetscFunctionBeginUser;
   PetscCall(H5OutRemove(h, "/glm"));
   PetscCall(H5OutGroup(h, "/glm"));
-  d[0] = (hsize_t)n;
-  PetscCall(H5OutDoubles(h, "/glm/bias", 1, d, m->bias));
-  d[0] = d[1] = (hsize_t)n; d[2] = (hsize_t)m->nbasis;
-  PetscCall(H5OutDoubles(h, "/glm/filters", 3, d, m->filters));
-  d[0] = (hsize_t)m->nbasis; d[1] = (hsize_t)m->nlags;
-  PetscCall(H5OutDoubles(h, "/glm/basis", 2, d, m->basis));
+  dd[0] = (hsize_t)n;
+  PetscCall(H5OutDoubles(h, "/glm/bias", 1, dd, m->bias));
+  dd[0] = dd[1] = (hsize_t)n; dd[2] = (hsize_t)m->nbasis;
+  PetscCall(H5OutDoubles(h, "/glm/filters", 3, dd, m->filters));
+  dd[0] = (hsize_t)m->nbasis; dd[1] = (hsize_t)m->nlags;
+  PetscCall(H5OutDoubles(h, "/glm/basis", 2, dd, m->basis));
   PetscCall(PetscMalloc4(n, &ll, n, &ll0, n, &its, n, &reason));
   for (PetscInt i = 0; i < n; i++) {
     ll[i]     = info[i].loglik;
@@ -200,114 +243,162 @@ static PetscErrorCode WriteGlm(H5Out *h, const GlmAppOptions *o, const EvalData 
     its[i]    = info[i].iterations;
     reason[i] = info[i].reason;
   }
-  d[0] = (hsize_t)n;
-  PetscCall(H5OutDoubles(h, "/glm/loglik", 1, d, ll));
-  PetscCall(H5OutDoubles(h, "/glm/loglik_bias_only", 1, d, ll0));
-  PetscCall(H5OutInts(h, "/glm/tao_iterations", 1, d, its));
-  PetscCall(H5OutInts(h, "/glm/tao_reason", 1, d, reason));
+  dd[0] = (hsize_t)n;
+  PetscCall(H5OutDoubles(h, "/glm/loglik", 1, dd, ll));
+  PetscCall(H5OutDoubles(h, "/glm/loglik_bias_only", 1, dd, ll0));
+  PetscCall(H5OutInts(h, "/glm/tao_iterations", 1, dd, its));
+  PetscCall(H5OutInts(h, "/glm/tao_reason", 1, dd, reason));
   PetscCall(PetscFree4(ll, ll0, its, reason));
-  PetscCall(H5OutBinnedSpikes(h, "/glm/simulated", n, ev->steps, sim, ev->dt));
-  PetscCall(H5OutDoubles(h, "/glm/rate_glm", 1, d, c->rate_g));
-  PetscCall(H5OutDoubles(h, "/glm/rate_target", 1, d, c->rate_t));
+  PetscCall(WriteSpikes(h, "/glm/simulated", sim));
+  dd[0] = (hsize_t)sim->nseg; dd[1] = 2;
+  {
+    double *span;
+    PetscCall(PetscMalloc1(2 * sim->nseg, &span));
+    for (PetscInt q = 0; q < sim->nseg; q++) span[2 * q] = sim->t0[q], span[2 * q + 1] = sim->t0[q] + (sim->seg[q + 1] - sim->seg[q]) * sim->dt;
+    PetscCall(H5OutDoubles(h, "/glm/span_ms", 2, dd, span));
+    PetscCall(PetscFree(span));
+  }
+  dd[0] = (hsize_t)n;
+  PetscCall(H5OutDoubles(h, "/glm/rate_glm", 1, dd, c->rate_g));
+  PetscCall(H5OutDoubles(h, "/glm/rate_target", 1, dd, c->rate_t));
   PetscCall(H5OutGroup(h, "/glm/compare"));
   PetscCall(H5OutScalar(h, "/glm/compare/geodesic_similarity", c->sim));
   PetscCall(H5OutScalar(h, "/glm/compare/spike_correlation", c->spike));
   PetscCall(H5OutScalar(h, "/glm/compare/rate_rmse", c->rmse));
   PetscCall(H5OutScalar(h, "/glm/compare/covariance_distance", c->covd));
-  d[1] = (hsize_t)n;
-  PetscCall(H5OutDoubles(h, "/glm/compare/xcorr_glm_target", 2, d, c->xc));
-  PetscCall(H5OutDoubles(h, "/glm/compare/covariance_glm", 2, d, c->cov_g));
-  PetscCall(H5OutDoubles(h, "/glm/compare/covariance_target", 2, d, c->cov_t));
-  d[1] = (hsize_t)c->k;
-  PetscCall(H5OutDoubles(h, "/glm/compare/nmf/W_glm", 2, d, c->W_g));
-  PetscCall(H5OutDoubles(h, "/glm/compare/nmf/W_target", 2, d, c->W_t));
+  dd[1] = (hsize_t)n;
+  PetscCall(H5OutDoubles(h, "/glm/compare/xcorr_glm_target", 2, dd, c->xc));
+  PetscCall(H5OutDoubles(h, "/glm/compare/covariance_glm", 2, dd, c->cov_g));
+  PetscCall(H5OutDoubles(h, "/glm/compare/covariance_target", 2, dd, c->cov_t));
+  dd[1] = (hsize_t)c->k;
+  PetscCall(H5OutDoubles(h, "/glm/compare/nmf/W_glm", 2, dd, c->W_g));
+  PetscCall(H5OutDoubles(h, "/glm/compare/nmf/W_target", 2, dd, c->W_t));
   PetscCall(H5OutAttrInt(h, "/glm/compare", "k", c->k));
   PetscCall(H5OutAttrInt(h, "/glm/compare", "nmf_restarts", o->restarts));
   PetscCall(H5OutAttrDouble(h, "/glm/compare", "bin_ms", o->bin_ms));
-  PetscCall(H5OutAttrString(h, "/glm", "model", "lambda_i[t] = exp(bias[i] + sum_j sum_k filters[j][i][k] (basis[k] * s_j)[t]), basis[k][l-1] at lag l steps; filters[j][i] from j to i"));
-  PetscCall(H5OutAttrString(h, "/glm", "data", o->data[0] ? o->data : "/eval/target"));
-  PetscCall(H5OutAttrInt(h, "/glm", "fit_windows", fit_windows));
-  PetscCall(H5OutAttrInt(h, "/glm", "window_steps", ev->wsteps));
-  PetscCall(H5OutAttrInt(h, "/glm", "simulated_windows", ev->windows));
-  PetscCall(H5OutAttrDouble(h, "/glm", "dt", ev->dt));
-  PetscCall(H5OutAttrInt(h, "/glm", "nbasis", m->nbasis));
-  PetscCall(H5OutAttrInt(h, "/glm", "nlags", m->nlags));
-  PetscCall(H5OutAttrDouble(h, "/glm", "history_ms", o->basis.history_ms));
-  PetscCall(H5OutAttrDouble(h, "/glm", "stretch_ms", o->basis.stretch_ms));
-  PetscCall(H5OutAttrDouble(h, "/glm", "l2", o->fit.l2));
-  PetscCall(H5OutAttrString(h, "/glm", "tao_type", o->fit.tao_type));
-  PetscCall(H5OutAttrInt(h, "/glm", "seed", o->seed));
-  PetscCall(H5OutAttrDouble(h, "/glm", "fit_seconds", seconds));
+  PetscCall(WriteAttrs(h, o, d, m, ri));
+  PetscFunctionReturn(0);
+}
+/* The GLM's stop test at every TAO iteration, agreed over the ranks. */
+typedef struct {
+  MPI_Comm       comm;
+  PetscLogDouble start;
+  double         max_minutes;
+  char           why[64];
+} GlmStopCtx;
+
+static PetscErrorCode GlmStop(void *ptr, PetscBool *stop)
+{
+  GlmStopCtx    *s = (GlmStopCtx *)ptr;
+  PetscLogDouble now;
+  PetscBool      sig, over;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&now));
+  PetscCall(ParallelAny(s->comm, ParallelSignalReceived() ? PETSC_TRUE : PETSC_FALSE, &sig));
+  PetscCall(ParallelAny(s->comm, (PetscBool)(s->max_minutes > 0 && now - s->start > 60.0 * s->max_minutes), &over));
+  if (sig) PetscCall(PetscStrncpy(s->why, "signal", sizeof(s->why)));
+  else if (over) PetscCall(PetscSNPrintf(s->why, sizeof(s->why), "time budget (-glm_max_minutes %g)", s->max_minutes));
+  *stop = (PetscBool)(sig || over);
   PetscFunctionReturn(0);
 }
 
-/* Everything is computed before RUN.h5 is copied; RUN.h5 is replaced only at the end. */
-static PetscErrorCode GlmFile(const char *path, const GlmAppOptions *o)
+/* Rank 0: the free-running simulation, the comparison, RUN.h5 replaced, the row printed. */
+static PetscErrorCode GlmFinish(const char *path, const GlmAppOptions *o, const GlmData *d, const GlmModel *m, const GlmNeuronInfo *info, const GlmRunInfo *ri)
 {
-  EvalData       ev  = {0};
-  GlmModel      *m   = NULL;
-  GlmNeuronInfo *info;
+  GlmSpikes     *sim = NULL;
   Compare        c;
-  double        *fitdata = NULL, *sim, *basis, t0, t1, llsum = 0, ll0sum = 0;
-  PetscInt       nlags, fitwin = 0, itsum = 0, bad = 0;
   H5Out         *out = NULL;
+  double         llsum = 0, ll0sum = 0, mt = 0, mg = 0;
+  PetscInt       n = d->n;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  PetscCall(ReadEval(path, &ev));
-  if (o->data[0]) PetscCall(ReadFitData(o->data, &ev, o->max_windows, &fitwin, &fitdata));
-  else fitwin = ev.windows;
-  PetscCall(GlmBasisCreate(&o->basis, ev.dt, &nlags, &basis));
-  PetscCall(GlmModelCreate(ev.n, o->basis.nbasis, nlags, ev.dt, basis, &m));
-  PetscCall(PetscFree(basis));
-  PetscCall(PetscMalloc1(ev.n, &info));
-  PetscCall(PetscTime(&t0));
-  PetscCall(GlmFit(m, fitwin, ev.wsteps, fitdata ? fitdata : ev.target, &o->fit, info));
-  PetscCall(PetscTime(&t1));
-  for (PetscInt i = 0; i < ev.n; i++) {
+  for (PetscInt i = 0; i < n; i++) {
     PetscCheck(isfinite(info[i].loglik) && isfinite(m->bias[i]), PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s: the GLM fit of neuron %" PetscInt_FMT " gave a non-finite log-likelihood", path, i);
     llsum += info[i].loglik;
     ll0sum += info[i].loglik0;
-    itsum += info[i].iterations;
-    bad += info[i].reason <= 0;
   }
-  PetscCall(PetscMalloc1(ev.steps * ev.n, &sim));
-  PetscCall(GlmSimulate(m, ev.windows, ev.wsteps, (uint64_t)o->seed, sim));
-  PetscCall(CompareTrains(o, ev.n, ev.steps, ev.dt, ev.target, sim, &c));
-  PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal before writing %s; nothing was written", path);
-
+  PetscCall(GlmSimulateSpikes(m, d->eval, (uint64_t)o->seed, &sim));
+  PetscCall(CompareTrains(o, d->eval, sim, &c));
   PetscCall(H5OutUpdate(path, &out));
-  ierr = WriteGlm(out, o, &ev, m, info, fitwin, t1 - t0, sim, &c);
+  ierr = WriteGlm(out, o, d, m, info, ri, sim, &c);
+  if (!ierr) ierr = WriteRow(out, d, &c);
   if (ierr) {
     H5OutAbort(&out);
     return ierr;
   }
   PetscCall(H5OutCommit(&out, NULL));
-  {
-    double mt = 0, mg = 0, T = (double)fitwin * ev.wsteps;
-    for (PetscInt i = 0; i < ev.n; i++) mt += c.rate_t[i] / ev.n, mg += c.rate_g[i] / ev.n;
-    if (bad) PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: warning: TAO (%s) did not converge for %" PetscInt_FMT " of %" PetscInt_FMT " neurons (/glm/tao_reason)\n", o->fit.tao_type, bad, ev.n));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                          "glm: %" PetscInt_FMT " neurons, %" PetscInt_FMT " bases, fitted on %.0f bins of %.4g ms with %s (%" PetscInt_FMT " iterations, %.3f s): log-likelihood %.6g (bias only %.6g, %.4f nats/bin better); "
-                          "simulated vs target: geodesic similarity %.4f, spike correlation %.4f, rate RMSE %.3f Hz (mean rate %.2f vs %.2f Hz), covariance distance %.4f\n",
-                          ev.n, m->nbasis, T, ev.dt, o->fit.tao_type, itsum, t1 - t0, llsum, ll0sum, (llsum - ll0sum) / T, c.sim, c.spike, c.rmse, mg, mt, c.covd));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: written to %s (/glm)\n", path));
-  }
+  for (PetscInt i = 0; i < n; i++) mt += c.rate_t[i] / n, mg += c.rate_g[i] / n;
+  if (ri->stopped[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: warning: the fit was cut by the %s after %" PetscInt_FMT " TAO iterations: the GLM is not at its optimum (/glm stopped)\n", ri->stopped, ri->st.iterations));
+  else if (ri->st.reason <= 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: warning: TAO (%s) did not converge (reason %" PetscInt_FMT ", /glm/tao_reason)\n", o->fit.tao_type, ri->st.reason));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: %" PetscInt_FMT " neurons, %" PetscInt_FMT " bases, fitted on %" PetscInt_FMT " bins of %.4g ms (%s) with %s (%" PetscInt_FMT " iterations, %" PetscInt_FMT " evaluations, %.3f s): log-likelihood %.6g (bias only %.6g, %.4f nats/bin better)\n",
+                        n, m->nbasis, d->train->T, d->dt, d->train_desc, o->fit.tao_type, ri->st.iterations, ri->st.evaluations, ri->fit_seconds, llsum, ll0sum, (llsum - ll0sum) / d->train->T));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: simulated free-running over %" PetscInt_FMT " bins (%s): geodesic similarity %.4f, spike correlation %.4f, rate RMSE %.3f Hz (mean rate %.2f vs %.2f Hz), covariance distance %.4f\n",
+                        d->eval->T, d->eval_desc, c.sim, c.spike, c.rmse, mg, mt, c.covd));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: %-14s %10s %8s %8s %10s %10s\n", "held-out row", "rate_err", "rate_r", "corr_r", "mean_Hz", "max_Hz"));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: %-14s %10.4f %8.4f %8.4f %10.3f %10.3f%s%s\n", "glm", c.em.rate_error, c.em.rate_r, c.em.corr_r, c.em.mean_rate, c.em.max_rate, c.runaway ? "  RUNAWAY: " : "", c.note));
+  if (c.runaway) PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: warning: the GLM runs away in its free simulation (%s)\n", c.note));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "glm: written to %s (/glm, /eval/compare/glm)\n", path));
   PetscCall(CompareFree(&c));
-  PetscCall(PetscFree(sim));
+  PetscCall(GlmSpikesDestroy(&sim));
+  PetscFunctionReturn(0);
+}
+
+/* Every rank: the data, the fit (rows shared over the ranks); rank 0 finishes. */
+static PetscErrorCode GlmFile(MPI_Comm comm, const char *path, GlmAppOptions *o, int *exit_code)
+{
+  GlmData        d;
+  GlmModel      *m = NULL;
+  GlmNeuronInfo *info = NULL;
+  GlmRunInfo     ri = {0};
+  GlmStopCtx     sc = {.comm = comm, .max_minutes = o->max_minutes};
+  double        *basis;
+  PetscInt       nlags;
+  PetscBool      failed, sig;
+  PetscLogDouble t0, t1;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscTime(&sc.start));
+  ierr = GlmDataLoad(path, o->data, &d);
+  PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
+  if (failed) {
+    GlmDataFree(&d);
+    PetscCheck(!ierr, PETSC_COMM_SELF, ierr, "glm of %s failed", path);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "glm of %s failed on another rank", path);
+  }
+  PetscCall(ParallelAny(comm, ParallelSignalReceived() ? PETSC_TRUE : PETSC_FALSE, &sig));
+  if (!sig) {
+    PetscCall(GlmBasisCreate(&o->basis, d.dt, &nlags, &basis));
+    PetscCall(GlmModelCreate(d.n, o->basis.nbasis, nlags, d.dt, basis, &m));
+    PetscCall(PetscFree(basis));
+    PetscCall(PetscMalloc1(d.n, &info));
+    PetscCall(PetscTime(&t0));
+    PetscCall(GlmBatchFit(m, d.train, &o->fit, comm, GlmStop, &sc, info, &ri.st));
+    PetscCall(PetscTime(&t1));
+    ri.fit_seconds = t1 - t0;
+    if (ri.st.stopped) PetscCall(PetscStrncpy(ri.stopped, sc.why, sizeof(ri.stopped)));
+    sig = (PetscBool)(ri.st.stopped && !strcmp(sc.why, "signal"));
+  }
+  if (sig) {
+    PetscCall(PetscPrintf(comm, "glm: signal received%s; %s is unchanged (exit %d)\n", m ? " during the fit" : " while loading the data", path, GLM_EXIT_SIGNAL));
+    *exit_code = GLM_EXIT_SIGNAL;
+  } else {
+    ierr = ParallelRank(comm) == 0 ? GlmFinish(path, o, &d, m, info, &ri) : 0;
+    PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
+    PetscCheck(!failed, comm, PETSC_ERR_FILE_UNEXPECTED, "glm of %s failed", path);
+  }
   PetscCall(PetscFree(info));
   PetscCall(GlmModelDestroy(&m));
-  PetscCall(PetscFree(fitdata));
-  PetscCall(PetscFree(ev.target));
+  PetscCall(GlmDataFree(&d));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code)
 {
-  GlmAppOptions  o = {.max_windows = 0, .seed = 0, .k = 3, .restarts = 5, .nmf_seed = 0, .bin_ms = ANALYSIS_BIN_MS_DEFAULT};
+  GlmAppOptions  o = {.seed = 0, .k = 3, .restarts = 5, .nmf_seed = 0, .bin_ms = ANALYSIS_BIN_MS_DEFAULT};
   char           path[PETSC_MAX_PATH_LEN] = "";
-  PetscErrorCode ierr = 0;
-  PetscBool      failed;
   Tao            tao;
   const char    *type;
 
@@ -316,12 +407,14 @@ PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code)
   GlmBasisOptionsDefault(&o.basis);
   GlmFitOptionsDefault(&o.fit);
   o.fit.prefix = "glm_";
+  PetscCall(PetscStrncpy(o.fit.tao_type, TAOLMVM, sizeof(o.fit.tao_type)));
+  PetscCall(ParallelInstallSignalHandlers());
   o.data[0]    = 0;
   if (run) PetscCall(PetscStrncpy(path, run, sizeof(path)));
-  PetscOptionsBegin(comm, NULL, "spikefit glm RUN.h5: the Poisson GLM baseline fitted to a fit's evaluation target", NULL);
+  PetscOptionsBegin(comm, NULL, "spikefit glm RUN.h5: the Poisson GLM baseline fitted to a fit's training data, scored on its held-out data", NULL);
   PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'glm')", NULL, path, path, sizeof(path), NULL));
-  PetscCall(PetscOptionsString("-glm_data", "Fit the GLM on this spike file (windows of the run's length) instead of /eval/target", NULL, o.data, o.data, sizeof(o.data), NULL));
-  PetscCall(PetscOptionsInt("-glm_max_windows", "Use at most this many windows of -glm_data (0: all)", NULL, o.max_windows, &o.max_windows, NULL));
+  PetscCall(PetscOptionsString("-glm_data", "Fit the GLM on all of this spike file instead of the run's training data", NULL, o.data, o.data, sizeof(o.data), NULL));
+  PetscCall(PetscOptionsReal("-glm_max_minutes", "Time budget of the fit (minutes; 0: none): the fit stops at the next TAO iteration and the GLM so far is scored", NULL, o.max_minutes, &o.max_minutes, NULL));
   PetscCall(PetscOptionsInt("-glm_nbasis", "Raised-cosine bases per filter", NULL, o.basis.nbasis, &o.basis.nbasis, NULL));
   PetscCall(PetscOptionsReal("-glm_history_ms", "Length of the history and coupling filters (ms)", NULL, o.basis.history_ms, &o.basis.history_ms, NULL));
   PetscCall(PetscOptionsReal("-glm_stretch_ms", "Offset c of the log-time stretch log(t + c) (ms)", NULL, o.basis.stretch_ms, &o.basis.stretch_ms, NULL));
@@ -331,14 +424,14 @@ PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code)
   PetscCall(PetscOptionsInt("-glm_nmf_restarts", "NMF random restarts (the best is kept)", NULL, o.restarts, &o.restarts, NULL));
   PetscCall(PetscOptionsInt("-glm_nmf_seed", "Seed of the NMF initialisation", NULL, o.nmf_seed, &o.nmf_seed, NULL));
   PetscCall(PetscOptionsReal("-glm_bin_ms", "Bin width of the comparison counts (ms)", NULL, o.bin_ms, &o.bin_ms, NULL));
-  PetscCall(PetscOptionsString("-glm_tao_type", "TAO method: nls, tron (Newton, analytic Hessian), blmvm, lmvm (quasi-Newton)", NULL, o.fit.tao_type, o.fit.tao_type, sizeof(o.fit.tao_type), NULL));
+  PetscCall(PetscOptionsString("-glm_tao_type", "TAO method of the joint fit: lmvm or blmvm (quasi-Newton)", NULL, o.fit.tao_type, o.fit.tao_type, sizeof(o.fit.tao_type), NULL));
   PetscOptionsEnd();
   {
     PetscBool ok = PETSC_FALSE;
     for (int t = 0; glm_tao_types[t]; t++) ok = ok || !strcmp(o.fit.tao_type, glm_tao_types[t]);
-    PetscCheck(ok, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_tao_type must be one of nls, tron, blmvm, lmvm; got '%s'", o.fit.tao_type);
+    PetscCheck(ok, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_tao_type must be lmvm or blmvm (nls and tron need every neuron's Hessian); got '%s'", o.fit.tao_type);
   }
-  /* the solvers' options (-glm_tao_type nls|tron|blmvm|lmvm, -glm_tao_monitor, ...) are read
+  /* the solvers' options (-glm_tao_type lmvm|blmvm, -glm_tao_monitor, ...) are read
    * here once, so -help lists them and the unused-option check knows them */
   PetscCall(GlmTaoCreate(&o.fit, &tao));
   PetscCall(TaoGetType(tao, &type));
@@ -349,11 +442,8 @@ PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code)
   PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG, "spikefit glm needs the results file: spikefit glm RUN.h5");
   PetscCheck(isfinite(o.bin_ms) && o.bin_ms > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_bin_ms must be positive, got %g", o.bin_ms);
   PetscCheck(isfinite(o.fit.l2) && o.fit.l2 >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_l2 must be >= 0, got %g", o.fit.l2);
-  PetscCheck(o.restarts >= 1 && o.seed >= 0 && o.nmf_seed >= 0 && o.max_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
-             "-glm_nmf_restarts must be >= 1 and -glm_seed, -glm_nmf_seed, -glm_max_windows >= 0");
-  /* serial: rank 0 does it and the others learn whether it worked */
-  if (ParallelRank(comm) == 0) ierr = GlmFile(path, &o);
-  PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
-  PetscCheck(!failed, comm, PETSC_ERR_FILE_UNEXPECTED, "glm of %s failed", path);
+  PetscCheck(o.restarts >= 1 && o.seed >= 0 && o.nmf_seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_nmf_restarts must be >= 1 and -glm_seed, -glm_nmf_seed >= 0");
+  PetscCheck(isfinite(o.max_minutes) && o.max_minutes >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-glm_max_minutes must be >= 0, got %g", o.max_minutes);
+  PetscCall(GlmFile(comm, path, &o, exit_code));
   PetscFunctionReturn(0);
 }

@@ -3,6 +3,7 @@
  * See include/glm.h and docs/ANALYSIS.md ("GLM baseline"). */
 #include "glm.h"
 #include "parallel.h"
+#include "glm_batch.h"
 #include <cblas.h>
 #include <math.h>
 #include <petsctao.h>
@@ -281,7 +282,7 @@ PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const doubl
     for (PetscInt p = 1; p < P; p++) pen += theta[p] * theta[p];
     info->loglik     = -ll;
     info->loglik0    = GlmLogLikelihoodBiasOnly(C, T);
-    info->fval       = -ll + 0.5 * opt->l2 * pen;
+    info->fval       = ll + 0.5 * opt->l2 * pen; /* ll is the negative log-likelihood */
     info->gnorm      = gnorm;
     info->iterations = its;
     info->reason     = (PetscInt)reason;
@@ -342,40 +343,118 @@ PetscErrorCode GlmFit(GlmModel *m, PetscInt nwin, PetscInt wsteps, const double 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmSimulate(const GlmModel *m, PetscInt nwin, PetscInt wsteps, uint64_t seed, double *out)
+/* the simulated spikes as (row, neuron) pairs in time order, grown by doubling */
+typedef struct {
+  PetscInt  count, cap;
+  PetscInt *row, *unit;
+} SpikeList;
+
+static PetscErrorCode SpikeListPush(SpikeList *l, PetscInt row, PetscInt unit)
 {
-  PetscInt       n = m->n, K = m->nbasis, L = m->nlags;
-  double        *F, *drive;
+  PetscFunctionBeginUser;
+  if (l->count == l->cap) {
+    PetscInt  cap = PetscMax(1024, 2 * l->cap), *r, *u;
+    PetscCall(PetscMalloc2(cap, &r, cap, &u));
+    if (l->count) {
+      PetscCall(PetscArraycpy(r, l->row, l->count));
+      PetscCall(PetscArraycpy(u, l->unit, l->count));
+    }
+    PetscCall(PetscFree2(l->row, l->unit));
+    l->row = r; l->unit = u; l->cap = cap;
+  }
+  l->row[l->count]  = row;
+  l->unit[l->count] = unit;
+  l->count++;
+  PetscFunctionReturn(0);
+}
+
+/* One segment of len steps starting at global row r0: the drive of the next L steps lives in
+ * a ring of L + 1 rows, so memory does not grow with the segment's length. */
+static PetscErrorCode SimulateSegment(const GlmModel *m, const double *F, PetscInt q, PetscInt r0, PetscInt len, uint64_t seed, double *ring, SpikeList *l)
+{
+  const PetscInt n = m->n, L = m->nlags;
   const uint32_t stream = RngStreamId(RNG_STREAM_ANALYSIS, GLM_RNG_SUB);
 
   PetscFunctionBeginUser;
-  /* filters in lag space: F[(j*n + i)*L + l-1] = sum_k h[j][i][k] B_k[l] */
-  PetscCall(PetscMalloc2(n * n * L, &F, wsteps * n, &drive));
-  for (PetscInt ji = 0; ji < n * n; ji++)
-    for (PetscInt l = 0; l < L; l++) {
-      double v = 0;
-      for (PetscInt k = 0; k < K; k++) v += m->filters[ji * K + k] * m->basis[k * L + l];
-      F[ji * L + l] = v;
+  for (PetscInt s = 0; s <= L; s++)
+    for (PetscInt i = 0; i < n; i++) ring[s * n + i] = m->bias[i];
+  for (PetscInt t = 0; t < len; t++) {
+    double  *cur = ring + (t % (L + 1)) * n;
+    PetscInt first = l->count;
+    for (PetscInt i = 0; i < n; i++) {
+      double u = RngUniform(seed, stream, (uint32_t)q, (uint32_t)i, (uint32_t)t);
+      if (u < -expm1(-exp(cur[i]))) PetscCall(SpikeListPush(l, r0 + t, i));
     }
-  for (PetscInt w = 0; w < nwin; w++) {
-    double *z = out + (size_t)w * wsteps * n;
-    for (PetscInt t = 0; t < wsteps; t++)
-      for (PetscInt i = 0; i < n; i++) drive[t * n + i] = m->bias[i];
-    for (PetscInt t = 0; t < wsteps; t++) {
-      for (PetscInt i = 0; i < n; i++) {
-        double lam = exp(drive[t * n + i]);
-        double u   = RngUniform(seed, stream, (uint32_t)w, (uint32_t)i, (uint32_t)t);
-        z[t * n + i] = u < -expm1(-lam) ? 1.0 : 0.0;
-      }
-      for (PetscInt j = 0; j < n; j++) {
-        if (z[t * n + j] == 0) continue;
-        for (PetscInt i = 0; i < n; i++) {
-          const double *Fji = F + (j * n + i) * L;
-          for (PetscInt l = 1; l <= L && t + l < wsteps; l++) drive[(t + l) * n + i] += Fji[l - 1];
-        }
+    for (PetscInt s = first; s < l->count; s++) {
+      const double *Fj = F + (size_t)l->unit[s] * L * n;
+      for (PetscInt lag = 1; lag <= L && t + lag < len; lag++) {
+        double *row = ring + ((t + lag) % (L + 1)) * n;
+        for (PetscInt i = 0; i < n; i++) row[i] += Fj[(lag - 1) * n + i];
       }
     }
+    for (PetscInt i = 0; i < n; i++) cur[i] = m->bias[i]; /* this slot is now step t + L + 1 */
   }
-  PetscCall(PetscFree2(F, drive));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GlmSimulateSpikes(const GlmModel *m, const GlmSpikes *segs, uint64_t seed, GlmSpikes **out)
+{
+  const PetscInt n = m->n, K = m->nbasis, L = m->nlags;
+  double        *F, *ring;
+  SpikeList      l = {0};
+  PetscInt      *len, *fill;
+  GlmSpikes     *sp;
+
+  PetscFunctionBeginUser;
+  PetscCheck(segs->n == n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "GLM simulation: %" PetscInt_FMT " units for a model of %" PetscInt_FMT, segs->n, n);
+  /* filters in lag space, F[(j*L + l-1)*n + i] = sum_k h[j][i][k] B_k[l]: contiguous in i */
+  PetscCall(PetscMalloc2((size_t)n * L * n, &F, (size_t)(L + 1) * n, &ring));
+  for (PetscInt j = 0; j < n; j++)
+    for (PetscInt lag = 0; lag < L; lag++)
+      for (PetscInt i = 0; i < n; i++) {
+        double v = 0;
+        for (PetscInt k = 0; k < K; k++) v += m->filters[(j * n + i) * K + k] * m->basis[k * L + lag];
+        F[((size_t)j * L + lag) * n + i] = v;
+      }
+  for (PetscInt q = 0; q < segs->nseg; q++) PetscCall(SimulateSegment(m, F, q, segs->seg[q], segs->seg[q + 1] - segs->seg[q], seed, ring, &l));
+  PetscCall(PetscMalloc2(segs->nseg, &len, n + 1, &fill));
+  for (PetscInt q = 0; q < segs->nseg; q++) len[q] = segs->seg[q + 1] - segs->seg[q];
+  PetscCall(GlmSpikesCreateEmpty(n, segs->nseg, len, segs->t0, segs->dt, &sp));
+  PetscCall(PetscFree2(sp->rows, sp->rowend));
+  PetscCall(PetscMalloc2(PetscMax(l.count, 1), &sp->rows, PetscMax(l.count, 1), &sp->rowend));
+  /* counting sort by unit; rows stay in time order within a unit */
+  for (PetscInt s = 0; s < l.count; s++) sp->off[l.unit[s] + 1]++;
+  for (PetscInt i = 0; i < n; i++) sp->off[i + 1] += sp->off[i];
+  PetscCall(PetscArraycpy(fill, sp->off, n + 1));
+  for (PetscInt s = 0, q = 0; s < l.count; s++) {
+    PetscInt r = l.row[s], d = fill[l.unit[s]]++;
+    while (r >= sp->seg[q + 1]) q++;
+    sp->rows[d]   = r;
+    sp->rowend[d] = sp->seg[q + 1];
+  }
+  *out = sp;
+  PetscCall(PetscFree2(len, fill));
+  PetscCall(PetscFree2(l.row, l.unit));
+  PetscCall(PetscFree2(F, ring));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode GlmSimulate(const GlmModel *m, PetscInt nwin, PetscInt wsteps, uint64_t seed, double *out)
+{
+  GlmSpikes *segs, *sim;
+  PetscInt  *len;
+  double    *t0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc2(nwin, &len, nwin, &t0));
+  for (PetscInt w = 0; w < nwin; w++) len[w] = wsteps, t0[w] = w * wsteps * m->dt;
+  PetscCall(GlmSpikesCreateEmpty(m->n, nwin, len, t0, m->dt, &segs));
+  PetscCall(GlmSimulateSpikes(m, segs, seed, &sim));
+  PetscCall(PetscArrayzero(out, (size_t)nwin * wsteps * m->n));
+  for (PetscInt i = 0; i < m->n; i++)
+    for (PetscInt s = sim->off[i]; s < sim->off[i + 1]; s++) out[(size_t)sim->rows[s] * m->n + i] = 1.0;
+  PetscCall(GlmSpikesDestroy(&sim));
+  PetscCall(GlmSpikesDestroy(&segs));
+  PetscCall(PetscFree2(len, t0));
   PetscFunctionReturn(0);
 }

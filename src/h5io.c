@@ -539,7 +539,7 @@ PetscErrorCode H5InAttrString(hid_t file, const char *path, const char *obj, con
     SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is too long", path, attr, obj);
   }
   mem = H5Tcopy(H5T_C_S1);
-  H5Tset_size(mem, size);
+  H5Tset_size(mem, size + 1); /* room for the NUL of a null-padded string (h5py's np.bytes_) */
   memset(value, 0, len);
   st = H5Aread(a, mem, value);
   H5Tclose(mem);

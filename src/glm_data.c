@@ -143,7 +143,8 @@ static PetscErrorCode ReadHeader(const char *path, GlmData *d, RunHeader *h)
   }
   H5InClose(&in, path);
   PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot read the run's header (attributes n/recorded, dt, target, data; /eval windows, window_steps; /options; /eval/span_ms [K][2])", path);
-  PetscCheck(n64 > 0 && windows > 0 && wsteps > 0 && isfinite(d->dt) && d->dt > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+  /* a held-out run's evaluation is its intervals (/eval/span_ms, attribute windows 0) */
+  PetscCheck(n64 > 0 && (windows > 0 || h->nspan > 0) && wsteps > 0 && isfinite(d->dt) && d->dt > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: /eval holds no evaluation spikes to fit (n %lld, windows %lld, window_steps %lld, dt %g)", path, (long long)n64, (long long)windows, (long long)wsteps, d->dt);
   d->n       = (PetscInt)n64;
   h->windows = (PetscInt)windows;

@@ -54,10 +54,13 @@ assert np.allclose(ll, g["loglik"][()], rtol=1e-8), (ll, g["loglik"][()])
 # the penalised optimum beats filters 0, to the fit's tolerance (~1e-4 nats per neuron; a
 # silent neuron's bias only tends to -inf, its bias-only maximum 0 is not attained)
 assert ll.sum() > ll0.sum() + 1 and np.all(ll >= ll0 - np.where(C > 0, 1e-3, 0.05)), (ll - ll0)
-# the simulation: free-running over the whole evaluation span (/eval/target's duration)
+# the simulation: free-running over the whole evaluation span (/eval/target's duration), on the
+# intervals of /eval/span_ms (a synthetic run's evaluation windows are independent runs from
+# rest, back to back from 0 ms: one interval each)
 E = int(f["eval"].attrs["windows"]) * int(f["eval"].attrs["window_steps"])
 span = g["span_ms"][()]
-assert span.shape == (1, 2) and span[0, 0] == 0 and span[0, 1] == E * dt, span
+assert np.array_equal(span, f["eval/span_ms"][()]), span
+assert span[0, 0] == 0 and span[-1, 1] == E * dt and np.all(span[1:, 0] == span[:-1, 1]), span
 assert int(g.attrs["simulated_bins"]) == E
 so, st = g["simulated/offsets"][()], g["simulated/times_ms"][()]
 assert so.shape == (n + 1,) and so[0] == 0 and so[-1] == len(st) and np.all(np.diff(so) >= 0)

@@ -1,4 +1,4 @@
-# Fault cases: checkpoints (docs/RELIABILITY_checkpoints.md). Sourced by tests/fault/run.sh;
+# Fault cases: checkpoints (docs/RELIABILITY.md, "Checkpoints"). Sourced by tests/fault/run.sh;
 # each case_* runs in a fresh directory with SF (the binary), SRC (the source tree) and GT (a
 # small ground truth) set, and passes when it returns 0. Helpers are prefixed ckpt_.
 

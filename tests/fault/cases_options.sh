@@ -44,7 +44,7 @@ case_opt_data_units_synthetic() { opt_refused '-data_units.*synthetic target' fi
 case_opt_holdout_synthetic() { opt_refused '-data_holdout select parts of a recording' fit -data "$GT" -o r.h5 -data_holdout 400; }
 case_opt_resume_restarts_none() { opt_refused '-resume ck.h5 with -fit_restarts 2 .*none of them' fit -data "$GT" -o r.h5 -fit_restarts 2 -resume ck.h5; }
 case_opt_init_outside_bounds() { opt_refused '-init_E_L -90\.?,-40\.? lies outside the bounds' fit -data "$GT" -o r.h5 -bound_E_L -80,-40 -init_E_L -90,-40; }
-case_opt_init_inside_ok() { fault_ok fault_fit -o r.h5 -bound_E_L -80,-40 -init_E_L -70,-50; }
+case_opt_init_inside_ok() { fault_ok fault_fit -o r.h5 -bound_E_L -80,-40 -init_E_L -70,-50; } # an init range inside the bounds is accepted
 # issue 12 item 13: a missing or binary -options_file gave a raw PETSc error block
 case_opt_options_file_missing() {
   opt_refused '^spikefit: error: -options_file nothere.opts: No such file or directory' fit -data "$GT" -o r.h5 -options_file nothere.opts

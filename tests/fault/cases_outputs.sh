@@ -47,7 +47,7 @@ case_out_analyze_txt_after_update() {
   fault_expect x 'eval' "$SF" analyze run.h5
   fault_absent run.h5.analysis.txt run.h5.analysis.txt.tmp run.h5.tmp
 }
-case_out_analyze_ok() { fault_fit -o run.h5 > /dev/null 2>&1; fault_ok "$SF" analyze run.h5; [ -s run.h5.analysis.txt ]; h5ls run.h5/analysis > /dev/null; fault_no_tmp; }
+case_out_analyze_ok() { fault_fit -o run.h5 > /dev/null 2>&1; fault_ok "$SF" analyze run.h5; [ -s run.h5.analysis.txt ]; h5ls run.h5/analysis > /dev/null; fault_no_tmp; } # analyze adds /analysis and writes .analysis.txt, leaving no .tmp
 
 # issue 12 item 9: a path of 242 characters or more aborted inside Open MPI's sharedfp
 out_long_dir() {
@@ -56,7 +56,7 @@ out_long_dir() {
   mkdir -p "$d"
   echo "$d"
 }
-case_out_long_path_fit() { local d; d=$(out_long_dir); fault_ok fault_fit -o "$d/r.h5"; [ ${#d} -ge 290 ] && h5ls "$d/r.h5/params/final" > /dev/null; }
-case_out_long_path_two_ranks() { local d; d=$(out_long_dir); fault_ok mpirun -n 2 "$SF" fit -data "$GT" -o "$d/r.h5" -fit_iters 2 -fit_windows 2 -ckpt_every 1 -fit_quiet; h5ls "$d/r.h5/params/final" > /dev/null; [ -f "$d/r.h5.ckpt" ]; }
-case_out_long_path_generate() { local d; d=$(out_long_dir); fault_ok "$SF" generate -o "$d/g.h5" -gen_duration_ms 800; h5ls "$d/g.h5/spikes" > /dev/null; }
-case_out_long_path_landscape() { local d; d=$(out_long_dir); fault_ok "$SF" landscape -data "$GT" -o "$d/l.h5" -land_x E_L:0 -land_y W:0,5 -land_nx 2 -land_ny 2; h5ls "$d/l.h5/landscape" > /dev/null; }
+case_out_long_path_fit() { local d; d=$(out_long_dir); fault_ok fault_fit -o "$d/r.h5"; [ ${#d} -ge 290 ] && h5ls "$d/r.h5/params/final" > /dev/null; } # a results path of 290+ characters is written (issue 12 item 9)
+case_out_long_path_two_ranks() { local d; d=$(out_long_dir); fault_ok mpirun -n 2 "$SF" fit -data "$GT" -o "$d/r.h5" -fit_iters 2 -fit_windows 2 -ckpt_every 1 -fit_quiet; h5ls "$d/r.h5/params/final" > /dev/null; [ -f "$d/r.h5.ckpt" ]; } # the same on 2 ranks, with its checkpoint
+case_out_long_path_generate() { local d; d=$(out_long_dir); fault_ok "$SF" generate -o "$d/g.h5" -gen_duration_ms 800; h5ls "$d/g.h5/spikes" > /dev/null; } # generate to a 290+ character path
+case_out_long_path_landscape() { local d; d=$(out_long_dir); fault_ok "$SF" landscape -data "$GT" -o "$d/l.h5" -land_x E_L:0 -land_y W:0,5 -land_nx 2 -land_ny 2; h5ls "$d/l.h5/landscape" > /dev/null; } # landscape to a 290+ character path

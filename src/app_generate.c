@@ -3,6 +3,7 @@
 #include "app.h"
 #include "groundtruth.h"
 #include "h5io.h"
+#include "parallel.h"
 #include "resources.h"
 #include "rng.h"
 #include "sim.h"
@@ -79,6 +80,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(SimWorkCreate(&sim, &w));
   PetscCall(PetscMalloc1(nwin * T * n, &z));
   for (PetscInt win = 0; win < nwin; win++) {
+    PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal at window %" PetscInt_FMT " of %" PetscInt_FMT "; %s was not written", win, nwin, out);
     SimDrawInput((uint64_t)seed, GENERATE_STREAM, win, n, T, truth[sim.offRp], dt, w->x);
     w->window       = win; /* stochastic models: spike noise keyed by the window */
     w->noise_seed   = (uint64_t)seed;

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "fit_impl.h"
 #include "h5io.h"
+#include "parallel.h"
 #include "rng.h"
 #include <math.h>
 #include <string.h>
@@ -168,6 +169,7 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
     for (PetscInt p = lo; p < hi; p++) {
       PetscInt j = p / ax.npts, i = p % ax.npts;
       double   save_x = theta[ax.index], save_y = theta[ay.index];
+      PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, o.out);
       theta[ax.index] = xs[i];
       theta[ay.index] = ys[j];
       PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));

@@ -31,15 +31,15 @@ for c in $cases; do
   mkdir -p "$dir"
   # a fresh shell per case, so that a hang is caught by the timeout and set -e holds
   timeout -k 10 "$FAULT_CASE_TIMEOUT" bash -c 'set -eo pipefail; source "$1/lib.sh"; for f in "$1"/cases_*.sh; do source "$f"; done; cd "$2"; "$3"' \
-    _ "$here" "$dir" "$c" > "$dir/log.txt" 2>&1
+    _ "$here" "$dir" "$c" > "$dir/_case.log" 2>&1
   rc=$?
   if [ "$rc" = 0 ]; then
     echo "PASS $c"
     pass=$((pass + 1))
   else
-    [ "$rc" = 124 ] && echo "timed out after ${FAULT_CASE_TIMEOUT}s" >> "$dir/log.txt"
+    [ "$rc" = 124 ] && echo "timed out after ${FAULT_CASE_TIMEOUT}s" >> "$dir/_case.log"
     echo "FAIL $c"
-    sed 's/^/    /' "$dir/log.txt" | tail -15
+    sed 's/^/    /' "$dir/_case.log" | tail -15
     failn=$((failn + 1))
     failed="$failed $c"
   fi

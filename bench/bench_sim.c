@@ -43,18 +43,38 @@ static double GemmRate(PetscInt n, PetscBool single)
   int    reps = 0;
   if (single) {
     float *a = malloc(4 * nn), *b = malloc(4 * nn), *c = malloc(4 * nn);
-    for (size_t k = 0; k < nn; k++) { a[k] = (float)(k % 7) * 0.1f; b[k] = (float)(k % 5) * 0.2f; }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n);
+    for (size_t k = 0; k < nn; k++) {
+      a[k] = (float)(k % 7) * 0.1f;
+      b[k] = (float)(k % 5) * 0.2f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c,
+                (int)n);
     t0 = Now();
-    do { cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f, c, (int)n); reps++; } while ((t = Now() - t0) < 1.0);
-    free(a); free(b); free(c);
+    do {
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0f, a, (int)n, b, (int)n, 0.0f,
+                  c, (int)n);
+      reps++;
+    } while ((t = Now() - t0) < 1.0);
+    free(a);
+    free(b);
+    free(c);
   } else {
     double *a = malloc(8 * nn), *b = malloc(8 * nn), *c = malloc(8 * nn);
-    for (size_t k = 0; k < nn; k++) { a[k] = (double)(k % 7) * 0.1; b[k] = (double)(k % 5) * 0.2; }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c, (int)n);
+    for (size_t k = 0; k < nn; k++) {
+      a[k] = (double)(k % 7) * 0.1;
+      b[k] = (double)(k % 5) * 0.2;
+    }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c,
+                (int)n);
     t0 = Now();
-    do { cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c, (int)n); reps++; } while ((t = Now() - t0) < 1.0);
-    free(a); free(b); free(c);
+    do {
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)n, (int)n, 1.0, a, (int)n, b, (int)n, 0.0, c,
+                  (int)n);
+      reps++;
+    } while ((t = Now() - t0) < 1.0);
+    free(a);
+    free(b);
+    free(c);
   }
   return flops * reps / t / 1e9;
 }
@@ -67,7 +87,8 @@ typedef struct {
   double gerr;           /* single: max |g - g_double| / max |g_double| over the gradient (NAN for double) */
 } Timing;
 
-static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision prec, PetscInt stride, double rate, double min_time, PetscInt min_reps, Timing *out)
+static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision prec, PetscInt stride, double rate,
+                              double min_time, PetscInt min_reps, Timing *out)
 {
   ModelConfig  cfg  = {.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE};
   LossConfig   lcfg = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
@@ -107,8 +128,14 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
       PetscCall(PetscArrayzero(grad, P));
       SimBackward(&sim, theta, w, grad);
       t3 = Now();
-      tf += t1 - t0; tb += t3 - t2; ti += t3 - t0;
-      if (t3 - t0 < bi) { bi = t3 - t0; bf = t1 - t0; bb = t3 - t2; } /* the fastest repetition */
+      tf += t1 - t0;
+      tb += t3 - t2;
+      ti += t3 - t0;
+      if (t3 - t0 < bi) {
+        bi = t3 - t0;
+        bf = t1 - t0;
+        bb = t3 - t2;
+      } /* the fastest repetition */
       reps++;
     } while (ti < min_time || reps < min_reps);
     out->bytes = 8.0 * (double)T * n * (1 + 6) + 8.0 * (double)(T + 1) * 2 * n;
@@ -130,14 +157,21 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
       t1 = Now();
       for (PetscInt b = 0; b < B; b++) {
         LossValue v;
-        LossEvaluate(&lcfg, 0, n, T, bt->y + (size_t)b * T * n, s + (size_t)b * T * n, bt->dy + (size_t)b * T * n, scratch, &v);
+        LossEvaluate(&lcfg, 0, n, T, bt->y + (size_t)b * T * n, s + (size_t)b * T * n, bt->dy + (size_t)b * T * n,
+                     scratch, &v);
       }
       t2 = Now();
       PetscCall(PetscArrayzero(grad, P));
       SimBatchBackward(&sim, theta, bt, grad);
       t3 = Now();
-      tf += t1 - t0; tb += t3 - t2; ti += t3 - t0;
-      if (t3 - t0 < bi) { bi = t3 - t0; bf = t1 - t0; bb = t3 - t2; } /* the fastest repetition */
+      tf += t1 - t0;
+      tb += t3 - t2;
+      ti += t3 - t0;
+      if (t3 - t0 < bi) {
+        bi = t3 - t0;
+        bf = t1 - t0;
+        bb = t3 - t2;
+      } /* the fastest repetition */
       reps++;
     } while (ti < min_time || reps < min_reps);
     if (bt->stride == T) { /* sparsity of the synaptic state on the full tape */
@@ -173,7 +207,8 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
       SimBatchForward(&sim, theta, bd);
       for (PetscInt b = 0; b < B; b++) {
         LossValue v;
-        LossEvaluate(&lcfg, 0, n, T, bd->y + (size_t)b * T * n, s + (size_t)b * T * n, bd->dy + (size_t)b * T * n, scratch, &v);
+        LossEvaluate(&lcfg, 0, n, T, bd->y + (size_t)b * T * n, s + (size_t)b * T * n, bd->dy + (size_t)b * T * n,
+                     scratch, &v);
       }
       SimBatchBackward(&sim, theta, bd, gd);
       for (PetscInt k = 0; k < P; k++) {
@@ -187,7 +222,8 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
     PetscCall(SimBatchDestroy(&bt));
   }
   /* the minimum over the repetitions: the machine is shared, the minimum is the least disturbed */
-  (void)tf; (void)tb;
+  (void)tf;
+  (void)tb;
   out->fwd  = 1e3 * bf / nb;
   out->bwd  = 1e3 * bb / nb;
   out->iter = 1e3 * bi / nb;
@@ -199,11 +235,12 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
 
 int main(int argc, char **argv)
 {
-  PetscInt     ns = 8, nB = 8, nlist[8] = {12, 200, 1000, 2000}, Blist[8] = {0, 1, 16, 64}, T = 400, stride = 0, min_reps = 1;
-  PetscReal    min_time = 0.5, rate = 10;
-  PetscEnum    prec = (PetscEnum)SIM_DOUBLE;
-  double       dgemm, sgemm = 0;
-  PetscBool    set;
+  PetscInt ns = 8, nB = 8, nlist[8] = {12, 200, 1000, 2000}, Blist[8] = {0, 1, 16, 64}, T = 400, stride = 0,
+           min_reps  = 1;
+  PetscReal min_time = 0.5, rate = 10;
+  PetscEnum prec = (PetscEnum)SIM_DOUBLE;
+  double    dgemm, sgemm = 0;
+  PetscBool set;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "spikefit simulator benchmark"));
   openblas_set_num_threads(1);
@@ -215,24 +252,32 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsInt("-T", "Steps per window", NULL, T, &T, NULL));
   PetscCall(PetscOptionsInt("-stride", "Tape stride (0: full tape)", NULL, stride, &stride, NULL));
   PetscCall(PetscOptionsEnum("-precision", "Precision of the products", NULL, SimPrecisions, prec, &prec, NULL));
-  PetscCall(PetscOptionsReal("-min_time", "Seconds per measurement (at least one repetition)", NULL, min_time, &min_time, NULL));
-  PetscCall(PetscOptionsInt("-reps", "At least this many repetitions (the minimum is reported)", NULL, min_reps, &min_reps, NULL));
+  PetscCall(PetscOptionsReal("-min_time", "Seconds per measurement (at least one repetition)", NULL, min_time,
+                             &min_time, NULL));
+  PetscCall(PetscOptionsInt("-reps", "At least this many repetitions (the minimum is reported)", NULL, min_reps,
+                            &min_reps, NULL));
   PetscCall(PetscOptionsReal("-rate", "Poisson input rate r_p (Hz)", NULL, rate, &rate, NULL));
   PetscOptionsEnd();
 
   dgemm = GemmRate(1000, PETSC_FALSE);
   if (prec == (PetscEnum)SIM_SINGLE) sgemm = GemmRate(1000, PETSC_TRUE);
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- OpenBLAS core %s; DGEMM 1000^3, one thread: %.1f GFLOP/s%s; T = %" PetscInt_FMT ", precision %s, tape stride %" PetscInt_FMT " -->\n", openblas_get_corename(), dgemm, "", T,
-                        SimPrecisions[prec], stride));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "<!-- OpenBLAS core %s; DGEMM 1000^3, one thread: %.1f GFLOP/s%s; T = %" PetscInt_FMT
+                        ", precision %s, tape stride %" PetscInt_FMT " -->\n",
+                        openblas_get_corename(), dgemm, "", T, SimPrecisions[prec], stride));
   if (sgemm > 0) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- SGEMM 1000^3, one thread: %.1f GFLOP/s -->\n", sgemm));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre |%s\n", prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|%s\n", prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
+  PetscCall(PetscPrintf(
+      PETSC_COMM_WORLD,
+      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre |%s\n",
+      prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+                        prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
   for (PetscInt a = 0; a < ns; a++)
     for (PetscInt c = 0; c < nB; c++) {
-      Timing   tm = {0};
-      PetscInt n = nlist[a], B = Blist[c];
-      double   flops = 6.0 * n * n * T, gf, tape;
-      ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
+      Timing       tm = {0};
+      PetscInt     n = nlist[a], B = Blist[c];
+      double       flops = 6.0 * n * n * T, gf, tape;
+      ModelConfig  cfg   = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
       ParamLayout *layout;
       SimSetup     sim;
       PetscCall(RunCase(n, B, T, (SimPrecision)prec, stride, rate, min_time, min_reps, &tm));
@@ -251,7 +296,10 @@ int main(int argc, char **argv)
         }
         char ge[24] = "";
         if (prec == (PetscEnum)SIM_SINGLE) PetscCall(PetscSNPrintf(ge, sizeof(ge), " %.2e |", tm.gerr));
-        PetscCall(PetscPrintf(PETSC_COMM_WORLD, "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s |%s\n", n, label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, ge));
+        PetscCall(
+            PetscPrintf(PETSC_COMM_WORLD,
+                        "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s |%s\n", n,
+                        label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, ge));
       }
     }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- peak RSS %.0f MiB -->\n", PeakRSSMiB()));

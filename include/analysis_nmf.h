@@ -12,24 +12,24 @@
 #include <stdint.h>
 
 typedef struct {
-  PetscInt k;          /* number of modules (default 3) */
-  PetscInt nrestarts;  /* random initialisations; the lowest error wins (default 5) */
-  PetscInt maxit;      /* maximum multiplicative updates per restart (default 1000) */
-  double   rtol;       /* stop when the error's relative decrease over NMF_CHECK_EVERY
+  PetscInt k;         /* number of modules (default 3) */
+  PetscInt nrestarts; /* random initialisations; the lowest error wins (default 5) */
+  PetscInt maxit;     /* maximum multiplicative updates per restart (default 1000) */
+  double   rtol;      /* stop when the error's relative decrease over NMF_CHECK_EVERY
                           updates is below rtol (default 1e-6) */
-  double   eps;        /* added to every update denominator (default 1e-12) */
-  uint64_t seed;       /* seed of the counter-based initialisation (default 0) */
+  double   eps;       /* added to every update denominator (default 1e-12) */
+  uint64_t seed;      /* seed of the counter-based initialisation (default 0) */
 } NmfOptions;
 
 /* The error is evaluated (and convergence tested) every NMF_CHECK_EVERY updates. */
 #define NMF_CHECK_EVERY 10
 
 typedef struct {
-  double   err;          /* ||X - W H||_F of the returned factors */
-  double   relerr;       /* err / ||X||_F (0 when X == 0) */
-  PetscInt best_restart; /* index of the restart that was kept */
-  PetscInt iterations;   /* updates done by the kept restart */
-  PetscBool converged;   /* the kept restart met rtol before maxit */
+  double    err;          /* ||X - W H||_F of the returned factors */
+  double    relerr;       /* err / ||X||_F (0 when X == 0) */
+  PetscInt  best_restart; /* index of the restart that was kept */
+  PetscInt  iterations;   /* updates done by the kept restart */
+  PetscBool converged;    /* the kept restart met rtol before maxit */
 } NmfInfo;
 
 void NmfOptionsDefault(NmfOptions *opt);
@@ -43,12 +43,15 @@ PetscInt NmfWorkSize(PetscInt n, PetscInt nbins, PetscInt k);
  *   W <- W .* (X H^T) ./ (W (H H^T) + eps)
  * NmfUpdate uses cblas_dgemm; NmfUpdate_ref is the plain-loop reference with the same
  * association of products. work holds NmfWorkSize() doubles, or is NULL (then allocated). */
-PetscErrorCode NmfUpdate(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps, double *work);
-PetscErrorCode NmfUpdate_ref(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps, double *work);
+PetscErrorCode NmfUpdate(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps,
+                         double *work);
+PetscErrorCode NmfUpdate_ref(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps,
+                             double *work);
 
 /* ||X - W H||_F, computed directly (no expansion, so it is accurate near 0). work holds
  * n*nbins doubles or is NULL. */
-PetscErrorCode NmfError(const double *X, PetscInt n, PetscInt nbins, PetscInt k, const double *W, const double *H, double *work, double *err);
+PetscErrorCode NmfError(const double *X, PetscInt n, PetscInt nbins, PetscInt k, const double *W, const double *H,
+                        double *work, double *err);
 
 /* Scales every column of W to unit L2 norm and the matching row of H by the inverse (W H is
  * unchanged), then orders the modules by total activation (row sum of the scaled H),
@@ -62,7 +65,8 @@ PetscErrorCode NmfNormalize(PetscInt n, PetscInt nbins, PetscInt k, double *W, d
  *   H[c][t] = s * (0.01 + RngUniform(seed, RngStreamId(RNG_STREAM_ANALYSIS, r), 1, c, t))
  * with s = sqrt(mean(X) / k), runs the updates, and the restart with the lowest ||X - WH||_F
  * is kept (ties: the earlier restart) and normalised with NmfNormalize. info may be NULL. */
-PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOptions *opt, double *W, double *H, NmfInfo *info);
+PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOptions *opt, double *W, double *H,
+                      NmfInfo *info);
 
 /* ---- module similarity ---- */
 typedef enum {
@@ -73,7 +77,8 @@ typedef enum {
 
 /* Maximum-weight perfect matching on a k x k score matrix (row-major): match[i] is the column
  * assigned to row i; *total (may be NULL) is the sum of score[i][match[i]]. */
-PetscErrorCode AnalysisAssignMax(const double *score, PetscInt k, AnalysisAssignMethod method, PetscInt *match, double *total);
+PetscErrorCode AnalysisAssignMax(const double *score, PetscInt k, AnalysisAssignMethod method, PetscInt *match,
+                                 double *total);
 
 /* Geodesic similarity of module matrices A, B [n][k] (columns = modules, any positive scale):
  * columns are normalised to unit L2 norm, modules matched by the assignment maximising
@@ -83,5 +88,6 @@ PetscErrorCode AnalysisAssignMax(const double *score, PetscInt k, AnalysisAssign
  *   angle, accurate near 0 and pi, so identical modules give exactly 1).
  * A zero column is orthogonal to everything (its pairs count as angle pi/2).
  * match (may be NULL) gets k entries: module c of A is matched to column match[c] of B. */
-PetscErrorCode AnalysisGeodesicSimilarity(const double *A, const double *B, PetscInt n, PetscInt k, double *sim, PetscInt *match);
+PetscErrorCode AnalysisGeodesicSimilarity(const double *A, const double *B, PetscInt n, PetscInt k, double *sim,
+                                          PetscInt *match);
 #endif

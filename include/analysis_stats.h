@@ -15,7 +15,8 @@ PetscErrorCode AnalysisNumBins(PetscInt nsteps, double dt_ms, double bin_ms, Pet
 /* counts[i*nbins + b] = sum of s[t*n + i] over the steps t of bin b, i.e.
  * t in [b*m, (b+1)*m) with m = bin_ms/dt_ms (bin b covers [b*bin_ms, (b+1)*bin_ms) after the
  * first step). nbins must equal AnalysisNumBins(); counts is caller-allocated [n*nbins]. */
-PetscErrorCode AnalysisBinCounts(const double *s, PetscInt nsteps, PetscInt n, double dt_ms, double bin_ms, PetscInt nbins, double *counts);
+PetscErrorCode AnalysisBinCounts(const double *s, PetscInt nsteps, PetscInt n, double dt_ms, double bin_ms,
+                                 PetscInt nbins, double *counts);
 
 /* rates[i] = (sum_b counts[i][b]) / (nbins * bin_ms / 1000), in Hz. */
 PetscErrorCode AnalysisRates(const double *counts, PetscInt n, PetscInt nbins, double bin_ms, double *rates);
@@ -47,6 +48,6 @@ PetscErrorCode AnalysisRelFrobenius(const double *A, const double *B, PetscInt n
  * dist_per_block[q] = ||a[o:o+s] - b[o:o+s]||_2 with o = offsets[q], s = sizes[q];
  * *total = sqrt(sum_q dist_per_block[q]^2) (the distance over the union of the blocks).
  * dist_per_block or total may be NULL. Sizes must be >= 0 and offsets >= 0. */
-PetscErrorCode AnalysisBlockDistance(const double *a, const double *b, PetscInt nblocks, const PetscInt *offsets, const PetscInt *sizes,
-                                     double *dist_per_block, double *total);
+PetscErrorCode AnalysisBlockDistance(const double *a, const double *b, PetscInt nblocks, const PetscInt *offsets,
+                                     const PetscInt *sizes, double *dist_per_block, double *total);
 #endif

@@ -11,8 +11,8 @@ PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code);
 PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code);
 PetscErrorCode GlmRun(MPI_Comm comm, const char *run, int *exit_code);
 /* spikefit --version | -version | version: prints the versions (no MPI or PETSc needed). */
-PetscBool      AppVersionRequested(const char *arg);
-int            AppVersionPrint(void);
+PetscBool AppVersionRequested(const char *arg);
+int       AppVersionPrint(void);
 /* spikefit export RUN.h5 -o SIM.nwb */
 PetscErrorCode ExportRun(MPI_Comm comm, const char *run, int *exit_code);
 /* The work of export on this process: /units holds the target when target_in_units, else the
@@ -23,8 +23,8 @@ PetscErrorCode ExportNwb(const char *run, const char *out, PetscBool target_in_u
 PetscErrorCode AppCheckUnusedOptions(MPI_Comm comm);
 /* A file a subcommand reads or writes, named by the option that gave it. */
 typedef struct {
-  const char *option;    /* "-o", "-data", ... */
-  const char *path;      /* NULL or "" when not given */
+  const char *option; /* "-o", "-data", ... */
+  const char *path;   /* NULL or "" when not given */
   PetscBool   output;
   PetscBool   keeps_prev; /* a checkpoint also writes PATH.prev */
   const char *may_equal;  /* an option whose file this one may be (-ckpt_file and -resume) */
@@ -37,5 +37,5 @@ PetscErrorCode AppCheckFiles(MPI_Comm comm, const AppFile *files, PetscInt nfile
  * nor its value, or an -options_file that is missing, not a file or binary. */
 int AppCheckArguments(int argc, char **argv, char *err, size_t len);
 /* True when -help was given: the subcommand has just listed its options and should stop. */
-PetscBool      AppHelpRequested(void);
+PetscBool AppHelpRequested(void);
 #endif

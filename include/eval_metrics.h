@@ -17,10 +17,12 @@ typedef struct {
 
 /* counts [nbins][n] (bin-major) of the fitted and the recorded activity, bins of bin_ms.
  * Undefined values (no rated neuron, fewer than two pairs, zero variance) are NAN. */
-PetscErrorCode EvalMetricsCompute(PetscInt n, PetscInt nbins, double bin_ms, const double *fitted, const double *recorded, EvalMetrics *m);
+PetscErrorCode EvalMetricsCompute(PetscInt n, PetscInt nbins, double bin_ms, const double *fitted,
+                                  const double *recorded, EvalMetrics *m);
 /* The same when the two have different lengths (the data ceiling: a stretch before the
  * holdout that may be shorter than it); rates are per second of each. */
-PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nb_fitted, const double *fitted, PetscInt nb_recorded, const double *recorded, double bin_ms, EvalMetrics *m);
+PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nb_fitted, const double *fitted, PetscInt nb_recorded,
+                                   const double *recorded, double bin_ms, EvalMetrics *m);
 /* out = the mean of each metric over k sets (e.g. Poisson draws), over the sets where it is
  * defined (NAN when it is defined in none); nrated, npairs are those of the first set. */
 void EvalMetricsMean(PetscInt k, const EvalMetrics *sets, EvalMetrics *out);
@@ -35,5 +37,6 @@ PetscInt EvalSpanBins(PetscInt nspan, const double *span, double bin_ms, PetscIn
  * spike trains given by offsets [n+1] and times [offsets[n]] (each unit's times sorted): a
  * spike at t in [a_k, b_k) falls in bin floor((t - a_k)/bin_ms) of interval k; spikes
  * outside every interval or in a dropped partial bin are not counted. */
-PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan, const double *span, double bin_ms, double *counts);
+PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan,
+                               const double *span, double bin_ms, double *counts);
 #endif

@@ -16,11 +16,11 @@
 #include "eval_metrics.h"
 #include "h5io.h"
 
-#define EVAL_BIN_MS 20.0
+#define EVAL_BIN_MS        20.0
 #define EVAL_POISSON_DRAWS 20
 
 typedef struct {
-  char        name[32];  /* group name under /eval/compare */
+  char        name[32]; /* group name under /eval/compare */
   EvalMetrics m;
   PetscBool   runaway;   /* EvalRunaway said so */
   char        note[192]; /* printed under the row, written as the group's attribute "note" ("" : none) */
@@ -38,5 +38,6 @@ PetscErrorCode EvalSpikesWrite(H5Out *h, const char *group, PetscInt n, const Pe
 PetscErrorCode EvalSpanDescribe(PetscInt nspan, const double *span, char *buf, size_t len);
 /* The header line, then one line per row: rate error, rate r, corr r, mean and max rate,
  * a runaway mark and the row's note. Every line starts with prefix. */
-PetscErrorCode EvalTablePrint(MPI_Comm comm, const char *prefix, const char *header, PetscInt nrows, const EvalRow *rows);
+PetscErrorCode EvalTablePrint(MPI_Comm comm, const char *prefix, const char *header, PetscInt nrows,
+                              const EvalRow *rows);
 #endif

@@ -30,34 +30,34 @@ typedef struct {
   PetscInt    expect_size;
   DataOptions dopt;
   PetscBool   mode_set, dale_set;
-  PetscInt    sim_batch;       /* -sim_batch B: windows simulated together (0: one at a time) */
-  PetscInt    sim_tape_stride; /* -sim_tape_stride K: keep the state every K steps (0: all) */
-  PetscEnum   sim_precision;   /* -sim_precision double|single (SimPrecision) */
-  PetscInt    hidden;          /* -fit_hidden H: unrecorded neurons added to the model */
-  PetscInt    recorded;        /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
+  PetscInt    sim_batch;        /* -sim_batch B: windows simulated together (0: one at a time) */
+  PetscInt    sim_tape_stride;  /* -sim_tape_stride K: keep the state every K steps (0: all) */
+  PetscEnum   sim_precision;    /* -sim_precision double|single (SimPrecision) */
+  PetscInt    hidden;           /* -fit_hidden H: unrecorded neurons added to the model */
+  PetscInt    recorded;         /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
   PetscBool   eval_windows_set; /* -fit_eval_windows given: it also caps the held-out evaluation */
-  PetscInt    max_rollbacks;   /* -fit_max_rollbacks: divergences rolled back before giving up */
-  double      max_minutes;     /* -fit_max_minutes: wall-time budget of the training (0: none) */
-  PetscInt    calibrate;       /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
-  PetscBool   init_rates;      /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
-  char        recipe[1024];    /* the recipe's choices for a recording ("" when off), hashed */
+  PetscInt    max_rollbacks;    /* -fit_max_rollbacks: divergences rolled back before giving up */
+  double      max_minutes;      /* -fit_max_minutes: wall-time budget of the training (0: none) */
+  PetscInt    calibrate;        /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
+  PetscBool   init_rates;       /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
+  char        recipe[1024];     /* the recipe's choices for a recording ("" when off), hashed */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */
 typedef struct {
-  PetscInt     n;         /* recorded neurons: the targets' columns */
-  PetscInt    *exc;       /* [n] or NULL when types are unknown */
-  PetscBool    has_truth;
-  PetscInt     ntruth;    /* neurons of the ground truth (synthetic; >= n with -fit_recorded) */
-  PetscInt    *texc;      /* [ntruth] the truth's types */
-  double      *truth;     /* flat, in the model's layout for ntruth neurons (synthetic) */
-  PetscInt     nwindows;  /* recorded: windows in the fitting span */
-  double      *starts;    /* recorded: [nwindows] start times (ms) */
-  double     **target;    /* recorded: [nwindows] -> [T][n] binned target, NULL where this rank did not load it */
-  PetscInt     nholdout;  /* recorded: held-out windows (evaluation) */
-  double      *holdout;   /* recorded: [nholdout][T][n] */
-  PetscInt     nclipped;  /* spikes dropped by binning (more than one per bin), this rank's windows */
-  uint64_t     hash;      /* FNV-1a of what the fit uses: the truth, or the binned windows (same on every rank) */
+  PetscInt  n;   /* recorded neurons: the targets' columns */
+  PetscInt *exc; /* [n] or NULL when types are unknown */
+  PetscBool has_truth;
+  PetscInt  ntruth;   /* neurons of the ground truth (synthetic; >= n with -fit_recorded) */
+  PetscInt *texc;     /* [ntruth] the truth's types */
+  double   *truth;    /* flat, in the model's layout for ntruth neurons (synthetic) */
+  PetscInt  nwindows; /* recorded: windows in the fitting span */
+  double   *starts;   /* recorded: [nwindows] start times (ms) */
+  double  **target;   /* recorded: [nwindows] -> [T][n] binned target, NULL where this rank did not load it */
+  PetscInt  nholdout; /* recorded: held-out windows (evaluation) */
+  double   *holdout;  /* recorded: [nholdout][T][n] */
+  PetscInt  nclipped; /* spikes dropped by binning (more than one per bin), this rank's windows */
+  uint64_t  hash;     /* FNV-1a of what the fit uses: the truth, or the binned windows (same on every rank) */
   /* recorded: the held-out evaluation (docs/FORMAT.md /eval), the same on every rank */
   PetscInt     nspan;      /* held-out intervals, each a whole number of EVAL_BIN_MS bins (0: no holdout) */
   double      *span;       /* [nspan][2] start, end (ms, recording time) */
@@ -68,7 +68,7 @@ typedef struct {
   double       ceil_lo;    /* where that stretch starts (ms) */
   PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
   double      *ceil_span;  /* [nceil_span][2] ms */
-  double      *rate_hz;   /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
+  double      *rate_hz;    /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

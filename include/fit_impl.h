@@ -16,49 +16,49 @@ typedef struct {
   ParamLayout       *layout;
   SimSetup           sim;
   PetscInt           P, nwindows;
-  PetscInt           nrec, nm;      /* recorded neurons (scored) and model neurons nrec + hidden */
-  SimSetup           tsim;          /* the truth's simulation (synthetic; ntruth neurons) */
-  ParamLayout       *tlayout;       /* the truth's layout, or NULL */
-  double           **lwork;         /* per thread: 3*T*nrec doubles for the losses */
-  LossSMShape        smsh;          /* sm: shape of the statistics */
-  LossSMStats       *sm;            /* sm: statistics of the current step, or NULL without sm */
-  FixedSum         **smacc;         /* per thread: sm sums */
-  double           **smbuf;         /* per thread: one window's sm sums */
-  double            *smsums;        /* reduced sm sums */
+  PetscInt           nrec, nm; /* recorded neurons (scored) and model neurons nrec + hidden */
+  SimSetup           tsim;     /* the truth's simulation (synthetic; ntruth neurons) */
+  ParamLayout       *tlayout;  /* the truth's layout, or NULL */
+  double           **lwork;    /* per thread: 3*T*nrec doubles for the losses */
+  LossSMShape        smsh;     /* sm: shape of the statistics */
+  LossSMStats       *sm;       /* sm: statistics of the current step, or NULL without sm */
+  FixedSum         **smacc;    /* per thread: sm sums */
+  double           **smbuf;    /* per thread: one window's sm sums */
+  double            *smsums;   /* reduced sm sums */
   int                nthreads;
   SimWork          **work, **twork; /* per thread: the model's and the truth's */
   SimBatch         **batch;         /* per thread: batched kernels (NULL with -sim_batch 0 or -sim_ref) */
   SimBatch         **tbatch;        /* per thread: a synthetic truth's windows of a batch (or NULL) */
   FixedSum         **acc;           /* per thread */
   double           **gbuf, **target;
-  double            *gfull;         /* reduced [P + 1 + LOSS_NTERMS] */
+  double            *gfull; /* reduced [P + 1 + LOSS_NTERMS] */
   double            *theta, *theta0, *grad;
   Optim             *optim;
-  PetscInt           done;          /* iterations completed */
+  PetscInt           done; /* iterations completed */
   PetscBool          gradient_saved;
   /* history, on every rank */
-  double *loss, *terms, *gnorm, *secs; /* [iters] */
-  double *vloss;                       /* [iters] loss on the evaluation windows, or NULL */
-  double *hist;                        /* [iters+1][P] or NULL */
-  double *dist;                        /* [iters+1][nblocks+1] or NULL (no truth) */
+  double *loss, *terms, *gnorm, *secs;        /* [iters] */
+  double *vloss;                              /* [iters] loss on the evaluation windows, or NULL */
+  double *hist;                               /* [iters+1][P] or NULL */
+  double *dist;                               /* [iters+1][nblocks+1] or NULL (no truth) */
   double *rate_target, *rate_fit, *rate_init; /* [n] Hz over the evaluation windows */
   /* the first step's evaluation, kept for /gradient_check */
-  double *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
+  double  *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
   PetscInt gc_windows;
   /* teacher forcing: the likelihood part (forced run) and the rest (free run) of the loss */
-  LossConfig lforced, lfree;
-  PetscBool  free_pass;   /* the rest has terms: a second, free-running simulation */
-  double   **btarget;     /* per thread: [Bmax][T][nrec] synthetic targets of a batch, or NULL */
-  const double ***bsrc;   /* per thread: [Bmax] the batch's targets (btarget or the recording) */
-  double   **uni;         /* per thread: [T][nuni] the uniforms of one window's input */
-  PetscInt   nuni;        /* max(model neurons, truth neurons) */
+  LossConfig      lforced, lfree;
+  PetscBool       free_pass; /* the rest has terms: a second, free-running simulation */
+  double        **btarget;   /* per thread: [Bmax][T][nrec] synthetic targets of a batch, or NULL */
+  const double ***bsrc;      /* per thread: [Bmax] the batch's targets (btarget or the recording) */
+  double        **uni;       /* per thread: [T][nuni] the uniforms of one window's input */
+  PetscInt        nuni;      /* max(model neurons, truth neurons) */
   /* validation: this rank's block [vlo, vhi) of the evaluation windows, made once */
-  PetscInt   vlo, vhi;
-  double    *vuni, *vtarget;  /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
-  FixedSum  *vacc, **vaccs;   /* loss and sm sums: total, per thread */
-  double   **vbuf;            /* per thread: one window's [1 + sm length] */
-  char     canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
-  uint64_t hash;
+  PetscInt  vlo, vhi;
+  double   *vuni, *vtarget;   /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
+  FixedSum *vacc, **vaccs;    /* loss and sm sums: total, per thread */
+  double  **vbuf;             /* per thread: one window's [1 + sm length] */
+  char      canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
+  uint64_t  hash;
   /* the parameters with the best validation loss (the best training loss without
    * validation) and the iteration after which they were reached (-1: none yet) */
   double  *best;
@@ -98,12 +98,14 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
 PetscErrorCode FitDestroy(Fit **f);
 PetscErrorCode FitTrain(Fit *f, PetscBool *stopped);
 /* Loss and gradient summed over windows [wlo, whi) at theta (every rank of the group). */
-PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val);
+PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
+                           LossValue *val);
 /* The target of one window: synthetic (truth simulated with the same uniforms) or recorded. */
 PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s);
 /* A window's model input x at theta's rate and, when s is not NULL, its target (a synthetic
  * truth is driven by the same uniforms, drawn once; a recording's window is copied). */
-void           FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s);
+void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
+                     double *s);
 
 /* The datasets and attributes a results file and a checkpoint share. */
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h);
@@ -114,19 +116,20 @@ PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds);
 
 PetscErrorCode FitWriteResults(Fit *f);
 /* Windows of the evaluation (held-out windows of a recording, fresh ones for a synthetic target). */
-PetscInt       FitEvalWindows(const Fit *f);
+PetscInt FitEvalWindows(const Fit *f);
 /* Loss over the evaluation windows at theta (forward only, the same on every rank). */
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss);
 PetscErrorCode FitValidationCacheDestroy(Fit *f);
 /* Loss of one window (forward only) whose input is in w->x (window and noise keys set) and
  * whose target is s: the passes of FitPasses; adds its sm sums to smsums when not NULL. */
-double         FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid, double *smsums);
+double FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid,
+                     double *smsums);
 /* The weighted sm term from the sums over K windows. */
 PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress, double *term);
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss);
 PetscErrorCode FitPrintSummary(Fit *f);
 /* The parameters the evaluation uses: the best ones when kept, else the final ones. */
-const double  *FitEvalTheta(const Fit *f);
+const double *FitEvalTheta(const Fit *f);
 /* Simulates the evaluation and writes /eval (spans, spike groups, rates, the table's rows). */
 PetscErrorCode FitEvalWrite(Fit *f, H5Out *h);
 /* Prints the table of FitEvalWrite and a runaway warning. */

@@ -28,5 +28,6 @@ PetscInt FitRecipeIterations(PetscInt nm, double span_ms);
  * beta_j (then E_L_j when beta reaches a bound) is set so that this is its rate: rate_hz[j]
  * for j < nrec, hidden_hz for the others. Rates are floored at floor_hz. Fails for a model
  * without those blocks. */
-PetscErrorCode FitRecipeInitRates(const ParamLayout *l, const ModelConfig *cfg, PetscInt nrec, const double *rate_hz, double hidden_hz, double floor_hz, double *theta);
+PetscErrorCode FitRecipeInitRates(const ParamLayout *l, const ModelConfig *cfg, PetscInt nrec, const double *rate_hz,
+                                  double hidden_hz, double floor_hz, double *theta);
 #endif

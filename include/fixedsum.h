@@ -11,14 +11,14 @@
 
 typedef struct {
   PetscInt n;
-  int64_t *limb;     /* [n][FIXEDSUM_LIMBS] */
+  int64_t *limb;      /* [n][FIXEDSUM_LIMBS] */
   PetscInt nonfinite; /* values that were NaN, Inf or too large (>= 2^60) */
 } FixedSum;
 
 PetscErrorCode FixedSumCreate(PetscInt n, FixedSum **out);
 PetscErrorCode FixedSumDestroy(FixedSum **fs);
 void           FixedSumZero(FixedSum *fs);
-void           FixedSumAdd(FixedSum *fs, const double *v);       /* adds v[0..n) */
+void           FixedSumAdd(FixedSum *fs, const double *v);        /* adds v[0..n) */
 void           FixedSumMerge(FixedSum *dst, const FixedSum *src); /* dst += src */
-void           FixedSumGet(const FixedSum *fs, double *out);       /* rounds to doubles */
+void           FixedSumGet(const FixedSum *fs, double *out);      /* rounds to doubles */
 #endif

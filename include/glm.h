@@ -43,7 +43,8 @@ PetscErrorCode GlmBasisCreate(const GlmBasisOptions *opt, double dt, PetscInt *n
 
 /* Design matrix X [T][P], T = nwin*wsteps, P = 1 + n*nbasis (row-major): X[t][0] = 1,
  * X[t][1 + j*nbasis + k] = (B_k * s_j)[t] within t's window. Shared by all neurons. */
-PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const double *s, PetscInt nbasis, PetscInt nlags, const double *basis, double **X);
+PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const double *s, PetscInt nbasis,
+                               PetscInt nlags, const double *basis, double **X);
 
 /* Penalised negative log-likelihood of neuron i (column i of s [T][n]) for theta [P]
  * (theta[0] = b_i, theta[1 + j*nbasis + k] = h[j][i][k]):
@@ -52,17 +53,19 @@ PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const
  * NULL; hess = X^T diag(exp(eta)) X + l2 * I (bias entry unpenalised). For eta > GLM_ETA_MAX
  * exp(eta) is replaced by e^M (1 + d + d^2/2), d = eta - M, with matching derivatives, so a
  * wild trial step gives a large finite value instead of inf. work holds 2*T doubles or is NULL. GlmObjective uses BLAS; GlmObjective_ref is the plain-loop reference. */
-PetscErrorCode GlmObjective(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2, const double *theta, double *f, double *grad, double *hess, double *work);
-PetscErrorCode GlmObjective_ref(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2, const double *theta, double *f, double *grad, double *hess);
+PetscErrorCode GlmObjective(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2,
+                            const double *theta, double *f, double *grad, double *hess, double *work);
+PetscErrorCode GlmObjective_ref(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i,
+                                double l2, const double *theta, double *f, double *grad, double *hess);
 
 /* Log-likelihood of the bias-only model at its maximum, b = log(C/T) for C spikes in T bins:
  * C log(C/T) - C (0 when C = 0). */
 double GlmLogLikelihoodBiasOnly(PetscInt C, PetscInt T);
 
 typedef struct {
-  double   l2;          /* L2 penalty on the filter coefficients (default 1) */
-  char     tao_type[64];/* default "nls"; -glm_tao_type overrides through TaoSetFromOptions */
-  const char *prefix;   /* options prefix of the TAO solvers (NULL: no options read) */
+  double      l2;           /* L2 penalty on the filter coefficients (default 1) */
+  char        tao_type[64]; /* default "nls"; -glm_tao_type overrides through TaoSetFromOptions */
+  const char *prefix;       /* options prefix of the TAO solvers (NULL: no options read) */
 } GlmFitOptions;
 
 void GlmFitOptionsDefault(GlmFitOptions *opt);
@@ -84,7 +87,8 @@ typedef struct {
 
 /* Fits neuron i: one TAO problem of size P started from the bias-only solution (b = log(C/T),
  * or log(0.5/T) for a silent neuron; filters 0). theta [P] receives the solution. */
-PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, const GlmFitOptions *opt, double *theta, GlmNeuronInfo *info);
+PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i,
+                            const GlmFitOptions *opt, double *theta, GlmNeuronInfo *info);
 
 typedef struct {
   PetscInt n, nbasis, nlags;
@@ -94,12 +98,14 @@ typedef struct {
   double  *filters; /* [n][n][nbasis]: filters[(j*n + i)*nbasis + k] from j (pre) to i (post) */
 } GlmModel;
 
-PetscErrorCode GlmModelCreate(PetscInt n, PetscInt nbasis, PetscInt nlags, double dt, const double *basis, GlmModel **out);
+PetscErrorCode GlmModelCreate(PetscInt n, PetscInt nbasis, PetscInt nlags, double dt, const double *basis,
+                              GlmModel **out);
 PetscErrorCode GlmModelDestroy(GlmModel **m);
 
 /* Builds the design from s [nwin*wsteps][n] and fits every neuron (info [n] may be NULL).
  * m must have been created with the basis to use. */
-PetscErrorCode GlmFit(GlmModel *m, PetscInt nwin, PetscInt wsteps, const double *s, const GlmFitOptions *opt, GlmNeuronInfo *info);
+PetscErrorCode GlmFit(GlmModel *m, PetscInt nwin, PetscInt wsteps, const double *s, const GlmFitOptions *opt,
+                      GlmNeuronInfo *info);
 
 /* Runs the model forward over nwin windows of wsteps bins, each from an empty history: bin t
  * of neuron i holds a spike when the Poisson count with mean lambda_i[t] is >= 1, i.e. when

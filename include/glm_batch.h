@@ -24,11 +24,11 @@
 typedef struct {
   PetscInt  n, nseg, T;
   double    dt;
-  PetscInt *seg;    /* [nseg+1] */
-  double   *t0;     /* [nseg] */
-  PetscInt *off;    /* [n+1]: unit i owns rows[off[i] .. off[i+1]) */
-  PetscInt *rows;   /* sorted, distinct per unit */
-  PetscInt *rowend; /* [off[n]]: end row (exclusive) of the segment of each spike */
+  PetscInt *seg;      /* [nseg+1] */
+  double   *t0;       /* [nseg] */
+  PetscInt *off;      /* [n+1]: unit i owns rows[off[i] .. off[i+1]) */
+  PetscInt *rows;     /* sorted, distinct per unit */
+  PetscInt *rowend;   /* [off[n]]: end row (exclusive) of the segment of each spike */
   PetscInt  nclipped; /* spikes dropped because their bin already held one */
 } GlmSpikes;
 
@@ -38,14 +38,16 @@ PetscErrorCode GlmSpans(const SpikeTrains *st, double lo, double hi, double dt, 
 /* Bins st on the intervals iv [k][2] (floor((hi - lo)/dt) rows each) at dt. */
 PetscErrorCode GlmSpikesCreate(const SpikeTrains *st, PetscInt k, const double *iv, double dt, GlmSpikes **out);
 /* Empty spikes (no unit fires) on segments of the given lengths and start times. */
-PetscErrorCode GlmSpikesCreateEmpty(PetscInt n, PetscInt nseg, const PetscInt *len, const double *t0, double dt, GlmSpikes **out);
+PetscErrorCode GlmSpikesCreateEmpty(PetscInt n, PetscInt nseg, const PetscInt *len, const double *t0, double dt,
+                                    GlmSpikes **out);
 PetscErrorCode GlmSpikesDestroy(GlmSpikes **sp);
 /* counts[b*n + i] (bin-major) of 20 ms-like bins of bsteps rows, whole bins in each segment
  * (a trailing partial bin of a segment is dropped). *nbins first with counts NULL. */
 PetscErrorCode GlmSpikesCounts(const GlmSpikes *sp, PetscInt bsteps, PetscInt *nbins, double *counts);
 
 /* Rows [a, b) of the design (X [b-a][P], row-major) and the spikes Y [b-a][n]. */
-void GlmDesignBlock(const GlmSpikes *sp, PetscInt K, PetscInt L, const double *basisT, PetscInt a, PetscInt b, double *X, double *Y);
+void GlmDesignBlock(const GlmSpikes *sp, PetscInt K, PetscInt L, const double *basisT, PetscInt a, PetscInt b,
+                    double *X, double *Y);
 
 /* Asked at every TAO iteration boundary (on every rank: it must agree over ranks). */
 typedef PetscErrorCode (*GlmStopFn)(void *ctx, PetscBool *stop);
@@ -61,7 +63,8 @@ typedef struct {
 
 /* Unpenalised negative log-likelihood of every neuron, f[n], and its gradient G [P][n] (row
  * major) at Theta [P][n], over all rows of sp (summed over the ranks of comm). */
-PetscErrorCode GlmBatchEvaluate(const GlmSpikes *sp, const GlmModel *m, MPI_Comm comm, const double *Theta, double *f, double *G);
+PetscErrorCode GlmBatchEvaluate(const GlmSpikes *sp, const GlmModel *m, MPI_Comm comm, const double *Theta, double *f,
+                                double *G);
 
 /* Fits every neuron of m (created with its basis) by maximum likelihood on sp: one TAO problem
  * over all neurons' coefficients in whitened units z_i = U_i (theta_i - theta0_i), where
@@ -69,7 +72,8 @@ PetscErrorCode GlmBatchEvaluate(const GlmSpikes *sp, const GlmModel *m, MPI_Comm
  * starts with a unit Hessian and one quasi-Newton method converges for all. The problem is
  * separable, so its optimum is each neuron's own. opt->tao_type must be lmvm or blmvm.
  * info [n] (may be NULL); stop may be NULL. The same bits on every rank of comm. */
-PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions *opt, MPI_Comm comm, GlmStopFn stop, void *stopctx, GlmNeuronInfo *info, GlmBatchStatus *status);
+PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions *opt, MPI_Comm comm, GlmStopFn stop,
+                           void *stopctx, GlmNeuronInfo *info, GlmBatchStatus *status);
 
 /* Runs m forward over sp's segments without any reset inside a segment (each segment starts
  * with an empty history), with u = RngUniform(seed, RngStreamId(RNG_STREAM_ANALYSIS, GLM_RNG_SUB),

@@ -15,14 +15,14 @@
 
 typedef struct {
   char        run[PETSC_MAX_PATH_LEN];
-  char        data[PETSC_MAX_PATH_LEN];  /* the training file (resolved) */
-  char        target[16];                /* "recorded" or "synthetic" */
+  char        data[PETSC_MAX_PATH_LEN]; /* the training file (resolved) */
+  char        target[16];               /* "recorded" or "synthetic" */
   char        train_desc[PETSC_MAX_PATH_LEN + 128], eval_desc[256];
-  PetscInt    n;                         /* recorded neurons: those of /eval/target */
+  PetscInt    n; /* recorded neurons: those of /eval/target */
   double      dt;
-  DataOptions dopt;                      /* the fit's -data_* options (recordings) */
-  PetscBool   heldout;                   /* the evaluation is held-out data */
-  GlmSpikes  *train, *eval;              /* training spikes; recorded spikes on the evaluation segments */
+  DataOptions dopt;         /* the fit's -data_* options (recordings) */
+  PetscBool   heldout;      /* the evaluation is held-out data */
+  GlmSpikes  *train, *eval; /* training spikes; recorded spikes on the evaluation segments */
 } GlmData;
 
 /* glm_data: -glm_data FILE or "" (then the run's own data). */

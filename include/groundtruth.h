@@ -16,5 +16,6 @@ void GroundTruthTypes(PetscInt n, double exc_fraction, PetscInt *exc);
 PetscErrorCode GroundTruthLIF(const ParamLayout *layout, double exc_fraction, uint64_t seed, double *theta);
 /* Any model: lif as above; glif with the source paper's per-population values; the others
  * at population-specific points of their initial ranges. The weights follow the LIF recipe. */
-PetscErrorCode GroundTruthModel(const ParamLayout *layout, const char *model, double exc_fraction, uint64_t seed, double *theta);
+PetscErrorCode GroundTruthModel(const ParamLayout *layout, const char *model, double exc_fraction, uint64_t seed,
+                                double *theta);
 #endif

@@ -14,7 +14,7 @@ typedef struct {
   hid_t    file;
   MPI_Comm comm;
   int      rank;
-  int      serial; /* opened by one process without MPI-IO (H5OutUpdate) */
+  int      serial;   /* opened by one process without MPI-IO (H5OutUpdate) */
   int      checksum; /* every numeric dataset gets an attribute H5IO_CHECKSUM_ATTR, the FNV-1a
                       * of its values (hash.h); the data must then be the same on every rank */
   char     path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 8];

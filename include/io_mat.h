@@ -10,13 +10,13 @@ typedef struct {
 } MatShapeInfo;
 
 typedef struct {
-  double     scale;              /* ms per -data_time_unit */
+  double     scale;                   /* ms per -data_time_unit */
   char       first[256], second[256]; /* the variable, or the ids and times variables */
   SpikePair *pairs;
   size_t     n, cap;
-  PetscInt  *ids;                /* units seen (cells, or ids in the ids column) */
+  PetscInt  *ids; /* units seen (cells, or ids in the ids column) */
   PetscInt   nids, capids;
-  double    *idcol;              /* the ids vector of a pair, until the times arrive */
+  double    *idcol; /* the ids vector of a pair, until the times arrive */
   size_t     nidcol;
   double     tmax;
 } MatCollect;
@@ -24,12 +24,16 @@ typedef struct {
 PetscErrorCode MatCollectInit(MatCollect *c, const DataOptions *opt);
 PetscErrorCode MatCollectFree(MatCollect *c);
 /* Picks the variable(s) from -data_var or the only one; names = "a, b, c" for messages. */
-PetscErrorCode MatChooseVariables(const char *path, const DataOptions *opt, PetscInt nvars, const char *names, const char *only, MatCollect *c);
+PetscErrorCode MatChooseVariables(const char *path, const DataOptions *opt, PetscInt nvars, const char *names,
+                                  const char *only, MatCollect *c);
 /* One cell's spike-time vector (x may be NULL when n == 0). */
-PetscErrorCode MatCollectUnit(MatCollect *c, const char *path, const char *what, PetscInt id, const double *x, size_t n, const MatShapeInfo *sh);
+PetscErrorCode MatCollectUnit(MatCollect *c, const char *path, const char *what, PetscInt id, const double *x, size_t n,
+                              const MatShapeInfo *sh);
 /* A numeric variable: an [n][2] (id, time) matrix, or one vector of an ids,times pair. */
-PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *what, const double *x, size_t n, const MatShapeInfo *sh, PetscBool times_only);
-PetscErrorCode MatCollectFinish(MatCollect *c, const char *path, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out);
+PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *what, const double *x, size_t n,
+                                 const MatShapeInfo *sh, PetscBool times_only);
+PetscErrorCode MatCollectFinish(MatCollect *c, const char *path, const DataOptions *opt, PetscBool info_only,
+                                double t_lo, double t_hi, SpikeTrains **out);
 /* v7.3: the same through HDF5. */
 PetscErrorCode Mat73Read(const char *path, const DataOptions *opt, MatCollect *c);
 #endif

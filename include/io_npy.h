@@ -9,14 +9,14 @@
 #include <stdio.h>
 
 typedef struct {
-  char     kind;        /* 'u', 'i' or 'f' */
-  int      size;        /* bytes per element: 4 or 8 */
-  PetscBool swap;       /* stored big-endian */
-  PetscBool fortran;    /* fortran_order: True (the same bytes for one column) */
-  int      ndim;        /* 1 or 2 */
-  uint64_t n;           /* elements */
-  size_t   data_offset; /* bytes before the data */
-  char     descr[8];    /* as written, for messages */
+  char      kind;        /* 'u', 'i' or 'f' */
+  int       size;        /* bytes per element: 4 or 8 */
+  PetscBool swap;        /* stored big-endian */
+  PetscBool fortran;     /* fortran_order: True (the same bytes for one column) */
+  int       ndim;        /* 1 or 2 */
+  uint64_t  n;           /* elements */
+  size_t    data_offset; /* bytes before the data */
+  char      descr[8];    /* as written, for messages */
 } NpyHeader;
 
 typedef struct {

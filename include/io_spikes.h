@@ -8,11 +8,11 @@
 #include "spikes.h"
 
 typedef struct {
-  char   units[PETSC_MAX_PATH_LEN]; /* -data_units: comma list of unit ids or ranges "3,5,10-12"; empty = all */
-  char   time_unit[16];             /* -data_time_unit s|ms|samples (text, MATLAB, -data_intervals; default s) */
-  double sample_rate;               /* -data_sample_rate Hz, needed for samples */
-  double t0_ms, t1_ms;              /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
-  double holdout_ms;                /* -data_holdout ms at the end of the span kept for validation (default 0) */
+  char   units[PETSC_MAX_PATH_LEN];       /* -data_units: comma list of unit ids or ranges "3,5,10-12"; empty = all */
+  char   time_unit[16];                   /* -data_time_unit s|ms|samples (text, MATLAB, -data_intervals; default s) */
+  double sample_rate;                     /* -data_sample_rate Hz, needed for samples */
+  double t0_ms, t1_ms;                    /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
+  double holdout_ms;                      /* -data_holdout ms at the end of the span kept for validation (default 0) */
   char   intervals[PETSC_MAX_PATH_LEN];   /* -data_intervals FILE: "start end" lines (text, phy, MATLAB) */
   char   labels[256];                     /* -data_labels good,mua: phy cluster labels to fit */
   char   var[256];                        /* -data_var NAME (or IDS,TIMES): the MATLAB variable(s) */
@@ -33,7 +33,14 @@ PetscErrorCode DataOptionsValidate(const DataOptions *opt);
 PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi,
                                double *hold_lo, double *hold_hi);
 
-typedef enum { SPIKE_FILE_NWB, SPIKE_FILE_SPIKEFIT, SPIKE_FILE_RETINA, SPIKE_FILE_TSV, SPIKE_FILE_PHY, SPIKE_FILE_MAT } SpikeFileKind;
+typedef enum {
+  SPIKE_FILE_NWB,
+  SPIKE_FILE_SPIKEFIT,
+  SPIKE_FILE_RETINA,
+  SPIKE_FILE_TSV,
+  SPIKE_FILE_PHY,
+  SPIKE_FILE_MAT
+} SpikeFileKind;
 const char *SpikeFileKindName(SpikeFileKind kind);
 
 /* A directory is a Kilosort/phy folder; a file starting with "MATLAB 5.0"/"MATLAB 7.3" is a .mat
@@ -63,7 +70,7 @@ PetscErrorCode SpikeFileValidate(const char *path, const DataOptions *opt);
 
 /* Per-unit tables (indices, ids, counts, intervals) longer than this are taken for damage. */
 #define SPIKE_MAX_UNITS_ENTRIES ((hsize_t)1 << 26)
-#define SPIKE_SOURCE_MAXH 32
+#define SPIKE_SOURCE_MAXH       32
 /* An opened HDF5 recording: one 1-D float64 times dataset and each file unit's segment in it. */
 typedef struct {
   const char   *path;
@@ -73,20 +80,20 @@ typedef struct {
   const char   *times_name; /* its path, for messages */
   double        to_ms;      /* factor converting the stored times to ms */
   uint64_t      ntimes;
-  PetscInt      nall;       /* units in the file */
+  PetscInt      nall;        /* units in the file */
   uint64_t     *begin, *end; /* [nall]: unit k owns times[begin[k] .. end[k]) */
-  PetscInt     *ids;        /* [nall] */
+  PetscInt     *ids;         /* [nall] */
   /* observation intervals: either shared by all units (per_unit == PETSC_FALSE) or per unit */
-  PetscBool     per_unit;
-  PetscInt      nint;       /* shared intervals */
-  double       *int_ms;     /* [nint][2] */
-  uint64_t     *int_off;    /* per-unit case: [nall+1] offsets into int_ms */
-  PetscBool     from_spikes; /* no stored interval: derive [first, last] spike rounded out */
-  double        duration_ms; /* retina: /summary/duration if present (else 0) */
-  PetscInt      nsel;
-  PetscInt     *sel;        /* [nsel] selected file-unit indices, file order */
-  hid_t         h[SPIKE_SOURCE_MAXH]; /* every other HDF5 id opened, closed by SpikeSourceClose */
-  int           nh;
+  PetscBool per_unit;
+  PetscInt  nint;        /* shared intervals */
+  double   *int_ms;      /* [nint][2] */
+  uint64_t *int_off;     /* per-unit case: [nall+1] offsets into int_ms */
+  PetscBool from_spikes; /* no stored interval: derive [first, last] spike rounded out */
+  double    duration_ms; /* retina: /summary/duration if present (else 0) */
+  PetscInt  nsel;
+  PetscInt *sel;                  /* [nsel] selected file-unit indices, file order */
+  hid_t     h[SPIKE_SOURCE_MAXH]; /* every other HDF5 id opened, closed by SpikeSourceClose */
+  int       nh;
 } SpikeSource;
 
 /* HDF5's error printing off between Begin and End (io_h5source.c). */
@@ -94,16 +101,16 @@ typedef struct {
   H5E_auto2_t func;
   void       *data;
 } H5Silence;
-void SilenceBegin(H5Silence *s);
-void SilenceEnd(H5Silence *s);
+void           SilenceBegin(H5Silence *s);
+void           SilenceEnd(H5Silence *s);
 PetscErrorCode SpikeSourceClose(SpikeSource *src); /* every tracked id, the file, the arrays */
 PetscErrorCode SpikeSourceTrack(SpikeSource *src, hid_t id);
 PetscErrorCode SpikeSourceRelease(SpikeSource *src, hid_t id); /* closes one tracked id now */
 PetscErrorCode SpikeSourceOpenDataset(SpikeSource *src, const char *name, H5T_class_t want_class, int want_rank,
                                       hsize_t dims[2], hid_t *dset);
 PetscErrorCode SpikeSourceReadAll(SpikeSource *src, hid_t dset, const char *name, hid_t memtype, void *buf);
-PetscErrorCode SpikeSourceReadU64(SpikeSource *src, const char *name, PetscBool optional, PetscBool *found,
-                                  hsize_t *n, uint64_t **vals);
+PetscErrorCode SpikeSourceReadU64(SpikeSource *src, const char *name, PetscBool optional, PetscBool *found, hsize_t *n,
+                                  uint64_t **vals);
 PetscErrorCode SpikeSourceReadIds(SpikeSource *src, const char *name, PetscInt n, PetscInt **ids);
 PetscErrorCode SpikeSourceLinkExists(SpikeSource *src, const char *name, PetscBool *exists);
 /* ends[k] = cumulative end offset of unit k; checks monotone and <= ntimes; sets nall, begin, end. */
@@ -124,8 +131,8 @@ PetscErrorCode DataUnitsSelect(const char *path, const char *list, PetscInt nall
 PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
                        SpikeTrains **out);
 /* Same, from a memory buffer (used by the fuzz target and by TsvRead). */
-PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt, PetscBool info_only,
-                              double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt,
+                              PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out);
 
 /* ---- formats read whole into (unit id, time) pairs: io_pairs.c ---- */
 typedef struct {
@@ -139,17 +146,20 @@ PetscErrorCode SpikeIntervalParse(const char *name, long lineno, const char *tex
 /* The observation intervals of a format without stored ones: -data_intervals when given, else the
  * nfile intervals the file itself gave (text "# interval" lines), else [0, floor(tmax) + 1) ms.
  * Checks them (finite, start < end, sorted, disjoint); *ints is PetscMalloc'd. */
-PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, PetscInt nfile, const double *file_ints, double tmax_ms,
-                                 PetscInt *nint, double **ints);
+PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, PetscInt nfile, const double *file_ints,
+                                 double tmax_ms, PetscInt *nint, double **ints);
 /* The result from pairs (any order; may be reordered): the units sel_ids[0..nsel) in that order,
  * the spikes inside the intervals (the others are counted, reported through PetscInfo and
  * dropped) and, unless info_only, inside [t_lo, t_hi), whose intervals are clipped to it. */
-PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pairs, PetscInt nsel, const PetscInt *sel_ids, PetscInt nint,
-                                  const double *ints, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out);
+PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pairs, PetscInt nsel,
+                                  const PetscInt *sel_ids, PetscInt nint, const double *ints, PetscBool info_only,
+                                  double t_lo, double t_hi, SpikeTrains **out);
 
 /* Kilosort/phy folder (io_phy.c) and MATLAB file (io_mat.c) readers, same contract as TsvRead. */
-PetscErrorCode PhyRead(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out);
-PetscErrorCode MatRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out);
+PetscErrorCode PhyRead(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                       SpikeTrains **out);
+PetscErrorCode MatRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                       SpikeTrains **out);
 /* The NWB rows that -data_units_where keeps: keep[k] for file unit k (io_nwb.c). */
 PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *keep);
 #endif

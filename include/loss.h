@@ -11,20 +11,20 @@ enum { LOSS_TERM_FRD, LOSS_TERM_VRD, LOSS_TERM_BNLL, LOSS_TERM_PNLL, LOSS_TERM_S
 extern const char *const LossTermNames[];
 
 typedef struct {
-  LossKind kind;
-  double   vr_tau; /* ms, van Rossum time constant */
-  double   dt;     /* ms */
-  double   weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d,sm:e */
-  double   sm_bin_ms; /* sm: PSTH bin (ms) */
-  PetscInt sm_lags;   /* sm: noise covariances at lags 0..sm_lags (bins) */
-  double   sm_hidden_rate;   /* sm: target rate (Hz) of hidden neurons; < 0: the recorded neurons' mean */
-  double   sm_hidden_weight; /* sm: weight of the hidden neurons' rate term (0: off) */
-  PetscBool teacher_forcing; /* -loss_teacher_forcing: bnll/pnll on a run driven by the recorded spikes */
+  LossKind  kind;
+  double    vr_tau;               /* ms, van Rossum time constant */
+  double    dt;                   /* ms */
+  double    weights[LOSS_NTERMS]; /* LOSS_WEIGHTED: -loss_weights frd:a,vrd:b,bnll:c,pnll:d,sm:e */
+  double    sm_bin_ms;            /* sm: PSTH bin (ms) */
+  PetscInt  sm_lags;              /* sm: noise covariances at lags 0..sm_lags (bins) */
+  double    sm_hidden_rate;       /* sm: target rate (Hz) of hidden neurons; < 0: the recorded neurons' mean */
+  double    sm_hidden_weight;     /* sm: weight of the hidden neurons' rate term (0: off) */
+  PetscBool teacher_forcing;      /* -loss_teacher_forcing: bnll/pnll on a run driven by the recorded spikes */
 } LossConfig;
 
 typedef struct {
-  double total;              /* the weighted loss */
-  double term[LOSS_NTERMS];  /* the unweighted terms (0 if not computed) */
+  double total;             /* the weighted loss */
+  double term[LOSS_NTERMS]; /* the unweighted terms (0 if not computed) */
 } LossValue;
 
 /* Term weights at training fraction progress in [0,1] (only `adaptive` depends on it). */
@@ -32,12 +32,14 @@ void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS]);
 
 /* Loss of one window; dy (may be NULL) receives dL/dy; scratch holds T*n doubles.
  * The window-coupled term sm is not part of it (see LossSM* below): its term stays 0. */
-void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s, double *dy, double *scratch, LossValue *val);
+void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s,
+                  double *dy, double *scratch, LossValue *val);
 
 /* LossEvaluate on the first n of ld columns of y [T][ld] (hidden neurons: only the
  * recorded ones are scored); s is [T][n]; dy [T][ld] gets 0 in the other columns;
  * work holds 3*T*n doubles. With ld == n it is LossEvaluate itself. */
-void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y, const double *s, double *dy, double *work, LossValue *val);
+void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y,
+                         const double *s, double *dy, double *work, LossValue *val);
 
 /* ---- sm, sample-and-measure (docs/LOSSES.md): statistics over the K windows of a step ----
  * Per window w the output of the first n neurons is binned, c_w[k][i] = sum over bin k of
@@ -60,25 +62,27 @@ typedef struct {
 typedef struct {
   LossSMShape sh;
   double      K;
-  double     *m_y, *m_s;  /* [nb][n] PSTHs */
-  double     *D;          /* [L+1][n][n] C^y - C^s */
-  double     *r_h;        /* [nh] hidden neurons' mean count per bin */
-  double      r_star;     /* their target */
-  double      value;      /* sm (unweighted) */
+  double     *m_y, *m_s; /* [nb][n] PSTHs */
+  double     *D;         /* [L+1][n][n] C^y - C^s */
+  double     *r_h;       /* [nh] hidden neurons' mean count per bin */
+  double      r_star;    /* their target */
+  double      value;     /* sm (unweighted) */
 } LossSMStats;
 
 PetscBool      LossUsesSM(const LossConfig *cfg);
 PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, LossSMShape *sh);
 /* Adds window w's sums (y: [T][ld], ld = n + nh, the first n recorded; s: [T][n]) to acc[sh->len]. */
-void           LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const double *y, const double *s, double *acc);
+void LossSMAccumulate(const LossSMShape *sh, PetscInt ld, PetscInt T, const double *y, const double *s, double *acc);
 /* From the sums over K windows: the statistics, their difference and the value. */
 PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **st);
 PetscErrorCode LossSMStatsDestroy(LossSMStats **st);
 void           LossSMFinish(LossSMStats *st, PetscInt K, const double *sums);
 /* Adds weight * dsm/dy of one window (y [T][ld], ld = n + nh) to dy; work holds nb*n doubles. */
-void           LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work);
+void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy,
+                    double *work);
 /* sm from its plain definition on K windows y[K][T][n+nh], s[K][T][n] (tests). */
-double         LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s);
+double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
+                  const double *s);
 
 /* The plain-definition loss used by tests (no gradient, no shared scratch). */
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s);

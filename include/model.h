@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 typedef struct {
-  double    theta;       /* firing threshold (mV) */
-  double    input_gain;  /* gain of the Poisson input */
-  double    dt;          /* ms per step */
-  PetscBool hard_output; /* y = z instead of the soft spike */
-  PetscBool dale;        /* row signs follow the neuron types */
+  double    theta;          /* firing threshold (mV) */
+  double    input_gain;     /* gain of the Poisson input */
+  double    dt;             /* ms per step */
+  PetscBool hard_output;    /* y = z instead of the soft spike */
+  PetscBool dale;           /* row signs follow the neuron types */
   PetscBool output_current; /* y = I, the total synaptic input (continuous targets); any model */
-  PetscBool z_constant;  /* slif: no straight-through term, z held constant in the gradient too
+  PetscBool z_constant;     /* slif: no straight-through term, z held constant in the gradient too
                           * (the exact adjoint that finite differences check) */
 } ModelConfig;
 
@@ -57,8 +57,8 @@ typedef struct NeuronModel {
   void (*step)(const ModelCtx *, const double *prev, const double *cur, double *next, double *aux, double *y);
   /* Exact adjoint of step (z held constant): given dL/dy and dL/dnext, sets dL/dprev and
    * dL/dI and accumulates parameter gradients into grad. The simulator adds W's share. */
-  void (*step_adjoint)(const ModelCtx *, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                       const double *lam_next, double *lam_prev, double *lam_I, double *grad);
+  void (*step_adjoint)(const ModelCtx *, const double *prev, const double *cur, const double *next, const double *aux,
+                       const double *dy, const double *lam_next, double *lam_prev, double *lam_I, double *grad);
 } NeuronModel;
 
 PetscErrorCode ModelFind(const char *name, const NeuronModel **model);
@@ -66,11 +66,12 @@ PetscErrorCode ModelList(char *buf, size_t len);
 
 /* Full layout: the model's blocks, then W (n x n, diagonal fixed at 0, signs by exc when
  * cfg->dale) and r_p. exc may be NULL (types unknown; Dale then not allowed). */
-PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc, ParamLayout **layout);
+PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc,
+                                 ParamLayout **layout);
 void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);
 /* Fills buf (model->npre * n values, may be NULL when npre is 0) and points ctx->pre at it:
  * after ModelCtxSetup, before the first step of a pass. */
-void           ModelPrepare(const NeuronModel *model, ModelCtx *ctx, double *buf);
+void ModelPrepare(const NeuronModel *model, ModelCtx *ctx, double *buf);
 
 extern const NeuronModel ModelLIF;
 extern const NeuronModel ModelNLIF;

@@ -7,7 +7,10 @@
 #include <math.h>
 
 /* The spike that drives neuron j's dynamics: the recorded one when forced, else its own. */
-static inline int ModelSpike(const ModelCtx *c, PetscInt j, int own) { return c->force && j < c->nforce ? c->force[j] > 0.5 : own; }
+static inline int ModelSpike(const ModelCtx *c, PetscInt j, int own)
+{
+  return c->force && j < c->nforce ? c->force[j] > 0.5 : own;
+}
 static inline int ModelForced(const ModelCtx *c, PetscInt j) { return c->force && j < c->nforce; }
 
 static inline double ModelSigmoid(double a) { return 1.0 / (1.0 + VecExp(-a)); }
@@ -50,8 +53,8 @@ static inline void ModelSynapseAdjoint(int z, double g, double tg, double lg, do
 /* Adjoint of the leaky membrane u = v + (E - v + R I)/tau_m with reset v_next = z ? E : u,
  * (cur = I, the total input) given lu = dL/du (including (1-z) dL/dv_next) and lv = dL/dv_next: accumulates the E_L,
  * tau_m and R_I gradients and returns dL/dI and dL/dv_prev. */
-static inline void ModelLeakyAdjoint(int z, double lu, double lv, double E, double v, double R, double cur, double tm, double *gE, double *gtm, double *gR,
-                                     double *lam_I, double *lam_v_prev)
+static inline void ModelLeakyAdjoint(int z, double lu, double lv, double E, double v, double R, double cur, double tm,
+                                     double *gE, double *gtm, double *gR, double *lam_I, double *lam_v_prev)
 {
   double inv = 1.0 / tm;
   *gE += (z ? lv : 0.0) + lu * inv;

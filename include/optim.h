@@ -17,15 +17,16 @@ typedef struct {
 typedef struct {
   OptimConfig cfg;
   PetscInt    P;
-  PetscInt    t;          /* steps taken */
-  double      scale;      /* factor on cfg.lr (1; halved by each rollback of a divergence) */
+  PetscInt    t;     /* steps taken */
+  double      scale; /* factor on cfg.lr (1; halved by each rollback of a divergence) */
   Vec         theta, m, v, lo, hi, grad;
-  Vec         all;        /* sequential copy of theta on every rank */
+  Vec         all; /* sequential copy of theta on every rank */
   VecScatter  toall;
 } Optim;
 
 PetscErrorCode OptimConfigFromOptions(OptimConfig *cfg);
-PetscErrorCode OptimCreate(MPI_Comm comm, const OptimConfig *cfg, PetscInt P, const double *theta0, const double *lo, const double *hi, Optim **out);
+PetscErrorCode OptimCreate(MPI_Comm comm, const OptimConfig *cfg, PetscInt P, const double *theta0, const double *lo,
+                           const double *hi, Optim **out);
 PetscErrorCode OptimDestroy(Optim **opt);
 /* One step with the full gradient (identical on every rank); then projection. */
 PetscErrorCode OptimStep(Optim *opt, const double *grad);

@@ -6,12 +6,12 @@
 #include "fixedsum.h"
 
 typedef struct {
-  MPI_Comm world;   /* all ranks of the run */
-  MPI_Comm group;   /* the ranks of this restart group */
+  MPI_Comm world;        /* all ranks of the run */
+  MPI_Comm group;        /* the ranks of this restart group */
   int      rank, size;   /* in world */
   int      grank, gsize; /* in group */
   int      group_id, ngroups;
-  int      threads;       /* OpenMP threads a rank may use: OMP_NUM_THREADS when set, else
+  int      threads; /* OpenMP threads a rank may use: OMP_NUM_THREADS when set, else
                            * the processors it may run on shared by the ranks of its node */
 } Parallel;
 
@@ -62,5 +62,5 @@ int            ParallelSignalReceived(void);
  * (loading data, the GLM); main exits with PARALLEL_EXIT_SIGNAL and no output is left. */
 #define PARALLEL_ERR_SIGNAL  1076
 #define PARALLEL_EXIT_SIGNAL 76
-void           ParallelSignalReset(void);
+void ParallelSignalReset(void);
 #endif

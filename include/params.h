@@ -13,21 +13,22 @@ typedef struct {
 } ParamBlock;
 
 typedef struct {
-  PetscInt   n;        /* neurons */
+  PetscInt   n; /* neurons */
   PetscInt   nblocks;
-  PetscInt   total;    /* number of parameters */
+  PetscInt   total; /* number of parameters */
   ParamBlock blocks[PARAMS_MAX_BLOCKS];
-  double    *lo, *hi;            /* [total] bounds */
-  double    *init_lo, *init_hi;  /* [total] uniform initial ranges */
-  PetscInt  *exc;                /* [n] 1 excitatory, 0 inhibitory, -1 unknown */
+  double    *lo, *hi;           /* [total] bounds */
+  double    *init_lo, *init_hi; /* [total] uniform initial ranges */
+  PetscInt  *exc;               /* [n] 1 excitatory, 0 inhibitory, -1 unknown */
 } ParamLayout;
 
 PetscErrorCode ParamLayoutCreate(PetscInt n, ParamLayout **out);
 PetscErrorCode ParamLayoutDestroy(ParamLayout **layout);
 /* Appends a block with one bound and initial range for all its entries. */
-PetscErrorCode ParamLayoutAddBlock(ParamLayout *layout, const char *name, PetscInt rows, PetscInt cols, double lo, double hi, double init_lo, double init_hi);
+PetscErrorCode ParamLayoutAddBlock(ParamLayout *layout, const char *name, PetscInt rows, PetscInt cols, double lo,
+                                   double hi, double init_lo, double init_hi);
 /* Index of a block by name, or -1. */
-PetscInt ParamLayoutFind(const ParamLayout *layout, const char *name);
+PetscInt          ParamLayoutFind(const ParamLayout *layout, const char *name);
 const ParamBlock *ParamLayoutBlock(const ParamLayout *layout, const char *name);
 
 /* Clips every entry into [lo, hi]. */

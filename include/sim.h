@@ -18,17 +18,17 @@ typedef struct {
 /* Per-window workspace and tape; one per thread. */
 typedef struct {
   PetscInt n, T, nstate, naux;
-  double  *state; /* [T+1][nstate][n] */
-  double  *aux;   /* [T][naux][n] */
-  double  *cur;    /* [T][n] total input */
-  double  *x;     /* [T][n] Poisson counts as drawn */
-  double  *y;     /* [T][n] model output */
-  double  *dy;    /* [T][n] dLoss/dy */
-  double  *lamI;  /* [T][n] dLoss/dI */
+  double  *state;          /* [T+1][nstate][n] */
+  double  *aux;            /* [T][naux][n] */
+  double  *cur;            /* [T][n] total input */
+  double  *x;              /* [T][n] Poisson counts as drawn */
+  double  *y;              /* [T][n] model output */
+  double  *dy;             /* [T][n] dLoss/dy */
+  double  *lamI;           /* [T][n] dLoss/dI */
   double  *lam, *lam_prev; /* [nstate][n] */
-  double  *scratch; /* [T][n] for losses */
-  double  *zero;    /* [n] zeros (dL/dy seen by the model when y is the input current) */
-  double  *pre;     /* [npre][n] the model's derived per-neuron values (ModelPrepare) */
+  double  *scratch;        /* [T][n] for losses */
+  double  *zero;           /* [n] zeros (dL/dy seen by the model when y is the input current) */
+  double  *pre;            /* [npre][n] the model's derived per-neuron values (ModelPrepare) */
   /* key of a stochastic model's draws in this window (slif); SimWorkCreate sets seed 0,
    * stream RngStreamId(RNG_STREAM_SPIKE, 0), window 0; callers set them per window */
   uint64_t noise_seed;
@@ -43,12 +43,14 @@ typedef struct {
   const double *init;
 } SimWork;
 
-PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T);
+PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout,
+                            PetscInt T);
 PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **w);
 PetscErrorCode SimWorkDestroy(SimWork **w);
 
 /* Draws x[t][j] ~ Poisson(rate_hz*dt/1000) from the uniform keyed by (seed, stream, window, j, t). */
-void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt, double *x);
+void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt,
+                  double *x);
 /* SimDrawInput in two halves, so that two networks driven by the same uniforms at their own
  * rates (a fit and its synthetic target) draw them once: u[t][j] (leading dimension n),
  * then x[t][j] for the first m <= n columns (the same bits as SimDrawInput). */
@@ -82,31 +84,31 @@ typedef enum { SIM_DOUBLE, SIM_SINGLE } SimPrecision;
 extern const char *const SimPrecisions[]; /* option names, PETSc enum style */
 
 typedef struct {
-  PetscInt     n, T, Bmax, nstate, naux, syn;
-  PetscInt     stride; /* K: steps per tape segment (T: the full tape) */
-  PetscInt     nseg;   /* ceil(T / K) */
-  PetscInt     chunk;  /* steps per dW product (fixed by B and T, independent of K) */
-  SimPrecision precision;
-  PetscInt     nb;     /* windows in the current batch, 1..Bmax (set by the caller) */
-  PetscInt    *window; /* [Bmax] global ids: the key of stochastic models' draws */
-  const double **force; /* [Bmax] teacher forcing per window ([T][nforce], see SimWork), or NULL entries */
+  PetscInt       n, T, Bmax, nstate, naux, syn;
+  PetscInt       stride; /* K: steps per tape segment (T: the full tape) */
+  PetscInt       nseg;   /* ceil(T / K) */
+  PetscInt       chunk;  /* steps per dW product (fixed by B and T, independent of K) */
+  SimPrecision   precision;
+  PetscInt       nb;     /* windows in the current batch, 1..Bmax (set by the caller) */
+  PetscInt      *window; /* [Bmax] global ids: the key of stochastic models' draws */
+  const double **force;  /* [Bmax] teacher forcing per window ([T][nforce], see SimWork), or NULL entries */
   PetscInt       nforce;
-  uint64_t     noise_seed;
-  uint32_t     noise_stream;
-  float       *x;      /* [T][nb][n] Poisson counts (exact in float); SimBatchSetInput */
-  double      *y, *dy; /* [Bmax][T][n] output and dLoss/dy, per window contiguous (losses) */
-  double      *ckpt;   /* [nseg][nb][nstate][n] state at the start of each segment */
-  double      *state;  /* [K+1][nb][nstate][n] the current segment */
-  double      *aux;    /* [K][nb][naux][n] */
-  double      *cur;    /* [K][nb][n] total input */
-  PetscInt     seg_loaded; /* segment whose tape is in state/aux/cur (-1: none) */
-  double      *lam, *lam_prev; /* [Bmax][nstate][n] */
-  double      *cs, *cl;        /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
-  double      *zero;           /* [n] */
-  double      *pre;            /* [npre][n] the model's derived per-neuron values */
-  double      *wt;             /* [n][n] W transposed for the backward products of few neurons (or NULL) */
-  float       *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
-  size_t       bytes;          /* allocated */
+  uint64_t       noise_seed;
+  uint32_t       noise_stream;
+  float         *x;                 /* [T][nb][n] Poisson counts (exact in float); SimBatchSetInput */
+  double        *y, *dy;            /* [Bmax][T][n] output and dLoss/dy, per window contiguous (losses) */
+  double        *ckpt;              /* [nseg][nb][nstate][n] state at the start of each segment */
+  double        *state;             /* [K+1][nb][nstate][n] the current segment */
+  double        *aux;               /* [K][nb][naux][n] */
+  double        *cur;               /* [K][nb][n] total input */
+  PetscInt       seg_loaded;        /* segment whose tape is in state/aux/cur (-1: none) */
+  double        *lam, *lam_prev;    /* [Bmax][nstate][n] */
+  double        *cs, *cl;           /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
+  double        *zero;              /* [n] */
+  double        *pre;               /* [npre][n] the model's derived per-neuron values */
+  double        *wt;                /* [n][n] W transposed for the backward products of few neurons (or NULL) */
+  float         *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
+  size_t         bytes;             /* allocated */
 } SimBatch;
 
 /* chunk = 0: the default (the whole window when B*T is small, else about 1024/B steps). */

@@ -14,11 +14,11 @@
  * without FMA contraction (CMakeLists.txt). VEC_IVDEP: the loop's arrays never overlap (GCC
  * otherwise checks pairs at run time and gives up past its limit of pairs). */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define VEC_IVDEP  _Pragma("GCC ivdep")
+  #define VEC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+  #define VEC_IVDEP  _Pragma("GCC ivdep")
 #else
-#define VEC_CLONES
-#define VEC_IVDEP
+  #define VEC_CLONES
+  #define VEC_IVDEP
 #endif
 
 static inline double VecBitsToDouble(uint64_t b)
@@ -58,7 +58,7 @@ static inline double VecExp(double x)
     const double q1 = (1.0 / 24.0 + r * (1.0 / 120.0)) + r2 * (1.0 / 720.0 + r * (1.0 / 5040.0));
     const double q2 = (1.0 / 40320.0 + r * (1.0 / 362880.0)) + r2 * (1.0 / 3628800.0 + r * (1.0 / 39916800.0));
     const double q3 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    p = 1.0 + ((q0 + r4 * q1) + r8 * (q2 + r4 * q3)); /* the 1 last: one rounding of it */
+    p               = 1.0 + ((q0 + r4 * q1) + r8 * (q2 + r4 * q3)); /* the 1 last: one rounding of it */
   }
   k1 = (int64_t)((uint64_t)(ki + 2048) >> 1) - 1024; /* floor(k/2) without an arithmetic shift */
   k2 = ki - k1;

@@ -22,9 +22,11 @@ static PetscErrorCode CheckDims(PetscInt n, PetscInt nbins, PetscInt k)
 {
   PetscFunctionBeginUser;
   PetscCheck(n >= 1 && nbins >= 1 && k >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "NMF: need n, nbins, k >= 1 (got n %" PetscInt_FMT ", nbins %" PetscInt_FMT ", k %" PetscInt_FMT ")", n, nbins, k);
-  PetscCheck((double)n * (double)nbins < 2147483647.0 && (double)NmfWorkSize(n, nbins, k) < 2147483647.0, PETSC_COMM_SELF,
-             PETSC_ERR_ARG_OUTOFRANGE, "NMF: matrix too large for BLAS int sizes (n %" PetscInt_FMT ", nbins %" PetscInt_FMT ")", n, nbins);
+             "NMF: need n, nbins, k >= 1 (got n %" PetscInt_FMT ", nbins %" PetscInt_FMT ", k %" PetscInt_FMT ")", n,
+             nbins, k);
+  PetscCheck((double)n * (double)nbins < 2147483647.0 && (double)NmfWorkSize(n, nbins, k) < 2147483647.0,
+             PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "NMF: matrix too large for BLAS int sizes (n %" PetscInt_FMT ", nbins %" PetscInt_FMT ")", n, nbins);
   PetscFunctionReturn(0);
 }
 
@@ -49,7 +51,8 @@ static void MulUpdate(PetscInt len, double *Y, const double *num, const double *
   for (PetscInt q = 0; q < len; q++) Y[q] *= num[q] / (den[q] + eps);
 }
 
-PetscErrorCode NmfUpdate(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps, double *work)
+PetscErrorCode NmfUpdate(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps,
+                         double *work)
 {
   double *own = NULL;
   NmfWork w;
@@ -76,7 +79,8 @@ PetscErrorCode NmfUpdate(const double *X, PetscInt n, PetscInt nbins, PetscInt k
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode NmfUpdate_ref(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps, double *work)
+PetscErrorCode NmfUpdate_ref(const double *X, PetscInt n, PetscInt nbins, PetscInt k, double *W, double *H, double eps,
+                             double *work)
 {
   double *own = NULL;
   NmfWork w;
@@ -130,7 +134,8 @@ PetscErrorCode NmfUpdate_ref(const double *X, PetscInt n, PetscInt nbins, PetscI
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode NmfError(const double *X, PetscInt n, PetscInt nbins, PetscInt k, const double *W, const double *H, double *work, double *err)
+PetscErrorCode NmfError(const double *X, PetscInt n, PetscInt nbins, PetscInt k, const double *W, const double *H,
+                        double *work, double *err)
 {
   double *own = NULL, s = 0.0;
 
@@ -140,7 +145,8 @@ PetscErrorCode NmfError(const double *X, PetscInt n, PetscInt nbins, PetscInt k,
     PetscCall(PetscMalloc1(n * nbins, &own));
     work = own;
   }
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nbins, (int)k, 1.0, W, (int)k, H, (int)nbins, 0.0, work, (int)nbins);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)nbins, (int)k, 1.0, W, (int)k, H, (int)nbins, 0.0,
+              work, (int)nbins);
   for (PetscInt q = 0; q < n * nbins; q++) {
     double d = X[q] - work[q];
     s += d * d;
@@ -192,7 +198,8 @@ PetscErrorCode NmfNormalize(PetscInt n, PetscInt nbins, PetscInt k, double *W, d
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOptions *optin, double *W, double *H, NmfInfo *info)
+PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOptions *optin, double *W, double *H,
+                      NmfInfo *info)
 {
   NmfOptions opt;
   double    *Wr, *Hr, *work, *ework, mean = 0.0, xnorm = 0.0, scale, best = PETSC_MAX_REAL;
@@ -204,13 +211,18 @@ PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOpti
   else NmfOptionsDefault(&opt);
   k = opt.k;
   PetscCall(CheckDims(n, nbins, k));
-  PetscCheck(opt.nrestarts >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "NMF: need at least one restart (got %" PetscInt_FMT ")", opt.nrestarts);
-  PetscCheck(opt.maxit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "NMF: maxit must be >= 0 (got %" PetscInt_FMT ")", opt.maxit);
-  PetscCheck(opt.eps > 0.0 && opt.rtol >= 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "NMF: need eps > 0 and rtol >= 0 (got %g, %g)", opt.eps, opt.rtol);
-  PetscCheck(opt.nrestarts <= 0xFFFFFF, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "NMF: too many restarts for the RNG stream id");
+  PetscCheck(opt.nrestarts >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "NMF: need at least one restart (got %" PetscInt_FMT ")", opt.nrestarts);
+  PetscCheck(opt.maxit >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "NMF: maxit must be >= 0 (got %" PetscInt_FMT ")", opt.maxit);
+  PetscCheck(opt.eps > 0.0 && opt.rtol >= 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "NMF: need eps > 0 and rtol >= 0 (got %g, %g)", opt.eps, opt.rtol);
+  PetscCheck(opt.nrestarts <= 0xFFFFFF, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "NMF: too many restarts for the RNG stream id");
   for (PetscInt q = 0; q < n * nbins; q++) {
     PetscCheck(isfinite(X[q]) && X[q] >= 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-               "NMF: X must be finite and nonnegative; X[%" PetscInt_FMT "][%" PetscInt_FMT "] = %g", q / nbins, q % nbins, X[q]);
+               "NMF: X must be finite and nonnegative; X[%" PetscInt_FMT "][%" PetscInt_FMT "] = %g", q / nbins,
+               q % nbins, X[q]);
     mean += X[q];
     xnorm += X[q] * X[q];
   }
@@ -222,13 +234,15 @@ PetscErrorCode NmfFit(const double *X, PetscInt n, PetscInt nbins, const NmfOpti
   for (PetscInt r = 0; r < opt.nrestarts; r++) {
     uint32_t  stream = RngStreamId(RNG_STREAM_ANALYSIS, (uint32_t)r);
     double    prev, err;
-    PetscInt  it = 0;
+    PetscInt  it   = 0;
     PetscBool conv = PETSC_FALSE;
 
     for (PetscInt i = 0; i < n; i++)
-      for (PetscInt c = 0; c < k; c++) Wr[i * k + c] = scale * (0.01 + RngUniform(opt.seed, stream, 0, (uint32_t)i, (uint32_t)c));
+      for (PetscInt c = 0; c < k; c++)
+        Wr[i * k + c] = scale * (0.01 + RngUniform(opt.seed, stream, 0, (uint32_t)i, (uint32_t)c));
     for (PetscInt c = 0; c < k; c++)
-      for (PetscInt t = 0; t < nbins; t++) Hr[c * nbins + t] = scale * (0.01 + RngUniform(opt.seed, stream, 1, (uint32_t)c, (uint32_t)t));
+      for (PetscInt t = 0; t < nbins; t++)
+        Hr[c * nbins + t] = scale * (0.01 + RngUniform(opt.seed, stream, 1, (uint32_t)c, (uint32_t)t));
     PetscCall(NmfError(X, n, nbins, k, Wr, Hr, ework, &prev));
     err = prev;
     if (prev == 0.0) conv = PETSC_TRUE;
@@ -298,7 +312,8 @@ static PetscErrorCode AssignBrute(const double *score, PetscInt k, PetscInt *mat
   BruteCtx b;
 
   PetscFunctionBeginUser;
-  PetscCheck(k <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "brute-force assignment limited to k <= 10 (got %" PetscInt_FMT ")", k);
+  PetscCheck(k <= 10, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "brute-force assignment limited to k <= 10 (got %" PetscInt_FMT ")", k);
   b.score      = score;
   b.k          = k;
   b.best       = match;
@@ -325,7 +340,7 @@ static PetscErrorCode AssignHungarian(const double *score, PetscInt k, PetscInt 
   PetscCall(PetscCalloc3(k + 1, &p, k + 1, &way, k + 1, &used));
   for (PetscInt i = 1; i <= k; i++) {
     PetscInt j0 = 0;
-    p[0] = i;
+    p[0]        = i;
     for (PetscInt j = 0; j <= k; j++) {
       minv[j] = PETSC_MAX_REAL;
       used[j] = PETSC_FALSE;
@@ -333,7 +348,7 @@ static PetscErrorCode AssignHungarian(const double *score, PetscInt k, PetscInt 
     do {
       PetscInt i0 = p[j0], j1 = 0;
       double   delta = PETSC_MAX_REAL;
-      used[j0] = PETSC_TRUE;
+      used[j0]       = PETSC_TRUE;
       for (PetscInt j = 1; j <= k; j++) {
         if (used[j]) continue;
         double cur = -score[(i0 - 1) * k + (j - 1)] - u[i0] - v[j];
@@ -366,12 +381,14 @@ static PetscErrorCode AssignHungarian(const double *score, PetscInt k, PetscInt 
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode AnalysisAssignMax(const double *score, PetscInt k, AnalysisAssignMethod method, PetscInt *match, double *total)
+PetscErrorCode AnalysisAssignMax(const double *score, PetscInt k, AnalysisAssignMethod method, PetscInt *match,
+                                 double *total)
 {
   PetscFunctionBeginUser;
   PetscCheck(k >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "assignment: need k >= 1 (got %" PetscInt_FMT ")", k);
   for (PetscInt q = 0; q < k * k; q++)
-    PetscCheck(isfinite(score[q]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "assignment: score[%" PetscInt_FMT "] is not finite", q);
+    PetscCheck(isfinite(score[q]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "assignment: score[%" PetscInt_FMT "] is not finite", q);
   if (method == ANALYSIS_ASSIGN_AUTO) method = k <= 8 ? ANALYSIS_ASSIGN_BRUTE : ANALYSIS_ASSIGN_HUNGARIAN;
   if (method == ANALYSIS_ASSIGN_BRUTE) PetscCall(AssignBrute(score, k, match));
   else if (method == ANALYSIS_ASSIGN_HUNGARIAN) PetscCall(AssignHungarian(score, k, match));
@@ -390,7 +407,8 @@ static PetscErrorCode NormalizedColumns(const double *M, PetscInt n, PetscInt k,
 {
   PetscFunctionBeginUser;
   for (PetscInt q = 0; q < n * k; q++)
-    PetscCheck(isfinite(M[q]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "geodesic similarity: entry [%" PetscInt_FMT "][%" PetscInt_FMT "] is not finite", q / k, q % k);
+    PetscCheck(isfinite(M[q]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "geodesic similarity: entry [%" PetscInt_FMT "][%" PetscInt_FMT "] is not finite", q / k, q % k);
   for (PetscInt c = 0; c < k; c++) {
     double nrm = 0.0;
     for (PetscInt i = 0; i < n; i++) nrm += M[i * k + c] * M[i * k + c];
@@ -401,7 +419,8 @@ static PetscErrorCode NormalizedColumns(const double *M, PetscInt n, PetscInt k,
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode AnalysisGeodesicSimilarity(const double *A, const double *B, PetscInt n, PetscInt k, double *sim, PetscInt *match)
+PetscErrorCode AnalysisGeodesicSimilarity(const double *A, const double *B, PetscInt n, PetscInt k, double *sim,
+                                          PetscInt *match)
 {
   double    *An, *Bn, *score, s = 0.0;
   PetscBool *za, *zb;

@@ -15,8 +15,8 @@ static PetscErrorCode StepsPerBin(double dt_ms, double bin_ms, PetscInt *m)
   double r;
 
   PetscFunctionBeginUser;
-  PetscCheck(dt_ms > 0.0 && bin_ms > 0.0 && isfinite(dt_ms) && isfinite(bin_ms), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "binning: dt_ms and bin_ms must be positive (got %g, %g)", dt_ms, bin_ms);
+  PetscCheck(dt_ms > 0.0 && bin_ms > 0.0 && isfinite(dt_ms) && isfinite(bin_ms), PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE, "binning: dt_ms and bin_ms must be positive (got %g, %g)", dt_ms, bin_ms);
   r = bin_ms / dt_ms;
   PetscCheck(r >= 0.5 && r < 1e9 && fabs(r - nearbyint(r)) <= 1e-9 * r, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "binning: bin_ms (%g) must be a positive integer multiple of dt_ms (%g)", bin_ms, dt_ms);
@@ -35,7 +35,8 @@ PetscErrorCode AnalysisNumBins(PetscInt nsteps, double dt_ms, double bin_ms, Pet
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode AnalysisBinCounts(const double *s, PetscInt nsteps, PetscInt n, double dt_ms, double bin_ms, PetscInt nbins, double *counts)
+PetscErrorCode AnalysisBinCounts(const double *s, PetscInt nsteps, PetscInt n, double dt_ms, double bin_ms,
+                                 PetscInt nbins, double *counts)
 {
   PetscInt m, expect;
 
@@ -43,7 +44,8 @@ PetscErrorCode AnalysisBinCounts(const double *s, PetscInt nsteps, PetscInt n, d
   PetscCheck(n >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "binning: need n >= 1 (got %" PetscInt_FMT ")", n);
   PetscCall(AnalysisNumBins(nsteps, dt_ms, bin_ms, &expect));
   PetscCheck(nbins == expect, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
-             "binning: %" PetscInt_FMT " steps of %g ms make %" PetscInt_FMT " bins of %g ms, not %" PetscInt_FMT, nsteps, dt_ms, expect, bin_ms, nbins);
+             "binning: %" PetscInt_FMT " steps of %g ms make %" PetscInt_FMT " bins of %g ms, not %" PetscInt_FMT,
+             nsteps, dt_ms, expect, bin_ms, nbins);
   PetscCall(StepsPerBin(dt_ms, bin_ms, &m));
   for (PetscInt q = 0; q < n * nbins; q++) counts[q] = 0.0;
   for (PetscInt b = 0; b < nbins; b++)
@@ -56,7 +58,8 @@ PetscErrorCode AnalysisRates(const double *counts, PetscInt n, PetscInt nbins, d
 {
   PetscFunctionBeginUser;
   PetscCall(CheckNB("rates", n, nbins));
-  PetscCheck(bin_ms > 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "rates: bin_ms must be positive (got %g)", bin_ms);
+  PetscCheck(bin_ms > 0.0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "rates: bin_ms must be positive (got %g)",
+             bin_ms);
   for (PetscInt i = 0; i < n; i++) {
     double s = 0.0;
     for (PetscInt b = 0; b < nbins; b++) s += counts[i * nbins + b];
@@ -77,7 +80,7 @@ PetscErrorCode AnalysisMeanVar(const double *counts, PetscInt n, PetscInt nbins,
   PetscFunctionBeginUser;
   PetscCall(CheckNB("mean/variance", n, nbins));
   for (PetscInt i = 0; i < n; i++) {
-    const double *x = counts + i * nbins;
+    const double *x  = counts + i * nbins;
     double        mu = RowMean(x, nbins), s = 0.0;
     for (PetscInt b = 0; b < nbins; b++) s += (x[b] - mu) * (x[b] - mu);
     if (mean) mean[i] = mu;
@@ -109,7 +112,7 @@ PetscErrorCode AnalysisCovariance(const double *counts, PetscInt n, PetscInt nbi
 static void CentreRows(const double *M, PetscInt n, PetscInt nbins, double *out, double *nrm)
 {
   for (PetscInt i = 0; i < n; i++) {
-    const double *x = M + i * nbins;
+    const double *x  = M + i * nbins;
     double        mu = RowMean(x, nbins), s = 0.0, raw = 0.0;
     for (PetscInt b = 0; b < nbins; b++) {
       out[i * nbins + b] = x[b] - mu;
@@ -182,17 +185,19 @@ PetscErrorCode AnalysisRelFrobenius(const double *A, const double *B, PetscInt n
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode AnalysisBlockDistance(const double *a, const double *b, PetscInt nblocks, const PetscInt *offsets, const PetscInt *sizes,
-                                     double *dist_per_block, double *total)
+PetscErrorCode AnalysisBlockDistance(const double *a, const double *b, PetscInt nblocks, const PetscInt *offsets,
+                                     const PetscInt *sizes, double *dist_per_block, double *total)
 {
   double tot = 0.0;
 
   PetscFunctionBeginUser;
-  PetscCheck(nblocks >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "block distance: negative block count %" PetscInt_FMT, nblocks);
+  PetscCheck(nblocks >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "block distance: negative block count %" PetscInt_FMT, nblocks);
   for (PetscInt q = 0; q < nblocks; q++) {
     double s = 0.0;
     PetscCheck(offsets[q] >= 0 && sizes[q] >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "block distance: block %" PetscInt_FMT " has offset %" PetscInt_FMT " and size %" PetscInt_FMT, q, offsets[q], sizes[q]);
+               "block distance: block %" PetscInt_FMT " has offset %" PetscInt_FMT " and size %" PetscInt_FMT, q,
+               offsets[q], sizes[q]);
     for (PetscInt p = offsets[q]; p < offsets[q] + sizes[q]; p++) s += (a[p] - b[p]) * (a[p] - b[p]);
     if (dist_per_block) dist_per_block[q] = sqrt(s);
     tot += s;

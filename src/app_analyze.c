@@ -16,15 +16,16 @@
 #include <unistd.h>
 
 typedef struct {
-  PetscInt   k, restarts;
-  double     bin_ms;
-  PetscInt   seed;
+  PetscInt k, restarts;
+  double   bin_ms;
+  PetscInt seed;
 } AnalyzeOptions;
 
 static const char *const trains[3] = {"target", "fitted", "initial"};
 
 /* Binned counts [n][nb] of /<prefix>eval/<which> over the evaluation's intervals. */
-static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefix, const char *which, PetscInt n, PetscInt nspan, const double *span, double bin, PetscInt nb, double *counts)
+static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefix, const char *which, PetscInt n,
+                                 PetscInt nspan, const double *span, double bin, PetscInt nb, double *counts)
 {
   char      name[256];
   int       rank;
@@ -43,11 +44,14 @@ static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefi
   PetscCall(H5InInts(file, path, name, (hsize_t)(n + 1), off));
   for (PetscInt k = 0; k <= n; k++) {
     offsets[k] = (PetscInt)off[k];
-    PetscCheck(offsets[k] >= (k ? offsets[k - 1] : 0) && (hsize_t)offsets[k] <= dims[0], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s[%" PetscInt_FMT "] = %lld is out of order or past the %llu spikes", path, name, k, (long long)off[k], (unsigned long long)dims[0]);
+    PetscCheck(offsets[k] >= (k ? offsets[k - 1] : 0) && (hsize_t)offsets[k] <= dims[0], PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED, "%s: %s[%" PetscInt_FMT "] = %lld is out of order or past the %llu spikes",
+               path, name, k, (long long)off[k], (unsigned long long)dims[0]);
   }
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt q = offsets[i] + 1; q < offsets[i + 1]; q++)
-      PetscCheck(times[q] >= times[q - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %seval/%s/times_ms of unit %" PetscInt_FMT " are not sorted", path, prefix, which, i);
+      PetscCheck(times[q] >= times[q - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: %seval/%s/times_ms of unit %" PetscInt_FMT " are not sorted", path, prefix, which, i);
   PetscCall(PetscMalloc1((size_t)nb * n, &c));
   PetscCall(EvalCountSpikes(n, offsets, times, nspan, span, bin, c));
   for (PetscInt b = 0; b < nb; b++) /* neuron-major, as the analysis takes them */
@@ -60,28 +64,34 @@ static PetscErrorCode ReadCounts(hid_t file, const char *path, const char *prefi
 
 /* The evaluation's intervals: /eval/span_ms, or (files written before it) the windows back
  * to back from 0 ms; and its neurons: the recorded ones (the spike groups' units). */
-static PetscErrorCode ReadSpans(hid_t in, const char *path, const char *prefix, PetscInt *n, PetscInt *nspan, double **span)
+static PetscErrorCode ReadSpans(hid_t in, const char *path, const char *prefix, PetscInt *n, PetscInt *nspan,
+                                double **span)
 {
-  char     name[256];
-  int      rank;
-  hsize_t  dims[4];
+  char      name[256];
+  int       rank;
+  hsize_t   dims[4];
   PetscBool has;
 
   PetscFunctionBeginUser;
   PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/target/offsets", prefix));
   PetscCall(H5InShape(in, path, name, &rank, dims));
-  PetscCheck(rank == 1 && dims[0] >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be a vector of at least 2 offsets", path, name);
+  PetscCheck(rank == 1 && dims[0] >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s must be a vector of at least 2 offsets", path, name);
   *n = (PetscInt)dims[0] - 1;
   PetscCall(PetscSNPrintf(name, sizeof(name), "%seval/span_ms", prefix));
   PetscCall(H5InExists(in, name, &has));
   if (has) {
     PetscCall(H5InShape(in, path, name, &rank, dims));
-    PetscCheck(rank == 2 && dims[1] == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be [K][2]", path, name);
+    PetscCheck(rank == 2 && dims[1] == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be [K][2]", path,
+               name);
     *nspan = (PetscInt)dims[0];
     PetscCall(PetscMalloc1(2 * *nspan + 1, span));
     if (*nspan) PetscCall(H5InDoubles(in, path, name, dims[0] * 2, *span));
     for (PetscInt k = 0; k < *nspan; k++)
-      PetscCheck((*span)[2 * k + 1] > (*span)[2 * k] && (k == 0 || (*span)[2 * k] >= (*span)[2 * k - 1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s row %" PetscInt_FMT " [%g, %g) is empty or out of order", path, name, k, (*span)[2 * k], (*span)[2 * k + 1]);
+      PetscCheck((*span)[2 * k + 1] > (*span)[2 * k] && (k == 0 || (*span)[2 * k] >= (*span)[2 * k - 1]),
+                 PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: %s row %" PetscInt_FMT " [%g, %g) is empty or out of order", path, name, k, (*span)[2 * k],
+                 (*span)[2 * k + 1]);
   } else {
     int64_t windows, wsteps;
     double  dt;
@@ -97,11 +107,12 @@ static PetscErrorCode ReadSpans(hid_t in, const char *path, const char *prefix, 
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const char *prefix, const AnalyzeOptions *ao, FILE *txt)
+static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const char *prefix, const AnalyzeOptions *ao,
+                                 FILE *txt)
 {
   char       obj[256], name[256], grp[256];
   double     ms = 0, *span = NULL;
-  PetscInt   n = 0, nspan = 0, nb, k = ao->k;
+  PetscInt   n = 0, nspan = 0, nb, k         = ao->k;
   double    *counts[3], *W[3], *H[3], sim[3] = {0}, *xc, *cov[3], *var[3], *rate[3];
   PetscInt   match[64];
   NmfOptions nopt;
@@ -113,9 +124,12 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
   PetscCall(ReadSpans(in, path, prefix, &n, &nspan, &span));
   nb = EvalSpanBins(nspan, span, ao->bin_ms, NULL);
   for (PetscInt q = 0; q < nspan; q++) ms += span[2 * q + 1] - span[2 * q];
-  PetscCheck(n > 0 && ms > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has no evaluation spikes to analyse", path, obj);
-  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: %g ms of evaluation make fewer than two %g ms bins (-analyze_bin_ms)", path, ms, ao->bin_ms);
-  PetscCheck(k >= 1 && k <= PetscMin(n, 64), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, PetscMin(n, 64), k);
+  PetscCheck(n > 0 && ms > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has no evaluation spikes to analyse",
+             path, obj);
+  PetscCheck(nb >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: %g ms of evaluation make fewer than two %g ms bins (-analyze_bin_ms)", path, ms, ao->bin_ms);
+  PetscCheck(k >= 1 && k <= PetscMin(n, 64), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-analyze_k must be in [1, %" PetscInt_FMT "], got %" PetscInt_FMT, PetscMin(n, 64), k);
   NmfOptionsDefault(&nopt);
   nopt.k         = k;
   nopt.nrestarts = ao->restarts;
@@ -129,10 +143,12 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     PetscCall(AnalysisRates(counts[c], n, nb, ao->bin_ms, rate[c]));
     PetscCall(AnalysisMeanVar(counts[c], n, nb, NULL, var[c]));
     PetscCall(AnalysisCovariance(counts[c], n, nb, cov[c]));
-    d2[0] = (hsize_t)n; d2[1] = (hsize_t)k;
+    d2[0] = (hsize_t)n;
+    d2[1] = (hsize_t)k;
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/W_%s", grp, trains[c]));
     PetscCall(H5OutDoubles(out, name, 2, d2, W[c]));
-    d2[0] = (hsize_t)k; d2[1] = (hsize_t)nb;
+    d2[0] = (hsize_t)k;
+    d2[1] = (hsize_t)nb;
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/H_%s", grp, trains[c]));
     PetscCall(H5OutDoubles(out, name, 2, d2, H[c]));
     d2[0] = (hsize_t)n;
@@ -145,7 +161,10 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     PetscCall(H5OutDoubles(out, name, 2, d2, cov[c]));
   }
   PetscCall(PetscMalloc1(n * n, &xc));
-  PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "%s (%" PetscInt_FMT " neurons, %.0f ms of evaluation spikes in %" PetscInt_FMT " interval(s), %.4g ms bins, NMF k = %" PetscInt_FMT ")\n", obj, n, ms, nspan, ao->bin_ms, k));
+  PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt,
+                         "%s (%" PetscInt_FMT " neurons, %.0f ms of evaluation spikes in %" PetscInt_FMT
+                         " interval(s), %.4g ms bins, NMF k = %" PetscInt_FMT ")\n",
+                         obj, n, ms, nspan, ao->bin_ms, k));
   for (int c = 1; c < 3; c++) {
     double spike, rmse, covd, vard = 0;
     PetscCall(AnalysisGeodesicSimilarity(W[c], W[0], n, k, &sim[c], match));
@@ -166,7 +185,10 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     d2[0] = d2[1] = (hsize_t)n;
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s/xcorr_%s_target", grp, trains[c]));
     PetscCall(H5OutDoubles(out, name, 2, d2, xc));
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %-8s vs target: geodesic similarity %.4f  spike correlation %.4f  rate RMSE %.3f Hz  count variance RMSE %.4g  covariance rel. distance %.4f\n", trains[c], sim[c], spike, rmse, vard, covd));
+    PetscCall(PetscFPrintf(
+        PETSC_COMM_SELF, txt,
+        "  %-8s vs target: geodesic similarity %.4f  spike correlation %.4f  rate RMSE %.3f Hz  count variance RMSE %.4g  covariance rel. distance %.4f\n",
+        trains[c], sim[c], spike, rmse, vard, covd));
   }
   /* distance to the truth per block, relative to the start */
   PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/total", prefix));
@@ -175,9 +197,9 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     const char *blocks[] = {"E_L", "tau_m", "tau_g", "R_I", "W", "r_p", "total"};
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  distance to the truth, end / start:"));
     for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
-      int     rank;
-      hsize_t dims[4];
-      double *d;
+      int       rank;
+      hsize_t   dims[4];
+      double   *d;
       PetscBool exists;
       PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/%s", prefix, blocks[b]));
       PetscCall(H5InExists(in, name, &exists));
@@ -188,7 +210,8 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
       for (hsize_t i = dims[0]; i-- > 0;) d[i] = d[0] > 0 ? d[i] / d[0] : NAN;
       PetscCall(PetscSNPrintf(name, sizeof(name), "%s/relative_distance/%s", grp, blocks[b]));
       PetscCall(H5OutDoubles(out, name, 1, dims, d));
-      if (isfinite(d[dims[0] - 1])) PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %s %.4f", blocks[b], d[dims[0] - 1]));
+      if (isfinite(d[dims[0] - 1]))
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %s %.4f", blocks[b], d[dims[0] - 1]));
       PetscCall(PetscFree(d));
     }
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "\n"));
@@ -210,7 +233,8 @@ static PetscErrorCode AnalyzeAll(const char *path, hid_t in, H5Out *out, const A
 
   PetscFunctionBeginUser;
   PetscCall(H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)));
-  PetscCheck(!strcmp(fmt, "run"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a spikefit '%s' file, not the results of a fit", path, fmt);
+  PetscCheck(!strcmp(fmt, "run"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s is a spikefit '%s' file, not the results of a fit", path, fmt);
   if (H5Aexists(in, "restarts") > 0) PetscCall(H5InAttrInt(in, path, "/", "restarts", &restarts));
   for (int64_t r = -1; r < (restarts > 1 ? restarts : 0); r++) {
     char prefix[64] = "";
@@ -240,40 +264,47 @@ static PetscErrorCode AnalyzeFile(const char *path, const AnalyzeOptions *ao)
   ierr = H5OutUpdate(path, &out);
   if (!ierr) ierr = AnalyzeAll(path, in, out, ao, txt);
   H5InClose(&in, path);
-  if (fclose(txt) != 0 && !ierr) ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_WRITE, PETSC_ERROR_INITIAL, "cannot write %s (disk full?)", txttmp);
+  if (fclose(txt) != 0 && !ierr)
+    ierr = PetscError(PETSC_COMM_SELF, __LINE__, PETSC_FUNCTION_NAME, __FILE__, PETSC_ERR_FILE_WRITE,
+                      PETSC_ERROR_INITIAL, "cannot write %s (disk full?)", txttmp);
   if (!ierr) ierr = H5OutCommit(&out, NULL);
   if (ierr) {
     H5OutAbort(&out);
     unlink(txttmp);
     return ierr;
   }
-  PetscCheck(rename(txttmp, txtpath) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", txttmp, txtpath);
+  PetscCheck(rename(txttmp, txtpath) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot rename %s to %s", txttmp,
+             txtpath);
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "analyze: written to %s (/analysis) and %s\n", path, txtpath));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode AnalyzeRun(MPI_Comm comm, const char *run, int *exit_code)
 {
-  AnalyzeOptions ao = {.k = 3, .restarts = 5, .bin_ms = 20.0, .seed = 0};
+  AnalyzeOptions ao                       = {.k = 3, .restarts = 5, .bin_ms = 20.0, .seed = 0};
   char           path[PETSC_MAX_PATH_LEN] = "";
-  PetscErrorCode ierr = 0;
+  PetscErrorCode ierr                     = 0;
   PetscBool      failed;
 
   PetscFunctionBeginUser;
   *exit_code = 0;
   if (run) PetscCall(PetscStrncpy(path, run, sizeof(path)));
   PetscOptionsBegin(comm, NULL, "spikefit analyze RUN.h5: judge a fit independently of its loss", NULL);
-  PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'analyze')", NULL, path, path, sizeof(path), NULL));
+  PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'analyze')", NULL, path, path,
+                               sizeof(path), NULL));
   PetscCall(PetscOptionsInt("-analyze_k", "NMF modules", NULL, ao.k, &ao.k, NULL));
-  PetscCall(PetscOptionsInt("-analyze_nmf_restarts", "NMF random restarts (the best is kept)", NULL, ao.restarts, &ao.restarts, NULL));
+  PetscCall(PetscOptionsInt("-analyze_nmf_restarts", "NMF random restarts (the best is kept)", NULL, ao.restarts,
+                            &ao.restarts, NULL));
   PetscCall(PetscOptionsReal("-analyze_bin_ms", "Bin width for counts (ms)", NULL, ao.bin_ms, &ao.bin_ms, NULL));
   PetscCall(PetscOptionsInt("-analyze_seed", "Seed of the NMF initialisation", NULL, ao.seed, &ao.seed, NULL));
   PetscOptionsEnd();
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
   PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG, "spikefit analyze needs the results file: spikefit analyze RUN.h5");
-  PetscCheck(isfinite(ao.bin_ms) && ao.bin_ms > 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_bin_ms must be positive, got %g", ao.bin_ms);
-  PetscCheck(ao.restarts >= 1 && ao.seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-analyze_nmf_restarts must be >= 1 and -analyze_seed >= 0");
+  PetscCheck(isfinite(ao.bin_ms) && ao.bin_ms > 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-analyze_bin_ms must be positive, got %g", ao.bin_ms);
+  PetscCheck(ao.restarts >= 1 && ao.seed >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-analyze_nmf_restarts must be >= 1 and -analyze_seed >= 0");
   /* the analysis is serial; rank 0 does it and the others learn whether it worked */
   if (ParallelRank(comm) == 0) ierr = AnalyzeFile(path, &ao);
   PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));

@@ -13,7 +13,7 @@ PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code)
 {
   PetscInt           n = 200, B = 16, T = 400, reps = 3;
   char               model_name[32] = "lif";
-  ModelConfig        cfg = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
+  ModelConfig        cfg            = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
   const NeuronModel *model;
   ParamLayout       *l;
   SimSetup           sim;
@@ -33,7 +33,8 @@ PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code)
   PetscOptionsEnd();
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
-  PetscCheck(n >= 2 && B >= 1 && T >= 1 && reps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-bench_n >= 2, -bench_b >= 1, -bench_t >= 1 and -bench_reps >= 1 are needed");
+  PetscCheck(n >= 2 && B >= 1 && T >= 1 && reps >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-bench_n >= 2, -bench_b >= 1, -bench_t >= 1 and -bench_reps >= 1 are needed");
   PetscCall(ModelFind(model_name, &model));
   PetscCall(ModelLayoutCreate(model, &cfg, n, NULL, &l));
   PetscCall(PetscMalloc5(l->total, &theta, l->total, &grad, T * n, &x, T * n, &s, T * n, &scratch));
@@ -62,8 +63,12 @@ PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code)
   {
     /* forward 2 n^2 per window-step, backward 2 n^2 (lambda) + 2 n^2 (dW) */
     double flops = 6.0 * n * (double)n * T * B, total = best_f + best_b;
-    PetscCall(PetscPrintf(comm, "bench: model %s, N %" PetscInt_FMT ", B %" PetscInt_FMT ", T %" PetscInt_FMT ": forward+loss %.3f ms, backward %.3f ms per window; %.3f ms per window-iteration, %.2f GFLOP/s, tape %.1f bytes per neuron-step\n",
-                          model_name, n, B, T, 1e3 * best_f / B, 1e3 * best_b / B, 1e3 * total / B, flops / total * 1e-9, SimBatchTapeBytes(&sim, 0, SIM_DOUBLE)));
+    PetscCall(PetscPrintf(
+        comm,
+        "bench: model %s, N %" PetscInt_FMT ", B %" PetscInt_FMT ", T %" PetscInt_FMT
+        ": forward+loss %.3f ms, backward %.3f ms per window; %.3f ms per window-iteration, %.2f GFLOP/s, tape %.1f bytes per neuron-step\n",
+        model_name, n, B, T, 1e3 * best_f / B, 1e3 * best_b / B, 1e3 * total / B, flops / total * 1e-9,
+        SimBatchTapeBytes(&sim, 0, SIM_DOUBLE)));
   }
   PetscCall(SimBatchDestroy(&bt));
   PetscCall(PetscFree5(theta, grad, x, s, scratch));

@@ -25,7 +25,8 @@ static PetscErrorCode ReadSpan(hid_t in, const char *path, PetscInt *nint, doubl
   PetscCall(H5InExists(in, "/eval/span_ms", &has));
   if (has) {
     PetscCall(H5InShape(in, path, "/eval/span_ms", &rank, dims));
-    PetscCheck(rank == 2 && dims[1] == 2 && dims[0] >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval/span_ms must have shape [K][2] with K >= 1", path);
+    PetscCheck(rank == 2 && dims[1] == 2 && dims[0] >= 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: /eval/span_ms must have shape [K][2] with K >= 1", path);
     *nint = (PetscInt)dims[0];
     PetscCall(PetscMalloc1(2 * *nint, iv));
     if (H5InDoubles(in, path, "/eval/span_ms", dims[0] * 2, *iv)) {
@@ -38,8 +39,9 @@ static PetscErrorCode ReadSpan(hid_t in, const char *path, PetscInt *nint, doubl
     PetscCall(H5InAttrInt(in, path, "/eval", "windows", &windows));
     PetscCall(H5InAttrInt(in, path, "/eval", "window_steps", &wsteps));
     PetscCall(H5InAttrDouble(in, path, "/", "dt", &dt));
-    PetscCheck(windows > 0 && wsteps > 0 && isfinite(dt) && dt > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval has no evaluation span (windows %lld, window_steps %lld, dt %g)", path,
-               (long long)windows, (long long)wsteps, dt);
+    PetscCheck(windows > 0 && wsteps > 0 && isfinite(dt) && dt > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: /eval has no evaluation span (windows %lld, window_steps %lld, dt %g)", path, (long long)windows,
+               (long long)wsteps, dt);
     *nint = 1;
     PetscCall(PetscMalloc1(2, iv));
     (*iv)[0] = 0;
@@ -56,9 +58,12 @@ static PetscErrorCode CheckInside(const SpikeTrains *st, const char *group)
     for (PetscInt s = st->offsets[k]; s < st->offsets[k + 1]; s++) {
       double    t  = st->times_ms[s];
       PetscBool in = PETSC_FALSE;
-      for (PetscInt i = 0; i < st->nintervals && !in; i++) in = t >= st->intervals_ms[2 * i] && t < st->intervals_ms[2 * i + 1] ? PETSC_TRUE : PETSC_FALSE;
-      PetscCheck(in, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s spike %" PetscInt_FMT " of unit %" PetscInt_FMT " at %g ms lies outside the evaluation intervals", st->source, group,
-                 s - st->offsets[k], k, t);
+      for (PetscInt i = 0; i < st->nintervals && !in; i++)
+        in = t >= st->intervals_ms[2 * i] && t < st->intervals_ms[2 * i + 1] ? PETSC_TRUE : PETSC_FALSE;
+      PetscCheck(in, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: %s spike %" PetscInt_FMT " of unit %" PetscInt_FMT
+                 " at %g ms lies outside the evaluation intervals",
+                 st->source, group, s - st->offsets[k], k, t);
     }
   PetscFunctionReturn(0);
 }
@@ -68,17 +73,22 @@ static PetscErrorCode SetOffsets(SpikeTrains *st, const char *oname, const int64
 {
   PetscFunctionBeginUser;
   for (hsize_t k = 0; k < noff; k++) {
-    PetscCheck(off[k] >= 0 && off[k] <= (int64_t)st->nspikes && (k == 0 ? off[0] == 0 : off[k] >= off[k - 1]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: %s entry %llu is %lld: offsets must start at 0, not decrease and not pass the %" PetscInt_FMT " spikes", st->source, oname, (unsigned long long)k, (long long)off[k], st->nspikes);
+    PetscCheck(off[k] >= 0 && off[k] <= (int64_t)st->nspikes && (k == 0 ? off[0] == 0 : off[k] >= off[k - 1]),
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: %s entry %llu is %lld: offsets must start at 0, not decrease and not pass the %" PetscInt_FMT
+               " spikes",
+               st->source, oname, (unsigned long long)k, (long long)off[k], st->nspikes);
     st->offsets[k] = (PetscInt)off[k];
   }
-  PetscCheck(off[noff - 1] == (int64_t)st->nspikes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s ends at %lld but there are %" PetscInt_FMT " spikes", st->source, oname,
-             (long long)off[noff - 1], st->nspikes);
+  PetscCheck(off[noff - 1] == (int64_t)st->nspikes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s ends at %lld but there are %" PetscInt_FMT " spikes", st->source, oname, (long long)off[noff - 1],
+             st->nspikes);
   PetscFunctionReturn(0);
 }
 
 /* GROUP/times_ms and GROUP/offsets [n+1] of a results file, with the given intervals. */
-static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, PetscInt nint, const double *iv, SpikeTrains **out)
+static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, PetscInt nint, const double *iv,
+                                 SpikeTrains **out)
 {
   char           tname[64], oname[64];
   int            rank;
@@ -92,11 +102,15 @@ static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, 
   PetscCall(PetscSNPrintf(tname, sizeof(tname), "%s/times_ms", group));
   PetscCall(PetscSNPrintf(oname, sizeof(oname), "%s/offsets", group));
   PetscCall(H5InExists(in, tname, &has));
-  PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s has no %s (the evaluation spikes a fit writes when it ends; was it run with -fit_eval_windows 0 or interrupted?)", path, group);
+  PetscCheck(
+      has, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "%s has no %s (the evaluation spikes a fit writes when it ends; was it run with -fit_eval_windows 0 or interrupted?)",
+      path, group);
   PetscCall(H5InShape(in, path, tname, &rank, dt));
   PetscCheck(rank == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be one-dimensional", path, tname);
   PetscCall(H5InShape(in, path, oname, &rank, doff));
-  PetscCheck(rank == 1 && doff[0] >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s must be one-dimensional with at least 2 entries", path, oname);
+  PetscCheck(rank == 1 && doff[0] >= 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s must be one-dimensional with at least 2 entries", path, oname);
   PetscCall(SpikeTrainsCreate((PetscInt)doff[0] - 1, (PetscInt)dt[0], nint, &st));
   PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
   PetscCall(PetscArraycpy(st->intervals_ms, iv, 2 * nint));
@@ -116,10 +130,10 @@ static PetscErrorCode ReadTrains(hid_t in, const char *path, const char *group, 
 /* Both evaluation groups; on an error neither is returned. */
 static PetscErrorCode ReadRun(const char *path, SpikeTrains **fitted, SpikeTrains **target)
 {
-  hid_t  in = -1;
-  char   fmt[32] = "";
-  double *iv = NULL;
-  PetscInt nint = 0;
+  hid_t          in      = -1;
+  char           fmt[32] = "";
+  double        *iv      = NULL;
+  PetscInt       nint    = 0;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
@@ -127,8 +141,9 @@ static PetscErrorCode ReadRun(const char *path, SpikeTrains **fitted, SpikeTrain
   ierr = H5Aexists(in, "spikefit_format") > 0 ? H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)) : 0;
   if (!ierr && strcmp(fmt, "run")) {
     H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is %s%s%s, not the results of a fit (spikefit export needs RUN.h5 with /eval)", path, fmt[0] ? "a spikefit '" : "not a spikefit file", fmt,
-            fmt[0] ? "' file" : "");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s is %s%s%s, not the results of a fit (spikefit export needs RUN.h5 with /eval)", path,
+            fmt[0] ? "a spikefit '" : "not a spikefit file", fmt, fmt[0] ? "' file" : "");
   }
   if (!ierr) ierr = ReadSpan(in, path, &nint, &iv);
   if (!ierr) ierr = ReadTrains(in, path, "/eval/fitted", nint, iv, fitted);
@@ -139,7 +154,8 @@ static PetscErrorCode ReadRun(const char *path, SpikeTrains **fitted, SpikeTrain
     PetscInt nf = (*fitted)->nunits, nt = (*target)->nunits;
     SpikeTrainsDestroy(fitted);
     SpikeTrainsDestroy(target);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /eval/fitted has %" PetscInt_FMT " units but /eval/target %" PetscInt_FMT, path, nf, nt);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s: /eval/fitted has %" PetscInt_FMT " units but /eval/target %" PetscInt_FMT, path, nf, nt);
   }
   if (ierr) SpikeTrainsDestroy(fitted); /* the target's reader failed, or nothing was read */
   PetscCall(ierr);
@@ -162,21 +178,30 @@ static PetscBool SameFile(const char *a, const char *b)
 
 PetscErrorCode ExportNwb(const char *run, const char *out, PetscBool target_in_units)
 {
-  SpikeTrains   *fitted = NULL, *target = NULL;
-  H5Out         *h      = NULL;
-  char           desc[PETSC_MAX_PATH_LEN + 256];
-  const char    *fdesc = "simulated spikes of the fitted network over the held-out (evaluation) intervals, driven by the evaluation input";
-  const char    *tdesc = "the target's spikes over the same intervals (the recording's held-out spikes, or the ground truth's simulation)";
+  SpikeTrains *fitted = NULL, *target = NULL;
+  H5Out       *h = NULL;
+  char         desc[PETSC_MAX_PATH_LEN + 256];
+  const char  *fdesc =
+      "simulated spikes of the fitted network over the held-out (evaluation) intervals, driven by the evaluation input";
+  const char *tdesc =
+      "the target's spikes over the same intervals (the recording's held-out spikes, or the ground truth's simulation)";
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  PetscCheck(!SameFile(run, out), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-o %s is the input file %s: choose another output name", out, run);
+  PetscCheck(!SameFile(run, out), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-o %s is the input file %s: choose another output name", out, run);
   PetscCall(ReadRun(run, &fitted, &target));
-  PetscCall(PetscSNPrintf(desc, sizeof(desc), "spikefit export of %s: held-out activity of the fitted network and of the target (/units holds the %s)", run, target_in_units ? "target" : "fitted network"));
+  PetscCall(PetscSNPrintf(
+      desc, sizeof(desc),
+      "spikefit export of %s: held-out activity of the fitted network and of the target (/units holds the %s)", run,
+      target_in_units ? "target" : "fitted network"));
   ierr = NwbOutCreate(out, desc, &h);
   if (!ierr) ierr = NwbOutUnits(h, "/units", target_in_units ? tdesc : fdesc, target_in_units ? target : fitted);
-  if (!ierr) ierr = NwbOutProcessingModule(h, "/processing/spikefit", "spikefit: the other activity of the fit's evaluation");
-  if (!ierr) ierr = NwbOutUnits(h, target_in_units ? "/processing/spikefit/fitted_units" : "/processing/spikefit/target_units", target_in_units ? fdesc : tdesc, target_in_units ? fitted : target);
+  if (!ierr)
+    ierr = NwbOutProcessingModule(h, "/processing/spikefit", "spikefit: the other activity of the fit's evaluation");
+  if (!ierr)
+    ierr = NwbOutUnits(h, target_in_units ? "/processing/spikefit/fitted_units" : "/processing/spikefit/target_units",
+                       target_in_units ? fdesc : tdesc, target_in_units ? fitted : target);
   if (!ierr) ierr = H5OutCommit(&h, NULL);
   if (ierr && h) H5OutAbort(&h);
   PetscCall(SpikeTrainsDestroy(&fitted));
@@ -194,21 +219,31 @@ PetscErrorCode ExportRun(MPI_Comm comm, const char *run, int *exit_code)
   PetscFunctionBeginUser;
   *exit_code = 0;
   if (run) PetscCall(PetscStrncpy(path, run, sizeof(path)));
-  PetscOptionsBegin(comm, NULL, "spikefit export RUN.h5 -o SIM.nwb: a fit's held-out activity as NWB Units tables", NULL);
-  PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'export')", NULL, path, path, sizeof(path), NULL));
+  PetscOptionsBegin(comm, NULL, "spikefit export RUN.h5 -o SIM.nwb: a fit's held-out activity as NWB Units tables",
+                    NULL);
+  PetscCall(PetscOptionsString("-run", "Results file of a fit (or give it right after 'export')", NULL, path, path,
+                               sizeof(path), NULL));
   PetscCall(PetscOptionsString("-o", "NWB file to write", NULL, out, out, sizeof(out), NULL));
-  PetscCall(PetscOptionsString("-export_units", "Activity in /units: fitted or target (the other goes to /processing/spikefit)", NULL, which, which, sizeof(which), NULL));
+  PetscCall(PetscOptionsString("-export_units",
+                               "Activity in /units: fitted or target (the other goes to /processing/spikefit)", NULL,
+                               which, which, sizeof(which), NULL));
   PetscOptionsEnd();
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
-  PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG, "spikefit export needs the results file: spikefit export RUN.h5 -o SIM.nwb");
-  PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit export needs the output file: spikefit export %s -o SIM.nwb", path);
-  PetscCheck(!strcmp(which, "fitted") || !strcmp(which, "target"), comm, PETSC_ERR_ARG_OUTOFRANGE, "-export_units must be fitted or target, got '%s'", which);
+  PetscCheck(path[0], comm, PETSC_ERR_ARG_WRONG,
+             "spikefit export needs the results file: spikefit export RUN.h5 -o SIM.nwb");
+  PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit export needs the output file: spikefit export %s -o SIM.nwb",
+             path);
+  PetscCheck(!strcmp(which, "fitted") || !strcmp(which, "target"), comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "-export_units must be fitted or target, got '%s'", which);
   target = strcmp(which, "target") ? PETSC_FALSE : PETSC_TRUE;
   /* serial: rank 0 writes and the others learn whether it worked */
   if (ParallelRank(comm) == 0) ierr = ExportNwb(path, out, target);
   PetscCall(ParallelAny(comm, ierr ? PETSC_TRUE : PETSC_FALSE, &failed));
   PetscCheck(!failed, comm, PETSC_ERR_FILE_UNEXPECTED, "export of %s failed", path);
-  if (ParallelRank(comm) == 0) PetscCall(PetscPrintf(PETSC_COMM_SELF, "wrote %s (NWB %s: /units the %s, /processing/spikefit/%s_units the %s)\n", out, NWB_VERSION, target ? "target" : "fitted network", target ? "fitted" : "target", target ? "fitted network" : "target"));
+  if (ParallelRank(comm) == 0)
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "wrote %s (NWB %s: /units the %s, /processing/spikefit/%s_units the %s)\n",
+                          out, NWB_VERSION, target ? "target" : "fitted network", target ? "fitted" : "target",
+                          target ? "fitted network" : "target"));
   PetscFunctionReturn(0);
 }

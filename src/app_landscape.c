@@ -28,25 +28,32 @@ static PetscErrorCode ParseAxis(const ParamLayout *l, const char *opt, Axis *a)
   PetscCall(PetscStrncpy(name, a->spec, sizeof(name)));
   colon = strchr(name, ':');
   if (colon) {
-    *colon = 0;
+    *colon  = 0;
     int got = sscanf(colon + 1, "%" PetscInt_FMT ",%" PetscInt_FMT, &i, &j);
-    PetscCheck(got >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: expected BLOCK, BLOCK:i or W:i,j", opt, a->spec);
+    PetscCheck(got >= 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: expected BLOCK, BLOCK:i or W:i,j", opt,
+               a->spec);
   }
   b = ParamLayoutBlock(l, name);
-  PetscCheck(b, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: no parameter block '%s' (E_L tau_m tau_g R_I W r_p)", opt, a->spec, name);
+  PetscCheck(b, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "%s %s: no parameter block '%s' (E_L tau_m tau_g R_I W r_p)",
+             opt, a->spec, name);
   if (b->cols > 1) {
-    PetscCheck(i >= 0 && i < b->rows && j >= 0 && j < b->cols && i != j, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: W entry (%" PetscInt_FMT ",%" PetscInt_FMT ") is not a free weight", opt, a->spec, i, j);
+    PetscCheck(i >= 0 && i < b->rows && j >= 0 && j < b->cols && i != j, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s %s: W entry (%" PetscInt_FMT ",%" PetscInt_FMT ") is not a free weight", opt, a->spec, i, j);
     a->index = b->offset + i * b->cols + j;
   } else {
-    PetscCheck(i >= 0 && i < b->size, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s %s: entry %" PetscInt_FMT " is outside the block (size %" PetscInt_FMT ")", opt, a->spec, i, b->size);
+    PetscCheck(i >= 0 && i < b->size, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s %s: entry %" PetscInt_FMT " is outside the block (size %" PetscInt_FMT ")", opt, a->spec, i,
+               b->size);
     a->index = b->offset + i;
   }
   if (!(a->hi > a->lo)) {
     a->lo = l->lo[a->index];
     a->hi = l->hi[a->index];
   }
-  PetscCheck(isfinite(a->lo) && isfinite(a->hi) && a->hi > a->lo, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "%s: the range must be finite with lo < hi", opt);
-  PetscCheck(a->npts >= 2 && a->npts <= 10000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-land_n%s: between 2 and 10000 grid points, got %" PetscInt_FMT, opt + 6, a->npts);
+  PetscCheck(isfinite(a->lo) && isfinite(a->hi) && a->hi > a->lo, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the range must be finite with lo < hi", opt);
+  PetscCheck(a->npts >= 2 && a->npts <= 10000, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-land_n%s: between 2 and 10000 grid points, got %" PetscInt_FMT, opt + 6, a->npts);
   PetscFunctionReturn(0);
 }
 
@@ -89,7 +96,7 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   Parallel  *par  = NULL;
   FitData   *data = NULL;
   Fit       *f    = NULL;
-  Axis       ax   = {.spec = "E_L:0", .npts = 21}, ay = {.spec = "tau_m:0", .npts = 21};
+  Axis       ax = {.spec = "E_L:0", .npts = 21}, ay = {.spec = "tau_m:0", .npts = 21};
   char       base[PETSC_MAX_PATH_LEN] = "";
   double     range[2];
   PetscInt   nr;
@@ -101,7 +108,8 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   PetscFunctionBeginUser;
   *exit_code = 0;
   PetscOptionsBegin(comm, NULL, "spikefit landscape: the loss over a grid of two parameters", NULL);
-  PetscCall(PetscOptionsString("-land_x", "First parameter: BLOCK, BLOCK:i or W:i,j", NULL, ax.spec, ax.spec, sizeof(ax.spec), NULL));
+  PetscCall(PetscOptionsString("-land_x", "First parameter: BLOCK, BLOCK:i or W:i,j", NULL, ax.spec, ax.spec,
+                               sizeof(ax.spec), NULL));
   PetscCall(PetscOptionsString("-land_y", "Second parameter", NULL, ay.spec, ay.spec, sizeof(ay.spec), NULL));
   PetscCall(PetscOptionsInt("-land_nx", "Grid points along x", NULL, ax.npts, &ax.npts, NULL));
   PetscCall(PetscOptionsInt("-land_ny", "Grid points along y", NULL, ay.npts, &ay.npts, NULL));
@@ -109,25 +117,31 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   PetscCall(PetscOptionsRealArray("-land_x_range", "lo,hi of x (default: its bounds)", NULL, range, &nr, &set));
   if (set) {
     PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_x_range needs lo,hi");
-    ax.lo = range[0]; ax.hi = range[1];
-    PetscCheck(ax.hi > ax.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_x_range: lo must be below hi, got %g,%g", ax.lo, ax.hi);
+    ax.lo = range[0];
+    ax.hi = range[1];
+    PetscCheck(ax.hi > ax.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_x_range: lo must be below hi, got %g,%g", ax.lo,
+               ax.hi);
   }
   nr = 2;
   PetscCall(PetscOptionsRealArray("-land_y_range", "lo,hi of y (default: its bounds)", NULL, range, &nr, &set));
   if (set) {
     PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_y_range needs lo,hi");
-    ay.lo = range[0]; ay.hi = range[1];
-    PetscCheck(ay.hi > ay.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_y_range: lo must be below hi, got %g,%g", ay.lo, ay.hi);
+    ay.lo = range[0];
+    ay.hi = range[1];
+    PetscCheck(ay.hi > ay.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_y_range: lo must be below hi, got %g,%g", ay.lo,
+               ay.hi);
   }
-  PetscCall(PetscOptionsString("-land_base", "Results file whose /params/final are the fixed values (default: the truth)", NULL, base, base, sizeof(base), NULL));
+  PetscCall(PetscOptionsString("-land_base",
+                               "Results file whose /params/final are the fixed values (default: the truth)", NULL, base,
+                               base, sizeof(base), NULL));
   PetscOptionsEnd();
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
   {
     const AppFile files[] = {
-      {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
-      {"-land_base", base, PETSC_FALSE, PETSC_FALSE, NULL},
-      {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
+        {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
+        {"-land_base", base, PETSC_FALSE, PETSC_FALSE, NULL},
+        {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
     };
     PetscCall(AppCheckFiles(comm, files, 3));
   }
@@ -138,8 +152,10 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
     PetscCall(ParallelCreate(comm, size, &par));
   }
   PetscCall(FitDataLoad(&o, par, &data));
-  PetscCheck(o.mode == TARGET_SYNTHETIC || base[0], comm, PETSC_ERR_ARG_WRONG, "a landscape of a recording needs -land_base RUN.h5 (there is no truth to centre it on)");
-  PetscCheck(o.mode == TARGET_SYNTHETIC || par->size == 1, comm, PETSC_ERR_SUP, "a landscape of a recording runs on one rank (each rank would read only its share of the windows)");
+  PetscCheck(o.mode == TARGET_SYNTHETIC || base[0], comm, PETSC_ERR_ARG_WRONG,
+             "a landscape of a recording needs -land_base RUN.h5 (there is no truth to centre it on)");
+  PetscCheck(o.mode == TARGET_SYNTHETIC || par->size == 1, comm, PETSC_ERR_SUP,
+             "a landscape of a recording runs on one rank (each rank would read only its share of the windows)");
   PetscCall(FitCreate(&o, par, data, 0, &f));
   PetscCall(AppCheckUnusedOptions(comm));
   PetscCall(ParseAxis(f->layout, "-land_x", &ax));
@@ -169,7 +185,8 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
     for (PetscInt p = lo; p < hi; p++) {
       PetscInt j = p / ax.npts, i = p % ax.npts;
       double   save_x = theta[ax.index], save_y = theta[ay.index];
-      PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, o.out);
+      PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
+                 "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, o.out);
       theta[ax.index] = xs[i];
       theta[ay.index] = ys[j];
       PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));
@@ -203,8 +220,11 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
     PetscInt best = 0;
     for (PetscInt p = 1; p < ax.npts * ay.npts; p++)
       if (vals[p] < vals[best]) best = p;
-    PetscCall(PetscPrintf(comm, "landscape: %s x %s on %" PetscInt_FMT " x %" PetscInt_FMT " points (%d ranks); minimum loss %.6g at (%g, %g), base (%g, %g) -> %s\n", ax.spec, ay.spec, ax.npts, ay.npts, par->size, vals[best],
-                          xs[best % ax.npts], ys[best / ax.npts], theta[ax.index], theta[ay.index], o.out));
+    PetscCall(PetscPrintf(comm,
+                          "landscape: %s x %s on %" PetscInt_FMT " x %" PetscInt_FMT
+                          " points (%d ranks); minimum loss %.6g at (%g, %g), base (%g, %g) -> %s\n",
+                          ax.spec, ay.spec, ax.npts, ay.npts, par->size, vals[best], xs[best % ax.npts],
+                          ys[best / ax.npts], theta[ax.index], theta[ay.index], o.out));
   }
   PetscCall(PetscFree3(vals, xs, ys));
   PetscCall(FixedSumDestroy(&acc));

@@ -16,7 +16,8 @@
 
 PetscBool AppVersionRequested(const char *arg)
 {
-  return arg && (!strcmp(arg, "--version") || !strcmp(arg, "-version") || !strcmp(arg, "version")) ? PETSC_TRUE : PETSC_FALSE;
+  return arg && (!strcmp(arg, "--version") || !strcmp(arg, "-version") || !strcmp(arg, "version")) ? PETSC_TRUE
+                                                                                                   : PETSC_FALSE;
 }
 
 /* OPENBLAS_VERSION is " OpenBLAS 0.3.21 ": the number without the padding. */
@@ -37,7 +38,8 @@ static void BlasVersion(char *buf, size_t len)
 static void MpiCompiledVersion(char *buf, size_t len)
 {
 #if defined(OMPI_MAJOR_VERSION)
-  snprintf(buf, len, "MPI %d.%d (Open MPI %d.%d.%d)", MPI_VERSION, MPI_SUBVERSION, OMPI_MAJOR_VERSION, OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION);
+  snprintf(buf, len, "MPI %d.%d (Open MPI %d.%d.%d)", MPI_VERSION, MPI_SUBVERSION, OMPI_MAJOR_VERSION,
+           OMPI_MINOR_VERSION, OMPI_RELEASE_VERSION);
 #elif defined(MPICH_VERSION)
   snprintf(buf, len, "MPI %d.%d (MPICH %s)", MPI_VERSION, MPI_SUBVERSION, MPICH_VERSION);
 #else
@@ -55,9 +57,9 @@ int AppVersionPrint(void)
   ParallelLibraryVersion(lib, sizeof(lib));
   printf("spikefit %s\n", SPIKEFIT_VERSION);
   printf("git commit: %s\n", SPIKEFIT_GIT_COMMIT);
-  printf("built with: PETSc %d.%d.%d%s, HDF5 %d.%d.%d%s%s, %s, %s\n", PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR, PETSC_VERSION_SUBMINOR, PETSC_VERSION_RELEASE ? "" : " (development)",
-         H5_VERS_MAJOR, H5_VERS_MINOR, H5_VERS_RELEASE, H5_VERS_SUBRELEASE[0] ? "-" : "", H5_VERS_SUBRELEASE,
-         mpi, blas);
+  printf("built with: PETSc %d.%d.%d%s, HDF5 %d.%d.%d%s%s, %s, %s\n", PETSC_VERSION_MAJOR, PETSC_VERSION_MINOR,
+         PETSC_VERSION_SUBMINOR, PETSC_VERSION_RELEASE ? "" : " (development)", H5_VERS_MAJOR, H5_VERS_MINOR,
+         H5_VERS_RELEASE, H5_VERS_SUBRELEASE[0] ? "-" : "", H5_VERS_SUBRELEASE, mpi, blas);
   /* the libraries found at run time may be newer builds than the headers */
   if (H5get_libversion(&maj, &min, &rel) >= 0) printf("HDF5 library: %u.%u.%u\n", maj, min, rel);
   printf("MPI library: %s\n", lib);

@@ -25,8 +25,11 @@ static PetscErrorCode BlockRanges(const ParamLayout *l, const ParamBlock *b, Pet
     else if (lo[k] != lo[first] || hi[k] != hi[first]) same = PETSC_FALSE;
   }
   if (first < 0) PetscCall(PetscSNPrintf(buf, len, " %s_%s=fixed", init ? "init" : "bound", b->name));
-  else if (same) PetscCall(PetscSNPrintf(buf, len, " %s_%s=%.17g,%.17g", init ? "init" : "bound", b->name, lo[first], hi[first]));
-  else PetscCall(PetscSNPrintf(buf, len, " %s_%s=varies:%016llx", init ? "init" : "bound", b->name, (unsigned long long)h));
+  else if (same)
+    PetscCall(PetscSNPrintf(buf, len, " %s_%s=%.17g,%.17g", init ? "init" : "bound", b->name, lo[first], hi[first]));
+  else
+    PetscCall(
+        PetscSNPrintf(buf, len, " %s_%s=varies:%016llx", init ? "init" : "bound", b->name, (unsigned long long)h));
   PetscFunctionReturn(0);
 }
 
@@ -57,7 +60,8 @@ PetscErrorCode FitCheckpointIdentity(Fit *f)
 static uint64_t HeaderChecksum(int64_t iterations, int64_t steps, int64_t parameters, const char *hash)
 {
   char text[160];
-  snprintf(text, sizeof(text), "iterations=%lld optim_steps=%lld parameters=%lld options_hash=%s", (long long)iterations, (long long)steps, (long long)parameters, hash);
+  snprintf(text, sizeof(text), "iterations=%lld optim_steps=%lld parameters=%lld options_hash=%s",
+           (long long)iterations, (long long)steps, (long long)parameters, hash);
   return FitHash(text);
 }
 
@@ -80,10 +84,13 @@ PetscErrorCode FitCheckpointWrite(Fit *f)
   PetscCall(H5OutAttrString(h, "/", "options_hash", hash));
   PetscCall(H5OutAttrInt(h, "/", "parameters", f->P));
   PetscCall(H5OutAttrInt(h, "/", "optim_steps", f->optim->t));
-  PetscCall(PetscSNPrintf(sum, sizeof(sum), "%016llx", (unsigned long long)HeaderChecksum(f->done, f->optim->t, f->P, hash)));
+  PetscCall(
+      PetscSNPrintf(sum, sizeof(sum), "%016llx", (unsigned long long)HeaderChecksum(f->done, f->optim->t, f->P, hash)));
   PetscCall(H5OutAttrString(h, "/", HEADER_ATTR, sum));
   PetscCall(H5OutAttrInt(h, "/", "fit_seed", o->seed));
-  PetscCall(H5OutAttrString(h, "/", "rng", "counter-based (Philox4x32-10) keyed by (seed, iteration, window, neuron, step): no generator state to save"));
+  PetscCall(H5OutAttrString(
+      h, "/", "rng",
+      "counter-based (Philox4x32-10) keyed by (seed, iteration, window, neuron, step): no generator state to save"));
   PetscCall(FitWriteCommon(f, h));
   PetscCall(H5OutDoubles(h, "/state/theta", 1, &P, f->theta));
   PetscCall(H5OutDoubles(h, "/state/m", 1, &P, m));
@@ -115,10 +122,13 @@ static PetscErrorCode CkptDoubles(hid_t file, const char *path, const char *name
   if (a >= 0) st = H5Aread(a, H5T_NATIVE_UINT64, &stored);
   if (a >= 0) H5Aclose(a);
   if (d >= 0) H5Dclose(d);
-  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: dataset %s has no checksum (damaged, or written by a spikefit without checksums)", path, name);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "checkpoint %s: dataset %s has no checksum (damaged, or written by a spikefit without checksums)", path,
+             name);
   mine = HashWords(HASH_FNV_SEED, data, (size_t)expect);
-  PetscCheck(mine == stored, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: dataset %s fails its checksum (stored %016llx, read %016llx): the file is damaged", path, name,
-             (unsigned long long)stored, (unsigned long long)mine);
+  PetscCheck(mine == stored, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "checkpoint %s: dataset %s fails its checksum (stored %016llx, read %016llx): the file is damaged", path,
+             name, (unsigned long long)stored, (unsigned long long)mine);
   PetscFunctionReturn(0);
 }
 
@@ -133,7 +143,7 @@ static void CanonicalDiff(const char *theirs, const char *mine, char *msg, size_
     while (*p) {
       const char *end = strchr(p, ' '), *eq;
       size_t      n   = end ? (size_t)(end - p) : strlen(p);
-      eq = memchr(p, '=', n);
+      eq              = memchr(p, '=', n);
       if (eq) {
         size_t      klen = (size_t)(eq - p) + 1, olen = 0;
         const char *q = other, *found = NULL;
@@ -150,10 +160,13 @@ static void CanonicalDiff(const char *theirs, const char *mine, char *msg, size_
         if (!found || olen != n || strncmp(found, p, n)) {
           if (side == 0) {
             size_t used = strlen(msg);
-            snprintf(msg + used, len - used, "%s%.*s: checkpoint %.*s, this run %.*s", used ? "; " : "", (int)(klen - 1), p, found ? (int)(olen - klen) : 6, found ? found + klen : "absent", (int)(n - klen), eq + 1);
+            snprintf(msg + used, len - used, "%s%.*s: checkpoint %.*s, this run %.*s", used ? "; " : "",
+                     (int)(klen - 1), p, found ? (int)(olen - klen) : 6, found ? found + klen : "absent",
+                     (int)(n - klen), eq + 1);
           } else if (!found) {
             size_t used = strlen(msg);
-            snprintf(msg + used, len - used, "%s%.*s: checkpoint %.*s, this run absent", used ? "; " : "", (int)(klen - 1), p, (int)(n - klen), eq + 1);
+            snprintf(msg + used, len - used, "%s%.*s: checkpoint %.*s, this run absent", used ? "; " : "",
+                     (int)(klen - 1), p, (int)(n - klen), eq + 1);
           }
         }
       }
@@ -172,36 +185,49 @@ static PetscErrorCode ReadHeader(Fit *f, hid_t file, const char *path, int64_t *
 
   PetscFunctionBeginUser;
   PetscCall(H5InAttrString(file, path, "/", "spikefit_format", fmt, sizeof(fmt)));
-  PetscCheck(!strcmp(fmt, "checkpoint"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is a spikefit '%s' file, not a checkpoint", path, fmt);
+  PetscCheck(!strcmp(fmt, "checkpoint"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s is a spikefit '%s' file, not a checkpoint", path, fmt);
   PetscCall(H5InAttrInt(file, path, "/", "parameters", &P));
   PetscCall(H5InAttrString(file, path, "/", "options_hash", hash, sizeof(hash)));
   PetscCall(H5InAttrInt(file, path, "/", "iterations", done));
   PetscCall(H5InAttrInt(file, path, "/", "optim_steps", t));
   PetscCall(H5InAttrString(file, path, "/", HEADER_ATTR, sum, sizeof(sum)));
   PetscCall(PetscSNPrintf(want, sizeof(want), "%016llx", (unsigned long long)HeaderChecksum(*done, *t, P, hash)));
-  PetscCheck(!strcmp(sum, want), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: the attributes iterations, optim_steps, parameters and options_hash fail their checksum: the file is damaged", path);
+  PetscCheck(
+      !strcmp(sum, want), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "checkpoint %s: the attributes iterations, optim_steps, parameters and options_hash fail their checksum: the file is damaged",
+      path);
   PetscCall(PetscSNPrintf(mine, sizeof(mine), "%016llx", (unsigned long long)f->hash));
   if (strcmp(hash, mine)) {
     static char theirs[sizeof(f->canonical)], diff[4096];
     hid_t       d = H5Dopen2(file, "/canonical_options", H5P_DEFAULT);
-    theirs[0] = 0;
+    theirs[0]     = 0;
     if (d >= 0) {
       hid_t ty = H5Dget_type(d);
-      if (H5Tget_class(ty) == H5T_STRING && H5Tget_size(ty) < sizeof(theirs) && H5Dread(d, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, theirs) < 0) theirs[0] = 0;
+      if (H5Tget_class(ty) == H5T_STRING && H5Tget_size(ty) < sizeof(theirs) &&
+          H5Dread(d, ty, H5S_ALL, H5S_ALL, H5P_DEFAULT, theirs) < 0)
+        theirs[0] = 0;
       H5Tclose(ty);
       H5Dclose(d);
     }
     CanonicalDiff(theirs, f->canonical, diff, sizeof(diff));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s belongs to another problem: options/data differ from the checkpoint's (hash %s, this run %s)%s%s\n  checkpoint: %s\n  this run:   %s", path, hash, mine,
-            diff[0] ? "; what differs: " : "", diff, theirs, f->canonical);
+    SETERRQ(
+        PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+        "checkpoint %s belongs to another problem: options/data differ from the checkpoint's (hash %s, this run %s)%s%s\n  checkpoint: %s\n  this run:   %s",
+        path, hash, mine, diff[0] ? "; what differs: " : "", diff, theirs, f->canonical);
   }
   /* the same identity implies these; they guard against a hash collision */
   PetscCall(H5InAttrString(file, path, "/", "model", model, sizeof(model)));
-  PetscCheck(!strcmp(model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s is of model %s, this run is %s", path, model, o->model_name);
+  PetscCheck(!strcmp(model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "checkpoint %s is of model %s, this run is %s", path, model, o->model_name);
   PetscCall(H5InAttrInt(file, path, "/", "n", &n));
-  PetscCheck(n == f->layout->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld neurons, this run %" PetscInt_FMT, path, (long long)n, f->layout->n);
-  PetscCheck(P == f->P, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has %lld parameters, this run %" PetscInt_FMT, path, (long long)P, f->P);
-  PetscCheck(*done >= 0 && *done <= o->iters, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has done %lld iterations but -fit_iters is %" PetscInt_FMT, path, (long long)*done, o->iters);
+  PetscCheck(n == f->layout->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "checkpoint %s has %lld neurons, this run %" PetscInt_FMT, path, (long long)n, f->layout->n);
+  PetscCheck(P == f->P, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "checkpoint %s has %lld parameters, this run %" PetscInt_FMT, path, (long long)P, f->P);
+  PetscCheck(*done >= 0 && *done <= o->iters, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "checkpoint %s has done %lld iterations but -fit_iters is %" PetscInt_FMT, path, (long long)*done,
+             o->iters);
   PetscFunctionReturn(0);
 }
 
@@ -225,7 +251,8 @@ static PetscErrorCode ReadHistory(Fit *f, hid_t file, const char *path, PetscInt
   if (f->hist) {
     PetscBool has;
     PetscCall(H5InExists(file, "/params/history", &has));
-    PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "checkpoint %s has no parameter history; resume with -fit_save_history false", path);
+    PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+               "checkpoint %s has no parameter history; resume with -fit_save_history false", path);
     for (PetscInt b = 0; b < f->layout->nblocks; b++) {
       const ParamBlock *blk = &f->layout->blocks[b];
       char              name[64];
@@ -233,7 +260,8 @@ static PetscErrorCode ReadHistory(Fit *f, hid_t file, const char *path, PetscInt
       PetscCall(PetscMalloc1((done + 1) * blk->size, &buf));
       PetscCall(PetscSNPrintf(name, sizeof(name), "/params/history/%s", blk->name));
       PetscCall(CkptDoubles(file, path, name, (hsize_t)((done + 1) * blk->size), buf));
-      for (PetscInt i = 0; i <= done; i++) PetscCall(PetscArraycpy(f->hist + i * f->P + blk->offset, buf + i * blk->size, blk->size));
+      for (PetscInt i = 0; i <= done; i++)
+        PetscCall(PetscArraycpy(f->hist + i * f->P + blk->offset, buf + i * blk->size, blk->size));
       PetscCall(PetscFree(buf));
     }
   }
@@ -269,8 +297,11 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
     PetscCall(H5InAttrDouble(file, path, "/state/best", "loss", &f->best_loss));
     PetscCall(H5InAttrDouble(file, path, "/state/best", "lr_scale", &f->optim->scale));
     PetscCall(H5InAttrInt(file, path, "/state/best", "rollbacks", &rb));
-    PetscCheck(isfinite(f->best_loss) && f->optim->scale > 0 && f->optim->scale <= 1 && rb >= 0 && bi >= -1 && bi <= done, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "checkpoint %s: /state/best has invalid attributes (iteration %lld, lr_scale %g, rollbacks %lld)", path, (long long)bi, f->optim->scale, (long long)rb);
+    PetscCheck(isfinite(f->best_loss) && f->optim->scale > 0 && f->optim->scale <= 1 && rb >= 0 && bi >= -1 &&
+                   bi <= done,
+               PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "checkpoint %s: /state/best has invalid attributes (iteration %lld, lr_scale %g, rollbacks %lld)", path,
+               (long long)bi, f->optim->scale, (long long)rb);
     f->best_it   = (PetscInt)bi;
     f->rollbacks = (PetscInt)rb;
   }
@@ -282,7 +313,8 @@ static PetscErrorCode ReadCheckpoint(Fit *f, const char *path)
     PetscCall(CkptDoubles(file, path, name, (hsize_t)blk->size, f->theta0 + blk->offset));
   }
   for (PetscInt k = 0; k < f->P; k++)
-    PetscCheck(isfinite(f->theta[k]) && isfinite(m[k]) && isfinite(v[k]) && v[k] >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: state entry %" PetscInt_FMT " is not finite", path, k);
+    PetscCheck(isfinite(f->theta[k]) && isfinite(m[k]) && isfinite(v[k]) && v[k] >= 0, PETSC_COMM_SELF,
+               PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s: state entry %" PetscInt_FMT " is not finite", path, k);
   PetscCall(OptimSetState(f->optim, (PetscInt)t, f->theta, m, v));
   f->done = (PetscInt)done;
   PetscCall(PetscFree3(m, v, col));
@@ -321,20 +353,25 @@ PetscErrorCode FitCheckpointRead(Fit *f, const char *path)
   /* every rank reads; a damaged file fails on all of them, and they agree before going on */
   PetscCall(TryRead(f, path, &failed, &other, msg, sizeof(msg)));
   if (!failed) {
-    PetscCall(PetscPrintf(f->par->group, "%sresumed from %s at iteration %" PetscInt_FMT "\n", f->prefix, path, f->done));
+    PetscCall(
+        PetscPrintf(f->par->group, "%sresumed from %s at iteration %" PetscInt_FMT "\n", f->prefix, path, f->done));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", path));
   if (!other) { /* missing or damaged: the previous checkpoint, kept by every commit */
     PetscBool exists;
     PetscCall(PetscTestFile(prev, 'r', &exists));
-    PetscCall(PetscPrintf(f->par->group, "%sspikefit: checkpoint %s is missing or damaged (%s)%s%s\n", f->prefix, path, msg, exists ? "; falling back to " : "; no ", prev));
+    PetscCall(PetscPrintf(f->par->group, "%sspikefit: checkpoint %s is missing or damaged (%s)%s%s\n", f->prefix, path,
+                          msg, exists ? "; falling back to " : "; no ", prev));
     if (exists) PetscCall(TryRead(f, prev, &pfailed, &pother, pmsg, sizeof(pmsg)));
     if (!pfailed) {
-      PetscCall(PetscPrintf(f->par->group, "%sresumed from %s at iteration %" PetscInt_FMT " (the previous checkpoint)\n", f->prefix, prev, f->done));
+      PetscCall(PetscPrintf(f->par->group,
+                            "%sresumed from %s at iteration %" PetscInt_FMT " (the previous checkpoint)\n", f->prefix,
+                            prev, f->done));
       PetscFunctionReturn(0);
     }
-    if (exists) PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s cannot be used either (%s)\n", f->prefix, prev, pmsg));
+    if (exists)
+      PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s cannot be used either (%s)\n", f->prefix, prev, pmsg));
   }
   PetscCall(ReadCheckpoint(f, path)); /* again, loudly, for the message */
   SETERRQ(f->par->group, PETSC_ERR_FILE_UNEXPECTED, "checkpoint %s could not be read on every rank", path);

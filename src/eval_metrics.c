@@ -60,7 +60,7 @@ static PetscErrorCode Correlations(PetscInt n, PetscInt nb, const double *c, dou
   for (PetscInt i = 0, k = 0; i < n; i++)
     for (PetscInt j = i + 1; j < n; j++, k++) {
       const double *zi = z + (size_t)i * nb, *zj = z + (size_t)j * nb;
-      double        s  = 0;
+      double        s = 0;
       if (!ok[i] || !ok[j]) {
         r[k] = NAN;
         continue;
@@ -73,14 +73,17 @@ static PetscErrorCode Correlations(PetscInt n, PetscInt nb, const double *c, dou
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nbf, const double *fitted, PetscInt nbr, const double *recorded, double bin_ms, EvalMetrics *m)
+PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nbf, const double *fitted, PetscInt nbr, const double *recorded,
+                                   double bin_ms, EvalMetrics *m)
 {
   double    *rf, *rr, *rel, *cf, *cr;
   PetscBool *okf, *okr;
   PetscInt   npair = n * (n - 1) / 2, k = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(n > 0 && nbf >= 0 && nbr >= 0 && bin_ms > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "EvalMetricsCompute: %" PetscInt_FMT " neurons, %" PetscInt_FMT " and %" PetscInt_FMT " bins of %g ms", n, nbf, nbr, bin_ms);
+  PetscCheck(n > 0 && nbf >= 0 && nbr >= 0 && bin_ms > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "EvalMetricsCompute: %" PetscInt_FMT " neurons, %" PetscInt_FMT " and %" PetscInt_FMT " bins of %g ms", n,
+             nbf, nbr, bin_ms);
   PetscCall(PetscMalloc5(n, &rf, n, &rr, n, &rel, npair + 1, &cf, npair + 1, &cr));
   PetscCall(PetscMalloc2(n, &okf, n, &okr));
   Rates(n, nbf, bin_ms, fitted, rf);
@@ -114,7 +117,8 @@ PetscErrorCode EvalMetricsCompute2(PetscInt n, PetscInt nbf, const double *fitte
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode EvalMetricsCompute(PetscInt n, PetscInt nbins, double bin_ms, const double *fitted, const double *recorded, EvalMetrics *m)
+PetscErrorCode EvalMetricsCompute(PetscInt n, PetscInt nbins, double bin_ms, const double *fitted,
+                                  const double *recorded, EvalMetrics *m)
 {
   PetscFunctionBeginUser;
   PetscCall(EvalMetricsCompute2(n, nbins, fitted, nbins, recorded, bin_ms, m));
@@ -123,8 +127,8 @@ PetscErrorCode EvalMetricsCompute(PetscInt n, PetscInt nbins, double bin_ms, con
 
 static double MeanDefined(PetscInt k, const EvalMetrics *s, size_t off)
 {
-  double sum = 0;
-  PetscInt c = 0;
+  double   sum = 0;
+  PetscInt c   = 0;
   for (PetscInt i = 0; i < k; i++) {
     double v = *(const double *)((const char *)&s[i] + off);
     if (isfinite(v)) {
@@ -161,13 +165,14 @@ PetscInt EvalSpanBins(PetscInt nspan, const double *span, double bin_ms, PetscIn
   return total;
 }
 
-PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan, const double *span, double bin_ms, double *counts)
+PetscErrorCode EvalCountSpikes(PetscInt n, const PetscInt *offsets, const double *times, PetscInt nspan,
+                               const double *span, double bin_ms, double *counts)
 {
   PetscInt *nb, *first, total;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc2(nspan + 1, &nb, nspan + 1, &first));
-  total = EvalSpanBins(nspan, span, bin_ms, nb);
+  total    = EvalSpanBins(nspan, span, bin_ms, nb);
   first[0] = 0;
   for (PetscInt k = 0; k < nspan; k++) first[k + 1] = first[k] + nb[k];
   PetscCall(PetscArrayzero(counts, total * n));

@@ -14,7 +14,8 @@
   #include <omp.h>
 #endif
 
-PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE, FIT_EVENT_OPTIM, FIT_EVENT_IO, FIT_EVENT_VALIDATE;
+PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE,
+    FIT_EVENT_OPTIM, FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 
 static PetscErrorCode FitRegisterEvents(void)
 {
@@ -75,9 +76,12 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
     SimDrawInput((uint64_t)o->input_seed, stream, window, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
     TruthRun(f, it, window, tw, s);
   } else {
-    const double *src = it < 0 ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window]) : f->data->target[window];
+    const double *src = it < 0
+                            ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window])
+                            : f->data->target[window];
     (void)it;
-    PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB, "window %" PetscInt_FMT " of the recording is not loaded on this rank", window);
+    PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "window %" PetscInt_FMT " of the recording is not loaded on this rank", window);
     PetscCall(PetscArraycpy(s, src, T * n));
   }
   PetscFunctionReturn(0);
@@ -96,7 +100,8 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2])
 
 /* A synthetic target's window: one draw of the uniforms for the model's input x and (unless
  * tx is NULL) the truth's tx, each at its own rate. */
-static void SyntheticInputs(Fit *f, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *tx)
+static void SyntheticInputs(Fit *f, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
+                            double *tx)
 {
   const FitOptions *o = f->opt;
   PetscInt          T = o->window_steps;
@@ -107,7 +112,8 @@ static void SyntheticInputs(Fit *f, PetscInt window, uint32_t stream, const doub
   if (tx) SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tx);
 }
 
-void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x, double *s)
+void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
+                     double *s)
 {
   const FitOptions *o = f->opt;
   PetscInt          T = o->window_steps;
@@ -135,7 +141,7 @@ static double *BatchTarget(Fit *f, int tid, PetscInt window, PetscInt b)
 {
   const FitOptions *o = f->opt;
   if (o->mode == TARGET_SYNTHETIC) {
-    double *s = f->btarget[tid] + (size_t)b * o->window_steps * f->nrec;
+    double *s       = f->btarget[tid] + (size_t)b * o->window_steps * f->nrec;
     f->bsrc[tid][b] = s;
     return s;
   }
@@ -149,14 +155,14 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w = f->work[tid];
-  const double     *s = f->target[tid];
-  double           *acc = f->smbuf[tid];
+  SimWork          *w      = f->work[tid];
+  const double     *s      = f->target[tid];
+  double           *acc    = f->smbuf[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
-  SimBatch         *bt = f->batch ? f->batch[tid] : NULL;
+  SimBatch         *bt     = f->batch ? f->batch[tid] : NULL;
 
   if (bt) {
-    bt->nb           = bhi - blo;
+    bt->nb = bhi - blo;
     for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = NULL; /* sm measures free-running samples */
     bt->noise_seed   = (uint64_t)o->input_seed;
     bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
@@ -190,7 +196,8 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 
 /* Loss and gradient of one window at theta, into the thread's accumulator: the per-window
  * path (-sim_batch 0, and -sim_ref with the plain loops). */
-static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid, PetscBool log_events)
+static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid,
+                           PetscBool log_events)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
@@ -231,7 +238,8 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
  * window and step; its targets are its hard output, z = aux0 >= theta as in TruthRun). Below
  * SIM_SMALL_N neurons the bits are TruthRun's; above, the products' rounding may differ in
  * the last bit, which changes a spike only where u lies within that of theta. */
-static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb, uint32_t stream, const double *theta, int tid)
+static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb, uint32_t stream, const double *theta,
+                                 int tid)
 {
   const FitOptions *o = f->opt;
   PetscInt          T = o->window_steps, nt = f->tsim.n, nr = f->nrec;
@@ -259,13 +267,14 @@ static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb,
 /* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
  * that lies in the evaluated range) simulated together; their sum enters the thread's
  * accumulator as one value, so the bits depend on the batch, not on who computes it. */
-static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, double progress, int tid, PetscBool log_events)
+static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, double progress,
+                          int tid, PetscBool log_events)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimWork          *w = f->work[tid];
-  SimBatch         *bt = f->batch[tid];
-  double           *g = f->gbuf[tid];
+  SimWork          *w      = f->work[tid];
+  SimBatch         *bt     = f->batch[tid];
+  double           *g      = f->gbuf[tid];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
   FitPass           pass[2];
 
@@ -293,7 +302,8 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
       LossValue     val;
       const double *s = f->bsrc[tid][b];
       if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n, f->lwork[tid], &val);
+      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n,
+                          f->lwork[tid], &val);
       if (pass[k].sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
       if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
       g[P] += val.total;
@@ -327,12 +337,13 @@ static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad, LossValue *val)
+PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
+                           LossValue *val)
 {
   const FitOptions *o = f->opt;
   PetscInt          mylo, myhi, lo, hi, P = f->P;
-  double            progress = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
-  int               nthreads = f->nthreads;
+  double            progress   = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
+  int               nthreads   = f->nthreads;
   PetscBool         log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE;
 
   PetscFunctionBeginUser;
@@ -345,7 +356,8 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
     PetscInt B = f->batch ? o->sim_batch : 1, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
     for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++) SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
+    for (PetscInt k = 0; k < nk; k++)
+      SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
     for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
     PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
     if (f->smacc[0]->nonfinite) { /* the same on every rank (after the exact sum): the caller rolls back */
@@ -428,7 +440,8 @@ static void RecordParams(Fit *f, PetscInt it)
   if (f->hist) PetscArraycpy(f->hist + it * f->P, f->theta, f->P);
   if (f->dist) {
     PetscInt nb = f->layout->nblocks;
-    for (PetscInt b = 0; b < nb; b++) f->dist[it * (nb + 1) + b] = ParamsBlockDistance(f->layout, b, f->theta, f->data->truth);
+    for (PetscInt b = 0; b < nb; b++)
+      f->dist[it * (nb + 1) + b] = ParamsBlockDistance(f->layout, b, f->theta, f->data->truth);
     f->dist[it * (nb + 1) + nb] = ParamsBlockDistance(f->layout, -1, f->theta, f->data->truth);
   }
 }
@@ -439,8 +452,8 @@ static void RecordParams(Fit *f, PetscInt it)
  * exact reductions, so every rank of the group returns the same status. */
 PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          K = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
+  const FitOptions *o   = f->opt;
+  PetscInt          K   = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
   LossValue         sum = {0, {0}}, val;
   double            gn2 = 0;
 
@@ -481,7 +494,8 @@ PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, int threads)
 {
   double n = (double)data->n + (double)o->hidden, P = n * n + 8.0 * n, T = (double)o->window_steps;
-  double B = o->sim_batch > 0 && !o->use_ref ? (double)o->sim_batch : 1.0, hist = o->save_history ? (double)o->iters + 1.0 : 1.0;
+  double B    = o->sim_batch > 0 && !o->use_ref ? (double)o->sim_batch : 1.0,
+         hist = o->save_history ? (double)o->iters + 1.0 : 1.0;
   double bytes;
   char   what[256];
 
@@ -489,8 +503,10 @@ static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, i
   /* parameters, moments, gradients, history; per thread an exact accumulator and the tape of
    * a batch (state, aux, input and output of every step) */
   bytes = 8.0 * P * (8.0 + hist) + threads * (8.0 * P * (1.0 + FIXEDSUM_LIMBS) + 8.0 * 8.0 * B * T * n);
-  PetscCall(PetscSNPrintf(what, sizeof(what), "a fit of %.0f neurons (%" PetscInt_FMT " recorded + %" PetscInt_FMT " hidden, -fit_hidden) with windows of %" PetscInt_FMT " steps and -sim_batch %.0f", n, data->n, o->hidden,
-                          o->window_steps, B));
+  PetscCall(PetscSNPrintf(what, sizeof(what),
+                          "a fit of %.0f neurons (%" PetscInt_FMT " recorded + %" PetscInt_FMT
+                          " hidden, -fit_hidden) with windows of %" PetscInt_FMT " steps and -sim_batch %.0f",
+                          n, data->n, o->hidden, o->window_steps, B));
   PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, P));
   PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, B * T * n));
   PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, bytes));
@@ -499,14 +515,14 @@ static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, i
 
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
 {
-  Fit      *f;
-  PetscInt  n, T = o->window_steps, P, *mexc = NULL;
+  Fit     *f;
+  PetscInt n, T = o->window_steps, P, *mexc = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&f));
-  f->opt  = o;
-  f->par  = par;
-  f->data = data;
+  f->opt     = o;
+  f->par     = par;
+  f->data    = data;
   f->restart = restart;
   if (o->restarts > 1) PetscCall(PetscSNPrintf(f->prefix, sizeof(f->prefix), "[fit %" PetscInt_FMT "] ", restart));
   PetscCall(ModelFind(o->model_name, &f->model));
@@ -531,10 +547,13 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     f->tsim.cfg.hard_output    = PETSC_TRUE;
     f->tsim.cfg.output_current = PETSC_FALSE;
   } else f->tsim = f->sim;
-  f->P = P   = f->layout->total;
+  f->P = P    = f->layout->total;
   f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
-  PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
-  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data, T);
+  PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
+  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data,
+             T);
   {
     /* no more threads than this rank has batches (or windows) or evaluation windows: an
      * idle OpenMP thread spins on a core the other ranks could use */
@@ -544,20 +563,26 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     work        = PetscMax(PetscMax(hi - lo, ehi - elo), 1);
     f->nthreads = (int)PetscMin((PetscInt)par->threads, work);
   }
-  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
-  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
+  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
+  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
   if (o->sim_batch > 0 && !o->use_ref) {
     PetscCall(PetscCalloc1(f->nthreads, &f->batch));
-    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
+    for (int t = 0; t < f->nthreads; t++)
+      PetscCall(
+          SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
     PetscCall(LoadBatchTargets(f));
     if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
       /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
       PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
       PetscCall(PetscCalloc1(f->nthreads, &f->tbatch));
-      for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchCreate(&f->tsim, o->sim_batch, stride, SIM_DOUBLE, &f->tbatch[t]));
+      for (int t = 0; t < f->nthreads; t++)
+        PetscCall(SimBatchCreate(&f->tsim, o->sim_batch, stride, SIM_DOUBLE, &f->tbatch[t]));
     }
   }
-  PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf, f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
+  PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf,
+                         f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
   for (int t = 0; t < f->nthreads; t++) {
     PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
     PetscCall(SimWorkCreate(&f->tsim, &f->twork[t]));
@@ -594,17 +619,23 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   ParamsProject(f->layout, f->theta);
   if (o->init_rates) {
     double mean = 0;
-    PetscCheck(data->rate_hz, par->group, PETSC_ERR_ARG_INCOMP, "-fit_init_rates sets each neuron's initial rate from a recording: %s is fitted as a ground truth", o->data);
+    PetscCheck(data->rate_hz, par->group, PETSC_ERR_ARG_INCOMP,
+               "-fit_init_rates sets each neuron's initial rate from a recording: %s is fitted as a ground truth",
+               o->data);
     for (PetscInt i = 0; i < f->nrec; i++) mean += data->rate_hz[i] / (double)f->nrec;
     /* hidden neurons start at the recorded mean; silent units at one spike per fitted span */
-    PetscCall(FitRecipeInitRates(f->layout, &o->mcfg, f->nrec, data->rate_hz, o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean, 1000.0 / (f->nwindows * T * o->dt), f->theta));
+    PetscCall(FitRecipeInitRates(f->layout, &o->mcfg, f->nrec, data->rate_hz,
+                                 o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean,
+                                 1000.0 / (f->nwindows * T * o->dt), f->theta));
   }
   PetscCall(PetscArraycpy(f->theta0, f->theta, P));
-  PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm, o->iters + 1, &f->secs));
+  PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm,
+                         o->iters + 1, &f->secs));
   if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
   if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->vloss));
   /* distances to the truth need the same layout (no hidden part of the truth left out) */
-  if (data->has_truth && data->ntruth == n) PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
+  if (data->has_truth && data->ntruth == n)
+    PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
   RecordParams(f, 0);
   PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
   PetscCall(FitCheckpointIdentity(f));
@@ -682,8 +713,8 @@ static PetscErrorCode RestartPath(const char *path, PetscInt k, PetscInt R, char
 PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
 {
   FitOptions o, ok;
-  Parallel  *par  = NULL;
-  FitData   *data = NULL;
+  Parallel  *par     = NULL;
+  FitData   *data    = NULL;
   PetscBool  stopped = PETSC_FALSE, any_stopped, checked = PETSC_FALSE, diverged = PETSC_FALSE, any_diverged;
 
   PetscFunctionBeginUser;
@@ -698,10 +729,10 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
   if (AppHelpRequested()) PetscFunctionReturn(0);
   {
     const AppFile files[] = {
-      {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
-      {"-resume", o.resume, PETSC_FALSE, PETSC_FALSE, NULL},
-      {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
-      {"-ckpt_file", o.ckpt_file, PETSC_TRUE, PETSC_TRUE, "-resume"},
+        {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
+        {"-resume", o.resume, PETSC_FALSE, PETSC_FALSE, NULL},
+        {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
+        {"-ckpt_file", o.ckpt_file, PETSC_TRUE, PETSC_TRUE, "-resume"},
     };
     PetscCall(AppCheckFiles(comm, files, 4));
   }
@@ -718,12 +749,16 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
       if (!any) PetscCall(RestartPath(o.out, k, o.restarts, p, sizeof(p)));
       if (!any) PetscCall(PetscTestFile(p, 'r', &any));
     }
-    PetscCheck(any, comm, PETSC_ERR_FILE_OPEN, "-resume %s with -fit_restarts %" PetscInt_FMT " continues the restarts' checkpoints %s.fit0 ... %s.fit%" PetscInt_FMT ", but none of them (nor a finished %s.fit<k>) exists", o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
+    PetscCheck(any, comm, PETSC_ERR_FILE_OPEN,
+               "-resume %s with -fit_restarts %" PetscInt_FMT
+               " continues the restarts' checkpoints %s.fit0 ... %s.fit%" PetscInt_FMT
+               ", but none of them (nor a finished %s.fit<k>) exists",
+               o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
   }
   PetscCall(FitDataLoad(&o, par, &data));
   /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
   for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {
-    Fit      *f = NULL;
+    Fit      *f      = NULL;
     PetscBool resume = o.resume[0] ? PETSC_TRUE : PETSC_FALSE, done_before = PETSC_FALSE;
 
     ok = o;

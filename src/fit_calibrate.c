@@ -44,7 +44,7 @@ static PetscErrorCode CalibCounts(Fit *f, PetscInt round, double *count)
 
 PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions  *o = f->opt;
   const ParamLayout *l = f->layout;
   const ParamBlock  *E = ParamLayoutBlock(l, "E_L"), *B = ParamLayoutBlock(l, "beta");
   PetscInt           n = l->n;
@@ -52,8 +52,11 @@ PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds)
 
   PetscFunctionBeginUser;
   if (rounds <= 0) PetscFunctionReturn(0);
-  PetscCheck(E && B, f->par->group, PETSC_ERR_ARG_INCOMP, "-fit_calibrate_rates shifts E_L by log(rate ratio)/beta: it needs a model with escape noise (-model slif)");
-  PetscCheck(f->data->rate_hz, f->par->group, PETSC_ERR_ARG_INCOMP, "-fit_calibrate_rates calibrates to a recording's rates: %s is fitted as a ground truth", o->data);
+  PetscCheck(
+      E && B, f->par->group, PETSC_ERR_ARG_INCOMP,
+      "-fit_calibrate_rates shifts E_L by log(rate ratio)/beta: it needs a model with escape noise (-model slif)");
+  PetscCheck(f->data->rate_hz, f->par->group, PETSC_ERR_ARG_INCOMP,
+             "-fit_calibrate_rates calibrates to a recording's rates: %s is fitted as a ground truth", o->data);
   span_s = (double)f->nwindows * o->window_steps * o->dt / 1000.0;
   for (PetscInt i = 0; i < f->nrec; i++) mean += f->data->rate_hz[i] / (double)f->nrec;
   PetscCall(PetscMalloc1(n, &count));
@@ -64,17 +67,21 @@ PetscErrorCode FitCalibrateRates(Fit *f, PetscInt rounds)
       double want = j < f->nrec ? f->data->rate_hz[j] : (o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean);
       /* half a spike over the span on both sides: a silent unit, or one silent in the model,
        * gets a finite shift */
-      double ratio = (want * span_s + 0.5) / (count[j] + 0.5), *e = &f->theta[E->offset + j], *b = &f->theta[B->offset + j];
+      double ratio = (want * span_s + 0.5) / (count[j] + 0.5), *e = &f->theta[E->offset + j],
+             *b    = &f->theta[B->offset + j];
       double e_new = *e + log(ratio) / *b;
-      worst = PetscMax(worst, fabs(log(ratio)));
+      worst        = PetscMax(worst, fabs(log(ratio)));
       if (e_new > l->hi[E->offset + j]) { /* E_L at its top: lower beta for the rest of the logit at rest */
         double a = *b * (e_new - o->mcfg.theta);
-        e_new = l->hi[E->offset + j];
-        *b    = PetscMin(PetscMax(a / (e_new - o->mcfg.theta), l->lo[B->offset + j]), l->hi[B->offset + j]);
+        e_new    = l->hi[E->offset + j];
+        *b       = PetscMin(PetscMax(a / (e_new - o->mcfg.theta), l->lo[B->offset + j]), l->hi[B->offset + j]);
       }
       *e = PetscMax(e_new, l->lo[E->offset + j]);
     }
-    PetscCall(PetscPrintf(f->par->group, "%scalibration %" PetscInt_FMT "/%" PetscInt_FMT ": largest |log(recorded/fitted rate)| %.3f over the fitting windows; E_L shifted\n", f->prefix, r + 1, rounds, worst));
+    PetscCall(PetscPrintf(f->par->group,
+                          "%scalibration %" PetscInt_FMT "/%" PetscInt_FMT
+                          ": largest |log(recorded/fitted rate)| %.3f over the fitting windows; E_L shifted\n",
+                          f->prefix, r + 1, rounds, worst));
   }
   PetscCall(PetscFree(count));
   PetscFunctionReturn(0);

@@ -25,23 +25,29 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   PetscFunctionBeginUser;
   PetscCall(H5InOpen(o->data, &file));
   PetscCall(H5InShape(file, o->data, "/truth/exc", &rank, dims));
-  PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /truth/exc must be a non-empty vector", o->data);
+  PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: /truth/exc must be a non-empty vector", o->data);
   PetscCall(ModelFind(o->model_name, &model)); /* an unknown -model is named first */
   {
     char truth_model[32] = "lif";
-    if (H5Aexists_by_name(file, "/truth", "model", H5P_DEFAULT) > 0) PetscCall(H5InAttrString(file, o->data, "/truth", "model", truth_model, sizeof(truth_model)));
-    PetscCheck(!strcmp(truth_model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
-               "%s holds a ground truth of model %s but the fit uses -model %s: fit it with -model %s, or fit its spikes with -fit_target recorded", o->data, truth_model, o->model_name, truth_model);
+    if (H5Aexists_by_name(file, "/truth", "model", H5P_DEFAULT) > 0)
+      PetscCall(H5InAttrString(file, o->data, "/truth", "model", truth_model, sizeof(truth_model)));
+    PetscCheck(
+        !strcmp(truth_model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+        "%s holds a ground truth of model %s but the fit uses -model %s: fit it with -model %s, or fit its spikes with -fit_target recorded",
+        o->data, truth_model, o->model_name, truth_model);
   }
   d->ntruth = (PetscInt)dims[0];
   d->n      = d->ntruth;
   PetscCall(PetscMalloc1(d->n, &d->exc));
   PetscCall(PetscMalloc1(d->n, &exc64));
   PetscCall(H5InExists(file, "/truth/exc", &has));
-  PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset /truth/exc (neuron types) is missing", o->data);
+  PetscCheck(has, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset /truth/exc (neuron types) is missing",
+             o->data);
   PetscCall(H5InInts(file, o->data, "/truth/exc", (hsize_t)d->n, exc64));
   for (PetscInt i = 0; i < d->n; i++) {
-    PetscCheck(exc64[i] == 0 || exc64[i] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /truth/exc[%" PetscInt_FMT "] is %lld, must be 0 or 1", o->data, i, (long long)exc64[i]);
+    PetscCheck(exc64[i] == 0 || exc64[i] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: /truth/exc[%" PetscInt_FMT "] is %lld, must be 0 or 1", o->data, i, (long long)exc64[i]);
     d->exc[i] = (PetscInt)exc64[i];
   }
   PetscCall(PetscFree(exc64));
@@ -56,15 +62,18 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
     PetscCall(H5InDoubles(file, o->data, name, (hsize_t)layout->blocks[b].size, d->truth + layout->blocks[b].offset));
   }
   for (PetscInt k = 0; k < layout->total; k++)
-    PetscCheck(isfinite(d->truth[k]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: ground-truth parameter %" PetscInt_FMT " is not finite", o->data, k);
+    PetscCheck(isfinite(d->truth[k]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: ground-truth parameter %" PetscInt_FMT " is not finite", o->data, k);
   d->has_truth = PETSC_TRUE;
   /* -fit_recorded R: only the truth's first R neurons are observed */
-  PetscCheck(o->recorded <= d->ntruth, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-fit_recorded %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons of the ground truth in %s", o->recorded, d->ntruth, o->data);
+  PetscCheck(o->recorded <= d->ntruth, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-fit_recorded %" PetscInt_FMT " exceeds the %" PetscInt_FMT " neurons of the ground truth in %s",
+             o->recorded, d->ntruth, o->data);
   if (o->recorded > 0) d->n = o->recorded;
   {
     /* what the targets come from: the truth's size, types and parameters */
     int64_t head[2] = {d->ntruth, d->n};
-    d->hash = HashWords(HASH_FNV_SEED, head, 2);
+    d->hash         = HashWords(HASH_FNV_SEED, head, 2);
     for (PetscInt i = 0; i < d->ntruth; i++) d->hash = HashWords(d->hash, &(int64_t){d->texc[i]}, 1);
     d->hash = HashWords(d->hash, d->truth, (size_t)layout->total);
   }
@@ -114,7 +123,8 @@ static PetscInt Overlaps(const SpikeTrains *info, double lo, double hi, double *
  * cut to whole bins (at most -fit_eval_windows window lengths in all when that is given),
  * their spikes, the fitting span's rates, and the data ceiling: the recorded stretch of as
  * many bins just before the holdout (fewer when the fitting span is shorter). */
-static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi, double hold_lo, double hold_hi, FitData *d)
+static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi, double hold_lo,
+                                  double hold_hi, FitData *d)
 {
   const double bin = EVAL_BIN_MS;
   double      *ov, *cs, left = o->eval_windows_set ? o->eval_windows * o->window_steps * o->dt : INFINITY, observed = 0;
@@ -133,7 +143,9 @@ static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double
     d->nspan++;
     left -= m * bin;
   }
-  PetscCheck(d->nspan > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the held-out span [%g, %g) ms holds no whole %g ms bin of observed time; lengthen -data_holdout", o->data, hold_lo, hold_hi, bin);
+  PetscCheck(d->nspan > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the held-out span [%g, %g) ms holds no whole %g ms bin of observed time; lengthen -data_holdout",
+             o->data, hold_lo, hold_hi, bin);
   PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->span[0], d->span[2 * d->nspan - 1], &d->held));
   /* the fitting span: rates over its observed time, and the ceiling's stretch */
   PetscCall(SpikeFileReadRange(o->data, &o->dopt, fit_lo, fit_hi, &st));
@@ -216,23 +228,32 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
   PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no units to fit", o->data);
   PetscCall(DataOptionsSpan(&o->dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
   PetscCall(SpikeTrainsWindows(info, fit_lo, fit_hi, o->dt, T, &d->nwindows, &d->starts));
-  PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the fitting span [%g, %g) ms holds no whole window of %" PetscInt_FMT " steps (%g ms) inside an observation interval; shorten -fit_window_steps or widen -data_t0/-data_t1",
+  PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the fitting span [%g, %g) ms holds no whole window of %" PetscInt_FMT
+             " steps (%g ms) inside an observation interval; shorten -fit_window_steps or widen -data_t0/-data_t1",
              o->data, fit_lo, fit_hi, T, len);
   if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
   if (hold_hi > hold_lo) {
     PetscCall(SpikeTrainsWindows(info, hold_lo, hold_hi, o->dt, T, &nh, &hstarts));
-    PetscCheck(nh > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: the held-out span [%g, %g) ms holds no whole window of %g ms; lengthen -data_holdout", o->data, hold_lo, hold_hi, len);
+    PetscCheck(nh > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "%s: the held-out span [%g, %g) ms holds no whole window of %g ms; lengthen -data_holdout", o->data,
+               hold_lo, hold_hi, len);
     nh = PetscMin(nh, o->eval_windows);
   }
   ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
-  shared = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : d->nwindows) : 0, nh ? 0 : o->eval_windows);
+  shared = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : d->nwindows) : 0,
+                    nh ? 0 : o->eval_windows);
   shared = PetscMin(shared, d->nwindows);
   {
     /* before any allocation: the binned windows this rank keeps (a long recording cut into
      * short windows, or a huge span, must be refused here with sizes, not by the allocator) */
     char what[PETSC_MAX_PATH_LEN + 128];
-    PetscCall(PetscSNPrintf(what, sizeof(what), "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT " units (this rank's share)", o->data, (hi - lo) + shared + nh, T, n));
-    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, 8.0 * ((double)d->nwindows + ((double)(hi - lo) + shared + nh) * T * n)));
+    PetscCall(PetscSNPrintf(what, sizeof(what),
+                            "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT
+                            " units (this rank's share)",
+                            o->data, (hi - lo) + shared + nh, T, n));
+    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what,
+                                  8.0 * ((double)d->nwindows + ((double)(hi - lo) + shared + nh) * T * n)));
   }
   PetscCall(PetscCalloc1(d->nwindows, &d->target));
   /* two ranges: [0, shared) and [lo, hi); each read as one span of the file */
@@ -282,15 +303,21 @@ PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
   if (!o->mode_set) o->mode = has_truth ? TARGET_SYNTHETIC : TARGET_RECORDED;
   if (o->windows < 0) o->windows = o->mode == TARGET_SYNTHETIC ? 10 : 0;
   if (o->mode == TARGET_SYNTHETIC) {
-    PetscCheck(has_truth, par->world, PETSC_ERR_ARG_INCOMP, "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
+    PetscCheck(has_truth, par->world, PETSC_ERR_ARG_INCOMP,
+               "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
     /* the recording options would be silently ignored: a synthetic target regenerates spikes */
-    PetscCheck(!o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0, par->world, PETSC_ERR_ARG_INCOMP,
-               "-data_units, -data_t0, -data_t1 and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes", o->data);
+    PetscCheck(
+        !o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0, par->world,
+        PETSC_ERR_ARG_INCOMP,
+        "-data_units, -data_t0, -data_t1 and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
+        o->data);
     PetscCall(LoadTruth(o, d));
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */
     if (!o->dale_set) o->mcfg.dale = PETSC_FALSE;
-    PetscCheck(o->recorded == 0, par->world, PETSC_ERR_ARG_INCOMP, "-fit_recorded selects neurons of a ground truth (synthetic target); a recording's units are all recorded");
+    PetscCheck(
+        o->recorded == 0, par->world, PETSC_ERR_ARG_INCOMP,
+        "-fit_recorded selects neurons of a ground truth (synthetic target); a recording's units are all recorded");
     PetscCall(LoadRecorded(o, par, d));
   }
   *out = d;
@@ -321,7 +348,8 @@ PetscErrorCode FitDataDestroy(FitData **d)
 
 /* Spikes per unit in this rank's share of [lo, hi) (a block of equal time), summed exactly
  * over comm; and the observed time of [lo, hi). */
-static PetscErrorCode SpanCounts(MPI_Comm comm, const char *path, const DataOptions *dopt, const SpikeTrains *info, double lo, double hi, double *count, double *observed)
+static PetscErrorCode SpanCounts(MPI_Comm comm, const char *path, const DataOptions *dopt, const SpikeTrains *info,
+                                 double lo, double hi, double *count, double *observed)
 {
   int          rank = ParallelRank(comm), size = ParallelSize(comm);
   double       a = lo + (hi - lo) * rank / size, b = rank + 1 == size ? hi : lo + (hi - lo) * (rank + 1) / size;
@@ -342,7 +370,8 @@ static PetscErrorCode SpanCounts(MPI_Comm comm, const char *path, const DataOpti
   FixedSumGet(fs, count);
   PetscCall(FixedSumDestroy(&fs));
   *observed = 0;
-  for (PetscInt k = 0; k < info->nintervals; k++) *observed += PetscMax(0.0, PetscMin(hi, info->intervals_ms[2 * k + 1]) - PetscMax(lo, info->intervals_ms[2 * k]));
+  for (PetscInt k = 0; k < info->nintervals; k++)
+    *observed += PetscMax(0.0, PetscMin(hi, info->intervals_ms[2 * k + 1]) - PetscMax(lo, info->intervals_ms[2 * k]));
   PetscFunctionReturn(0);
 }
 

@@ -12,15 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVAL_STREAM  RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
-#define HELD_STREAM  RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu) /* chunks of the held-out runs */
-#define HELD_NOISE   RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu)
-#define NULL_STREAM  RngStreamId(RNG_STREAM_ANALYSIS, 0x504E) /* the Poisson null's draws */
+#define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
+#define HELD_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu) /* chunks of the held-out runs */
+#define HELD_NOISE  RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu)
+#define NULL_STREAM RngStreamId(RNG_STREAM_ANALYSIS, 0x504E) /* the Poisson null's draws */
 
 /* Spikes (unit, time) appended in time order; plain malloc, so that OpenMP threads can
  * grow their own lists. */
 typedef struct {
-  PetscInt len, cap;
+  PetscInt  len, cap;
   PetscInt *unit;
   double   *time;
   int       failed;
@@ -93,7 +93,7 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
   const FitData    *d = f->data;
   PetscInt          n = f->nm, nr = f->nrec, T = o->window_steps, ns = f->model->nstate, g = 0;
   PetscInt          per_bin = (PetscInt)llround(EVAL_BIN_MS / o->dt);
-  SimWork          *w = f->work[tid];
+  SimWork          *w       = f->work[tid];
 
   for (PetscInt k = 0; k < d->nspan; k++) {
     double   a     = d->span[2 * k];
@@ -126,7 +126,7 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
 static PetscErrorCode HeldTarget(const FitData *d, Trains *tr)
 {
   const SpikeTrains *st = d->held;
-  PetscInt           n  = d->n, m = 0;
+  PetscInt           n = d->n, m = 0;
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(n + 1, &tr->off));
   PetscCall(PetscMalloc1(st->nspikes + 1, &tr->times));
@@ -145,7 +145,8 @@ static PetscErrorCode HeldTarget(const FitData *d, Trains *tr)
 
 /* E windows from rest (a synthetic truth: fresh windows, back to back from 0 ms; a
  * recording without holdout: its first windows, at their recording times). */
-static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, double *span, SpikeList l[3], double *hidden)
+static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, double *span, SpikeList l[3],
+                                 double *hidden)
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->nm, nr = f->nrec, T = o->window_steps;
@@ -156,13 +157,14 @@ static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, do
   PetscCall(PetscMalloc1(T * nr, &zt));
   for (PetscInt win = 0; win < E; win++) {
     const double *thetas[2] = {theta_fit, f->theta0};
-    double        t0 = o->mode == TARGET_SYNTHETIC ? (double)(win * T) * o->dt : f->data->starts[win];
-    span[2 * win]     = t0;
-    span[2 * win + 1] = o->mode == TARGET_SYNTHETIC ? (double)((win + 1) * T) * o->dt : t0 + T * o->dt;
+    double        t0        = o->mode == TARGET_SYNTHETIC ? (double)(win * T) * o->dt : f->data->starts[win];
+    span[2 * win]           = t0;
+    span[2 * win + 1]       = o->mode == TARGET_SYNTHETIC ? (double)((win + 1) * T) * o->dt : t0 + T * o->dt;
     PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], zt));
     for (PetscInt s = 0; s < T; s++)
       for (PetscInt i = 0; i < nr; i++)
-        if (zt[s * nr + i] > 0.5) SpikeListAdd(&l[0], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
+        if (zt[s * nr + i] > 0.5)
+          SpikeListAdd(&l[0], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
     for (int k = 0; k < 2; k++) {
       SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
       w->window       = win;
@@ -173,7 +175,8 @@ static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, do
       for (PetscInt s = 0; s < T; s++) {
         const double *z = w->scratch + s * n;
         for (PetscInt i = 0; i < nr; i++)
-          if (z[i] > 0.5) SpikeListAdd(&l[1 + k], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
+          if (z[i] > 0.5)
+            SpikeListAdd(&l[1 + k], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
         if (k == 0)
           for (PetscInt h = 0; h < n - nr; h++) hidden[h] += z[nr + h];
       }
@@ -191,7 +194,12 @@ static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt 
     for (PetscInt j = 0; j < n; j++) {
       if (i == j) continue;
       double a = A[i * n + j], b = B[i * n + j];
-      sa += a; sb += b; saa += a * a; sbb += b * b; sab += a * b; m++;
+      sa += a;
+      sb += b;
+      saa += a * a;
+      sbb += b * b;
+      sab += a * b;
+      m++;
     }
   if (m < 2) return NAN;
   double va = saa - sa * sa / m, vb = sbb - sb * sb / m;
@@ -202,8 +210,8 @@ static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt 
  * rates' RMSE and the neuron-by-neuron correlations of the counts (bin-major [nb][n]). */
 static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double *bt, const double *bf)
 {
-  PetscInt n = f->nrec;
-  double   bin = EVAL_BIN_MS, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
+  PetscInt n     = f->nrec;
+  double   bin   = EVAL_BIN_MS, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
   hsize_t  dn[2] = {(hsize_t)n, (hsize_t)n};
 
   PetscFunctionBeginUser;
@@ -244,12 +252,19 @@ static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double
         }
       wc = OffDiagonalCorrelation(Wf, Wt, n);
       PetscCall(H5OutScalar(h, "/eval/compare/weight_corr_recorded", wc));
-      if (!f->opt->quiet) PetscCall(PetscPrintf(f->par->group, "%scompare: correlation of fitted and true weights among the %" PetscInt_FMT " recorded neurons %.3f\n", f->prefix, n, wc));
+      if (!f->opt->quiet)
+        PetscCall(PetscPrintf(f->par->group,
+                              "%scompare: correlation of fitted and true weights among the %" PetscInt_FMT
+                              " recorded neurons %.3f\n",
+                              f->prefix, n, wc));
       PetscCall(PetscFree2(Wt, Wf));
     }
   }
   if (!f->opt->quiet)
-    PetscCall(PetscPrintf(f->par->group, "%scompare (20 ms bins): rate RMSE %.3f Hz; pairwise correlations: similarity %.3f, relative distance %.3f; spike correlation fitted-target %.3f\n", f->prefix, rmse, cpair, cdist, spike));
+    PetscCall(PetscPrintf(
+        f->par->group,
+        "%scompare (20 ms bins): rate RMSE %.3f Hz; pairwise correlations: similarity %.3f, relative distance %.3f; spike correlation fitted-target %.3f\n",
+        f->prefix, rmse, cpair, cdist, spike));
   PetscCall(PetscFree7(ct, cf, rt, rf, kt, kf, kx));
   PetscFunctionReturn(0);
 }
@@ -258,15 +273,17 @@ static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double
  * draws keyed by (seed, draw, neuron, bin); the mean of each metric over the draws. */
 static PetscErrorCode PoissonNull(Fit *f, PetscInt nb, const double *target, EvalMetrics *m)
 {
-  PetscInt     n = f->nrec;
-  double      *c;
-  EvalMetrics  draws[EVAL_POISSON_DRAWS];
+  PetscInt    n = f->nrec;
+  double     *c;
+  EvalMetrics draws[EVAL_POISSON_DRAWS];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)nb * n + 1, &c));
   for (PetscInt dr = 0; dr < EVAL_POISSON_DRAWS; dr++) {
     for (PetscInt b = 0; b < nb; b++)
-      for (PetscInt i = 0; i < n; i++) c[b * n + i] = RngPoisson((uint64_t)f->opt->input_seed, NULL_STREAM, (uint32_t)dr, (uint32_t)i, (uint32_t)b, f->data->train_rate[i] * EVAL_BIN_MS / 1000.0);
+      for (PetscInt i = 0; i < n; i++)
+        c[b * n + i] = RngPoisson((uint64_t)f->opt->input_seed, NULL_STREAM, (uint32_t)dr, (uint32_t)i, (uint32_t)b,
+                                  f->data->train_rate[i] * EVAL_BIN_MS / 1000.0);
     PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, c, target, &draws[dr]));
   }
   EvalMetricsMean(EVAL_POISSON_DRAWS, draws, m);
@@ -299,12 +316,20 @@ static PetscErrorCode MakeRows(Fit *f, PetscInt nb, double *const cnt[3])
     EvalRow *r = &f->rows[f->nrows++];
     PetscCall(PetscStrncpy(r->name, "poisson_null", sizeof(r->name)));
     PetscCall(PoissonNull(f, nb, cnt[0], &r->m));
-    PetscCall(PetscSNPrintf(r->note, sizeof(r->note), "independent Poisson neurons at the fitting span's rates, mean over %d draws", EVAL_POISSON_DRAWS));
+    PetscCall(PetscSNPrintf(r->note, sizeof(r->note),
+                            "independent Poisson neurons at the fitting span's rates, mean over %d draws",
+                            EVAL_POISSON_DRAWS));
     r = &f->rows[f->nrows++];
     PetscCall(PetscStrncpy(r->name, "data_ceiling", sizeof(r->name)));
     PetscCall(EvalMetricsCompute2(n, d->nceil, d->ceil, nb, cnt[0], EVAL_BIN_MS, &r->m));
-    if (d->nceil < nb) PetscCall(PetscSNPrintf(r->note, sizeof(r->note), "the recording from %.6g ms: only %.0f ms before the holdout, shorter than the holdout's %.0f ms", d->ceil_lo, d->nceil * EVAL_BIN_MS, nb * EVAL_BIN_MS));
-    else PetscCall(PetscSNPrintf(r->note, sizeof(r->note), "the recording's %.0f ms just before the holdout, from %.6g ms", d->nceil * EVAL_BIN_MS, d->ceil_lo));
+    if (d->nceil < nb)
+      PetscCall(PetscSNPrintf(
+          r->note, sizeof(r->note),
+          "the recording from %.6g ms: only %.0f ms before the holdout, shorter than the holdout's %.0f ms", d->ceil_lo,
+          d->nceil * EVAL_BIN_MS, nb * EVAL_BIN_MS));
+    else
+      PetscCall(PetscSNPrintf(r->note, sizeof(r->note), "the recording's %.0f ms just before the holdout, from %.6g ms",
+                              d->nceil * EVAL_BIN_MS, d->ceil_lo));
   }
   for (PetscInt r = 0; r < f->nrows; r++) {
     char why[192];
@@ -321,13 +346,14 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   FitData          *d = f->data;
   PetscInt          n = f->nrec, nh = f->nm - f->nrec, E = FitEvalWindows(f), K, nb;
   const char       *names[3] = {"/eval/target", "/eval/fitted", "/eval/initial"};
-  SpikeList         l[3] = {{0}};
+  SpikeList         l[3]     = {{0}};
   Trains            tr[3];
   double           *span, *hid, *cnt[3], ms = 0;
   hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh, ds[2];
 
   PetscFunctionBeginUser;
-  PetscCheck(fabs(EVAL_BIN_MS / o->dt - llround(EVAL_BIN_MS / o->dt)) < 1e-9, f->par->group, PETSC_ERR_ARG_INCOMP, "the evaluation's %g ms bins need -sim_dt to divide them, got %g ms", EVAL_BIN_MS, o->dt);
+  PetscCheck(fabs(EVAL_BIN_MS / o->dt - llround(EVAL_BIN_MS / o->dt)) < 1e-9, f->par->group, PETSC_ERR_ARG_INCOMP,
+             "the evaluation's %g ms bins need -sim_dt to divide them, got %g ms", EVAL_BIN_MS, o->dt);
   PetscCall(PetscCalloc1(nh + 1, &hid));
   if (d->nspan) {
     double *carry[2];
@@ -339,7 +365,8 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
     PetscCall(PetscMalloc2(f->model->nstate * f->nm, &carry[0], f->model->nstate * f->nm, &carry[1]));
     /* the fitted and the initial network, one per thread when there are two */
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
-    for (int k = 0; k < 2; k++) RunHeldOut(f, k ? f->theta0 : FitEvalTheta(f), FitThreadId(), carry[FitThreadId()], &l[1 + k], k ? NULL : hid);
+    for (int k = 0; k < 2; k++)
+      RunHeldOut(f, k ? f->theta0 : FitEvalTheta(f), FitThreadId(), carry[FitThreadId()], &l[1 + k], k ? NULL : hid);
     PetscCall(PetscFree2(carry[0], carry[1]));
   } else {
     K = E;
@@ -366,8 +393,11 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   PetscCall(H5OutDoubles(h, "/eval/span_ms", 2, ds, span));
   PetscCall(H5OutAttrInt(h, "/eval", "windows", d->nspan ? 0 : E));
   PetscCall(H5OutAttrInt(h, "/eval", "window_steps", o->window_steps));
-  PetscCall(H5OutAttrString(h, "/eval", "input", d->nspan ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps with the state carried over; fitted and initial share the input seed"
-                                                         : "fixed evaluation seed shared by target, fitted and initial model; separate windows from rest, one per /eval/span_ms row"));
+  PetscCall(H5OutAttrString(
+      h, "/eval", "input",
+      d->nspan
+          ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps with the state carried over; fitted and initial share the input seed"
+          : "fixed evaluation seed shared by target, fitted and initial model; separate windows from rest, one per /eval/span_ms row"));
   PetscCall(H5OutAttrString(h, "/eval", "params", f->best_it >= 0 ? "best" : "final"));
   PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
   PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
@@ -382,7 +412,11 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   for (PetscInt r = 0; r < f->nrows; r++) PetscCall(EvalRowWrite(h, "/eval/compare", &f->rows[r]));
   PetscCall(CompareClassic(f, h, nb, cnt[0], cnt[1]));
   PetscCall(H5OutAttrDouble(h, "/eval/compare", "bin_ms", EVAL_BIN_MS));
-  PetscCall(H5OutAttrString(h, "/eval/compare", "data", o->mode == TARGET_RECORDED && d->nspan ? "held-out intervals" : (o->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
+  PetscCall(H5OutAttrString(
+      h, "/eval/compare", "data",
+      o->mode == TARGET_RECORDED && d->nspan
+          ? "held-out intervals"
+          : (o->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
   PetscCall(EvalSpanDescribe(K, span, f->span_desc, sizeof(f->span_desc)));
   for (int c = 0; c < 3; c++) {
     PetscCall(TrainsFree(&tr[c]));
@@ -401,10 +435,19 @@ PetscErrorCode FitEvalPrint(Fit *f)
 
   PetscFunctionBeginUser;
   if (!f->nrows) PetscFunctionReturn(0);
-  PetscCall(PetscSNPrintf(header, sizeof(header), "evaluation on %s (%s; %s parameters; %.0f ms bins; recorded mean %.3f Hz, max %.3f Hz):", d->nspan ? "the held-out data" : (f->opt->mode == TARGET_SYNTHETIC ? "fresh synthetic windows" : "training windows (no -data_holdout)"),
-                          f->span_desc, f->best_it >= 0 ? "best-validated" : "final", EVAL_BIN_MS, f->rec_mean, f->rec_max));
+  PetscCall(PetscSNPrintf(
+      header, sizeof(header), "evaluation on %s (%s; %s parameters; %.0f ms bins; recorded mean %.3f Hz, max %.3f Hz):",
+      d->nspan ? "the held-out data"
+               : (f->opt->mode == TARGET_SYNTHETIC ? "fresh synthetic windows" : "training windows (no -data_holdout)"),
+      f->span_desc, f->best_it >= 0 ? "best-validated" : "final", EVAL_BIN_MS, f->rec_mean, f->rec_max));
   PetscCall(EvalTablePrint(comm, f->prefix, header, f->nrows, f->rows));
-  if (d->nspan) PetscCall(PetscPrintf(comm, "%sjudge the fit against poisson_null (its rate error is the bar to beat) and data_ceiling (its corr r is the most to expect)\n", f->prefix));
-  if (f->rows[0].runaway) PetscCall(PetscPrintf(comm, "%swarning: the fitted network runs away on the %s: %s\n", f->prefix, d->nspan ? "held-out data" : "evaluation windows", f->rows[0].note));
+  if (d->nspan)
+    PetscCall(PetscPrintf(
+        comm,
+        "%sjudge the fit against poisson_null (its rate error is the bar to beat) and data_ceiling (its corr r is the most to expect)\n",
+        f->prefix));
+  if (f->rows[0].runaway)
+    PetscCall(PetscPrintf(comm, "%swarning: the fitted network runs away on the %s: %s\n", f->prefix,
+                          d->nspan ? "held-out data" : "evaluation windows", f->rows[0].note));
   PetscFunctionReturn(0);
 }

@@ -47,7 +47,8 @@ static PetscErrorCode WriteHistory(H5Out *h, const char *group, const ParamLayou
     char              name[256];
     hsize_t           dims[3];
     int               r = BlockDims(l, blk, (hsize_t)rows, dims);
-    for (PetscInt it = 0; it < rows; it++) PetscCall(PetscArraycpy(buf + it * blk->size, hist + it * l->total + blk->offset, blk->size));
+    for (PetscInt it = 0; it < rows; it++)
+      PetscCall(PetscArraycpy(buf + it * blk->size, hist + it * l->total + blk->offset, blk->size));
     PetscCall(PetscSNPrintf(name, sizeof(name), "%s/%s", group, blk->name));
     PetscCall(H5OutDoubles(h, name, r, dims, buf));
   }
@@ -72,7 +73,8 @@ const double *FitEvalTheta(const Fit *f) { return f->best && f->best_it >= 0 ? f
 PetscInt FitEvalWindows(const Fit *f)
 {
   const FitOptions *o = f->opt;
-  return o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
+  return o->mode == TARGET_SYNTHETIC ? o->eval_windows
+                                     : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
 }
 
 /* The evaluation windows of this rank (a block of them), their model-input uniforms and
@@ -89,9 +91,11 @@ static PetscErrorCode ValidationCache(Fit *f)
   ParallelBlock(FitEvalWindows(f), f->par->grank, f->par->gsize, &lo, &hi);
   f->vlo = lo;
   f->vhi = hi;
-  PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec, &f->vtarget));
+  PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec,
+                         &f->vtarget));
   for (PetscInt win = lo; win < hi; win++) {
-    double *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n, *s = f->vtarget + (size_t)(win - lo) * T * f->nrec;
+    double *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n,
+           *s = f->vtarget + (size_t)(win - lo) * T * f->nrec;
     SimDrawUniforms((uint64_t)o->input_seed, EVAL_STREAM, win, nu, T, u);
     for (PetscInt t = 0; t < T; t++) PetscCall(PetscArraycpy(vu + t * n, u + t * nu, n));
     PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], s));
@@ -166,14 +170,15 @@ static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double p
   w->noise_seed   = (uint64_t)o->input_seed;
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
   PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
-  v[0] = FitWindowLoss(f, theta, w, f->vtarget + (size_t)(win - f->vlo) * T * f->nrec, progress, tid, f->sm ? v + 1 : NULL);
+  v[0] = FitWindowLoss(f, theta, w, f->vtarget + (size_t)(win - f->vlo) * T * f->nrec, progress, tid,
+                       f->sm ? v + 1 : NULL);
   FixedSumAdd(f->vaccs[tid], v);
 }
 
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss)
 {
-  PetscInt          E = FitEvalWindows(f), len;
-  double           *sums;
+  PetscInt E = FitEvalWindows(f), len;
+  double  *sums;
 
   PetscFunctionBeginUser;
   PetscCall(ValidationCache(f));
@@ -204,8 +209,8 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
 
 static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
 {
-  const FitOptions *o = f->opt;
-  hsize_t           dims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->layout->n};
+  const FitOptions *o        = f->opt;
+  hsize_t           dims[3]  = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->layout->n};
   hsize_t           tdims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->nrec};
 
   PetscFunctionBeginUser;
@@ -247,7 +252,8 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 
   PetscFunctionBeginUser;
   f->gc_windows = K;
-  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * f->nrec, &f->gc_target, K * T * n, &f->gc_output));
+  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * f->nrec, &f->gc_target,
+                         K * T * n, &f->gc_output));
   PetscCall(PetscArraycpy(f->gc_params, f->theta, P));
   PetscCall(PetscArraycpy(f->gc_grad, f->grad, P));
   f->gc_loss = loss;
@@ -273,7 +279,7 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o   = f->opt;
   char             *all = NULL;
   hsize_t           it = (hsize_t)f->done, it1 = (hsize_t)f->done + 1;
   double           *col;
@@ -303,7 +309,9 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
   PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
   PetscCall(H5OutAttrInt(h, "/", "omp_threads", f->nthreads));
-  PetscCall(H5OutAttrString(h, "/", "r_p_gradient", "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
+  PetscCall(H5OutAttrString(
+      h, "/", "r_p_gradient",
+      "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
   /* the best parameters (FitTrain): by the validation loss, or without validation by the
@@ -311,8 +319,13 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(WriteBlocks(h, "/params/best", f->layout, f->best_it >= 0 ? f->best : f->theta));
   PetscCall(H5OutAttrInt(h, "/params/best", "iteration", f->best_it >= 0 ? f->best_it : f->done));
   PetscCall(H5OutAttrDouble(h, "/params/best", "loss", f->best_it >= 0 ? f->best_loss : NAN));
-  PetscCall(H5OutAttrString(h, "/params/best", "criterion", f->best_it < 0 ? "none (the final parameters)" : (f->vloss ? "validation loss" : "training loss")));
-  PetscCall(H5OutAttrString(h, "/", "stopped", f->diverged ? "diverged (-fit_max_rollbacks spent)" : (f->out_of_time ? "time budget (-fit_max_minutes)" : (f->done < o->iters ? "interrupted" : "completed"))));
+  PetscCall(H5OutAttrString(h, "/params/best", "criterion",
+                            f->best_it < 0 ? "none (the final parameters)"
+                                           : (f->vloss ? "validation loss" : "training loss")));
+  PetscCall(H5OutAttrString(h, "/", "stopped",
+                            f->diverged ? "diverged (-fit_max_rollbacks spent)"
+                                        : (f->out_of_time ? "time budget (-fit_max_minutes)"
+                                                          : (f->done < o->iters ? "interrupted" : "completed"))));
   PetscCall(H5OutAttrInt(h, "/", "rollbacks", f->rollbacks));
   PetscCall(H5OutAttrDouble(h, "/", "lr_scale", f->optim->scale));
   PetscCall(WriteExc(h, "/params/exc", f->layout));
@@ -368,12 +381,15 @@ PetscErrorCode FitPrintSummary(Fit *f)
   PetscFunctionBeginUser;
   PetscCall(ParallelMax(comm, ParallelPeakMemoryMB(), &peak));
   if (f->opt->quiet) PetscFunctionReturn(0);
-  PetscCall(PetscPrintf(comm, "%speak memory per rank: %.1f MB (largest over %d ranks)\n", f->prefix, peak, f->par->gsize));
-  PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->prefix, f->done, f->done ? f->loss[0] : NAN, f->done ? f->loss[f->done - 1] : NAN));
+  PetscCall(
+      PetscPrintf(comm, "%speak memory per rank: %.1f MB (largest over %d ranks)\n", f->prefix, peak, f->par->gsize));
+  PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->prefix,
+                        f->done, f->done ? f->loss[0] : NAN, f->done ? f->loss[f->done - 1] : NAN));
   if (f->dist) {
     PetscInt nb = f->layout->nblocks;
     double   d0 = f->dist[nb], d1 = f->dist[f->done * (nb + 1) + nb];
-    PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->prefix, d0, d1, d0 > 0 ? d1 / d0 : NAN));
+    PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->prefix, d0, d1,
+                          d0 > 0 ? d1 / d0 : NAN));
     for (PetscInt b = 0; b < nb; b++) {
       double b0 = f->dist[b], b1 = f->dist[f->done * (nb + 1) + b];
       if (b0 > 0) PetscCall(PetscPrintf(comm, "  %s %.3f", f->layout->blocks[b].name, b1 / b0));
@@ -381,9 +397,14 @@ PetscErrorCode FitPrintSummary(Fit *f)
     }
     PetscCall(PetscPrintf(comm, "\n"));
   }
-  PetscCall(PetscPrintf(comm, "%srates (Hz) over the evaluation windows:\n%s  neuron   target   fitted  initial\n", f->prefix, f->prefix));
-  for (PetscInt i = 0; i < n && i < 64; i++) PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->prefix, i, f->rate_target[i], f->rate_fit[i], f->rate_init[i]));
-  if (n > 64) PetscCall(PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->prefix, n));
+  PetscCall(PetscPrintf(comm, "%srates (Hz) over the evaluation windows:\n%s  neuron   target   fitted  initial\n",
+                        f->prefix, f->prefix));
+  for (PetscInt i = 0; i < n && i < 64; i++)
+    PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->prefix, i, f->rate_target[i],
+                          f->rate_fit[i], f->rate_init[i]));
+  if (n > 64)
+    PetscCall(
+        PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->prefix, n));
   PetscCall(FitEvalPrint(f));
   PetscCall(PetscPrintf(comm, "%sresults: %s\n", f->prefix, f->opt->out));
   PetscFunctionReturn(0);
@@ -393,7 +414,7 @@ PetscErrorCode FitPrintSummary(Fit *f)
 
 static herr_t CopyAttr(hid_t loc, const char *name, const H5A_info_t *info, void *dst_ptr)
 {
-  hid_t  dst = *(hid_t *)dst_ptr, a = H5Aopen(loc, name, H5P_DEFAULT), type = H5Aget_type(a), space = H5Aget_space(a), b;
+  hid_t dst = *(hid_t *)dst_ptr, a = H5Aopen(loc, name, H5P_DEFAULT), type = H5Aget_type(a), space = H5Aget_space(a), b;
   size_t size = H5Tget_size(type) * (size_t)H5Sget_simple_extent_npoints(space);
   void  *buf  = calloc(1, size + 1);
   herr_t st   = -1;
@@ -447,15 +468,19 @@ static PetscErrorCode MergeOnRoot(const char *out, PetscInt R)
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s.fit%" PetscInt_FMT, out, k));
     PetscCall(PetscSNPrintf(group, sizeof(group), "fit_%" PetscInt_FMT, k));
     PetscCall(H5InOpen(path, &src));
-    PetscCheck(H5Ocopy(src, ".", dst, group, H5P_DEFAULT, H5P_DEFAULT) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy %s into %s", path, tmp);
+    PetscCheck(H5Ocopy(src, ".", dst, group, H5P_DEFAULT, H5P_DEFAULT) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+               "cannot copy %s into %s", path, tmp);
     if (k == best) {
-      PetscCheck(H5Literate(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyLink, &dst) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy the best fit %s into %s", path, tmp);
-      PetscCheck(H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyAttr, &dst) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot copy the attributes of %s", path);
+      PetscCheck(H5Literate(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyLink, &dst) >= 0, PETSC_COMM_SELF,
+                 PETSC_ERR_FILE_WRITE, "cannot copy the best fit %s into %s", path, tmp);
+      PetscCheck(H5Aiterate2(src, H5_INDEX_NAME, H5_ITER_INC, NULL, CopyAttr, &dst) >= 0, PETSC_COMM_SELF,
+                 PETSC_ERR_FILE_WRITE, "cannot copy the attributes of %s", path);
     }
     PetscCall(H5InClose(&src, path));
   }
   {
-    hid_t space = H5Screate_simple(1, &dims, NULL), d = H5Dcreate2(dst, "/restart_final_loss", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t space = H5Screate_simple(1, &dims, NULL),
+          d     = H5Dcreate2(dst, "/restart_final_loss", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, last);
     H5Dclose(d);
     space = H5Screate(H5S_SCALAR);
@@ -478,7 +503,10 @@ static PetscErrorCode MergeOnRoot(const char *out, PetscInt R)
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s.fit%" PetscInt_FMT, out, k));
     unlink(path);
   }
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "restarts: %" PetscInt_FMT " fits in %s (/fit_<k>); best fit %" PetscInt_FMT " (last loss %.6g) at the root\n", R, out, best, last[best]));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                        "restarts: %" PetscInt_FMT " fits in %s (/fit_<k>); best fit %" PetscInt_FMT
+                        " (last loss %.6g) at the root\n",
+                        R, out, best, last[best]));
   PetscCall(PetscFree(last));
   PetscFunctionReturn(0);
 }

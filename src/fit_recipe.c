@@ -20,7 +20,10 @@ void FitRecipeRateSummary(const RecordingStats *st, double *mean, double *max, d
 
 /* Work of one iteration relative to 1 neuron-second: the per-neuron updates and the n x n
  * recurrent products (measured on this machine, bench/RESULTS.md). */
-static double IterationWork(PetscInt nm, double span_ms) { return (double)nm * (1.0 + (double)nm / 64.0) * span_ms / 1000.0; }
+static double IterationWork(PetscInt nm, double span_ms)
+{
+  return (double)nm * (1.0 + (double)nm / 64.0) * span_ms / 1000.0;
+}
 
 PetscInt FitRecipeIterations(PetscInt nm, double span_ms)
 {
@@ -41,7 +44,8 @@ static PetscErrorCode GroupGiven(const char *const group[], PetscBool *given)
 
 /* Sets name to value unless it is given or its group was (group_given); prints the choice
  * and appends it to summary. */
-static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *name, const char *value, const char *why, char *summary, size_t len)
+static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *name, const char *value, const char *why,
+                             char *summary, size_t len)
 {
   PetscBool given = group_given;
   char      item[256];
@@ -49,7 +53,8 @@ static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *n
   PetscFunctionBeginUser;
   if (!given) PetscCall(PetscOptionsHasName(NULL, NULL, name, &given));
   if (given) {
-    PetscCall(PetscPrintf(comm, "recipe: %s not chosen (%s)\n", name, group_given ? "options of its group given" : "given"));
+    PetscCall(
+        PetscPrintf(comm, "recipe: %s not chosen (%s)\n", name, group_given ? "options of its group given" : "given"));
     PetscFunctionReturn(0);
   }
   PetscCall(PetscOptionsSetValue(NULL, name, value));
@@ -61,7 +66,7 @@ static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *n
 
 PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *summary, size_t len)
 {
-  static const char *const loss[] = {"-loss", "-loss_weights", "-loss_teacher_forcing", NULL};
+  static const char *const loss[]  = {"-loss", "-loss_weights", "-loss_teacher_forcing", NULL};
   static const char *const optim[] = {"-optim", NULL};
   double                   mean, max, sparse, T;
   PetscInt                 nwin, hidden, iters, steps;
@@ -73,14 +78,26 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
   PetscCall(GroupGiven(loss, &lg));
   PetscCall(GroupGiven(optim, &og));
   FitRecipeRateSummary(st, &mean, &max, &sparse);
-  PetscCall(PetscPrintf(comm, "recipe: recording of %" PetscInt_FMT " units, %.1f s to fit, %.1f s held out; rates mean %.3g Hz, max %.3g Hz, %.0f%% below 1 Hz (-fit_recipe none: off)\n", st->n, st->span_ms / 1000.0,
-                        st->holdout_ms / 1000.0, mean, max, 100.0 * sparse));
-  PetscCall(Choose(comm, PETSC_FALSE, "-model", "slif", "stochastic LIF: spike probabilities for the likelihood, samples for sm", summary, len));
+  PetscCall(PetscPrintf(
+      comm,
+      "recipe: recording of %" PetscInt_FMT
+      " units, %.1f s to fit, %.1f s held out; rates mean %.3g Hz, max %.3g Hz, %.0f%% below 1 Hz (-fit_recipe none: off)\n",
+      st->n, st->span_ms / 1000.0, st->holdout_ms / 1000.0, mean, max, 100.0 * sparse));
+  PetscCall(Choose(comm, PETSC_FALSE, "-model", "slif",
+                   "stochastic LIF: spike probabilities for the likelihood, samples for sm", summary, len));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-model", model, sizeof(model), &has));
   PetscCall(PetscStrcmp(model, "slif", &slif));
-  PetscCall(Choose(comm, lg, "-loss_weights", "bnll:1,sm:10", "likelihood of the recorded spikes + sample-and-measure of the free-running PSTH and noise covariances", summary, len));
-  PetscCall(Choose(comm, lg, "-loss_teacher_forcing", "true", "the likelihood on a run driven by the recorded spikes: the coupling is learnt from the recorded history", summary, len));
-  PetscCall(Choose(comm, og, "-optim_scaled", "true", "Adam on theta/(hi - lo): one learning rate moves every block by the same share of its bounds", summary, len));
+  PetscCall(
+      Choose(comm, lg, "-loss_weights", "bnll:1,sm:10",
+             "likelihood of the recorded spikes + sample-and-measure of the free-running PSTH and noise covariances",
+             summary, len));
+  PetscCall(
+      Choose(comm, lg, "-loss_teacher_forcing", "true",
+             "the likelihood on a run driven by the recorded spikes: the coupling is learnt from the recorded history",
+             summary, len));
+  PetscCall(Choose(comm, og, "-optim_scaled", "true",
+                   "Adam on theta/(hi - lo): one learning rate moves every block by the same share of its bounds",
+                   summary, len));
   PetscCall(Choose(comm, og, "-optim_lr", "0.003", "0.3% of each bound range per step", summary, len));
   /* windows: the mean unit should expect a few spikes per window, so that sm's per-window
    * statistics are not mostly empty; whole 500 ms, from 500 ms to 2 s, and at least 8 windows */
@@ -88,52 +105,72 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
   T = PetscMin(PetscMax(T, 500.0), 2000.0);
   while (T > 500.0 && st->span_ms / T < 8.0) T -= 500.0;
   PetscCall(PetscSNPrintf(v, sizeof(v), "%.0f", T));
-  PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f ms windows: the mean unit (%.3g Hz) expects %.1f spikes in one", T, mean, mean * T / 1000.0));
+  PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f ms windows: the mean unit (%.3g Hz) expects %.1f spikes in one", T,
+                          mean, mean * T / 1000.0));
   PetscCall(Choose(comm, PETSC_FALSE, "-fit_window_steps", v, why, summary, len));
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_window_steps", &steps, NULL));
   /* about RECIPE_STEPS optimiser steps per pass over the data, whatever its length: more
    * steps move the rates away from the recorded ones (docs/RESULTS.md), more windows per
    * step give sm's statistics more samples */
   {
-    PetscInt nwin = (PetscInt)floor(st->span_ms / (double)steps), k = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
+    PetscInt nwin = (PetscInt)floor(st->span_ms / (double)steps),
+             k    = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
     PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
-    PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT " windows", nwin, RECIPE_STEPS, k));
+    PetscCall(PetscSNPrintf(
+        why, sizeof(why),
+        "%" PetscInt_FMT
+        " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT
+        " windows",
+        nwin, RECIPE_STEPS, k));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
   }
   hidden = 0;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_hidden", &hidden, NULL));
   iters = FitRecipeIterations(st->n + hidden, st->span_ms);
   PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, iters));
-  PetscCall(PetscSNPrintf(why, sizeof(why), "the time budget for %" PetscInt_FMT " neurons over %.0f s (8 min for 100 units over 27 min on 2 ranks)", st->n + hidden, st->span_ms / 1000.0));
+  PetscCall(PetscSNPrintf(why, sizeof(why),
+                          "the time budget for %" PetscInt_FMT
+                          " neurons over %.0f s (8 min for 100 units over 27 min on 2 ranks)",
+                          st->n + hidden, st->span_ms / 1000.0));
   PetscCall(Choose(comm, PETSC_FALSE, "-fit_iters", v, why, summary, len));
   if (st->holdout_ms > 0) {
     nwin = (PetscInt)ceil(st->holdout_ms / (double)steps);
     PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, nwin));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_eval_windows", v, "the whole held-out span", summary, len));
   }
-  PetscCall(Choose(comm, PETSC_FALSE, "-init_W", "-0.02,0.02", "start from a nearly uncoupled network, whose rates are the ones set below", summary, len));
-  PetscCall(Choose(comm, PETSC_FALSE, "-bound_tau_g", "1.5,20", "synaptic traces up to 20 ms, the time scale of the measured correlations (20 ms bins)", summary, len));
-  PetscCall(Choose(comm, PETSC_FALSE, "-init_r_p", "0,0", "no Poisson input at the start: the escape noise is the only source of spikes", summary, len));
+  PetscCall(Choose(comm, PETSC_FALSE, "-init_W", "-0.02,0.02",
+                   "start from a nearly uncoupled network, whose rates are the ones set below", summary, len));
+  PetscCall(Choose(comm, PETSC_FALSE, "-bound_tau_g", "1.5,20",
+                   "synaptic traces up to 20 ms, the time scale of the measured correlations (20 ms bins)", summary,
+                   len));
+  PetscCall(Choose(comm, PETSC_FALSE, "-init_r_p", "0,0",
+                   "no Poisson input at the start: the escape noise is the only source of spikes", summary, len));
   if (slif) {
-    PetscCall(Choose(comm, PETSC_FALSE, "-fit_init_rates", "true", "each neuron starts at its recorded rate (beta, E_L)", summary, len));
-    PetscCall(Choose(comm, PETSC_FALSE, "-fit_calibrate_rates", "2", "after the fit, E_L shifted twice so that each neuron's free-running rate over the fitting windows is its recorded one", summary, len));
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_init_rates", "true",
+                     "each neuron starts at its recorded rate (beta, E_L)", summary, len));
+    PetscCall(Choose(
+        comm, PETSC_FALSE, "-fit_calibrate_rates", "2",
+        "after the fit, E_L shifted twice so that each neuron's free-running rate over the fitting windows is its recorded one",
+        summary, len));
   }
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode FitRecipeInitRates(const ParamLayout *l, const ModelConfig *cfg, PetscInt nrec, const double *rate_hz, double hidden_hz, double floor_hz, double *theta)
+PetscErrorCode FitRecipeInitRates(const ParamLayout *l, const ModelConfig *cfg, PetscInt nrec, const double *rate_hz,
+                                  double hidden_hz, double floor_hz, double *theta)
 {
   const ParamBlock *E = ParamLayoutBlock(l, "E_L"), *B = ParamLayoutBlock(l, "beta");
 
   PetscFunctionBeginUser;
-  PetscCheck(E && B, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "-fit_init_rates needs a model with escape noise (blocks E_L and beta): -model slif");
+  PetscCheck(E && B, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "-fit_init_rates needs a model with escape noise (blocks E_L and beta): -model slif");
   for (PetscInt j = 0; j < l->n; j++) {
     PetscInt ke = E->offset + j, kb = B->offset + j;
     double   hz = j < nrec ? rate_hz[j] : hidden_hz, p, a, e;
-    p = PetscMin(PetscMax(hz, floor_hz) * cfg->dt / 1000.0, 0.5);
-    a = log(p / (1.0 - p)); /* the wanted beta (E_L - theta), <= 0 */
-    e = PetscMin(theta[ke], cfg->theta - 1.0);
-    theta[kb] = PetscMin(PetscMax(a / (e - cfg->theta), l->lo[kb]), l->hi[kb]);
+    p           = PetscMin(PetscMax(hz, floor_hz) * cfg->dt / 1000.0, 0.5);
+    a           = log(p / (1.0 - p)); /* the wanted beta (E_L - theta), <= 0 */
+    e           = PetscMin(theta[ke], cfg->theta - 1.0);
+    theta[kb]   = PetscMin(PetscMax(a / (e - cfg->theta), l->lo[kb]), l->hi[kb]);
     /* beta at a bound: E_L takes the rest */
     theta[ke] = PetscMin(PetscMax(cfg->theta + a / theta[kb], l->lo[ke]), l->hi[ke]);
   }

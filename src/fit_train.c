@@ -21,8 +21,8 @@
 
 /* The state at the start of one iteration: what a rollback restores. */
 typedef struct {
-  PetscInt it, t; /* iteration, optimiser steps */
-  double  *theta, *m, *v;
+  PetscInt  it, t; /* iteration, optimiser steps */
+  double   *theta, *m, *v;
   PetscBool valid;
 } Snapshot;
 
@@ -69,9 +69,11 @@ static void Exploded(const Fit *f, PetscInt it, double best_train, char *why, si
   double med = GradMedian(f, it);
   why[0]     = 0;
   if (isfinite(best_train) && f->loss[it] - best_train > FIT_EXPLODE_LOSS * PetscMax(fabs(best_train), 1e-300))
-    PetscSNPrintf(why, len, "the loss %.6g exceeds the best so far (%.6g) by more than %g times its size", f->loss[it], best_train, FIT_EXPLODE_LOSS);
+    PetscSNPrintf(why, len, "the loss %.6g exceeds the best so far (%.6g) by more than %g times its size", f->loss[it],
+                  best_train, FIT_EXPLODE_LOSS);
   else if (isfinite(med) && f->gnorm[it] > FIT_EXPLODE_GRAD * med)
-    PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD, med);
+    PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD,
+                  med);
 }
 
 /* theta (the parameters at the start of iteration it) with its score: the best so far? */
@@ -96,17 +98,18 @@ static void Duration(double s, char *buf, size_t len)
  * of a window's forward and backward, two networks over every chunk (0 without holdout). */
 static double EvalEstimate(const Fit *f, double avg)
 {
-  const FitData *d = f->data;
+  const FitData *d      = f->data;
   double         chunks = 0, per_window;
   if (!d->nspan) return 0;
-  for (PetscInt k = 0; k < d->nspan; k++) chunks += ceil((d->span[2 * k + 1] - d->span[2 * k]) / (f->opt->window_steps * f->opt->dt));
+  for (PetscInt k = 0; k < d->nspan; k++)
+    chunks += ceil((d->span[2 * k + 1] - d->span[2 * k]) / (f->opt->window_steps * f->opt->dt));
   per_window = avg * f->par->gsize * f->nthreads / PetscMax(f->nwindows, 1);
   return 2.0 * chunks * per_window / 3.0 / (f->nthreads >= 2 ? 2 : 1);
 }
 
 static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, double left_budget)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o       = f->opt;
   char              rel[64] = "", terms[256] = "", item[64], eta[128], a[32], b[32];
   double            w[LOSS_NTERMS], rest = avg * (double)(o->iters - it - 1), ev = EvalEstimate(f, avg);
 
@@ -131,17 +134,22 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, doub
    * held-out evaluation after them */
   Duration(PetscMin(rest, left_budget), a, sizeof(a));
   Duration(ev, b, sizeof(b));
-  if (ev > 0) PetscCall(PetscSNPrintf(eta, sizeof(eta), "%s + ~%s evaluation%s", a, b, left_budget < rest ? " (time budget)" : ""));
+  if (ev > 0)
+    PetscCall(
+        PetscSNPrintf(eta, sizeof(eta), "%s + ~%s evaluation%s", a, b, left_budget < rest ? " (time budget)" : ""));
   else PetscCall(PetscSNPrintf(eta, sizeof(eta), "%s%s", a, left_budget < rest ? " (time budget)" : ""));
-  PetscCall(PetscPrintf(f->par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %s%s\n", f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs, eta, rel));
+  PetscCall(PetscPrintf(f->par->group,
+                        "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %s%s\n",
+                        f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs, eta, rel));
   PetscFunctionReturn(0);
 }
 
 /* A divergence at iteration it: roll back (cur: the state at its start, prev: at the start
  * of the one before) or, with the budget spent or nothing to go back to, stop. */
-static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const char *why, Snapshot *prev, Snapshot *cur, PetscBool *stop)
+static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const char *why, Snapshot *prev, Snapshot *cur,
+                               PetscBool *stop)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o  = f->opt;
   Snapshot         *to = bad == FIT_BAD_START ? prev : cur;
 
   PetscFunctionBeginUser;
@@ -154,15 +162,23 @@ static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const cha
     else if (cur->valid) PetscCall(SnapshotRestore(f, cur));
     f->diverged = PETSC_TRUE;
     *stop       = PETSC_TRUE;
-    PetscCall(PetscPrintf(f->par->group, "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); %s: stopping after %" PetscInt_FMT " iterations, results from the %s parameters (exit %d)\n", f->prefix, it + 1, why,
-                          to ? "the rollback budget (-fit_max_rollbacks) is spent" : "no earlier good state to go back to", f->done, f->best_it >= 0 ? "best" : "last good", FIT_EXIT_DIVERGED));
+    PetscCall(
+        PetscPrintf(f->par->group,
+                    "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); %s: stopping after %" PetscInt_FMT
+                    " iterations, results from the %s parameters (exit %d)\n",
+                    f->prefix, it + 1, why,
+                    to ? "the rollback budget (-fit_max_rollbacks) is spent" : "no earlier good state to go back to",
+                    f->done, f->best_it >= 0 ? "best" : "last good", FIT_EXIT_DIVERGED));
     PetscFunctionReturn(0);
   }
   PetscCall(SnapshotRestore(f, to));
   f->rollbacks++;
   f->optim->scale *= 0.5;
-  PetscCall(PetscPrintf(f->par->group, "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); rolled back to the state after iteration %" PetscInt_FMT ", learning rate halved to %.4g (rollback %" PetscInt_FMT " of %" PetscInt_FMT ")\n", f->prefix, it + 1, why,
-                        to->it, o->ocfg.lr * f->optim->scale, f->rollbacks, o->max_rollbacks));
+  PetscCall(PetscPrintf(f->par->group,
+                        "%sspikefit: iteration %" PetscInt_FMT
+                        " diverged (%s); rolled back to the state after iteration %" PetscInt_FMT
+                        ", learning rate halved to %.4g (rollback %" PetscInt_FMT " of %" PetscInt_FMT ")\n",
+                        f->prefix, it + 1, why, to->it, o->ocfg.lr * f->optim->scale, f->rollbacks, o->max_rollbacks));
   if (prev == to) cur->valid = PETSC_FALSE; /* cur was made from the bad state */
   prev->valid = PETSC_FALSE;                /* only one step back each time */
   PetscFunctionReturn(0);
@@ -175,18 +191,19 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
   const FitOptions *o = f->opt;
   PetscLogDouble    start, t0, t1;
   double            total = 0, best_train = NAN, budget = o->max_minutes > 0 ? o->max_minutes * 60.0 : INFINITY;
-  PetscInt          count = 0;
+  PetscInt          count   = 0;
   Snapshot          snap[2] = {{0}};
   Snapshot         *prev = &snap[0], *cur = &snap[1];
 
-  PetscBool         at_end;
+  PetscBool at_end;
 
   PetscFunctionBeginUser;
   *stopped = PETSC_FALSE;
   /* with -ckpt_file, the last iteration is checkpointed too: a finished fit can be continued */
   PetscCall(PetscOptionsHasName(NULL, NULL, "-ckpt_file", &at_end));
   for (int k = 0; k < 2; k++) PetscCall(PetscMalloc3(f->P, &snap[k].theta, f->P, &snap[k].m, f->P, &snap[k].v));
-  for (PetscInt i = 0; i < f->done; i++) best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[i]) : f->loss[i];
+  for (PetscInt i = 0; i < f->done; i++)
+    best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[i]) : f->loss[i];
   PetscCall(PetscTime(&start));
   for (PetscInt it = f->done; it < o->iters;) {
     PetscBool     stop, over, out_of_time;
@@ -198,8 +215,15 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     PetscCall(PetscTime(&t0));
     PetscCall(FitIteration(f, it, &bad));
     PetscCall(PetscTime(&t1));
-    if (bad == FIT_BAD_START) PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge", f->nonfinite));
-    else if (bad == FIT_BAD_STEP) PetscCall(PetscSNPrintf(why, sizeof(why), f->nonfinite ? "%" PetscInt_FMT " gradient or loss values of a later step are NaN, infinite or huge" : "the validation loss is NaN, infinite or huge", f->nonfinite));
+    if (bad == FIT_BAD_START)
+      PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge",
+                              f->nonfinite));
+    else if (bad == FIT_BAD_STEP)
+      PetscCall(PetscSNPrintf(why, sizeof(why),
+                              f->nonfinite ? "%" PetscInt_FMT
+                                             " gradient or loss values of a later step are NaN, infinite or huge"
+                                           : "the validation loss is NaN, infinite or huge",
+                              f->nonfinite));
     else {
       Exploded(f, it, best_train, why, sizeof(why));
       if (why[0]) bad = FIT_BAD_START;
@@ -215,9 +239,9 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     if (f->vloss && it > 0) PetscCall(ConsiderBest(f, cur->theta, f->vloss[it - 1], it));
     else if (!f->vloss) PetscCall(ConsiderBest(f, cur->theta, f->loss[it], it));
     best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[it]) : f->loss[it];
-    tmp  = prev;
-    prev = cur;
-    cur  = tmp;
+    tmp        = prev;
+    prev       = cur;
+    cur        = tmp;
     PetscCall(ParallelMax(f->par->group, t1 - t0, &f->secs[it])); /* the same on every rank (checkpoint checksums) */
     total += t1 - t0;
     count++;
@@ -225,24 +249,33 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     PetscCall(Monitor(f, it - 1, t1 - t0, total / count, budget - (t1 - start)));
     /* iteration boundary: the ranks agree on signals and the time budgets */
     PetscCall(ParallelSignalAgreed(f->par, &stop));
-    PetscCall(ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
+    PetscCall(ParallelAny(f->par->group,
+                          (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
     PetscCall(ParallelAny(f->par->group, (PetscBool)((t1 - start) > budget), &out_of_time));
     if ((stop || over) && f->done < o->iters) {
       PetscCall(FitCheckpointWrite(f));
-      PetscCall(PetscPrintf(f->par->group, "%sspikefit: %s after iteration %" PetscInt_FMT "; checkpoint %s written, resume with -resume %s (exit %d)\n",
-                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file, o->ckpt_file, FIT_EXIT_CHECKPOINTED));
+      PetscCall(PetscPrintf(f->par->group,
+                            "%sspikefit: %s after iteration %" PetscInt_FMT
+                            "; checkpoint %s written, resume with -resume %s (exit %d)\n",
+                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file,
+                            o->ckpt_file, FIT_EXIT_CHECKPOINTED));
       *stopped = PETSC_TRUE;
       break;
     }
     if (out_of_time && f->done < o->iters) {
       f->out_of_time = PETSC_TRUE;
-      PetscCall(PetscPrintf(f->par->group, "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n", f->prefix, f->done, o->iters, o->max_minutes));
+      PetscCall(PetscPrintf(f->par->group,
+                            "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT
+                            " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n",
+                            f->prefix, f->done, o->iters, o->max_minutes));
       break;
     }
-    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0)) PetscCall(FitCheckpointWrite(f));
+    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0))
+      PetscCall(FitCheckpointWrite(f));
   }
   /* the last parameters, validated at the end of the last iteration, are a candidate too */
-  if (!*stopped && f->vloss && f->done > 0 && !f->diverged) PetscCall(ConsiderBest(f, f->theta, f->vloss[f->done - 1], f->done));
+  if (!*stopped && f->vloss && f->done > 0 && !f->diverged)
+    PetscCall(ConsiderBest(f, f->theta, f->vloss[f->done - 1], f->done));
   for (int k = 0; k < 2; k++) PetscCall(PetscFree3(snap[k].theta, snap[k].m, snap[k].v));
   PetscFunctionReturn(0);
 }

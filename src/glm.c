@@ -47,19 +47,24 @@ PetscErrorCode GlmBasisCreate(const GlmBasisOptions *opt, double dt, PetscInt *n
   double   c = opt->stretch_ms, y1, D, *B;
 
   PetscFunctionBeginUser;
-  PetscCheck(isfinite(dt) && dt > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM basis: dt must be positive, got %g", dt);
-  PetscCheck(K >= 1 && K <= 64, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_nbasis must be in [1, 64], got %" PetscInt_FMT, K);
-  PetscCheck(isfinite(c) && c > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_stretch_ms must be positive, got %g", c);
-  PetscCheck(isfinite(opt->history_ms) && opt->history_ms > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_history_ms must be positive, got %g", opt->history_ms);
+  PetscCheck(isfinite(dt) && dt > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "GLM basis: dt must be positive, got %g", dt);
+  PetscCheck(K >= 1 && K <= 64, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_nbasis must be in [1, 64], got %" PetscInt_FMT, K);
+  PetscCheck(isfinite(c) && c > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_stretch_ms must be positive, got %g", c);
+  PetscCheck(isfinite(opt->history_ms) && opt->history_ms > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_history_ms must be positive, got %g", opt->history_ms);
   L = (PetscInt)floor(opt->history_ms / dt + 0.5);
-  PetscCheck(L >= 2 && L <= 100000, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_history_ms %g at dt %g ms gives %" PetscInt_FMT " lags; need 2 .. 100000", opt->history_ms, dt, L);
+  PetscCheck(L >= 2 && L <= 100000, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_history_ms %g at dt %g ms gives %" PetscInt_FMT " lags; need 2 .. 100000", opt->history_ms, dt, L);
   y1 = log(dt + c);
   D  = (log(L * dt + c) - y1) / (K + 1);
   PetscCall(PetscMalloc1(K * L, &B));
   for (PetscInt k = 0; k < K; k++) {
     double yk = y1 + k * D;
     for (PetscInt l = 1; l <= L; l++) {
-      double a = (log(l * dt + c) - yk) * M_PI / (2 * D);
+      double a         = (log(l * dt + c) - yk) * M_PI / (2 * D);
       a                = PetscMax(-M_PI, PetscMin(M_PI, a));
       B[k * L + l - 1] = 0.5 * (1 + cos(a));
     }
@@ -69,13 +74,16 @@ PetscErrorCode GlmBasisCreate(const GlmBasisOptions *opt, double dt, PetscInt *n
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const double *s, PetscInt nbasis, PetscInt nlags, const double *basis, double **Xout)
+PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const double *s, PetscInt nbasis,
+                               PetscInt nlags, const double *basis, double **Xout)
 {
   PetscInt T = nwin * wsteps, P = 1 + n * nbasis;
   double  *X;
 
   PetscFunctionBeginUser;
-  PetscCheck(n > 0 && nwin > 0 && wsteps > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM design: empty data (%" PetscInt_FMT " neurons, %" PetscInt_FMT " windows of %" PetscInt_FMT " steps)", n, nwin, wsteps);
+  PetscCheck(n > 0 && nwin > 0 && wsteps > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "GLM design: empty data (%" PetscInt_FMT " neurons, %" PetscInt_FMT " windows of %" PetscInt_FMT " steps)",
+             n, nwin, wsteps);
   PetscCall(PetscCalloc1((size_t)T * P, &X));
   for (PetscInt t = 0; t < T; t++) X[(size_t)t * P] = 1.0;
   /* every spike of j at step u adds B_k[l] to row u + l (same window) */
@@ -84,7 +92,9 @@ PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const
       for (PetscInt j = 0; j < n; j++) {
         const double sp = s[(size_t)(w * wsteps + u) * n + j];
         if (sp == 0) continue;
-        PetscCheck(sp == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "GLM design: spike array entry (step %" PetscInt_FMT ", neuron %" PetscInt_FMT ") is %g, not 0 or 1", w * wsteps + u, j, sp);
+        PetscCheck(sp == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                   "GLM design: spike array entry (step %" PetscInt_FMT ", neuron %" PetscInt_FMT ") is %g, not 0 or 1",
+                   w * wsteps + u, j, sp);
         for (PetscInt l = 1; l <= nlags && u + l < wsteps; l++) {
           double *row = X + (size_t)(w * wsteps + u + l) * P + 1 + j * nbasis;
           for (PetscInt k = 0; k < nbasis; k++) row[k] += basis[k * nlags + l - 1];
@@ -94,20 +104,24 @@ PetscErrorCode GlmDesignCreate(PetscInt n, PetscInt nwin, PetscInt wsteps, const
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmObjective_ref(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2, const double *theta, double *f, double *grad, double *hess)
+PetscErrorCode GlmObjective_ref(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i,
+                                double l2, const double *theta, double *f, double *grad, double *hess)
 {
   double val = 0;
 
   PetscFunctionBeginUser;
-  if (grad) for (PetscInt p = 0; p < P; p++) grad[p] = 0;
-  if (hess) for (PetscInt p = 0; p < P * P; p++) hess[p] = 0;
+  if (grad)
+    for (PetscInt p = 0; p < P; p++) grad[p] = 0;
+  if (hess)
+    for (PetscInt p = 0; p < P * P; p++) hess[p] = 0;
   for (PetscInt t = 0; t < T; t++) {
-    const double *x = X + (size_t)t * P;
+    const double *x   = X + (size_t)t * P;
     double        eta = 0, lam, lam1, lam2, y = s[(size_t)t * n + i];
     for (PetscInt p = 0; p < P; p++) eta += x[p] * theta[p];
     GlmIntensity(eta, &lam, &lam1, &lam2);
     val += lam - y * eta;
-    if (grad) for (PetscInt p = 0; p < P; p++) grad[p] += (lam1 - y) * x[p];
+    if (grad)
+      for (PetscInt p = 0; p < P; p++) grad[p] += (lam1 - y) * x[p];
     if (hess)
       for (PetscInt p = 0; p < P; p++)
         for (PetscInt q = 0; q < P; q++) hess[p * P + q] += lam2 * x[p] * x[q];
@@ -121,7 +135,8 @@ PetscErrorCode GlmObjective_ref(const double *X, PetscInt T, PetscInt P, const d
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmObjective(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2, const double *theta, double *f, double *grad, double *hess, double *work)
+PetscErrorCode GlmObjective(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, double l2,
+                            const double *theta, double *f, double *grad, double *hess, double *work)
 {
   double *eta = work, *r, *Z = NULL, val = 0, pen = 0;
 
@@ -162,10 +177,7 @@ PetscErrorCode GlmObjective(const double *X, PetscInt T, PetscInt P, const doubl
   PetscFunctionReturn(0);
 }
 
-double GlmLogLikelihoodBiasOnly(PetscInt C, PetscInt T)
-{
-  return C > 0 && T > 0 ? C * log((double)C / T) - C : 0.0;
-}
+double GlmLogLikelihoodBiasOnly(PetscInt C, PetscInt T) { return C > 0 && T > 0 ? C * log((double)C / T) - C : 0.0; }
 
 /* ------------------------------------------------------------------ TAO */
 typedef struct {
@@ -184,7 +196,8 @@ static PetscErrorCode GlmTaoObjGrad(Tao tao, Vec x, PetscReal *f, Vec g, void *p
   PetscFunctionBeginUser;
   (void)tao;
   /* SIGTERM/SIGUSR1: the GLM has no checkpoint, so it stops here and writes nothing */
-  PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "stopped by a signal during the GLM fit of neuron %" PetscInt_FMT "; nothing was written", c->i);
+  PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
+             "stopped by a signal during the GLM fit of neuron %" PetscInt_FMT "; nothing was written", c->i);
   PetscCall(VecGetArrayRead(x, &xa));
   PetscCall(VecGetArray(g, &ga));
   PetscCall(GlmObjective(c->X, c->T, c->P, c->s, c->n, c->i, c->l2, xa, f, ga, NULL, c->work));
@@ -236,7 +249,8 @@ PetscErrorCode GlmTaoCreate(const GlmFitOptions *opt, Tao *out)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i, const GlmFitOptions *opt, double *theta, GlmNeuronInfo *info)
+PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const double *s, PetscInt n, PetscInt i,
+                            const GlmFitOptions *opt, double *theta, GlmNeuronInfo *info)
 {
   GlmTaoCtx          c = {.X = X, .s = s, .T = T, .P = P, .n = n, .i = i, .l2 = opt->l2};
   Tao                tao;
@@ -249,7 +263,8 @@ PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const doubl
   PetscScalar       *xa;
 
   PetscFunctionBeginUser;
-  PetscCheck(isfinite(opt->l2) && opt->l2 >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_l2 must be >= 0, got %g", opt->l2);
+  PetscCheck(isfinite(opt->l2) && opt->l2 >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_l2 must be >= 0, got %g", opt->l2);
   for (PetscInt t = 0; t < T; t++) C += s[(size_t)t * n + i] > 0.5;
   PetscCall(PetscMalloc2(2 * T, &c.work, P * P, &c.hess));
   PetscCall(VecCreateSeq(PETSC_COMM_SELF, P, &x));
@@ -297,14 +312,20 @@ PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const doubl
 }
 
 /* ------------------------------------------------------------------ model */
-PetscErrorCode GlmModelCreate(PetscInt n, PetscInt nbasis, PetscInt nlags, double dt, const double *basis, GlmModel **out)
+PetscErrorCode GlmModelCreate(PetscInt n, PetscInt nbasis, PetscInt nlags, double dt, const double *basis,
+                              GlmModel **out)
 {
   GlmModel *m;
 
   PetscFunctionBeginUser;
-  PetscCheck(n > 0 && nbasis > 0 && nlags > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM model: bad sizes n %" PetscInt_FMT " nbasis %" PetscInt_FMT " nlags %" PetscInt_FMT, n, nbasis, nlags);
+  PetscCheck(n > 0 && nbasis > 0 && nlags > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "GLM model: bad sizes n %" PetscInt_FMT " nbasis %" PetscInt_FMT " nlags %" PetscInt_FMT, n, nbasis,
+             nlags);
   PetscCall(PetscNew(&m));
-  m->n = n; m->nbasis = nbasis; m->nlags = nlags; m->dt = dt;
+  m->n      = n;
+  m->nbasis = nbasis;
+  m->nlags  = nlags;
+  m->dt     = dt;
   PetscCall(PetscMalloc1(nbasis * nlags, &m->basis));
   PetscCall(PetscCalloc1(n, &m->bias));
   PetscCall(PetscCalloc1(n * n * nbasis, &m->filters));
@@ -324,7 +345,8 @@ PetscErrorCode GlmModelDestroy(GlmModel **m)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmFit(GlmModel *m, PetscInt nwin, PetscInt wsteps, const double *s, const GlmFitOptions *opt, GlmNeuronInfo *info)
+PetscErrorCode GlmFit(GlmModel *m, PetscInt nwin, PetscInt wsteps, const double *s, const GlmFitOptions *opt,
+                      GlmNeuronInfo *info)
 {
   PetscInt n = m->n, K = m->nbasis, P = 1 + n * K, T = nwin * wsteps;
   double  *X, *theta;
@@ -353,14 +375,16 @@ static PetscErrorCode SpikeListPush(SpikeList *l, PetscInt row, PetscInt unit)
 {
   PetscFunctionBeginUser;
   if (l->count == l->cap) {
-    PetscInt  cap = PetscMax(1024, 2 * l->cap), *r, *u;
+    PetscInt cap = PetscMax(1024, 2 * l->cap), *r, *u;
     PetscCall(PetscMalloc2(cap, &r, cap, &u));
     if (l->count) {
       PetscCall(PetscArraycpy(r, l->row, l->count));
       PetscCall(PetscArraycpy(u, l->unit, l->count));
     }
     PetscCall(PetscFree2(l->row, l->unit));
-    l->row = r; l->unit = u; l->cap = cap;
+    l->row  = r;
+    l->unit = u;
+    l->cap  = cap;
   }
   l->row[l->count]  = row;
   l->unit[l->count] = unit;
@@ -370,7 +394,8 @@ static PetscErrorCode SpikeListPush(SpikeList *l, PetscInt row, PetscInt unit)
 
 /* One segment of len steps starting at global row r0: the drive of the next L steps lives in
  * a ring of L + 1 rows, so memory does not grow with the segment's length. */
-static PetscErrorCode SimulateSegment(const GlmModel *m, const double *F, PetscInt q, PetscInt r0, PetscInt len, uint64_t seed, double *ring, SpikeList *l)
+static PetscErrorCode SimulateSegment(const GlmModel *m, const double *F, PetscInt q, PetscInt r0, PetscInt len,
+                                      uint64_t seed, double *ring, SpikeList *l)
 {
   const PetscInt n = m->n, L = m->nlags;
   const uint32_t stream = RngStreamId(RNG_STREAM_ANALYSIS, GLM_RNG_SUB);
@@ -379,7 +404,7 @@ static PetscErrorCode SimulateSegment(const GlmModel *m, const double *F, PetscI
   for (PetscInt s = 0; s <= L; s++)
     for (PetscInt i = 0; i < n; i++) ring[s * n + i] = m->bias[i];
   for (PetscInt t = 0; t < len; t++) {
-    double  *cur = ring + (t % (L + 1)) * n;
+    double  *cur   = ring + (t % (L + 1)) * n;
     PetscInt first = l->count;
     for (PetscInt i = 0; i < n; i++) {
       double u = RngUniform(seed, stream, (uint32_t)q, (uint32_t)i, (uint32_t)t);
@@ -406,7 +431,8 @@ PetscErrorCode GlmSimulateSpikes(const GlmModel *m, const GlmSpikes *segs, uint6
   GlmSpikes     *sp;
 
   PetscFunctionBeginUser;
-  PetscCheck(segs->n == n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "GLM simulation: %" PetscInt_FMT " units for a model of %" PetscInt_FMT, segs->n, n);
+  PetscCheck(segs->n == n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "GLM simulation: %" PetscInt_FMT " units for a model of %" PetscInt_FMT, segs->n, n);
   /* filters in lag space, F[(j*L + l-1)*n + i] = sum_k h[j][i][k] B_k[l]: contiguous in i */
   PetscCall(PetscMalloc2((size_t)n * L * n, &F, (size_t)(L + 1) * n, &ring));
   for (PetscInt j = 0; j < n; j++)
@@ -416,7 +442,8 @@ PetscErrorCode GlmSimulateSpikes(const GlmModel *m, const GlmSpikes *segs, uint6
         for (PetscInt k = 0; k < K; k++) v += m->filters[(j * n + i) * K + k] * m->basis[k * L + lag];
         F[((size_t)j * L + lag) * n + i] = v;
       }
-  for (PetscInt q = 0; q < segs->nseg; q++) PetscCall(SimulateSegment(m, F, q, segs->seg[q], segs->seg[q + 1] - segs->seg[q], seed, ring, &l));
+  for (PetscInt q = 0; q < segs->nseg; q++)
+    PetscCall(SimulateSegment(m, F, q, segs->seg[q], segs->seg[q + 1] - segs->seg[q], seed, ring, &l));
   PetscCall(PetscMalloc2(segs->nseg, &len, n + 1, &fill));
   for (PetscInt q = 0; q < segs->nseg; q++) len[q] = segs->seg[q + 1] - segs->seg[q];
   PetscCall(GlmSpikesCreateEmpty(n, segs->nseg, len, segs->t0, segs->dt, &sp));

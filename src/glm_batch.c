@@ -8,7 +8,7 @@
 #include <petsctao.h>
 #include <string.h>
 #if defined(_OPENMP)
-#include <omp.h>
+  #include <omp.h>
 #endif
 
 static int GlmThreads(void)
@@ -93,7 +93,7 @@ PetscErrorCode GlmSpikesCreate(const SpikeTrains *st, PetscInt k, const double *
     PetscInt q = 0;
     sp->off[i] = c;
     for (PetscInt s = st->offsets[i]; s < st->offsets[i + 1]; s++) {
-      double t = st->times_ms[s];
+      double   t = st->times_ms[s];
       PetscInt r;
       while (q < k && t >= sp->t0[q] + (sp->seg[q + 1] - sp->seg[q]) * dt) q++; /* times are sorted */
       if (q == k) break;
@@ -110,11 +110,12 @@ PetscErrorCode GlmSpikesCreate(const SpikeTrains *st, PetscInt k, const double *
     }
   }
   sp->off[st->nunits] = c;
-  *out = sp;
+  *out                = sp;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmSpikesCreateEmpty(PetscInt n, PetscInt nseg, const PetscInt *len, const double *t0, double dt, GlmSpikes **out)
+PetscErrorCode GlmSpikesCreateEmpty(PetscInt n, PetscInt nseg, const PetscInt *len, const double *t0, double dt,
+                                    GlmSpikes **out)
 {
   GlmSpikes *sp;
 
@@ -145,7 +146,8 @@ PetscErrorCode GlmSpikesCounts(const GlmSpikes *sp, PetscInt bsteps, PetscInt *n
   PetscInt nb = 0, *first;
 
   PetscFunctionBeginUser;
-  PetscCheck(bsteps >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM counts: bin of %" PetscInt_FMT " steps", bsteps);
+  PetscCheck(bsteps >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM counts: bin of %" PetscInt_FMT " steps",
+             bsteps);
   PetscCall(PetscMalloc1(sp->nseg + 1, &first)); /* first bin of each segment */
   for (PetscInt q = 0; q < sp->nseg; q++) {
     first[q] = nb;
@@ -181,7 +183,8 @@ static PetscInt LowerBound(const PetscInt *v, PetscInt n, PetscInt x)
   return lo;
 }
 
-void GlmDesignBlock(const GlmSpikes *sp, PetscInt K, PetscInt L, const double *basisT, PetscInt a, PetscInt b, double *X, double *Y)
+void GlmDesignBlock(const GlmSpikes *sp, PetscInt K, PetscInt L, const double *basisT, PetscInt a, PetscInt b,
+                    double *X, double *Y)
 {
   const PetscInt n = sp->n, P = 1 + n * K, m = b - a;
 
@@ -218,7 +221,8 @@ static PetscErrorCode BasisTranspose(const GlmModel *m, double **bt)
 }
 
 /* One group's rows [a, b): acc = [sum_t (lambda - y eta) per neuron | X^T (lambda' - y)]. */
-static void GroupEvaluate(const GlmSpikes *sp, const GlmModel *m, const double *bt, const double *Theta, PetscInt a, PetscInt b, GlmThreadWork *w)
+static void GroupEvaluate(const GlmSpikes *sp, const GlmModel *m, const double *bt, const double *Theta, PetscInt a,
+                          PetscInt b, GlmThreadWork *w)
 {
   const PetscInt n = sp->n, P = 1 + n * m->nbasis;
   double        *f = w->acc, *G = w->acc + n;
@@ -227,7 +231,8 @@ static void GroupEvaluate(const GlmSpikes *sp, const GlmModel *m, const double *
   for (PetscInt r0 = a; r0 < b; r0 += GLM_BLOCK_ROWS) {
     const PetscInt r1 = PetscMin(b, r0 + GLM_BLOCK_ROWS), rows = r1 - r0;
     GlmDesignBlock(sp, m->nbasis, m->nlags, bt, r0, r1, w->X, w->Y);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)P, 1.0, w->X, (int)P, Theta, (int)n, 0.0, w->E, (int)n);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)n, (int)P, 1.0, w->X, (int)P, Theta, (int)n,
+                0.0, w->E, (int)n);
     for (PetscInt t = 0; t < rows; t++)
       for (PetscInt i = 0; i < n; i++) {
         double eta = w->E[t * n + i], y = w->Y[t * n + i], l0, l1;
@@ -235,12 +240,14 @@ static void GroupEvaluate(const GlmSpikes *sp, const GlmModel *m, const double *
         f[i] += l0 - y * eta;
         w->E[t * n + i] = l1 - y; /* the residual */
       }
-    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)n, (int)rows, 1.0, w->X, (int)P, w->E, (int)n, 1.0, G, (int)n);
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)P, (int)n, (int)rows, 1.0, w->X, (int)P, w->E, (int)n,
+                1.0, G, (int)n);
   }
 }
 
 /* One group's Gram matrix X^T X (upper triangle, row-major) into acc [P][P]. */
-static void GroupGram(const GlmSpikes *sp, const GlmModel *m, const double *bt, PetscInt a, PetscInt b, GlmThreadWork *w)
+static void GroupGram(const GlmSpikes *sp, const GlmModel *m, const double *bt, PetscInt a, PetscInt b,
+                      GlmThreadWork *w)
 {
   const PetscInt P = 1 + sp->n * m->nbasis;
 
@@ -267,13 +274,17 @@ static PetscErrorCode GlmEvalCreate(const GlmSpikes *sp, const GlmModel *m, MPI_
   const PetscInt n = sp->n, P = 1 + n * m->nbasis;
 
   PetscFunctionBeginUser;
-  ev->sp = sp; ev->m = m; ev->comm = comm; ev->len = len;
+  ev->sp       = sp;
+  ev->m        = m;
+  ev->comm     = comm;
+  ev->len      = len;
   ev->nthreads = GlmThreads();
   PetscCall(BasisTranspose(m, &ev->bt));
   PetscCall(PetscCalloc1(ev->nthreads, &ev->w));
   for (int t = 0; t < ev->nthreads; t++) {
     GlmThreadWork *w = &ev->w[t];
-    PetscCall(PetscMalloc4((size_t)GLM_BLOCK_ROWS * P, &w->X, (size_t)GLM_BLOCK_ROWS * n, &w->Y, (size_t)GLM_BLOCK_ROWS * n, &w->E, len, &w->acc));
+    PetscCall(PetscMalloc4((size_t)GLM_BLOCK_ROWS * P, &w->X, (size_t)GLM_BLOCK_ROWS * n, &w->Y,
+                           (size_t)GLM_BLOCK_ROWS * n, &w->E, len, &w->acc));
     PetscCall(FixedSumCreate(len, &w->fs));
   }
   PetscFunctionReturn(0);
@@ -316,7 +327,8 @@ static PetscErrorCode GlmEvalRun(GlmEval *ev, PetscBool gram, const double *Thet
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmBatchEvaluate(const GlmSpikes *sp, const GlmModel *m, MPI_Comm comm, const double *Theta, double *f, double *G)
+PetscErrorCode GlmBatchEvaluate(const GlmSpikes *sp, const GlmModel *m, MPI_Comm comm, const double *Theta, double *f,
+                                double *G)
 {
   const PetscInt n = sp->n, P = 1 + n * m->nbasis;
   GlmEval        ev;
@@ -338,9 +350,9 @@ typedef struct {
   GlmEval   ev;
   PetscInt  n, P, nevals;
   double    l2;
-  double   *theta0, *U;   /* [n][P] start, [n][P][P] upper factors of the start Hessians */
-  double   *Theta, *th;   /* [P][n] and [n][P]: the current coefficients */
-  double   *out;          /* [max(n + P*n, P*P)] */
+  double   *theta0, *U; /* [n][P] start, [n][P][P] upper factors of the start Hessians */
+  double   *Theta, *th; /* [P][n] and [n][P]: the current coefficients */
+  double   *out;        /* [max(n + P*n, P*P)] */
   GlmStopFn stop;
   void     *stopctx;
   PetscBool stopped;
@@ -422,7 +434,7 @@ static PetscErrorCode GlmWhitening(GlmBatchCtx *c, const double *gram, const Pet
   PetscFunctionBeginUser;
   PetscCall(PetscBLASIntCast(P, &bP));
   for (PetscInt i = 0; i < c->n; i++) {
-    double  b0 = log((C[i] > 0 ? (double)C[i] : 0.5) / T), ci = exp(b0), *H = c->U + (size_t)i * P * P;
+    double b0 = log((C[i] > 0 ? (double)C[i] : 0.5) / T), ci = exp(b0), *H = c->U + (size_t)i * P * P;
     for (PetscInt p = 0; p < P; p++) {
       c->theta0[(size_t)i * P + p] = p ? 0.0 : b0;
       for (PetscInt q = p; q < P; q++) H[p * P + q] = H[q * P + p] = ci * gram[p * P + q];
@@ -432,7 +444,10 @@ static PetscErrorCode GlmWhitening(GlmBatchCtx *c, const double *gram, const Pet
     }
     /* column-major lower = row-major upper: H = U^T U with U upper (row-major) */
     LAPACKpotrf_("L", &bP, H, &bP, &info);
-    PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "GLM: the start Hessian of neuron %" PetscInt_FMT " is not positive definite (potrf info %d); try -glm_l2 > 0", i, (int)info);
+    PetscCheck(info == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "GLM: the start Hessian of neuron %" PetscInt_FMT
+               " is not positive definite (potrf info %d); try -glm_l2 > 0",
+               i, (int)info);
   }
   PetscFunctionReturn(0);
 }
@@ -454,7 +469,8 @@ static PetscErrorCode GlmBatchTao(GlmBatchCtx *c, const GlmFitOptions *opt, Vec 
     PetscCall(TaoSetFromOptions(tao));
   }
   PetscCall(PetscObjectTypeCompareAny((PetscObject)tao, &ok, TAOLMVM, TAOBLMVM, ""));
-  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "the GLM of a long recording is fitted with a quasi-Newton method: -glm_tao_type lmvm or blmvm");
+  PetscCheck(ok, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "the GLM of a long recording is fitted with a quasi-Newton method: -glm_tao_type lmvm or blmvm");
   PetscCall(TaoSetSolution(tao, z));
   PetscCall(TaoSetObjectiveAndGradient(tao, NULL, GlmBatchObjGrad, c));
   PetscCall(TaoSetConvergenceTest(tao, GlmBatchConverged, c));
@@ -469,9 +485,9 @@ static PetscErrorCode GlmBatchResult(GlmBatchCtx *c, GlmModel *m, const PetscInt
   PetscFunctionBeginUser;
   PetscCall(GlmEvalRun(&c->ev, PETSC_FALSE, c->Theta, c->out));
   for (PetscInt i = 0; i < n; i++) {
-    const double *ti = c->th + (size_t)i * P;
+    const double *ti  = c->th + (size_t)i * P;
     double        pen = 0;
-    m->bias[i] = ti[0];
+    m->bias[i]        = ti[0];
     for (PetscInt j = 0; j < n; j++)
       for (PetscInt k = 0; k < K; k++) m->filters[(j * n + i) * K + k] = ti[1 + j * K + k];
     for (PetscInt p = 1; p < P; p++) pen += ti[p] * ti[p];
@@ -485,7 +501,8 @@ static PetscErrorCode GlmBatchResult(GlmBatchCtx *c, GlmModel *m, const PetscInt
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions *opt, MPI_Comm comm, GlmStopFn stop, void *stopctx, GlmNeuronInfo *info, GlmBatchStatus *st)
+PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions *opt, MPI_Comm comm, GlmStopFn stop,
+                           void *stopctx, GlmNeuronInfo *info, GlmBatchStatus *st)
 {
   GlmBatchCtx        c = {.n = sp->n, .P = 1 + sp->n * m->nbasis, .l2 = opt->l2, .stop = stop, .stopctx = stopctx};
   const PetscInt     n = c.n, P = c.P;
@@ -498,11 +515,14 @@ PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions
   const PetscScalar *za;
 
   PetscFunctionBeginUser;
-  PetscCheck(sp->n == m->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "GLM: %" PetscInt_FMT " spike trains for a model of %" PetscInt_FMT " neurons", sp->n, m->n);
+  PetscCheck(sp->n == m->n, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+             "GLM: %" PetscInt_FMT " spike trains for a model of %" PetscInt_FMT " neurons", sp->n, m->n);
   PetscCheck(sp->T > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "GLM: no bins to fit");
-  PetscCheck(isfinite(opt->l2) && opt->l2 >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-glm_l2 must be >= 0, got %g", opt->l2);
+  PetscCheck(isfinite(opt->l2) && opt->l2 >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-glm_l2 must be >= 0, got %g", opt->l2);
   PetscCall(PetscTime(&t0));
-  PetscCall(PetscMalloc6(n, &C, (size_t)n * P, &c.theta0, (size_t)n * P * P, &c.U, (size_t)P * n, &c.Theta, (size_t)n * P, &c.th, PetscMax(n + P * n, P * P), &c.out));
+  PetscCall(PetscMalloc6(n, &C, (size_t)n * P, &c.theta0, (size_t)n * P * P, &c.U, (size_t)P * n, &c.Theta,
+                         (size_t)n * P, &c.th, PetscMax(n + P * n, P * P), &c.out));
   for (PetscInt i = 0; i < n; i++) C[i] = sp->off[i + 1] - sp->off[i];
   /* X^T X once, with sums of its own size; then the objective's */
   PetscCall(GlmEvalCreate(sp, m, comm, P * P, &c.ev));
@@ -527,8 +547,13 @@ PetscErrorCode GlmBatchFit(GlmModel *m, const GlmSpikes *sp, const GlmFitOptions
     info[i].reason     = (PetscInt)reason;
   }
   if (st) {
-    st->iterations = its; st->reason = (PetscInt)reason; st->stopped = c.stopped; st->gnorm = gnorm;
-    st->evaluations = c.nevals; st->seconds_gram = t1 - t0; st->seconds_solve = t2 - t1;
+    st->iterations    = its;
+    st->reason        = (PetscInt)reason;
+    st->stopped       = c.stopped;
+    st->gnorm         = gnorm;
+    st->evaluations   = c.nevals;
+    st->seconds_gram  = t1 - t0;
+    st->seconds_solve = t2 - t1;
   }
   PetscCall(TaoDestroy(&tao));
   PetscCall(VecDestroy(&z));

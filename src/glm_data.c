@@ -19,7 +19,7 @@ static PetscErrorCode ReadString(hid_t file, const char *path, const char *name,
     PetscCall(PetscCalloc1(1, value));
     PetscFunctionReturn(0);
   }
-  d  = H5Dopen2(file, name, H5P_DEFAULT);
+  d = H5Dopen2(file, name, H5P_DEFAULT);
   PetscCheck(d >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot open dataset %s", path, name);
   ty   = H5Dget_type(d);
   size = H5Tget_size(ty);
@@ -41,20 +41,22 @@ static PetscErrorCode ReadString(hid_t file, const char *path, const char *name,
  * "-name value -name2 value2 ..."); *found false when absent. */
 static PetscErrorCode OptionValue(const char *all, const char *name, char *value, size_t len, PetscBool *found)
 {
-  const char *p = all;
+  const char *p  = all;
   size_t      nl = strlen(name);
 
   PetscFunctionBeginUser;
   *found = PETSC_FALSE;
   while ((p = strstr(p, name))) {
-    const char *q = p + nl, *e;
+    const char *q     = p + nl, *e;
     PetscBool   start = (PetscBool)(p == all || p[-1] == ' ');
-    p             = q;
+    p                 = q;
     if (!start || (*q && *q != ' ')) continue;
     while (*q == ' ') q++;
-    if (*q == '-' && ((q[1] >= 'a' && q[1] <= 'z') || (q[1] >= 'A' && q[1] <= 'Z'))) continue; /* next option: no value */
+    if (*q == '-' && ((q[1] >= 'a' && q[1] <= 'z') || (q[1] >= 'A' && q[1] <= 'Z')))
+      continue; /* next option: no value */
     for (e = q; *e && *e != ' '; e++) {}
-    PetscCheck((size_t)(e - q) < len, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ, "the value of %s in the run's /options is too long", name);
+    PetscCheck((size_t)(e - q) < len, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
+               "the value of %s in the run's /options is too long", name);
     memcpy(value, q, (size_t)(e - q));
     value[e - q] = 0;
     *found       = PETSC_TRUE;
@@ -80,7 +82,8 @@ static PetscErrorCode RunDataOptions(const char *run, const char *all, DataOptio
     PetscCall(OptionValue(all, reals[k], v, sizeof(v), &found));
     if (!found) continue;
     *dst[k] = strtod(v, &end);
-    PetscCheck(end != v && !*end, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /options gives %s the value '%s', not a number", run, reals[k], v);
+    PetscCheck(end != v && !*end, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: /options gives %s the value '%s', not a number", run, reals[k], v);
   }
   PetscCall(DataOptionsValidate(o));
   PetscFunctionReturn(0);
@@ -93,8 +96,11 @@ static PetscErrorCode ResolveData(const char *run, const char *data, char *out, 
 
   PetscFunctionBeginUser;
   PetscCall(PetscStrncpy(out, data, len));
-  if (access(data, R_OK) && data[0] != '/' && slash) PetscCall(PetscSNPrintf(out, len, "%.*s/%s", (int)(slash - run), run, data));
-  PetscCheck(!access(out, R_OK), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: the fit's data file '%s' (attribute data) is not readable from here%s; give it with -glm_data FILE", run, data, slash ? " nor next to the run" : "");
+  if (access(data, R_OK) && data[0] != '/' && slash)
+    PetscCall(PetscSNPrintf(out, len, "%.*s/%s", (int)(slash - run), run, data));
+  PetscCheck(!access(out, R_OK), PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "%s: the fit's data file '%s' (attribute data) is not readable from here%s; give it with -glm_data FILE",
+             run, data, slash ? " nor next to the run" : "");
   PetscFunctionReturn(0);
 }
 
@@ -106,7 +112,7 @@ typedef struct {
 
 static PetscErrorCode ReadHeader(const char *path, GlmData *d, RunHeader *h)
 {
-  hid_t          in = -1;
+  hid_t          in      = -1;
   char           fmt[32] = "", data[PETSC_MAX_PATH_LEN] = "";
   int64_t        n64 = 0, windows = 0, wsteps = 0;
   PetscBool      has = PETSC_FALSE, hspan = PETSC_FALSE;
@@ -117,12 +123,17 @@ static PetscErrorCode ReadHeader(const char *path, GlmData *d, RunHeader *h)
   ierr = H5Aexists(in, "spikefit_format") > 0 ? H5InAttrString(in, path, "/", "spikefit_format", fmt, sizeof(fmt)) : 0;
   if (!ierr && strcmp(fmt, "run")) {
     H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is %s%s%s, not the results of a fit (spikefit glm needs RUN.h5 with /eval/target)", path, fmt[0] ? "a spikefit '" : "not a spikefit file", fmt, fmt[0] ? "' file" : "");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s is %s%s%s, not the results of a fit (spikefit glm needs RUN.h5 with /eval/target)", path,
+            fmt[0] ? "a spikefit '" : "not a spikefit file", fmt, fmt[0] ? "' file" : "");
   }
   if (!ierr) ierr = H5InExists(in, "/eval/target/times_ms", &has);
   if (!ierr && !has) {
     H5InClose(&in, path);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s has no /eval/target (the evaluation spikes a fit writes when it ends; was it run with -fit_eval_windows 0 or interrupted?)", path);
+    SETERRQ(
+        PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+        "%s has no /eval/target (the evaluation spikes a fit writes when it ends; was it run with -fit_eval_windows 0 or interrupted?)",
+        path);
   }
   if (!ierr) ierr = H5InAttrInt(in, path, "/", H5Aexists(in, "recorded") > 0 ? "recorded" : "n", &n64);
   if (!ierr) ierr = H5InAttrDouble(in, path, "/", "dt", &d->dt);
@@ -142,10 +153,15 @@ static PetscErrorCode ReadHeader(const char *path, GlmData *d, RunHeader *h)
     h->nspan = (PetscInt)dims[0];
   }
   H5InClose(&in, path);
-  PetscCheck(!ierr, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot read the run's header (attributes n/recorded, dt, target, data; /eval windows, window_steps; /options; /eval/span_ms [K][2])", path);
+  PetscCheck(
+      !ierr, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "%s: cannot read the run's header (attributes n/recorded, dt, target, data; /eval windows, window_steps; /options; /eval/span_ms [K][2])",
+      path);
   /* a held-out run's evaluation is its intervals (/eval/span_ms, attribute windows 0) */
-  PetscCheck(n64 > 0 && (windows > 0 || h->nspan > 0) && wsteps > 0 && isfinite(d->dt) && d->dt > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: /eval holds no evaluation spikes to fit (n %lld, windows %lld, window_steps %lld, dt %g)", path, (long long)n64, (long long)windows, (long long)wsteps, d->dt);
+  PetscCheck(n64 > 0 && (windows > 0 || h->nspan > 0) && wsteps > 0 && isfinite(d->dt) && d->dt > 0, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED,
+             "%s: /eval holds no evaluation spikes to fit (n %lld, windows %lld, window_steps %lld, dt %g)", path,
+             (long long)n64, (long long)windows, (long long)wsteps, d->dt);
   d->n       = (PetscInt)n64;
   h->windows = (PetscInt)windows;
   h->wsteps  = (PetscInt)wsteps;
@@ -196,10 +212,13 @@ static PetscErrorCode TrainOnFile(const char *file, const GlmData *d, PetscBool 
   nu = st->nunits;
   if (exact ? nu != d->n : nu < d->n) {
     PetscCall(SpikeTrainsDestroy(&st));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s %s has %" PetscInt_FMT " units but the run has %" PetscInt_FMT " neurons", exact ? "-glm_data" : "the data file", file, nu, d->n);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s %s has %" PetscInt_FMT " units but the run has %" PetscInt_FMT " neurons",
+            exact ? "-glm_data" : "the data file", file, nu, d->n);
   }
   PetscCall(GlmSpans(st, -PETSC_INFINITY, PETSC_INFINITY, d->dt, &k, &iv));
-  PetscCheck(k > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s has no observation interval of at least one bin (%g ms)", file, d->dt);
+  PetscCheck(k > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s has no observation interval of at least one bin (%g ms)", file, d->dt);
   st->nunits = d->n; /* the first n units: the recorded neurons of a -fit_recorded run */
   PetscCall(GlmSpikesCreate(st, k, iv, d->dt, out));
   st->nunits = nu;
@@ -218,25 +237,33 @@ static PetscErrorCode LoadRecording(GlmData *d, RunHeader *h, PetscBool train)
   PetscFunctionBeginUser;
   PetscCall(RunDataOptions(d->run, h->options, &d->dopt));
   PetscCall(SpikeFileReadInfo(d->data, &d->dopt, &info));
-  PetscCheck(info->nunits == d->n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s has %" PetscInt_FMT " units (with the fit's -data_units '%s') but the run %s has %" PetscInt_FMT " neurons", d->data, info->nunits, d->dopt.units, d->run, d->n);
+  PetscCheck(info->nunits == d->n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s has %" PetscInt_FMT " units (with the fit's -data_units '%s') but the run %s has %" PetscInt_FMT
+             " neurons",
+             d->data, info->nunits, d->dopt.units, d->run, d->n);
   PetscCall(DataOptionsSpan(&d->dopt, info, &flo, &fhi, &hlo, &hhi));
   if (train) {
     PetscCall(GlmSpans(info, flo, fhi, d->dt, &k, &iv));
-    PetscCheck(k > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the fitting span [%g, %g) ms holds no observed bin", d->data, flo, fhi);
+    PetscCheck(k > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: the fitting span [%g, %g) ms holds no observed bin", d->data, flo, fhi);
     PetscCall(SpikeFileReadRange(d->data, &d->dopt, flo, fhi, &st));
     PetscCall(GlmSpikesCreate(st, k, iv, d->dt, &d->train));
     PetscCall(SpikeTrainsDestroy(&st));
     PetscCall(PetscFree(iv));
-    PetscCall(PetscSNPrintf(d->train_desc, sizeof(d->train_desc), "the fitting span [%.0f, %.0f) ms of %s", flo, fhi, d->data));
+    PetscCall(PetscSNPrintf(d->train_desc, sizeof(d->train_desc), "the fitting span [%.0f, %.0f) ms of %s", flo, fhi,
+                            d->data));
   }
   if (hhi > hlo) {
     if (!h->span) PetscCall(GlmSpans(info, hlo, hhi, d->dt, &h->nspan, &h->span));
-    PetscCheck(h->nspan > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the held-out span [%g, %g) ms holds no observed bin", d->data, hlo, hhi);
+    PetscCheck(h->nspan > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: the held-out span [%g, %g) ms holds no observed bin", d->data, hlo, hhi);
     PetscCall(SpikeFileReadRange(d->data, &d->dopt, h->span[0], h->span[2 * h->nspan - 1], &st));
     PetscCall(GlmSpikesCreate(st, h->nspan, h->span, d->dt, &d->eval));
     PetscCall(SpikeTrainsDestroy(&st));
     d->heldout = PETSC_TRUE;
-    PetscCall(PetscSNPrintf(d->eval_desc, sizeof(d->eval_desc), "the held-out span [%.0f, %.0f) ms of the recording (%" PetscInt_FMT " interval%s)", h->span[0], h->span[2 * h->nspan - 1], h->nspan, h->nspan > 1 ? "s" : ""));
+    PetscCall(PetscSNPrintf(d->eval_desc, sizeof(d->eval_desc),
+                            "the held-out span [%.0f, %.0f) ms of the recording (%" PetscInt_FMT " interval%s)",
+                            h->span[0], h->span[2 * h->nspan - 1], h->nspan, h->nspan > 1 ? "s" : ""));
   }
   PetscCall(SpikeTrainsDestroy(&info));
   PetscFunctionReturn(0);
@@ -266,11 +293,15 @@ PetscErrorCode GlmDataLoad(const char *run, const char *glm_data, GlmData *d)
     PetscCall(PetscStrncpy(tmp, d->data, sizeof(tmp)));
     PetscCall(ResolveData(run, tmp, d->data, sizeof(d->data)));
     PetscCall(TrainOnFile(d->data, d, PETSC_FALSE, &d->train));
-    PetscCall(PetscSNPrintf(d->train_desc, sizeof(d->train_desc), "the spikes of the ground truth's data file %s (not the evaluation's draws)", d->data));
+    PetscCall(PetscSNPrintf(d->train_desc, sizeof(d->train_desc),
+                            "the spikes of the ground truth's data file %s (not the evaluation's draws)", d->data));
   }
   if (!d->eval) {
     PetscCall(EvalFromTarget(run, d, &h));
-    PetscCall(PetscSNPrintf(d->eval_desc, sizeof(d->eval_desc), "%s", recorded ? "/eval/target: training windows (the fit had no -data_holdout, so nothing is held out)" : "/eval/target: fresh synthetic windows"));
+    PetscCall(
+        PetscSNPrintf(d->eval_desc, sizeof(d->eval_desc), "%s",
+                      recorded ? "/eval/target: training windows (the fit had no -data_holdout, so nothing is held out)"
+                               : "/eval/target: fresh synthetic windows"));
   }
   PetscCall(PetscFree(h.span));
   PetscCall(PetscFree(h.options));

@@ -40,7 +40,7 @@ static double Jitter(uint64_t seed, uint32_t what, PetscInt entry)
  * the per-entry jitter; r_p = 10 Hz. Shared by every model's ground truth. */
 static PetscErrorCode TruthWeights(const ParamLayout *l, double exc_fraction, uint64_t seed, double *theta)
 {
-  PetscInt          n = l->n;
+  PetscInt          n      = l->n;
   double            wscale = 12.0 / (double)n;
   const ParamBlock *W = ParamLayoutBlock(l, "W"), *rp = ParamLayoutBlock(l, "r_p");
 
@@ -53,7 +53,7 @@ static PetscErrorCode TruthWeights(const ParamLayout *l, double exc_fraction, ui
       double w = 0;
       if (i != j) {
         double z = RngNormal(seed, RngStreamId(RNG_STREAM_TRUTH, 10), 0, (uint32_t)(i * n + j), 0);
-        w        = sign * PetscAbsReal((0.75 + 0.5 * z) * colscale[p][GroundTruthPopulation(n, exc_fraction, j)]) * wscale;
+        w = sign * PetscAbsReal((0.75 + 0.5 * z) * colscale[p][GroundTruthPopulation(n, exc_fraction, j)]) * wscale;
         w *= Jitter(seed, 11, i * n + j);
       }
       theta[W->offset + i * n + j] = w;
@@ -66,13 +66,14 @@ static PetscErrorCode TruthWeights(const ParamLayout *l, double exc_fraction, ui
 PetscErrorCode GroundTruthLIF(const ParamLayout *l, double exc_fraction, uint64_t seed, double *theta)
 {
   const char *names[4] = {"tau_m", "E_L", "R_I", "tau_g"};
-  PetscInt    n = l->n;
+  PetscInt    n        = l->n;
 
   PetscFunctionBeginUser;
   for (int k = 0; k < 4; k++) {
     const ParamBlock *b = ParamLayoutBlock(l, names[k]);
     PetscCheck(b, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "ground truth needs block %s", names[k]);
-    for (PetscInt i = 0; i < n; i++) theta[b->offset + i] = base[GroundTruthPopulation(n, exc_fraction, i)][k] * Jitter(seed, (uint32_t)k, i);
+    for (PetscInt i = 0; i < n; i++)
+      theta[b->offset + i] = base[GroundTruthPopulation(n, exc_fraction, i)][k] * Jitter(seed, (uint32_t)k, i);
   }
   PetscCall(TruthWeights(l, exc_fraction, seed, theta));
   ParamsProject(l, theta);
@@ -84,12 +85,14 @@ static const struct {
   const char *name;
   double      v[3];
 } glif_truth[] = {
-  {"tau_m", {2.5, 1.5, 1.16}},   {"G", {.9, .8, .7}},         {"E_L", {-39, -49, -61}},   {"dtheta_s", {18, 14, 18}}, {"b_s", {.4, .3, .25}},
-  {"f_v", {.14, .14, .14}},      {"dV", {10, 12, 12}},        {"f_I", {.45, .35, .3}},    {"I_A", {1.2, 1.2, 1.5}},   {"b_v", {.4, .3, .3}},
-  {"a_v", {.4, .3, .3}},         {"theta_inf", {-18, -18, -17}}, {"R_I", {59, 58, 56}}, {"tau_g", {3.5, 2.5, 1.8}},
+    {"tau_m", {2.5, 1.5, 1.16}}, {"G", {.9, .8, .7}},        {"E_L", {-39, -49, -61}}, {"dtheta_s", {18, 14, 18}},
+    {"b_s", {.4, .3, .25}},      {"f_v", {.14, .14, .14}},   {"dV", {10, 12, 12}},     {"f_I", {.45, .35, .3}},
+    {"I_A", {1.2, 1.2, 1.5}},    {"b_v", {.4, .3, .3}},      {"a_v", {.4, .3, .3}},    {"theta_inf", {-18, -18, -17}},
+    {"R_I", {59, 58, 56}},       {"tau_g", {3.5, 2.5, 1.8}},
 };
 
-PetscErrorCode GroundTruthModel(const ParamLayout *l, const char *model, double exc_fraction, uint64_t seed, double *theta)
+PetscErrorCode GroundTruthModel(const ParamLayout *l, const char *model, double exc_fraction, uint64_t seed,
+                                double *theta)
 {
   PetscBool lif, glif;
   PetscInt  n = l->n;

@@ -12,8 +12,8 @@
 
 /* A failed write ends the file at once (closed, PATH.tmp removed): the caller only returns
  * the error, and nothing is left open for HDF5's exit handler or on disk. */
-#define H5OK(call, h, ...) \
-  do { \
+#define H5OK(call, h, ...)                                      \
+  do {                                                          \
     if ((call) < 0) return H5OutFail(h, __LINE__, __VA_ARGS__); \
   } while (0)
 
@@ -175,7 +175,8 @@ PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
   CloseFile(h); /* in memory: nothing to flush */
   if (h->serial) all = err;
   else PetscCallMPI(MPI_Allreduce(&err, &all, 1, MPI_INT, MPI_MAX, h->comm));
-  PetscCheck(!all, h->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s (%s is not written)", h->tmp, strerror(all), h->path);
+  PetscCheck(!all, h->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s (%s is not written)", h->tmp, strerror(all),
+             h->path);
   PetscCall(PetscFree(*hp));
   PetscFunctionReturn(0);
 }
@@ -206,11 +207,13 @@ PetscErrorCode H5OutUpdate(const char *path, H5Out **out)
    * reading as well); PATH is replaced only by the commit */
   fapl = MemoryAccess();
   {
-    FILE  *in = fopen(path, "rb");
-    char  *img = NULL;
-    long   size = -1;
+    FILE *in   = fopen(path, "rb");
+    char *img  = NULL;
+    long  size = -1;
     if (in && fseek(in, 0, SEEK_END) == 0) size = ftell(in);
-    if (size > 0 && fseek(in, 0, SEEK_SET) == 0 && (img = (char *)malloc((size_t)size)) && fread(img, 1, (size_t)size, in) == (size_t)size) H5Pset_file_image(fapl, img, (size_t)size);
+    if (size > 0 && fseek(in, 0, SEEK_SET) == 0 && (img = (char *)malloc((size_t)size)) &&
+        fread(img, 1, (size_t)size, in) == (size_t)size)
+      H5Pset_file_image(fapl, img, (size_t)size);
     else size = -1;
     if (in) fclose(in);
     free(img);
@@ -228,7 +231,9 @@ PetscErrorCode H5OutUpdate(const char *path, H5Out **out)
 PetscErrorCode H5OutRemove(H5Out *h, const char *name)
 {
   PetscFunctionBeginUser;
-  if (H5Lexists(h->file, name, H5P_DEFAULT) > 0) PetscCheck(H5Ldelete(h->file, name, H5P_DEFAULT) >= 0, h->comm, PETSC_ERR_FILE_WRITE, "cannot remove %s from %s", name, h->tmp);
+  if (H5Lexists(h->file, name, H5P_DEFAULT) > 0)
+    PetscCheck(H5Ldelete(h->file, name, H5P_DEFAULT) >= 0, h->comm, PETSC_ERR_FILE_WRITE, "cannot remove %s from %s",
+               name, h->tmp);
   PetscFunctionReturn(0);
 }
 
@@ -242,7 +247,7 @@ static hid_t LinkCreatePlist(void)
 /* The checksum attribute of a dataset of `count` 8-byte values (H5Out.checksum). */
 static PetscErrorCode WriteChecksum(H5Out *h, hid_t dset, const char *name, const void *data, hsize_t count)
 {
-  uint64_t sum = HashWords(HASH_FNV_SEED, data, (size_t)count);
+  uint64_t sum   = HashWords(HASH_FNV_SEED, data, (size_t)count);
   hid_t    space = H5Screate(H5S_SCALAR), a;
   herr_t   st;
 
@@ -256,7 +261,8 @@ static PetscErrorCode WriteChecksum(H5Out *h, hid_t dset, const char *name, cons
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_t filetype, int rank, const hsize_t *dims, const void *data)
+static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_t filetype, int rank,
+                                 const hsize_t *dims, const void *data)
 {
   hid_t   space, dset, lcpl, xfer, fspace;
   hsize_t one = 1;
@@ -288,7 +294,7 @@ static PetscErrorCode WriteArray(H5Out *h, const char *name, hid_t memtype, hid_
       PetscFunctionReturn(0);
     }
   }
-  xfer = H5Pcreate(H5P_DATASET_XFER);
+  xfer   = H5Pcreate(H5P_DATASET_XFER);
   fspace = H5Scopy(space);
   if (h->rank != 0) {
     H5Sselect_none(space);
@@ -323,8 +329,8 @@ PetscErrorCode H5OutScalar(H5Out *h, const char *name, double value)
 
 PetscErrorCode H5OutGroup(H5Out *h, const char *name)
 {
-  hid_t     lcpl, g;
-  htri_t    exists;
+  hid_t  lcpl, g;
+  htri_t exists;
 
   PetscFunctionBeginUser;
   exists = H5Lexists(h->file, name, H5P_DEFAULT);
@@ -362,13 +368,19 @@ PetscErrorCode H5OutAttrString(H5Out *h, const char *obj, const char *attr, cons
   return ierr;
 }
 
-PetscErrorCode H5OutAttrDouble(H5Out *h, const char *obj, const char *attr, double value) { return WriteAttr(h, obj, attr, H5T_NATIVE_DOUBLE, &value); }
-PetscErrorCode H5OutAttrInt(H5Out *h, const char *obj, const char *attr, int64_t value) { return WriteAttr(h, obj, attr, H5T_NATIVE_INT64, &value); }
+PetscErrorCode H5OutAttrDouble(H5Out *h, const char *obj, const char *attr, double value)
+{
+  return WriteAttr(h, obj, attr, H5T_NATIVE_DOUBLE, &value);
+}
+PetscErrorCode H5OutAttrInt(H5Out *h, const char *obj, const char *attr, int64_t value)
+{
+  return WriteAttr(h, obj, attr, H5T_NATIVE_INT64, &value);
+}
 
 PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value)
 {
-  hid_t   type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), lcpl = LinkCreatePlist(), dset, xfer;
-  herr_t  st;
+  hid_t  type = H5Tcopy(H5T_C_S1), space = H5Screate(H5S_SCALAR), lcpl = LinkCreatePlist(), dset, xfer;
+  herr_t st;
 
   PetscFunctionBeginUser;
   H5Tset_size(type, strlen(value) + 1);
@@ -376,7 +388,7 @@ PetscErrorCode H5OutString(H5Out *h, const char *name, const char *value)
   H5Pclose(lcpl);
   H5OK(dset, h, "cannot create dataset %s in %s", name, h->tmp);
   xfer = H5Pcreate(H5P_DATASET_XFER);
-  st = H5Dwrite(dset, type, space, space, xfer, value); /* every rank writes the same bytes */
+  st   = H5Dwrite(dset, type, space, space, xfer, value); /* every rank writes the same bytes */
   H5Pclose(xfer);
   H5Sclose(space);
   H5Tclose(type);
@@ -415,11 +427,13 @@ PetscErrorCode H5InOpen(const char *path, hid_t *file)
 
   PetscFunctionBeginUser;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s: no such file or not readable", path);
+  PetscCheck(access(path, R_OK) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "cannot open %s: no such file or not readable", path);
   is = H5Fis_hdf5(path);
   PetscCheck(is > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s is not an HDF5 file", path);
   *file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscCheck(*file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open HDF5 file %s (damaged or truncated?)", path);
+  PetscCheck(*file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open HDF5 file %s (damaged or truncated?)",
+             path);
   PetscFunctionReturn(0);
 }
 
@@ -473,7 +487,8 @@ PetscErrorCode H5InShape(hid_t file, const char *path, const char *name, int *ra
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ReadWhole(hid_t file, const char *path, const char *name, hsize_t expect, hid_t memtype, H5T_class_t want, void *data)
+static PetscErrorCode ReadWhole(hid_t file, const char *path, const char *name, hsize_t expect, hid_t memtype,
+                                H5T_class_t want, void *data)
 {
   int         rank;
   hsize_t     dims[4], total = 1;
@@ -484,7 +499,8 @@ static PetscErrorCode ReadWhole(hid_t file, const char *path, const char *name, 
   PetscFunctionBeginUser;
   PetscCall(H5InShape(file, path, name, &rank, dims));
   for (int k = 0; k < rank; k++) total *= dims[k];
-  PetscCheck(total == expect, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has %llu values, expected %llu", path, name, (unsigned long long)total,
+  PetscCheck(total == expect, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: dataset %s has %llu values, expected %llu", path, name, (unsigned long long)total,
              (unsigned long long)expect);
   dset = H5Dopen2(file, name, H5P_DEFAULT);
   type = H5Dget_type(dset);
@@ -492,7 +508,8 @@ static PetscErrorCode ReadWhole(hid_t file, const char *path, const char *name, 
   H5Tclose(type);
   if (cls != want && !(want == H5T_FLOAT && cls == H5T_INTEGER)) {
     H5Dclose(dset);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has the wrong type (expected %s)", path, name, want == H5T_FLOAT ? "numbers" : "integers");
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: dataset %s has the wrong type (expected %s)", path, name,
+            want == H5T_FLOAT ? "numbers" : "integers");
   }
   st = H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   H5Dclose(dset);
@@ -513,7 +530,8 @@ PetscErrorCode H5InInts(hid_t file, const char *path, const char *name, hsize_t 
 static PetscErrorCode OpenAttr(hid_t file, const char *path, const char *obj, const char *attr, hid_t *a)
 {
   PetscFunctionBeginUser;
-  *a = H5Aexists_by_name(file, obj, attr, H5P_DEFAULT) > 0 ? H5Aopen_by_name(file, obj, attr, H5P_DEFAULT, H5P_DEFAULT) : -1;
+  *a = H5Aexists_by_name(file, obj, attr, H5P_DEFAULT) > 0 ? H5Aopen_by_name(file, obj, attr, H5P_DEFAULT, H5P_DEFAULT)
+                                                           : -1;
   PetscCheck(*a >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is missing", path, attr, obj);
   PetscFunctionReturn(0);
 }
@@ -530,7 +548,8 @@ PetscErrorCode H5InAttrString(hid_t file, const char *path, const char *obj, con
   if (H5Tget_class(type) != H5T_STRING || H5Tis_variable_str(type) > 0) {
     H5Tclose(type);
     H5Aclose(a);
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is not a fixed-length string", path, attr, obj);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: attribute %s of %s is not a fixed-length string", path,
+            attr, obj);
   }
   size = H5Tget_size(type);
   H5Tclose(type);
@@ -556,7 +575,8 @@ PetscErrorCode H5InAttrDouble(hid_t file, const char *path, const char *obj, con
   PetscCall(OpenAttr(file, path, obj, attr, &a));
   st = H5Aread(a, H5T_NATIVE_DOUBLE, value);
   H5Aclose(a);
-  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as a number", path, attr, obj);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as a number", path,
+             attr, obj);
   PetscFunctionReturn(0);
 }
 
@@ -568,6 +588,7 @@ PetscErrorCode H5InAttrInt(hid_t file, const char *path, const char *obj, const 
   PetscCall(OpenAttr(file, path, obj, attr, &a));
   st = H5Aread(a, H5T_NATIVE_INT64, value);
   H5Aclose(a);
-  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as an integer", path, attr, obj);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read attribute %s of %s as an integer", path,
+             attr, obj);
   PetscFunctionReturn(0);
 }

@@ -32,10 +32,12 @@ static PetscErrorCode MatNumbers(const char *path, const char *what, matvar_t *v
   PetscFunctionBeginUser;
   *out = NULL;
   *n   = 0;
-  PetscCheck(v->class_type >= MAT_C_DOUBLE && v->class_type <= MAT_C_UINT64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is %s, expected numeric", path, what,
-             MatClassName(v->class_type));
-  PetscCheck(!v->isComplex, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is complex, expected real numbers", path, what);
-  PetscCheck(!v->isLogical, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is logical, expected numbers", path, what);
+  PetscCheck(v->class_type >= MAT_C_DOUBLE && v->class_type <= MAT_C_UINT64, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s is %s, expected numeric", path, what, MatClassName(v->class_type));
+  PetscCheck(!v->isComplex, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is complex, expected real numbers",
+             path, what);
+  PetscCheck(!v->isLogical, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is logical, expected numbers", path,
+             what);
   for (int r = 0; r < v->rank; r++) m *= v->dims[r];
   PetscCheck(m == 0 || v->data, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s holds no data", path, what);
   PetscCall(PetscMalloc1(m ? m : 1, out));
@@ -52,7 +54,10 @@ static PetscErrorCode MatNumbers(const char *path, const char *what, matvar_t *v
     case MAT_T_UINT32: x = ((const uint32_t *)v->data)[i]; break;
     case MAT_T_INT64: x = (double)((const int64_t *)v->data)[i]; break;
     case MAT_T_UINT64: x = (double)((const uint64_t *)v->data)[i]; break;
-    default: PetscCall(PetscFree(*out)); SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has storage type %d, not a number type", path, what, (int)v->data_type);
+    default:
+      PetscCall(PetscFree(*out));
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s has storage type %d, not a number type", path, what,
+              (int)v->data_type);
     }
     (*out)[i] = x;
   }
@@ -70,24 +75,28 @@ static PetscErrorCode MatShape(const matvar_t *v, MatShapeInfo *s)
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode MatV5Variable(const char *path, mat_t *mat, const char *name, MatCollect *col, PetscBool times_only)
+static PetscErrorCode MatV5Variable(const char *path, mat_t *mat, const char *name, MatCollect *col,
+                                    PetscBool times_only)
 {
-  matvar_t    *v = Mat_VarRead(mat, name);
-  char         what[320];
-  double      *x = NULL;
-  size_t       n = 0;
-  MatShapeInfo sh;
+  matvar_t      *v = Mat_VarRead(mat, name);
+  char           what[320];
+  double        *x = NULL;
+  size_t         n = 0;
+  MatShapeInfo   sh;
   PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(v, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot read variable '%s' (damaged file?)", path, name);
+  PetscCheck(v, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot read variable '%s' (damaged file?)", path,
+             name);
   PetscCall(MatShape(v, &sh));
   if (v->class_type == MAT_C_CELL && !times_only) {
     size_t ncell = sh.rows * sh.cols;
     for (size_t k = 0; !ierr && k < ncell; k++) {
       matvar_t *c = Mat_VarGetCell(v, (int)k);
       PetscCall(PetscSNPrintf(what, sizeof(what), "variable '%s' cell {%zu}", name, k + 1));
-      if (!c) ierr = MatCollectUnit(col, path, what, (PetscInt)(k + 1), NULL, 0, NULL); /* an empty cell: a unit without spikes */
+      if (!c)
+        ierr = MatCollectUnit(col, path, what, (PetscInt)(k + 1), NULL, 0,
+                              NULL); /* an empty cell: a unit without spikes */
       else {
         PetscCall(MatShape(c, &sh));
         ierr = MatNumbers(path, what, c, &x, &n);
@@ -108,11 +117,11 @@ static PetscErrorCode MatV5Variable(const char *path, mat_t *mat, const char *na
 
 static PetscErrorCode MatV5(const char *path, const DataOptions *opt, MatCollect *col)
 {
-  mat_t     *mat = Mat_Open(path, MAT_ACC_RDONLY);
-  matvar_t  *v;
-  char       names[1024] = "", first[256] = "";
-  PetscInt   nvars = 0;
-  PetscErrorCode ierr = 0;
+  mat_t         *mat = Mat_Open(path, MAT_ACC_RDONLY);
+  matvar_t      *v;
+  char           names[1024] = "", first[256] = "";
+  PetscInt       nvars = 0;
+  PetscErrorCode ierr  = 0;
 
   PetscFunctionBeginUser;
   PetscCheck(mat, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: matio cannot open this MATLAB file", path);
@@ -136,7 +145,8 @@ static PetscErrorCode MatV5(const char *path, const DataOptions *opt, MatCollect
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MatRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+PetscErrorCode MatRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi,
+                       SpikeTrains **out)
 {
   MatCollect     col;
   char           head[20] = {0};

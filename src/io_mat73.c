@@ -25,41 +25,46 @@ static void ClassOf(hid_t obj, char *cls, size_t cap)
   if (a >= 0) H5Aclose(a);
 }
 
-static PetscBool IsEmpty(hid_t obj)
-{
-  return (PetscBool)(H5Aexists(obj, "MATLAB_empty") > 0);
-}
+static PetscBool IsEmpty(hid_t obj) { return (PetscBool)(H5Aexists(obj, "MATLAB_empty") > 0); }
 
 /* A numeric dataset: its numbers (MATLAB order) and MATLAB shape. */
 static PetscErrorCode Numbers(const char *path, const char *what, hid_t d, double **x, size_t *n, MatShapeInfo *sh)
 {
   char    cls[32];
-  hid_t   sp = H5Dget_space(d);
-  int     rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+  hid_t   sp      = H5Dget_space(d);
+  int     rank    = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
   hsize_t dims[8] = {0};
 
   PetscFunctionBeginUser;
   *x = NULL;
   *n = 0;
   ClassOf(d, cls, sizeof(cls));
-  PetscCheck(rank >= 0 && rank <= 8, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: unreadable shape", path, what);
+  PetscCheck(rank >= 0 && rank <= 8, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s: unreadable shape", path,
+             what);
   H5Sget_simple_extent_dims(sp, dims, NULL);
   H5Sclose(sp);
-  PetscCheck(strcmp(cls, "char"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is a char array, expected numeric", path, what);
-  PetscCheck(strcmp(cls, "logical"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is logical, expected numbers", path, what);
-  PetscCheck(!strcmp(cls, "double") || !strcmp(cls, "single") || !strncmp(cls, "int", 3) || !strncmp(cls, "uint", 4), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: %s is of MATLAB class '%s', expected numeric", path, what, cls[0] ? cls : "(none)");
+  PetscCheck(strcmp(cls, "char"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s is a char array, expected numeric", path, what);
+  PetscCheck(strcmp(cls, "logical"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is logical, expected numbers",
+             path, what);
+  PetscCheck(!strcmp(cls, "double") || !strcmp(cls, "single") || !strncmp(cls, "int", 3) || !strncmp(cls, "uint", 4),
+             PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is of MATLAB class '%s', expected numeric", path, what,
+             cls[0] ? cls : "(none)");
   sh->rank = rank;
   sh->rows = rank > 0 ? dims[rank - 1] : 1;
   sh->cols = 1;
   for (int r = rank - 2; r >= 0; r--) sh->cols *= dims[r];
-  if (IsEmpty(d)) { sh->rows = sh->cols = 0; PetscFunctionReturn(0); }
+  if (IsEmpty(d)) {
+    sh->rows = sh->cols = 0;
+    PetscFunctionReturn(0);
+  }
   *n = sh->rows * sh->cols;
   {
-    hid_t t = H5Dget_type(d);
+    hid_t       t = H5Dget_type(d);
     H5T_class_t c = H5Tget_class(t);
     H5Tclose(t);
-    PetscCheck(c == H5T_INTEGER || c == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is complex or not stored as numbers", path, what);
+    PetscCheck(c == H5T_INTEGER || c == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: %s is complex or not stored as numbers", path, what);
   }
   PetscCall(PetscMalloc1(*n ? *n : 1, x));
   if (*n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *x) < 0) {
@@ -71,14 +76,15 @@ static PetscErrorCode Numbers(const char *path, const char *what, hid_t d, doubl
 
 static PetscErrorCode Cells(const char *path, const char *name, hid_t d, MatCollect *c)
 {
-  hid_t     sp = H5Dget_space(d);
-  hssize_t  n  = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
-  hobj_ref_t *refs;
+  hid_t          sp = H5Dget_space(d);
+  hssize_t       n  = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+  hobj_ref_t    *refs;
   PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   if (sp >= 0) H5Sclose(sp);
-  PetscCheck(n >= 0 && n < (1 << 26), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': unreadable cell array", path, name);
+  PetscCheck(n >= 0 && n < (1 << 26), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': unreadable cell array", path, name);
   PetscCall(PetscMalloc1(n ? n : 1, &refs));
   if (n && H5Dread(d, H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, refs) < 0) ierr = 1;
   for (hssize_t k = 0; !ierr && k < n; k++) {
@@ -88,29 +94,34 @@ static PetscErrorCode Cells(const char *path, const char *name, hid_t d, MatColl
     size_t       m = 0;
     MatShapeInfo sh;
     PetscCall(PetscSNPrintf(what, sizeof(what), "variable '%s' cell {%lld}", name, (long long)k + 1));
-    if (e < 0) { ierr = 2; break; }
+    if (e < 0) {
+      ierr = 2;
+      break;
+    }
     ierr = Numbers(path, what, e, &x, &m, &sh);
     H5Oclose(e);
     if (!ierr) ierr = MatCollectUnit(c, path, what, (PetscInt)k + 1, x, m, &sh);
     PetscCall(PetscFree(x));
   }
   PetscCall(PetscFree(refs));
-  PetscCheck(ierr != 1 && ierr != 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s': cannot read the cell references", path, name);
+  PetscCheck(ierr != 1 && ierr != 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s': cannot read the cell references", path, name);
   PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode Variable(const char *path, hid_t f, const char *name, MatCollect *c, PetscBool times_only)
 {
-  hid_t        d = H5Dopen2(f, name, H5P_DEFAULT);
-  char         cls[32], what[300];
-  double      *x = NULL;
-  size_t       n = 0;
-  MatShapeInfo sh;
+  hid_t          d = H5Dopen2(f, name, H5P_DEFAULT);
+  char           cls[32], what[300];
+  double        *x = NULL;
+  size_t         n = 0;
+  MatShapeInfo   sh;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  PetscCheck(d >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: variable '%s' is a struct or object, expected a cell array or numbers", path, name);
+  PetscCheck(d >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: variable '%s' is a struct or object, expected a cell array or numbers", path, name);
   ClassOf(d, cls, sizeof(cls));
   PetscCall(PetscSNPrintf(what, sizeof(what), "variable '%s'", name));
   if (!strcmp(cls, "cell") && !times_only) ierr = Cells(path, name, d, c);
@@ -131,7 +142,8 @@ static PetscErrorCode Inner(const char *path, const DataOptions *opt, hid_t f, M
   PetscInt   nvars = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(H5Gget_info(f, &info) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot list the variables", path);
+  PetscCheck(H5Gget_info(f, &info) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: cannot list the variables",
+             path);
   for (hsize_t i = 0; i < info.nlinks; i++) {
     char    name[256];
     ssize_t len = H5Lget_name_by_idx(f, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof(name), H5P_DEFAULT);

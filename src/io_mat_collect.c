@@ -36,24 +36,30 @@ static PetscBool InList(const char *names, const char *want)
   return PETSC_FALSE;
 }
 
-PetscErrorCode MatChooseVariables(const char *path, const DataOptions *opt, PetscInt nvars, const char *names, const char *only, MatCollect *c)
+PetscErrorCode MatChooseVariables(const char *path, const DataOptions *opt, PetscInt nvars, const char *names,
+                                  const char *only, MatCollect *c)
 {
   const char *comma = strchr(opt->var, ',');
 
   PetscFunctionBeginUser;
   PetscCheck(nvars > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the MATLAB file holds no variable", path);
   if (!opt->var[0]) {
-    PetscCheck(nvars == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s holds %" PetscInt_FMT " variables (%s): choose with -data_var NAME (or -data_var IDS,TIMES)", path, nvars, names);
+    PetscCheck(nvars == 1, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "%s holds %" PetscInt_FMT " variables (%s): choose with -data_var NAME (or -data_var IDS,TIMES)", path,
+               nvars, names);
     PetscCall(PetscStrncpy(c->first, only, sizeof(c->first)));
   } else if (comma) {
     size_t k = (size_t)(comma - opt->var);
-    PetscCheck(k > 0 && k < sizeof(c->first) && comma[1] && !strchr(comma + 1, ','), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_var \"%s\": expected NAME or IDS,TIMES", opt->var);
+    PetscCheck(k > 0 && k < sizeof(c->first) && comma[1] && !strchr(comma + 1, ','), PETSC_COMM_SELF,
+               PETSC_ERR_ARG_WRONG, "-data_var \"%s\": expected NAME or IDS,TIMES", opt->var);
     memcpy(c->first, opt->var, k);
     c->first[k] = '\0';
     PetscCall(PetscStrncpy(c->second, comma + 1, sizeof(c->second)));
   } else PetscCall(PetscStrncpy(c->first, opt->var, sizeof(c->first)));
-  PetscCheck(InList(names, c->first), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_var: no variable '%s' (the file has: %s)", path, c->first, names);
-  PetscCheck(!c->second[0] || InList(names, c->second), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_var: no variable '%s' (the file has: %s)", path, c->second, names);
+  PetscCheck(InList(names, c->first), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_var: no variable '%s' (the file has: %s)", path, c->first, names);
+  PetscCheck(!c->second[0] || InList(names, c->second), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_var: no variable '%s' (the file has: %s)", path, c->second, names);
   PetscFunctionReturn(0);
 }
 
@@ -77,11 +83,15 @@ static PetscErrorCode AddSpike(MatCollect *c, const char *path, const char *what
   double t;
 
   PetscFunctionBeginUser;
-  PetscCheck(!PetscIsNanReal(x), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s element %zu is NaN, expected a spike time", path, what, elem);
-  PetscCheck(isfinite(x), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s element %zu is infinite, expected a spike time", path, what, elem);
-  PetscCheck(x >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s element %zu is negative (%g), expected a spike time", path, what, elem, x);
+  PetscCheck(!PetscIsNanReal(x), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s element %zu is NaN, expected a spike time", path, what, elem);
+  PetscCheck(isfinite(x), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s element %zu is infinite, expected a spike time", path, what, elem);
+  PetscCheck(x >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s element %zu is negative (%g), expected a spike time", path, what, elem, x);
   t = x * c->scale;
-  PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s element %zu = %g is too large", path, what, elem, x);
+  PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s element %zu = %g is too large", path,
+             what, elem, x);
   if (c->n == c->cap) {
     SpikePair *more;
     c->cap = c->cap ? 2 * c->cap : 4096;
@@ -99,11 +109,13 @@ static PetscErrorCode AddSpike(MatCollect *c, const char *path, const char *what
 static PetscErrorCode CheckVector(const char *path, const char *what, size_t n, const MatShapeInfo *sh)
 {
   PetscFunctionBeginUser;
-  PetscCheck(n == 0 || sh->rows == 1 || sh->cols == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s is a %zux%zu matrix, expected a vector", path, what, sh->rows, sh->cols);
+  PetscCheck(n == 0 || sh->rows == 1 || sh->cols == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: %s is a %zux%zu matrix, expected a vector", path, what, sh->rows, sh->cols);
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MatCollectUnit(MatCollect *c, const char *path, const char *what, PetscInt id, const double *x, size_t n, const MatShapeInfo *sh)
+PetscErrorCode MatCollectUnit(MatCollect *c, const char *path, const char *what, PetscInt id, const double *x, size_t n,
+                              const MatShapeInfo *sh)
 {
   PetscFunctionBeginUser;
   if (n) PetscCall(CheckVector(path, what, n, sh));
@@ -121,7 +133,8 @@ static PetscErrorCode UnitId(const char *path, const char *what, size_t elem, do
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *what, const double *x, size_t n, const MatShapeInfo *sh, PetscBool times_only)
+PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *what, const double *x, size_t n,
+                                 const MatShapeInfo *sh, PetscBool times_only)
 {
   PetscFunctionBeginUser;
   if (c->second[0] && !times_only) { /* the ids of an ids,times pair */
@@ -133,7 +146,8 @@ PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *wh
   }
   if (times_only) {
     PetscCall(CheckVector(path, what, n, sh));
-    PetscCheck(n == c->nidcol, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: -data_var %s,%s: a ragged pair: '%s' has %zu elements but '%s' has %zu", path, c->first, c->second,
+    PetscCheck(n == c->nidcol, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: -data_var %s,%s: a ragged pair: '%s' has %zu elements but '%s' has %zu", path, c->first, c->second,
                c->first, c->nidcol, c->second, n);
     for (size_t i = 0; i < n; i++) {
       PetscInt id;
@@ -145,8 +159,10 @@ PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *wh
     }
     PetscFunctionReturn(0);
   }
-  PetscCheck(sh->cols == 2 && sh->rank == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: %s is a %zux%zu numeric array: expected a cell array of spike-time vectors, an [n x 2] (unit id, time) matrix, or -data_var IDS,TIMES", path, what, sh->rows, sh->cols);
+  PetscCheck(
+      sh->cols == 2 && sh->rank == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "%s: %s is a %zux%zu numeric array: expected a cell array of spike-time vectors, an [n x 2] (unit id, time) matrix, or -data_var IDS,TIMES",
+      path, what, sh->rows, sh->cols);
   for (size_t i = 0; i < sh->rows; i++) { /* column-major: ids first, then times */
     PetscInt id;
     char     rwhat[300];
@@ -158,14 +174,16 @@ PetscErrorCode MatCollectColumns(MatCollect *c, const char *path, const char *wh
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode MatCollectFinish(MatCollect *c, const char *path, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+PetscErrorCode MatCollectFinish(MatCollect *c, const char *path, const DataOptions *opt, PetscBool info_only,
+                                double t_lo, double t_hi, SpikeTrains **out)
 {
-  PetscInt  nsel, *sel = NULL, nint;
-  double   *ints = NULL;
+  PetscInt       nsel, *sel = NULL, nint;
+  double        *ints = NULL;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
-  PetscCheck(c->n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: variable '%s' holds no spike", path, c->second[0] ? c->second : c->first);
+  PetscCheck(c->n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: variable '%s' holds no spike",
+             path, c->second[0] ? c->second : c->first);
   PetscCall(PetscSortRemoveDupsInt(&c->nids, c->ids));
   PetscCall(DataUnitsSelect(path, opt->units, c->nids, c->ids, &nsel, &sel));
   for (PetscInt s = 0; s < nsel; s++) sel[s] = c->ids[sel[s]];

@@ -8,9 +8,9 @@
 
 PetscErrorCode NwbOpen(SpikeSource *src)
 {
-  hsize_t   dims[2] = {0, 0}, n;
-  uint64_t *ends = NULL;
-  PetscBool has_id, has_obs, has_index, has_obs_index;
+  hsize_t        dims[2] = {0, 0}, n;
+  uint64_t      *ends    = NULL;
+  PetscBool      has_id, has_obs, has_index, has_obs_index;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
@@ -20,16 +20,17 @@ PetscErrorCode NwbOpen(SpikeSource *src)
   src->ntimes = dims[0];
   PetscCall(SpikeSourceLinkExists(src, "/units/spike_times_index", &has_index));
   if (has_index) PetscCall(SpikeSourceReadU64(src, "/units/spike_times_index", PETSC_FALSE, NULL, &n, &ends));
-  else { /* one unit: a column without an index holds one row */
-    PetscBool has_ids;
+  else { /* one unit: a column without an index holds one row */ PetscBool has_ids;
     PetscCall(SpikeSourceLinkExists(src, "/units/id", &has_ids));
     if (has_ids) {
       hid_t   d;
       hsize_t dd[2] = {0, 0};
       PetscCall(SpikeSourceOpenDataset(src, "/units/id", H5T_INTEGER, 1, dd, &d));
       PetscCall(SpikeSourceRelease(src, d));
-      PetscCheck(dd[0] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: /units/spike_times_index is missing but /units/id has %llu units (without an index the table holds one unit)", src->path, (unsigned long long)dd[0]);
+      PetscCheck(
+          dd[0] == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+          "%s: /units/spike_times_index is missing but /units/id has %llu units (without an index the table holds one unit)",
+          src->path, (unsigned long long)dd[0]);
     }
     n = 1;
     PetscCall(PetscMalloc1(1, &ends));
@@ -45,8 +46,7 @@ PetscErrorCode NwbOpen(SpikeSource *src)
 
   PetscCall(SpikeSourceLinkExists(src, "/units/id", &has_id));
   if (has_id) PetscCall(SpikeSourceReadIds(src, "/units/id", (PetscInt)n, &src->ids));
-  else { /* tolerated: ids are the row numbers */
-    PetscCall(PetscMalloc1(n > 0 ? n : 1, &src->ids));
+  else { /* tolerated: ids are the row numbers */ PetscCall(PetscMalloc1(n > 0 ? n : 1, &src->ids));
     for (PetscInt k = 0; k < (PetscInt)n; k++) src->ids[k] = k;
   }
 
@@ -61,23 +61,26 @@ PetscErrorCode NwbOpen(SpikeSource *src)
     uint64_t *oends = NULL;
     PetscCall(SpikeSourceReadIntervals(src, "/units/obs_intervals", 1000.0, &m, &src->int_ms));
     PetscCall(SpikeSourceLinkExists(src, "/units/obs_intervals_index", &has_obs_index));
-    if (has_obs_index || n != 1) PetscCall(SpikeSourceReadU64(src, "/units/obs_intervals_index", PETSC_FALSE, NULL, &ni, &oends));
-    else { /* one unit owns every row */
-      ni = 1;
+    if (has_obs_index || n != 1)
+      PetscCall(SpikeSourceReadU64(src, "/units/obs_intervals_index", PETSC_FALSE, NULL, &ni, &oends));
+    else { /* one unit owns every row */ ni = 1;
       PetscCall(PetscMalloc1(1, &oends));
       oends[0] = (uint64_t)m;
     }
     src->int_off = NULL;
-    ierr = 0;
+    ierr         = 0;
     if (ni != n) ierr = 1;
     for (hsize_t k = 0; !ierr && k < ni; k++)
       if ((k > 0 && oends[k] < oends[k - 1]) || oends[k] > (uint64_t)m) ierr = 2 + (PetscErrorCode)k;
     if (ierr) {
       unsigned long long bad = ierr >= 2 ? (unsigned long long)oends[ierr - 2] : 0;
       PetscCall(PetscFree(oends));
-      PetscCheck(ierr != 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /units/obs_intervals_index has %llu entries, expected %llu (one per unit)", src->path,
+      PetscCheck(ierr != 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: /units/obs_intervals_index has %llu entries, expected %llu (one per unit)", src->path,
                  (unsigned long long)ni, (unsigned long long)n);
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: /units/obs_intervals_index entry %d is %llu: not monotone or past the %" PetscInt_FMT " rows of /units/obs_intervals",
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+              "%s: /units/obs_intervals_index entry %d is %llu: not monotone or past the %" PetscInt_FMT
+              " rows of /units/obs_intervals",
               src->path, (int)(ierr - 2), bad, m);
     }
     PetscCall(PetscMalloc1(n + 1, &src->int_off));
@@ -95,7 +98,7 @@ static void UnitsColumns(SpikeSource *src, char *out, size_t cap)
   hid_t      g = H5Gopen2(src->file, "/units", H5P_DEFAULT);
   H5G_info_t info;
   size_t     k = 0;
-  out[0] = '\0';
+  out[0]       = '\0';
   if (g < 0) return;
   if (H5Gget_info(g, &info) >= 0)
     for (hsize_t i = 0; i < info.nlinks && k + 40 < cap; i++) {
@@ -113,7 +116,7 @@ static PetscErrorCode ColumnText(SpikeSource *src, const char *col, const char *
   hid_t       d, type;
   H5T_class_t cls;
   hsize_t     dims[2] = {0, 0};
-  PetscInt    n = src->nall;
+  PetscInt    n       = src->nall;
 
   PetscFunctionBeginUser;
   d = H5Dopen2(src->file, name, H5P_DEFAULT);
@@ -124,11 +127,13 @@ static PetscErrorCode ColumnText(SpikeSource *src, const char *col, const char *
   H5Tclose(type);
   PetscCall(SpikeSourceRelease(src, d));
   PetscCall(SpikeSourceOpenDataset(src, name, cls, 1, dims, &d));
-  PetscCheck(dims[0] == (hsize_t)n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: -data_units_where: column %s has %llu rows but /units has %" PetscInt_FMT " units%s", src->path, col,
-             (unsigned long long)dims[0], n, dims[0] > (hsize_t)n ? " (a ragged column with an index is not supported)" : "");
+  PetscCheck(dims[0] == (hsize_t)n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: -data_units_where: column %s has %llu rows but /units has %" PetscInt_FMT " units%s", src->path, col,
+             (unsigned long long)dims[0], n,
+             dims[0] > (hsize_t)n ? " (a ragged column with an index is not supported)" : "");
   PetscCall(PetscCalloc1(n, vals));
   if (cls == H5T_STRING) {
-    hid_t ft = H5Dget_type(d), mt = H5Tcopy(H5T_C_S1);
+    hid_t  ft = H5Dget_type(d), mt = H5Tcopy(H5T_C_S1);
     htri_t vl = H5Tis_variable_str(ft);
     size_t sz = H5Tget_size(ft);
     H5Tclose(ft);
@@ -136,7 +141,8 @@ static PetscErrorCode ColumnText(SpikeSource *src, const char *col, const char *
       char **tmp;
       PetscCall(PetscCalloc1(n, &tmp));
       H5Tset_size(mt, H5T_VARIABLE);
-      PetscCheck(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: reading column %s failed", src->path, name);
+      PetscCheck(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: reading column %s failed", src->path, name);
       for (PetscInt k = 0; k < n; k++) PetscCall(PetscStrallocpy(tmp[k] ? tmp[k] : "", &(*vals)[k]));
       for (PetscInt k = 0; k < n; k++) free(tmp[k]); /* HDF5 allocated them with malloc */
       PetscCall(PetscFree(tmp));
@@ -145,14 +151,16 @@ static PetscErrorCode ColumnText(SpikeSource *src, const char *col, const char *
       H5Tset_size(mt, sz + 1);
       H5Tset_strpad(mt, H5T_STR_NULLTERM);
       PetscCall(PetscCalloc1(n * (sz + 1), &buf));
-      PetscCheck(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: reading column %s failed", src->path, name);
+      PetscCheck(H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: reading column %s failed", src->path, name);
       for (PetscInt k = 0; k < n; k++) PetscCall(PetscStrallocpy(buf + k * (sz + 1), &(*vals)[k]));
       PetscCall(PetscFree(buf));
     }
     H5Tclose(mt);
   } else {
     double *v;
-    PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: -data_units_where: column %s is neither text nor numbers", src->path, col);
+    PetscCheck(cls == H5T_INTEGER || cls == H5T_FLOAT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: -data_units_where: column %s is neither text nor numbers", src->path, col);
     PetscCall(PetscMalloc1(n, &v));
     PetscCall(SpikeSourceReadAll(src, d, name, H5T_NATIVE_DOUBLE, v));
     for (PetscInt k = 0; k < n; k++) {
@@ -187,7 +195,7 @@ static PetscBool ValueMatches(const char *want, size_t len, const char *have)
 PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *keep)
 {
   char        col[64], name[96], cols[512];
-  const char *eq = strchr(where, '='), *list;
+  const char *eq   = strchr(where, '='), *list;
   char      **vals = NULL;
   PetscBool   exists;
   PetscInt    nkeep = 0;
@@ -202,7 +210,8 @@ PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *kee
   PetscCall(SpikeSourceLinkExists(src, name, &exists));
   if (!exists) {
     UnitsColumns(src, cols, sizeof(cols));
-    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_units_where: /units has no column '%s' (it has: %s)", src->path, col, cols);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_units_where: /units has no column '%s' (it has: %s)",
+            src->path, col, cols);
   }
   PetscCall(ColumnText(src, col, name, &vals));
   for (PetscInt k = 0; k < src->nall; k++) {
@@ -218,7 +227,7 @@ PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *kee
   }
   if (!nkeep) { /* name the values there are */
     size_t k = 0;
-    cols[0] = '\0';
+    cols[0]  = '\0';
     for (PetscInt u = 0; u < src->nall && k + 40 < sizeof(cols); u++) {
       PetscBool seen = PETSC_FALSE;
       for (PetscInt v = 0; v < u && !seen; v++) seen = (PetscBool)!strcmp(vals[u], vals[v]);
@@ -227,6 +236,7 @@ PetscErrorCode NwbUnitsWhere(SpikeSource *src, const char *where, PetscBool *kee
   }
   for (PetscInt k = 0; k < src->nall; k++) PetscCall(PetscFree(vals[k]));
   PetscCall(PetscFree(vals));
-  PetscCheck(nkeep > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_units_where %s matches no unit: column %s holds %s", src->path, where, col, cols);
+  PetscCheck(nkeep > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_units_where %s matches no unit: column %s holds %s", src->path, where, col, cols);
   PetscFunctionReturn(0);
 }

@@ -9,7 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NWBOK(call, h, what) PetscCheck((call) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s in %s", what, (h)->tmp)
+#define NWBOK(call, h, what) \
+  PetscCheck((call) >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write %s in %s", what, (h)->tmp)
 
 /* A random (version 4) UUID: object ids and the file identifier must be unique. */
 static void Uuid(char out[37])
@@ -27,8 +28,8 @@ static void Uuid(char out[37])
   }
   b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
   b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-           b[14], b[15]);
+  snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+           b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
 static hid_t VlenString(void)
@@ -51,11 +52,15 @@ static PetscErrorCode AttrStrings(H5Out *h, const char *obj, const char *attr, h
   if (a >= 0) H5Aclose(a);
   H5Sclose(space);
   H5Tclose(type);
-  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write attribute %s of %s in %s", attr, obj, h->tmp);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write attribute %s of %s in %s", attr, obj,
+             h->tmp);
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode AttrText(H5Out *h, const char *obj, const char *attr, const char *value) { return AttrStrings(h, obj, attr, 0, &value); }
+static PetscErrorCode AttrText(H5Out *h, const char *obj, const char *attr, const char *value)
+{
+  return AttrStrings(h, obj, attr, 0, &value);
+}
 
 /* The three attributes of every NWB-typed object. */
 static PetscErrorCode Typed(H5Out *h, const char *obj, const char *ns, const char *type)
@@ -89,7 +94,7 @@ static PetscErrorCode DatasetText(H5Out *h, const char *name, hsize_t n, const c
 static PetscErrorCode DatasetU64(H5Out *h, const char *name, hsize_t n, const uint64_t *values)
 {
   hid_t  space = H5Screate_simple(1, &n, NULL), d;
-  herr_t st = -1;
+  herr_t st    = -1;
 
   PetscFunctionBeginUser;
   d = H5Dcreate2(h->file, name, H5T_STD_U64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
@@ -115,7 +120,8 @@ static PetscErrorCode AttrRef(H5Out *h, const char *obj, const char *attr, const
     if (a >= 0) H5Aclose(a);
     H5Sclose(space);
   }
-  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write the reference %s of %s in %s", attr, obj, h->tmp);
+  PetscCheck(st >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "cannot write the reference %s of %s in %s", attr, obj,
+             h->tmp);
   PetscFunctionReturn(0);
 }
 
@@ -129,7 +135,9 @@ static void IsoNow(char *buf, size_t len)
 
 PetscErrorCode NwbOutCreate(const char *path, const char *session_description, H5Out **out)
 {
-  static const char *const groups[] = {"/acquisition", "/analysis", "/general", "/processing", "/stimulus", "/stimulus/presentation", "/stimulus/templates", NULL};
+  static const char *const groups[] = {"/acquisition",        "/analysis", "/general",
+                                       "/processing",         "/stimulus", "/stimulus/presentation",
+                                       "/stimulus/templates", NULL};
   char                     now[40], id[37];
   const char              *v;
   H5Out                   *h;
@@ -168,7 +176,8 @@ PetscErrorCode NwbOutProcessingModule(H5Out *h, const char *group, const char *d
 }
 
 /* A VectorData column and, for a ragged one, its VectorIndex of cumulative end offsets. */
-static PetscErrorCode Column(H5Out *h, const char *group, const char *col, const char *description, int rank, const hsize_t *dims, const double *data, PetscInt n, const uint64_t *ends)
+static PetscErrorCode Column(H5Out *h, const char *group, const char *col, const char *description, int rank,
+                             const hsize_t *dims, const double *data, PetscInt n, const uint64_t *ends)
 {
   char data_name[256], index_name[256], index_desc[300];
 
@@ -186,7 +195,8 @@ static PetscErrorCode Column(H5Out *h, const char *group, const char *col, const
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode UnitsColumns(H5Out *h, const char *group, const SpikeTrains *st, double *sec, uint64_t *ends, int64_t *ids, double *obs)
+static PetscErrorCode UnitsColumns(H5Out *h, const char *group, const SpikeTrains *st, double *sec, uint64_t *ends,
+                                   int64_t *ids, double *obs)
 {
   PetscInt n = st->nunits, m = st->nintervals;
   hsize_t  dims[2];
@@ -206,7 +216,9 @@ static PetscErrorCode UnitsColumns(H5Out *h, const char *group, const SpikeTrain
   PetscCall(Column(h, group, "spike_times", "the spike times for each unit in seconds", 1, dims, sec, n, ends));
   /* every unit was observed over the same intervals */
   for (PetscInt k = 0; k < n; k++) {
-    for (PetscInt i = 0; i < m; i++) obs[(k * m + i) * 2] = st->intervals_ms[2 * i] / 1000.0, obs[(k * m + i) * 2 + 1] = st->intervals_ms[2 * i + 1] / 1000.0;
+    for (PetscInt i = 0; i < m; i++)
+      obs[(k * m + i) * 2]                       = st->intervals_ms[2 * i] / 1000.0,
+                        obs[(k * m + i) * 2 + 1] = st->intervals_ms[2 * i + 1] / 1000.0;
     ends[k] = (uint64_t)((k + 1) * m);
   }
   dims[0] = (hsize_t)(n * m);
@@ -228,7 +240,8 @@ PetscErrorCode NwbOutUnits(H5Out *h, const char *group, const char *description,
   PetscCall(Typed(h, group, "core", "Units"));
   PetscCall(AttrText(h, group, "description", description));
   PetscCall(AttrStrings(h, group, "colnames", 2, colnames));
-  PetscCall(PetscMalloc4(st->nspikes + 1, &sec, st->nunits + 1, &ends, st->nunits + 1, &ids, 2 * st->nunits * st->nintervals + 2, &obs));
+  PetscCall(PetscMalloc4(st->nspikes + 1, &sec, st->nunits + 1, &ends, st->nunits + 1, &ids,
+                         2 * st->nunits * st->nintervals + 2, &obs));
   ierr = UnitsColumns(h, group, st, sec, ends, ids, obs);
   PetscCall(PetscFree4(sec, ends, ids, obs));
   PetscCall(ierr);

@@ -18,8 +18,8 @@ PetscErrorCode DataOptionsDefault(DataOptions *opt)
 /* Parses one non-negative decimal integer from s[*pos..], skipping blanks around it. */
 static PetscBool ParseId(const char *s, size_t *pos, PetscInt *val)
 {
-  size_t    i = *pos;
-  long long v = 0;
+  size_t    i   = *pos;
+  long long v   = 0;
   PetscBool any = PETSC_FALSE;
 
   while (s[i] == ' ' || s[i] == '\t') i++;
@@ -40,7 +40,7 @@ static PetscBool ParseId(const char *s, size_t *pos, PetscInt *val)
 static PetscErrorCode UnitsParse(const char *list, PetscInt *nr, PetscInt *lo, PetscInt *hi)
 {
   size_t   pos = 0, len = strlen(list);
-  PetscInt n   = 0;
+  PetscInt n = 0;
 
   PetscFunctionBeginUser;
   *nr = 0;
@@ -57,23 +57,30 @@ static PetscErrorCode UnitsParse(const char *list, PetscInt *nr, PetscInt *lo, P
     if (list[pos] == '-') {
       pos++;
       PetscCheck(ParseId(list, &pos, &b), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-                 "-data_units \"%s\": expected the end of the range %" PetscInt_FMT "- at character %d", list, a, (int)pos + 1);
-      PetscCheck(b >= a, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_units \"%s\": range %" PetscInt_FMT "-%" PetscInt_FMT " is reversed", list, a, b);
+                 "-data_units \"%s\": expected the end of the range %" PetscInt_FMT "- at character %d", list, a,
+                 (int)pos + 1);
+      PetscCheck(b >= a, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "-data_units \"%s\": range %" PetscInt_FMT "-%" PetscInt_FMT " is reversed", list, a, b);
     }
-    if (lo) { lo[n] = a; hi[n] = b; }
+    if (lo) {
+      lo[n] = a;
+      hi[n] = b;
+    }
     n++;
     if (list[pos] == '\0') break;
-    PetscCheck(list[pos] == ',', PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_units \"%s\": unexpected character '%c' at character %d (use \"3,5,10-12\")", list,
-               list[pos], (int)pos + 1);
+    PetscCheck(list[pos] == ',', PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "-data_units \"%s\": unexpected character '%c' at character %d (use \"3,5,10-12\")", list, list[pos],
+               (int)pos + 1);
     pos++;
   }
   *nr = n;
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode DataUnitsSelect(const char *path, const char *list, PetscInt nall, const PetscInt *ids, PetscInt *nsel, PetscInt **sel)
+PetscErrorCode DataUnitsSelect(const char *path, const char *list, PetscInt nall, const PetscInt *ids, PetscInt *nsel,
+                               PetscInt **sel)
 {
-  PetscInt  nr, *lo = NULL, *hi = NULL, n = 0;
+  PetscInt   nr, *lo = NULL, *hi = NULL, n = 0;
   PetscBool *take = NULL;
 
   PetscFunctionBeginUser;
@@ -91,17 +98,27 @@ PetscErrorCode DataUnitsSelect(const char *path, const char *list, PetscInt nall
   for (PetscInt r = 0; r < nr; r++) {
     PetscInt count = 0;
     for (PetscInt k = 0; k < nall; k++)
-      if (ids[k] >= lo[r] && ids[k] <= hi[r]) { count++; take[k] = PETSC_TRUE; }
+      if (ids[k] >= lo[r] && ids[k] <= hi[r]) {
+        count++;
+        take[k] = PETSC_TRUE;
+      }
     if (!count) {
       PetscInt maxid = nall > 0 ? ids[0] : 0, minid = maxid, a = lo[r], b = hi[r];
-      for (PetscInt k = 0; k < nall; k++) { maxid = PetscMax(maxid, ids[k]); minid = PetscMin(minid, ids[k]); }
+      for (PetscInt k = 0; k < nall; k++) {
+        maxid = PetscMax(maxid, ids[k]);
+        minid = PetscMin(minid, ids[k]);
+      }
       PetscCall(PetscFree2(lo, hi));
       PetscCall(PetscFree(take));
       PetscCall(PetscFree(*sel));
       if (a == b)
-        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_units asks for unit id %" PetscInt_FMT ", which the file does not have (%" PetscInt_FMT " units, ids %" PetscInt_FMT "..%" PetscInt_FMT ")",
+        SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                "%s: -data_units asks for unit id %" PetscInt_FMT ", which the file does not have (%" PetscInt_FMT
+                " units, ids %" PetscInt_FMT "..%" PetscInt_FMT ")",
                 path, a, nall, minid, maxid);
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_units range %" PetscInt_FMT "-%" PetscInt_FMT " holds none of the file's unit ids (%" PetscInt_FMT " units, ids %" PetscInt_FMT "..%" PetscInt_FMT ")",
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+              "%s: -data_units range %" PetscInt_FMT "-%" PetscInt_FMT
+              " holds none of the file's unit ids (%" PetscInt_FMT " units, ids %" PetscInt_FMT "..%" PetscInt_FMT ")",
               path, a, b, nall, minid, maxid);
     }
   }
@@ -120,17 +137,25 @@ PetscErrorCode DataOptionsValidate(const DataOptions *opt)
   PetscFunctionBeginUser;
   PetscCheck(isfinite(opt->t0_ms), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t0 must be finite, got %g", opt->t0_ms);
   PetscCheck(isfinite(opt->t1_ms), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t1 must be finite, got %g", opt->t1_ms);
-  PetscCheck(isfinite(opt->holdout_ms), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_holdout must be finite, got %g", opt->holdout_ms);
-  PetscCheck(isfinite(opt->sample_rate), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_sample_rate must be finite, got %g", opt->sample_rate);
+  PetscCheck(isfinite(opt->holdout_ms), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_holdout must be finite, got %g",
+             opt->holdout_ms);
+  PetscCheck(isfinite(opt->sample_rate), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-data_sample_rate must be finite, got %g", opt->sample_rate);
   PetscCheck(opt->t0_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t0 must be >= 0 ms, got %g", opt->t0_ms);
-  PetscCheck(opt->t1_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t1 must be >= 0 ms (0 = to the end), got %g", opt->t1_ms);
-  PetscCheck(opt->t1_ms <= 0 || opt->t1_ms > opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t1 %g ms must be after -data_t0 %g ms", opt->t1_ms, opt->t0_ms);
-  PetscCheck(opt->holdout_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_holdout must be >= 0 ms, got %g", opt->holdout_ms);
+  PetscCheck(opt->t1_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_t1 must be >= 0 ms (0 = to the end), got %g",
+             opt->t1_ms);
+  PetscCheck(opt->t1_ms <= 0 || opt->t1_ms > opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "-data_t1 %g ms must be after -data_t0 %g ms", opt->t1_ms, opt->t0_ms);
+  PetscCheck(opt->holdout_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_holdout must be >= 0 ms, got %g",
+             opt->holdout_ms);
   PetscCheck(opt->t1_ms <= 0 || opt->holdout_ms < opt->t1_ms - opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-data_holdout %g ms leaves nothing to fit in the span [%g, %g) ms", opt->holdout_ms, opt->t0_ms, opt->t1_ms);
-  PetscCheck(opt->sample_rate >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_sample_rate must be > 0 Hz, got %g", opt->sample_rate);
-  PetscCheck(!strcmp(opt->time_unit, "s") || !strcmp(opt->time_unit, "ms") || !strcmp(opt->time_unit, "samples"), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "-data_time_unit must be s, ms or samples, got \"%s\"", opt->time_unit);
+             "-data_holdout %g ms leaves nothing to fit in the span [%g, %g) ms", opt->holdout_ms, opt->t0_ms,
+             opt->t1_ms);
+  PetscCheck(opt->sample_rate >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_sample_rate must be > 0 Hz, got %g",
+             opt->sample_rate);
+  PetscCheck(!strcmp(opt->time_unit, "s") || !strcmp(opt->time_unit, "ms") || !strcmp(opt->time_unit, "samples"),
+             PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_time_unit must be s, ms or samples, got \"%s\"",
+             opt->time_unit);
   PetscCheck(strcmp(opt->time_unit, "samples") || opt->sample_rate > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "-data_time_unit samples needs -data_sample_rate (Hz)");
   PetscCall(UnitsParse(opt->units, &nr, NULL, NULL));
@@ -144,22 +169,35 @@ PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
   PetscFunctionBeginUser;
   if (!opt->time_unit[0]) PetscCall(PetscStrncpy(opt->time_unit, "s", sizeof(opt->time_unit)));
   PetscOptionsBegin(comm, NULL, "Recorded spike data", "DataOptions");
-  PetscCall(PetscOptionsString("-data_units", "Unit ids to fit: comma list of ids or ranges, e.g. 3,5,10-12 (empty: all)", "DataOptionsProcess", opt->units,
-                               opt->units, sizeof(opt->units), NULL));
-  PetscCall(PetscOptionsString("-data_time_unit", "Unit of the times in text and MATLAB files and -data_intervals: s, ms or samples", "DataOptionsProcess", opt->time_unit, opt->time_unit,
-                               sizeof(opt->time_unit), NULL));
-  PetscCall(PetscOptionsReal("-data_sample_rate", "Sample rate (Hz) for -data_time_unit samples", "DataOptionsProcess", sr, &sr, NULL));
+  PetscCall(PetscOptionsString("-data_units",
+                               "Unit ids to fit: comma list of ids or ranges, e.g. 3,5,10-12 (empty: all)",
+                               "DataOptionsProcess", opt->units, opt->units, sizeof(opt->units), NULL));
+  PetscCall(PetscOptionsString("-data_time_unit",
+                               "Unit of the times in text and MATLAB files and -data_intervals: s, ms or samples",
+                               "DataOptionsProcess", opt->time_unit, opt->time_unit, sizeof(opt->time_unit), NULL));
+  PetscCall(PetscOptionsReal("-data_sample_rate", "Sample rate (Hz) for -data_time_unit samples", "DataOptionsProcess",
+                             sr, &sr, NULL));
   PetscCall(PetscOptionsReal("-data_t0", "Start of the fitting span (ms)", "DataOptionsProcess", t0, &t0, NULL));
-  PetscCall(PetscOptionsReal("-data_t1", "End of the fitting span (ms); <= 0: to the end of the recording", "DataOptionsProcess", t1, &t1, NULL));
-  PetscCall(PetscOptionsReal("-data_holdout", "Time (ms) at the end of the span kept for validation", "DataOptionsProcess", ho, &ho, NULL));
-  PetscCall(PetscOptionsString("-data_intervals", "Observation intervals of a text, phy or MATLAB recording: a file of \"start end\" lines in -data_time_unit", "DataOptionsProcess",
-                               opt->intervals, opt->intervals, sizeof(opt->intervals), NULL));
-  PetscCall(PetscOptionsString("-data_labels", "Kilosort/phy folder: cluster labels to fit, e.g. good,mua (default), good, all; unsorted = clusters without a label", "DataOptionsProcess",
-                               opt->labels, opt->labels, sizeof(opt->labels), NULL));
-  PetscCall(PetscOptionsString("-data_var", "MATLAB file: the variable to read (a cell array of spike-time vectors, or an [n][2] ids,times matrix), or IDS,TIMES: two equal-length vectors",
-                               "DataOptionsProcess", opt->var, opt->var, sizeof(opt->var), NULL));
-  PetscCall(PetscOptionsString("-data_units_where", "NWB: keep the /units rows whose column COL holds one of the values, e.g. quality=good or KSLabel=good,mua", "DataOptionsProcess",
-                               opt->units_where, opt->units_where, sizeof(opt->units_where), NULL));
+  PetscCall(PetscOptionsReal("-data_t1", "End of the fitting span (ms); <= 0: to the end of the recording",
+                             "DataOptionsProcess", t1, &t1, NULL));
+  PetscCall(PetscOptionsReal("-data_holdout", "Time (ms) at the end of the span kept for validation",
+                             "DataOptionsProcess", ho, &ho, NULL));
+  PetscCall(PetscOptionsString(
+      "-data_intervals",
+      "Observation intervals of a text, phy or MATLAB recording: a file of \"start end\" lines in -data_time_unit",
+      "DataOptionsProcess", opt->intervals, opt->intervals, sizeof(opt->intervals), NULL));
+  PetscCall(PetscOptionsString(
+      "-data_labels",
+      "Kilosort/phy folder: cluster labels to fit, e.g. good,mua (default), good, all; unsorted = clusters without a label",
+      "DataOptionsProcess", opt->labels, opt->labels, sizeof(opt->labels), NULL));
+  PetscCall(PetscOptionsString(
+      "-data_var",
+      "MATLAB file: the variable to read (a cell array of spike-time vectors, or an [n][2] ids,times matrix), or IDS,TIMES: two equal-length vectors",
+      "DataOptionsProcess", opt->var, opt->var, sizeof(opt->var), NULL));
+  PetscCall(PetscOptionsString(
+      "-data_units_where",
+      "NWB: keep the /units rows whose column COL holds one of the values, e.g. quality=good or KSLabel=good,mua",
+      "DataOptionsProcess", opt->units_where, opt->units_where, sizeof(opt->units_where), NULL));
   PetscOptionsEnd();
   opt->t0_ms       = t0;
   opt->t1_ms       = t1;
@@ -169,17 +207,21 @@ PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi, double *hold_lo, double *hold_hi)
+PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi,
+                               double *hold_lo, double *hold_hi)
 {
   double end;
 
   PetscFunctionBeginUser;
   PetscCall(DataOptionsValidate(opt));
-  PetscCheck(info->nintervals > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the recording has no observation interval", info->source);
+  PetscCheck(info->nintervals > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: the recording has no observation interval", info->source);
   end = opt->t1_ms > 0 ? opt->t1_ms : info->intervals_ms[2 * info->nintervals - 1];
-  PetscCheck(end > opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_t0 %g ms is at or after the end of the recording (%g ms)", info->source, opt->t0_ms, end);
-  PetscCheck(opt->holdout_ms < end - opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_holdout %g ms leaves nothing to fit in the span [%g, %g) ms",
-             info->source, opt->holdout_ms, opt->t0_ms, end);
+  PetscCheck(end > opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_t0 %g ms is at or after the end of the recording (%g ms)", info->source, opt->t0_ms, end);
+  PetscCheck(opt->holdout_ms < end - opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_holdout %g ms leaves nothing to fit in the span [%g, %g) ms", info->source, opt->holdout_ms,
+             opt->t0_ms, end);
   *fit_lo  = opt->t0_ms;
   *fit_hi  = end - opt->holdout_ms;
   *hold_lo = end - opt->holdout_ms;

@@ -16,16 +16,18 @@ double DataTimeScale(const DataOptions *opt)
 
 PetscErrorCode SpikeIntervalParse(const char *name, long lineno, const char *text, double scale, double *a, double *b)
 {
-  char *end;
+  char       *end;
   const char *p = text;
 
   PetscFunctionBeginUser;
   *a = strtod(p, &end);
-  PetscCheck(end != p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: an interval needs two numbers \"start end\", got \"%s\"", name, lineno, text);
-  p  = end;
+  PetscCheck(end != p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: an interval needs two numbers \"start end\", got \"%s\"", name, lineno, text);
+  p = end;
   while (*p == ',') p++;
   *b = strtod(p, &end);
-  PetscCheck(end != p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: an interval needs two numbers \"start end\", got \"%s\"", name, lineno, text);
+  PetscCheck(end != p, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: an interval needs two numbers \"start end\", got \"%s\"", name, lineno, text);
   for (p = end; *p; p++)
     PetscCheck(*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n', PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                "%s: line %ld: an interval line holds more than \"start end\": \"%s\"", name, lineno, text);
@@ -38,12 +40,12 @@ PetscErrorCode SpikeIntervalParse(const char *name, long lineno, const char *tex
 
 static PetscErrorCode ReadIntervalsFile(const char *path, double scale, PetscInt *n, double **ints)
 {
-  FILE    *fp;
-  char    *line = NULL;
-  size_t   cap  = 0;
-  PetscInt m = 0, capi = 16;
-  long     lineno = 0;
-  PetscErrorCode ierr = 0;
+  FILE          *fp;
+  char          *line = NULL;
+  size_t         cap  = 0;
+  PetscInt       m = 0, capi = 16;
+  long           lineno = 0;
+  PetscErrorCode ierr   = 0;
 
   PetscFunctionBeginUser;
   fp = fopen(path, "r");
@@ -77,14 +79,16 @@ static PetscErrorCode ReadIntervalsFile(const char *path, double scale, PetscInt
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, PetscInt nfile, const double *file_ints, double tmax_ms, PetscInt *nint, double **ints)
+PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, PetscInt nfile, const double *file_ints,
+                                 double tmax_ms, PetscInt *nint, double **ints)
 {
   const char *from = "the file's \"# interval\" lines";
 
   PetscFunctionBeginUser;
   *ints = NULL;
   if (opt->intervals[0]) {
-    PetscCheck(nfile == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP, "%s holds \"# interval\" lines and -data_intervals %s is given: use one of them", name, opt->intervals);
+    PetscCheck(nfile == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+               "%s holds \"# interval\" lines and -data_intervals %s is given: use one of them", name, opt->intervals);
     PetscCall(ReadIntervalsFile(opt->intervals, DataTimeScale(opt), nint, ints));
     from = opt->intervals;
   } else if (nfile > 0) {
@@ -102,8 +106,10 @@ PetscErrorCode SpikeIntervalsFor(const char *name, const DataOptions *opt, Petsc
     if ((*ints)[2 * w] < (*ints)[2 * w - 1]) {
       double a0 = (*ints)[2 * w - 2], a1 = (*ints)[2 * w - 1], b0 = (*ints)[2 * w], b1 = (*ints)[2 * w + 1];
       PetscCall(PetscFree(*ints));
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: observation intervals %" PetscInt_FMT " and %" PetscInt_FMT " of %s overlap or are unsorted ([%g, %g) then [%g, %g) ms)", name,
-              w - 1, w, from, a0, a1, b0, b1);
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+              "%s: observation intervals %" PetscInt_FMT " and %" PetscInt_FMT
+              " of %s overlap or are unsorted ([%g, %g) then [%g, %g) ms)",
+              name, w - 1, w, from, a0, a1, b0, b1);
     }
   PetscFunctionReturn(0);
 }
@@ -126,8 +132,9 @@ static PetscBool Inside(PetscInt nint, const double *ints, double t)
   return (PetscBool)(lo < nint && t >= ints[2 * lo]);
 }
 
-PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pairs, PetscInt nsel, const PetscInt *sel_ids, PetscInt nint, const double *ints,
-                                  PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pairs, PetscInt nsel,
+                                  const PetscInt *sel_ids, PetscInt nint, const double *ints, PetscBool info_only,
+                                  double t_lo, double t_hi, SpikeTrains **out)
 {
   PetscInt    *sorted, *slot, n = 0;
   size_t       m = 0, dropped = 0;
@@ -141,12 +148,18 @@ PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pa
     PetscInt loc;
     PetscCall(PetscFindInt(pairs[i].id, nsel, sorted, &loc));
     if (loc < 0) continue;
-    if (!Inside(nint, ints, pairs[i].t)) { dropped++; continue; }
+    if (!Inside(nint, ints, pairs[i].t)) {
+      dropped++;
+      continue;
+    }
     if (!info_only && (pairs[i].t < t_lo || pairs[i].t >= t_hi)) continue;
     pairs[m++] = pairs[i];
   }
-  if (dropped) PetscCall(PetscInfo(NULL, "%s: %zu spikes of the selected units lie outside the observation intervals: dropped\n", name, dropped));
-  PetscCheck(info_only || m <= (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP, "%s: too many spikes for PetscInt", name);
+  if (dropped)
+    PetscCall(PetscInfo(NULL, "%s: %zu spikes of the selected units lie outside the observation intervals: dropped\n",
+                        name, dropped));
+  PetscCheck(info_only || m <= (size_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "%s: too many spikes for PetscInt", name);
   if (info_only) m = 0;
   if (m > 1) qsort(pairs, m, sizeof(SpikePair), CmpPairId);
   PetscCall(SpikeTrainsCreate(nsel, (PetscInt)m, nint, out));
@@ -183,8 +196,15 @@ PetscErrorCode SpikePairsToTrains(const char *name, size_t npairs, SpikePair *pa
   }
   for (PetscInt w = 0; w < nint; w++) {
     double a = ints[2 * w], b = ints[2 * w + 1];
-    if (!info_only) { a = PetscMax(a, t_lo); b = PetscMin(b, t_hi); }
-    if (b > a) { st->intervals_ms[2 * n] = a; st->intervals_ms[2 * n + 1] = b; n++; }
+    if (!info_only) {
+      a = PetscMax(a, t_lo);
+      b = PetscMin(b, t_hi);
+    }
+    if (b > a) {
+      st->intervals_ms[2 * n]     = a;
+      st->intervals_ms[2 * n + 1] = b;
+      n++;
+    }
   }
   st->nintervals = n;
   PetscCall(PetscFree2(sorted, slot));

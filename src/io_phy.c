@@ -15,8 +15,8 @@
 
 typedef struct {
   PetscInt  n, cap;
-  PetscInt *ids;    /* sorted cluster ids that own spikes, their labels and whether a row named them */
-  char    (*label)[32];
+  PetscInt *ids; /* sorted cluster ids that own spikes, their labels and whether a row named them */
+  char (*label)[32];
   PetscBool *has_row;
 } PhyClusters;
 
@@ -43,7 +43,8 @@ static PetscErrorCode PhySampleRate(const char *dir, const DataOptions *opt, dou
     *rate = opt->sample_rate;
     PetscFunctionReturn(0);
   }
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: no params.py to give the sample rate: add it or pass -data_sample_rate HZ", dir);
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "%s: no params.py to give the sample rate: add it or pass -data_sample_rate HZ", dir);
   fp = fopen(path, "r");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
   while (getline(&line, &cap, fp) >= 0) {
@@ -63,8 +64,10 @@ static PetscErrorCode PhySampleRate(const char *dir, const DataOptions *opt, dou
   }
   free(line);
   fclose(fp);
-  PetscCheck(at, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no \"sample_rate = ...\" line: add it or pass -data_sample_rate HZ", path);
-  PetscCheck(found && isfinite(*rate) && *rate > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: sample_rate must be a positive number (Hz)", path, at);
+  PetscCheck(at, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: no \"sample_rate = ...\" line: add it or pass -data_sample_rate HZ", path);
+  PetscCheck(found && isfinite(*rate) && *rate > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: sample_rate must be a positive number (Hz)", path, at);
   PetscFunctionReturn(0);
 }
 
@@ -97,7 +100,7 @@ static PetscErrorCode ClustersAdd(PhyClusters *c, PetscInt id)
 /* Column index of name in a tab-separated header line, -1 when absent. */
 static int ColumnOf(char *header, const char *name)
 {
-  int   col = 0;
+  int   col  = 0;
   char *save = NULL;
   for (char *tok = strtok_r(header, "\t\r\n", &save); tok; tok = strtok_r(NULL, "\t\r\n", &save), col++)
     if (!strcmp(tok, name)) return col;
@@ -135,14 +138,15 @@ static PetscBool LabelWanted(const DataOptions *opt, const char *label)
 }
 
 /* One row of a label file: the cluster's id and label (empty: "unsorted"). */
-static PetscErrorCode PhyLabelLine(const char *path, long lineno, const char *line, int cid, int clab, PetscInt *id, char *lab, size_t cap)
+static PetscErrorCode PhyLabelLine(const char *path, long lineno, const char *line, int cid, int clab, PetscInt *id,
+                                   char *lab, size_t cap)
 {
   char      idtxt[32], *end;
   long long v;
 
   PetscFunctionBeginUser;
-  PetscCheck(FieldOf(line, cid, idtxt, sizeof(idtxt)) && FieldOf(line, clab, lab, cap), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: line %ld has fewer columns than the header", path, lineno);
+  PetscCheck(FieldOf(line, cid, idtxt, sizeof(idtxt)) && FieldOf(line, clab, lab, cap), PETSC_COMM_SELF,
+             PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld has fewer columns than the header", path, lineno);
   v = strtoll(idtxt, &end, 10);
   PetscCheck(end != idtxt && *end == '\0' && v >= 0 && v <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
              "%s: line %ld: cluster_id \"%s\" is not a non-negative integer", path, lineno, idtxt);
@@ -156,14 +160,14 @@ static PetscErrorCode PhyLabelLine(const char *path, long lineno, const char *li
 static PetscErrorCode PhyLabels(const char *dir, const DataOptions *opt, PhyClusters *c, PetscBool *have_file)
 {
   static const char *files[] = {"cluster_group.tsv", "cluster_KSLabel.tsv", "cluster_info.tsv"};
-  char      path[PETSC_MAX_PATH_LEN], *line = NULL, *hdr = NULL;
-  size_t    cap = 0;
-  PetscBool exists = PETSC_FALSE;
-  FILE     *fp;
-  int       f, cid, clab;
-  long      lineno = 1;
-  PetscErrorCode ierr = 0;
-  PetscBool spikeless = PETSC_FALSE, twice = PETSC_FALSE;
+  char               path[PETSC_MAX_PATH_LEN], *line = NULL, *hdr = NULL;
+  size_t             cap    = 0;
+  PetscBool          exists = PETSC_FALSE;
+  FILE              *fp;
+  int                f, cid, clab;
+  long               lineno    = 1;
+  PetscErrorCode     ierr      = 0;
+  PetscBool          spikeless = PETSC_FALSE, twice = PETSC_FALSE;
 
   PetscFunctionBeginUser;
   for (f = 0; f < 3 && !exists; f++) PetscCall(PhyPath(dir, files[f], path, sizeof(path), &exists));
@@ -171,15 +175,30 @@ static PetscErrorCode PhyLabels(const char *dir, const DataOptions *opt, PhyClus
   if (!exists) PetscFunctionReturn(0);
   fp = fopen(path, "r");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
-  if (getline(&line, &cap, fp) < 0) { fclose(fp); free(line); SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty label file (no header line)", path); }
+  if (getline(&line, &cap, fp) < 0) {
+    fclose(fp);
+    free(line);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty label file (no header line)", path);
+  }
   hdr = strdup(line);
   cid = ColumnOf(hdr, "cluster_id");
-  if (cid < 0) { strcpy(hdr, line); cid = ColumnOf(hdr, "id"); }
+  if (cid < 0) {
+    strcpy(hdr, line);
+    cid = ColumnOf(hdr, "id");
+  }
   strcpy(hdr, line);
   clab = ColumnOf(hdr, "group");
-  if (clab < 0) { strcpy(hdr, line); clab = ColumnOf(hdr, "KSLabel"); }
+  if (clab < 0) {
+    strcpy(hdr, line);
+    clab = ColumnOf(hdr, "KSLabel");
+  }
   free(hdr);
-  if (cid < 0 || clab < 0) { fclose(fp); free(line); SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: the header needs the columns cluster_id and group (or KSLabel)", path); }
+  if (cid < 0 || clab < 0) {
+    fclose(fp);
+    free(line);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s: the header needs the columns cluster_id and group (or KSLabel)", path);
+  }
   while (!ierr && !spikeless && !twice && getline(&line, &cap, fp) >= 0) {
     PetscInt id = -1, loc;
     char     lab[32];
@@ -190,20 +209,30 @@ static PetscErrorCode PhyLabels(const char *dir, const DataOptions *opt, PhyClus
     ierr = PetscFindInt(id, c->n, c->ids, &loc);
     if (ierr) break;
     if (loc < 0) {
-      if (LabelWanted(opt, lab)) { spikeless = PETSC_TRUE; break; }
-      ierr = PetscInfo(NULL, "%s: line %ld: cluster %" PetscInt_FMT " (%s) owns no spike; ignored\n", path, lineno, id, lab);
+      if (LabelWanted(opt, lab)) {
+        spikeless = PETSC_TRUE;
+        break;
+      }
+      ierr = PetscInfo(NULL, "%s: line %ld: cluster %" PetscInt_FMT " (%s) owns no spike; ignored\n", path, lineno, id,
+                       lab);
       continue;
     }
-    if (c->has_row[loc]) { twice = PETSC_TRUE; break; }
+    if (c->has_row[loc]) {
+      twice = PETSC_TRUE;
+      break;
+    }
     c->has_row[loc] = PETSC_TRUE;
-    ierr = PetscStrncpy(c->label[loc], lab, sizeof(c->label[loc]));
+    ierr            = PetscStrncpy(c->label[loc], lab, sizeof(c->label[loc]));
   }
   free(line);
   fclose(fp);
   PetscCall(ierr);
-  PetscCheck(!spikeless, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s: line %ld names a cluster of a selected label that owns no spike in spike_clusters: the label file does not belong to these spikes", path, lineno);
-  PetscCheck(!twice, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: a second label row for the same cluster", path, lineno);
+  PetscCheck(
+      !spikeless, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+      "%s: line %ld names a cluster of a selected label that owns no spike in spike_clusters: the label file does not belong to these spikes",
+      path, lineno);
+  PetscCheck(!twice, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: a second label row for the same cluster", path, lineno);
   PetscFunctionReturn(0);
 }
 
@@ -235,7 +264,8 @@ static PetscErrorCode PhyCtxFree(PhyCtx *x)
 
 /* One pass over both arrays in blocks: checks every spike, collects the cluster ids and the
  * latest time, keeps the spikes in [t_lo, t_hi) (all clusters; selected later). */
-static PetscErrorCode PhyStream(const char *dir, const char *cname, double rate, PetscBool info_only, double t_lo, double t_hi, PhyCtx *x, double *tmax)
+static PetscErrorCode PhyStream(const char *dir, const char *cname, double rate, PetscBool info_only, double t_lo,
+                                double t_hi, PhyCtx *x, double *tmax)
 {
   uint64_t n = x->times->h.n;
 
@@ -247,10 +277,12 @@ static PetscErrorCode PhyStream(const char *dir, const char *cname, double rate,
     PetscCall(NpyRead(x->clus, a, m, x->bc));
     for (uint64_t i = 0; i < m; i++) {
       double s = x->bt[i], k = x->bc[i], t;
-      PetscCheck(isfinite(s) && s >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s/spike_times.npy: element %llu = %g is %s", dir, (unsigned long long)(a + i), s,
+      PetscCheck(isfinite(s) && s >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s/spike_times.npy: element %llu = %g is %s", dir, (unsigned long long)(a + i), s,
                  isfinite(s) ? "negative" : "not finite");
-      PetscCheck(k >= 0 && k <= PETSC_MAX_INT && k == floor(k), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s/%s: element %llu = %g is not a cluster id (non-negative integer)",
-                 dir, cname, (unsigned long long)(a + i), k);
+      PetscCheck(k >= 0 && k <= PETSC_MAX_INT && k == floor(k), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s/%s: element %llu = %g is not a cluster id (non-negative integer)", dir, cname,
+                 (unsigned long long)(a + i), k);
       t = s * 1000.0 / rate;
       PetscCall(ClustersAdd(&x->c, (PetscInt)k));
       *tmax = PetscMax(*tmax, t);
@@ -270,42 +302,49 @@ static PetscErrorCode PhyStream(const char *dir, const char *cname, double rate,
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode PhyInner(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, PhyCtx *x, SpikeTrains **out)
+static PetscErrorCode PhyInner(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi,
+                               PhyCtx *x, SpikeTrains **out)
 {
-  char      path[PETSC_MAX_PATH_LEN];
+  char        path[PETSC_MAX_PATH_LEN];
   const char *cname = "spike_clusters.npy";
-  PetscBool exists, labelled = PETSC_FALSE;
-  double    rate = 0, tmax;
-  PetscInt  nchosen = 0, nsel, nint;
+  PetscBool   exists, labelled = PETSC_FALSE;
+  double      rate    = 0, tmax;
+  PetscInt    nchosen = 0, nsel, nint;
 
   PetscFunctionBeginUser;
   PetscCall(PhySampleRate(dir, opt, &rate));
   PetscCall(PhyPath(dir, "spike_times.npy", path, sizeof(path), &exists));
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: not a Kilosort/phy folder: spike_times.npy is missing", dir);
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: not a Kilosort/phy folder: spike_times.npy is missing",
+             dir);
   PetscCall(NpyOpen(path, &x->times));
   PetscCall(PhyPath(dir, cname, path, sizeof(path), &exists));
   if (!exists) {
     cname = "spike_templates.npy";
     PetscCall(PhyPath(dir, cname, path, sizeof(path), &exists));
   }
-  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: neither spike_clusters.npy nor spike_templates.npy is present", dir);
+  PetscCheck(exists, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN,
+             "%s: neither spike_clusters.npy nor spike_templates.npy is present", dir);
   PetscCall(NpyOpen(path, &x->clus));
-  PetscCheck(x->times->h.n == x->clus->h.n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: spike_times.npy has %llu spikes but %s has %llu", dir,
-             (unsigned long long)x->times->h.n, cname, (unsigned long long)x->clus->h.n);
-  PetscCheck(x->times->h.n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: spike_times.npy holds no spikes", dir);
+  PetscCheck(x->times->h.n == x->clus->h.n, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: spike_times.npy has %llu spikes but %s has %llu", dir, (unsigned long long)x->times->h.n, cname,
+             (unsigned long long)x->clus->h.n);
+  PetscCheck(x->times->h.n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: empty recording: spike_times.npy holds no spikes", dir);
   PetscCall(PetscMalloc2(PHY_BLOCK, &x->bt, PHY_BLOCK, &x->bc));
   PetscCall(PhyStream(dir, cname, rate, info_only, t_lo, t_hi, x, &tmax));
   PetscCall(PetscCalloc1(x->c.n, &x->c.label));
   PetscCall(PetscCalloc1(x->c.n, &x->c.has_row));
   for (PetscInt k = 0; k < x->c.n; k++) PetscCall(PetscStrncpy(x->c.label[k], "unsorted", sizeof(x->c.label[k])));
   PetscCall(PhyLabels(dir, opt, &x->c, &labelled));
-  PetscCheck(labelled || !opt->labels[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: -data_labels %s needs a label file (cluster_group.tsv, cluster_KSLabel.tsv or cluster_info.tsv)",
-             dir, opt->labels);
+  PetscCheck(labelled || !opt->labels[0], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: -data_labels %s needs a label file (cluster_group.tsv, cluster_KSLabel.tsv or cluster_info.tsv)", dir,
+             opt->labels);
   PetscCall(PetscMalloc1(x->c.n, &x->chosen));
   for (PetscInt k = 0; k < x->c.n; k++)
     if (!labelled || LabelWanted(opt, x->c.label[k])) x->chosen[nchosen++] = x->c.ids[k];
   if (!labelled) PetscCall(PetscInfo(NULL, "%s: no label file: every cluster is a unit\n", dir));
-  PetscCheck(nchosen > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "%s: no cluster is labelled %s (of %" PetscInt_FMT " clusters); choose with -data_labels", dir,
+  PetscCheck(nchosen > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "%s: no cluster is labelled %s (of %" PetscInt_FMT " clusters); choose with -data_labels", dir,
              opt->labels[0] ? opt->labels : "good or mua", x->c.n);
   PetscCall(DataUnitsSelect(dir, opt->units, nchosen, x->chosen, &nsel, &x->sel));
   for (PetscInt s = 0; s < nsel; s++) x->sel[s] = x->chosen[x->sel[s]];
@@ -314,7 +353,8 @@ static PetscErrorCode PhyInner(const char *dir, const DataOptions *opt, PetscBoo
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode PhyRead(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out)
+PetscErrorCode PhyRead(const char *dir, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                       SpikeTrains **out)
 {
   PhyCtx         x;
   PetscErrorCode ierr, ierr2;

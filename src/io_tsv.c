@@ -19,13 +19,13 @@ typedef struct {
   char     *line;
   size_t    linecap;
   PetscInt  nids, capids;
-  PetscInt *ids;     /* sorted unique ids seen */
-  double   *last;    /* [nids] last time seen per id (for counting out-of-order lines) */
-  TsvPair  *pairs;   /* spikes kept (in range) */
+  PetscInt *ids;   /* sorted unique ids seen */
+  double   *last;  /* [nids] last time seen per id (for counting out-of-order lines) */
+  TsvPair  *pairs; /* spikes kept (in range) */
   size_t    npairs, cappairs;
   PetscInt *sel;
   PetscInt *pos;
-  double   *ivs;     /* "# interval start end" lines, ms */
+  double   *ivs; /* "# interval start end" lines, ms */
   size_t    nivs, capivs;
   double   *ints;
   PetscInt *selids;
@@ -70,13 +70,19 @@ static PetscErrorCode FindOrInsert(TsvCtx *c, PetscInt id, PetscInt *where)
   PetscInt lo = 0, hi = c->nids;
 
   PetscFunctionBeginUser;
-  if (c->nids && c->ids[c->nids - 1] == id) { *where = c->nids - 1; PetscFunctionReturn(0); }
+  if (c->nids && c->ids[c->nids - 1] == id) {
+    *where = c->nids - 1;
+    PetscFunctionReturn(0);
+  }
   while (lo < hi) {
     PetscInt mid = lo + (hi - lo) / 2;
     if (c->ids[mid] < id) lo = mid + 1;
     else hi = mid;
   }
-  if (lo < c->nids && c->ids[lo] == id) { *where = lo; PetscFunctionReturn(0); }
+  if (lo < c->nids && c->ids[lo] == id) {
+    *where = lo;
+    PetscFunctionReturn(0);
+  }
   if (c->nids + 1 > c->capids) {
     size_t cap = (size_t)c->capids, cap2 = (size_t)c->capids;
     PetscCall(Grow((void **)&c->ids, sizeof(PetscInt), &cap, (size_t)c->nids + 1));
@@ -99,7 +105,11 @@ static void Shown(const char *s, size_t n, char *out, size_t cap)
 {
   size_t k = 0;
   for (size_t i = 0; i < n && k + 4 < cap; i++) out[k++] = (s[i] >= 32 && s[i] < 127) ? s[i] : '?';
-  if (n > k && k + 4 < cap) { out[k++] = '.'; out[k++] = '.'; out[k++] = '.'; }
+  if (n > k && k + 4 < cap) {
+    out[k++] = '.';
+    out[k++] = '.';
+    out[k++] = '.';
+  }
   out[k] = '\0';
 }
 
@@ -121,7 +131,7 @@ static PetscErrorCode IntervalLine(const char *name, long lineno, const char *s,
  * so the caller can see them); -1 at the end of the stream. */
 static ssize_t ReadLine(FILE *fp, TsvCtx *c)
 {
-  size_t n = 0;
+  size_t n  = 0;
   int    ch = EOF;
   while (n <= TSV_MAX_LINE && (ch = getc_unlocked(fp)) != EOF) {
     if (n + 2 > c->linecap) {
@@ -139,10 +149,11 @@ static ssize_t ReadLine(FILE *fp, TsvCtx *c)
   return (ssize_t)n;
 }
 
-static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, TsvCtx *c, SpikeTrains **out)
+static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo,
+                                  double t_hi, TsvCtx *c, SpikeTrains **out)
 {
   double   scale, tmax = -1;
-  long     lineno = 0;
+  long     lineno       = 0;
   size_t   nspikes_file = 0, unsorted = 0;
   ssize_t  len;
   PetscInt nsel;
@@ -152,23 +163,29 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
   else if (!strcmp(opt->time_unit, "samples")) scale = 1000.0 / opt->sample_rate;
   else scale = 1000.0;
   while ((len = ReadLine(fp, c)) >= 0) {
-    char       *s = c->line, *fields[3];
-    size_t      flen[3];
-    int         nf = 0;
-    char        shown[64];
+    char  *s = c->line, *fields[3];
+    size_t flen[3];
+    int    nf = 0;
+    char   shown[64];
     lineno++;
     /* a stream that never ends (a device, a pipe) or a runaway line must not fill memory,
      * and a signal must stop a long read */
-    PetscCheck(len <= TSV_MAX_LINE, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld is longer than %d bytes: not a text spike file", name, lineno, TSV_MAX_LINE);
-    PetscCheck(!(lineno % 4096 == 0 && ParallelSignalReceived()), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL, "%s: stopped by a signal while reading line %ld", name, lineno);
+    PetscCheck(len <= TSV_MAX_LINE, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: line %ld is longer than %d bytes: not a text spike file", name, lineno, TSV_MAX_LINE);
+    PetscCheck(!(lineno % 4096 == 0 && ParallelSignalReceived()), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
+               "%s: stopped by a signal while reading line %ld", name, lineno);
     if (lineno == 1 && len >= 3 && !memcmp(s, "\xEF\xBB\xBF", 3)) { /* a UTF-8 byte order mark */
       s += 3;
       len -= 3;
     }
-    PetscCheck(strlen(s) == (size_t)len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld holds a NUL byte: binary data, not a text spike file", name, lineno);
+    PetscCheck(strlen(s) == (size_t)len, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: line %ld holds a NUL byte: binary data, not a text spike file", name, lineno);
     PetscCall(IntervalLine(name, lineno, s, scale, c));
     for (char *h = s; *h; h++)
-      if (*h == '#') { *h = '\0'; break; }
+      if (*h == '#') {
+        *h = '\0';
+        break;
+      }
     /* split on blanks and single commas */
     {
       char *p          = s;
@@ -176,7 +193,8 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
       while (1) {
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
         if (*p == ',') {
-          PetscCheck(nf > 0 && !need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: empty field (two separators in a row or a leading comma)", name, lineno);
+          PetscCheck(nf > 0 && !need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                     "%s: line %ld: empty field (two separators in a row or a leading comma)", name, lineno);
           need_field = 1;
           p++;
           continue;
@@ -188,34 +206,43 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
         nf++;
         need_field = 0;
       }
-      PetscCheck(!need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: empty field after a trailing comma", name, lineno);
+      PetscCheck(!need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: empty field after a trailing comma", name, lineno);
     }
     if (nf == 0) continue;
-    PetscCheck(nf == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld has %d column%s, expected 2 (unit time)", name, lineno, nf, nf == 1 ? "" : "s");
+    PetscCheck(nf == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: line %ld has %d column%s, expected 2 (unit time)", name, lineno, nf, nf == 1 ? "" : "s");
     {
       char      ubuf[32], tbuf[64], *end;
       long long u;
       double    t;
       PetscInt  where = 0;
       Shown(fields[0], flen[0], shown, sizeof(shown));
-      PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+      PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
       memcpy(ubuf, fields[0], flen[0]);
       ubuf[flen[0]] = '\0';
       errno         = 0;
       u             = strtoll(ubuf, &end, 10);
-      PetscCheck(*end == '\0' && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
-      PetscCheck(u >= 0 && u <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: unit id %s is out of range (0..%d)", name, lineno, shown,
-                 (int)PETSC_MAX_INT);
+      PetscCheck(*end == '\0' && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+      PetscCheck(u >= 0 && u <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: unit id %s is out of range (0..%d)", name, lineno, shown, (int)PETSC_MAX_INT);
       Shown(fields[1], flen[1], shown, sizeof(shown));
-      PetscCheck(flen[1] < sizeof(tbuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+      PetscCheck(flen[1] < sizeof(tbuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
       memcpy(tbuf, fields[1], flen[1]);
       tbuf[flen[1]] = '\0';
       t             = strtod(tbuf, &end);
-      PetscCheck(*end == '\0' && end != tbuf, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
-      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is not finite", name, lineno, shown);
-      PetscCheck(t >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is negative", name, lineno, shown);
+      PetscCheck(*end == '\0' && end != tbuf, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is not finite", name,
+                 lineno, shown);
+      PetscCheck(t >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is negative", name, lineno,
+                 shown);
       t *= scale;
-      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is too large", name, lineno, shown);
+      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is too large", name,
+                 lineno, shown);
       PetscCall(FindOrInsert(c, (PetscInt)u, &where));
       if (t < c->last[where]) unsorted++;
       else c->last[where] = t;
@@ -229,8 +256,11 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
       }
     }
   }
-  PetscCheck(nspikes_file > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: empty recording: no spikes in the text file (%ld lines)", name, lineno);
-  if (unsorted) PetscCall(PetscInfo(NULL, "%s: %zu spike lines were out of time order within their unit; sorted\n", name, unsorted));
+  PetscCheck(nspikes_file > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: empty recording: no spikes in the text file (%ld lines)", name, lineno);
+  if (unsorted)
+    PetscCall(
+        PetscInfo(NULL, "%s: %zu spike lines were out of time order within their unit; sorted\n", name, unsorted));
   PetscCall(DataUnitsSelect(name, opt->units, c->nids, c->ids, &nsel, &c->sel));
   {
     PetscInt nint;
@@ -238,12 +268,14 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
     for (PetscInt k = 0; k < nsel; k++) c->selids[k] = c->ids[c->sel[k]];
     /* without intervals: [0, last spike of the file] rounded up to whole ms (end exclusive) */
     PetscCall(SpikeIntervalsFor(name, opt, (PetscInt)c->nivs, c->ivs, tmax, &nint, &c->ints));
-    PetscCall(SpikePairsToTrains(name, c->npairs, c->pairs, nsel, c->selids, nint, c->ints, info_only, t_lo, t_hi, out));
+    PetscCall(
+        SpikePairsToTrains(name, c->npairs, c->pairs, nsel, c->selids, nint, c->ints, info_only, t_lo, t_hi, out));
   }
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode ParseWrapped(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi, SpikeTrains **out)
+static PetscErrorCode ParseWrapped(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo,
+                                   double t_hi, SpikeTrains **out)
 {
   TsvCtx         c;
   PetscErrorCode ierr, ierr2;
@@ -259,8 +291,8 @@ static PetscErrorCode ParseWrapped(const char *name, FILE *fp, const DataOptions
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
-                              SpikeTrains **out)
+PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, const DataOptions *opt,
+                              PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out)
 {
   FILE          *fp;
   PetscErrorCode ierr;
@@ -276,7 +308,8 @@ PetscErrorCode TsvParseBuffer(const char *name, const char *buf, size_t len, con
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms, SpikeTrains **out)
+PetscErrorCode TsvRead(const char *path, const DataOptions *opt, PetscBool info_only, double t_lo_ms, double t_hi_ms,
+                       SpikeTrains **out)
 {
   FILE          *fp;
   PetscErrorCode ierr;

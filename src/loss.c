@@ -3,7 +3,8 @@
 #include <string.h>
 #include <stdlib.h>
 
-const char *const LossKinds[]     = {"frd", "vrd", "mix", "adaptive", "bnll", "pnll", "sm", "weighted", "LossKind", "LOSS_", NULL};
+const char *const LossKinds[]     = {"frd", "vrd",      "mix",      "adaptive", "bnll", "pnll",
+                                     "sm",  "weighted", "LossKind", "LOSS_",    NULL};
 const char *const LossTermNames[] = {"frd", "vrd", "bnll", "pnll", "sm"};
 
 #define SMOOTH_EPS 1e-12 /* |a| = sqrt(a^2 + eps) keeps every loss differentiable */
@@ -14,16 +15,34 @@ void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS])
   for (int k = 0; k < LOSS_NTERMS; k++) w[k] = 0;
   w[LOSS_TERM_FRD] = 1;
   switch (cfg->kind) {
-  case LOSS_FRD: w[LOSS_TERM_FRD] = 1; w[LOSS_TERM_VRD] = 0; break;
-  case LOSS_VRD: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_VRD] = 1; break;
-  case LOSS_MIX: w[LOSS_TERM_FRD] = 0.9; w[LOSS_TERM_VRD] = 0.1; break;
+  case LOSS_FRD:
+    w[LOSS_TERM_FRD] = 1;
+    w[LOSS_TERM_VRD] = 0;
+    break;
+  case LOSS_VRD:
+    w[LOSS_TERM_FRD] = 0;
+    w[LOSS_TERM_VRD] = 1;
+    break;
+  case LOSS_MIX:
+    w[LOSS_TERM_FRD] = 0.9;
+    w[LOSS_TERM_VRD] = 0.1;
+    break;
   case LOSS_ADAPTIVE:
     w[LOSS_TERM_FRD] = 1.0 - 0.9 * progress;
     w[LOSS_TERM_VRD] = 0.1 + 0.9 * progress;
     break;
-  case LOSS_BNLL: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_BNLL] = 1; break;
-  case LOSS_PNLL: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_PNLL] = 1; break;
-  case LOSS_SM: w[LOSS_TERM_FRD] = 0; w[LOSS_TERM_SM] = 1; break;
+  case LOSS_BNLL:
+    w[LOSS_TERM_FRD]  = 0;
+    w[LOSS_TERM_BNLL] = 1;
+    break;
+  case LOSS_PNLL:
+    w[LOSS_TERM_FRD]  = 0;
+    w[LOSS_TERM_PNLL] = 1;
+    break;
+  case LOSS_SM:
+    w[LOSS_TERM_FRD] = 0;
+    w[LOSS_TERM_SM]  = 1;
+    break;
   case LOSS_WEIGHTED:
     for (int k = 0; k < LOSS_NTERMS; k++) w[k] = cfg->weights[k];
     break;
@@ -36,7 +55,8 @@ void LossWeights(const LossConfig *cfg, double progress, double w[LOSS_NTERMS])
  * order of t (the same bits as one neuron at a time). */
 #define LOSS_BLOCK 256
 
-static double FiringRateDistance(PetscInt n, PetscInt T, double dt, const double *y, const double *s, double weight, double *dy)
+static double FiringRateDistance(PetscInt n, PetscInt T, double dt, const double *y, const double *s, double weight,
+                                 double *dy)
 {
   double seconds = T * dt / 1000.0, total = 0;
   for (PetscInt i0 = 0; i0 < n; i0 += LOSS_BLOCK) {
@@ -60,7 +80,8 @@ static double FiringRateDistance(PetscInt n, PetscInt T, double dt, const double
 }
 
 /* vrd: sqrt(sum_t sum_i (f_y - f_s)^2 + eps) with f[t] = f[t-1] e^{-dt/tau} + y[t] */
-static double VanRossumDistance(PetscInt n, PetscInt T, double dt, double tau, const double *y, const double *s, double weight, double *dy, double *d)
+static double VanRossumDistance(PetscInt n, PetscInt T, double dt, double tau, const double *y, const double *s,
+                                double weight, double *dy, double *d)
 {
   double decay = exp(-dt / tau), sum = 0, L;
   for (PetscInt i0 = 0; i0 < n; i0 += LOSS_BLOCK) {
@@ -69,7 +90,7 @@ static double VanRossumDistance(PetscInt n, PetscInt T, double dt, double tau, c
     for (PetscInt i = 0; i < m; i++) f[i] = 0;
     for (PetscInt t = 0; t < T; t++)
       for (PetscInt i = 0; i < m; i++) {
-        f[i] = f[i] * decay + (y[t * n + i0 + i] - s[t * n + i0 + i]); /* f_y - f_s filters linearly */
+        f[i]              = f[i] * decay + (y[t * n + i0 + i] - s[t * n + i0 + i]); /* f_y - f_s filters linearly */
         d[t * n + i0 + i] = f[i];
       }
   }
@@ -114,7 +135,8 @@ static double PoissonNLL(PetscInt n, PetscInt T, const double *y, const double *
   return total;
 }
 
-void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s, double *dy, double *scratch, LossValue *val)
+void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s,
+                  double *dy, double *scratch, LossValue *val)
 {
   double w[LOSS_NTERMS];
 
@@ -123,13 +145,15 @@ void LossEvaluate(const LossConfig *cfg, double progress, PetscInt n, PetscInt T
   val->total = 0;
   for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = 0;
   if (w[LOSS_TERM_FRD] != 0) val->term[LOSS_TERM_FRD] = FiringRateDistance(n, T, cfg->dt, y, s, w[LOSS_TERM_FRD], dy);
-  if (w[LOSS_TERM_VRD] != 0) val->term[LOSS_TERM_VRD] = VanRossumDistance(n, T, cfg->dt, cfg->vr_tau, y, s, w[LOSS_TERM_VRD], dy, scratch);
+  if (w[LOSS_TERM_VRD] != 0)
+    val->term[LOSS_TERM_VRD] = VanRossumDistance(n, T, cfg->dt, cfg->vr_tau, y, s, w[LOSS_TERM_VRD], dy, scratch);
   if (w[LOSS_TERM_BNLL] != 0) val->term[LOSS_TERM_BNLL] = BernoulliNLL(n, T, y, s, w[LOSS_TERM_BNLL], dy);
   if (w[LOSS_TERM_PNLL] != 0) val->term[LOSS_TERM_PNLL] = PoissonNLL(n, T, y, s, w[LOSS_TERM_PNLL], dy);
   for (int k = 0; k < LOSS_NTERMS; k++) val->total += w[k] * val->term[k];
 }
 
-void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y, const double *s, double *dy, double *work, LossValue *val)
+void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, PetscInt ld, PetscInt T, const double *y,
+                         const double *s, double *dy, double *work, LossValue *val)
 {
   double *yc = work, *dyc = work + T * n, *scratch = work + 2 * T * n;
 
@@ -161,11 +185,16 @@ PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt nh, P
   sh->n   = n;
   sh->nh  = nh;
   sh->bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5);
-  PetscCheck(sh->bin >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms %g is shorter than one step of %g ms", cfg->sm_bin_ms, cfg->dt);
+  PetscCheck(sh->bin >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_sm_bin_ms %g is shorter than one step of %g ms", cfg->sm_bin_ms, cfg->dt);
   sh->nb = T / sh->bin;
   sh->L  = cfg->sm_lags;
-  PetscCheck(sh->nb >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sm: a window of %" PetscInt_FMT " steps holds no whole bin of %" PetscInt_FMT " steps (-loss_sm_bin_ms)", T, sh->bin);
-  PetscCheck(sh->L >= 0 && sh->L < sh->nb, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be in [0, %" PetscInt_FMT "] (bins per window - 1), got %" PetscInt_FMT, sh->nb - 1, sh->L);
+  PetscCheck(sh->nb >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "sm: a window of %" PetscInt_FMT " steps holds no whole bin of %" PetscInt_FMT " steps (-loss_sm_bin_ms)",
+             T, sh->bin);
+  PetscCheck(sh->L >= 0 && sh->L < sh->nb, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_sm_lags must be in [0, %" PetscInt_FMT "] (bins per window - 1), got %" PetscInt_FMT, sh->nb - 1,
+             sh->L);
   sh->half          = sh->nb * n + (sh->L + 1) * n * n;
   sh->len           = 2 * sh->half + nh;
   sh->hidden_rate   = cfg->sm_hidden_rate < 0 ? -1.0 : cfg->sm_hidden_rate * (double)sh->bin * cfg->dt / 1000.0;
@@ -221,7 +250,8 @@ PetscErrorCode LossSMStatsCreate(const LossSMShape *sh, LossSMStats **out)
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&st));
   st->sh = *sh;
-  PetscCall(PetscCalloc4(sh->nb * sh->n, &st->m_y, sh->nb * sh->n, &st->m_s, (sh->L + 1) * sh->n * sh->n, &st->D, sh->nh + 1, &st->r_h));
+  PetscCall(PetscCalloc4(sh->nb * sh->n, &st->m_y, sh->nb * sh->n, &st->m_s, (sh->L + 1) * sh->n * sh->n, &st->D,
+                         sh->nh + 1, &st->r_h));
   *out = st;
   PetscFunctionReturn(0);
 }
@@ -268,7 +298,8 @@ void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
   st->value = st->K * (psth + cov + sh->hidden_weight * hid);
 }
 
-void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy, double *work)
+void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy,
+                    double *work)
 {
   const LossSMShape *sh = &st->sh;
   PetscInt           n = sh->n, nb = sh->nb;
@@ -303,7 +334,8 @@ void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double
   free(d);
 }
 
-double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s)
+double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
+                  const double *s)
 {
   PetscInt bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin, L = cfg->sm_lags, ld[2] = {n + nh, n};
   double   total = 0, rstar = 0;
@@ -326,7 +358,8 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, Pe
           double acc = 0;
           for (PetscInt w = 0; w < K; w++)
             for (PetscInt k = 0; k + l < nb; k++)
-              acc += (c[a][(w * nb + k) * n + i] - m[a][k * n + i]) * (c[a][(w * nb + k + l) * n + j] - m[a][(k + l) * n + j]);
+              acc += (c[a][(w * nb + k) * n + i] - m[a][k * n + i]) *
+                     (c[a][(w * nb + k + l) * n + j] - m[a][(k + l) * n + j]);
           C[a][(l * n + i) * n + j] = acc / K / (double)(nb - l);
         }
   }
@@ -371,21 +404,22 @@ double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscIn
       pnll += y[t * n + i] + PROB_EPS - st * log(y[t * n + i] + PROB_EPS);
     }
   }
-  return w[LOSS_TERM_FRD] * frd + w[LOSS_TERM_VRD] * sqrt(vrd2 + SMOOTH_EPS) + w[LOSS_TERM_BNLL] * bnll + w[LOSS_TERM_PNLL] * pnll;
+  return w[LOSS_TERM_FRD] * frd + w[LOSS_TERM_VRD] * sqrt(vrd2 + SMOOTH_EPS) + w[LOSS_TERM_BNLL] * bnll +
+         w[LOSS_TERM_PNLL] * pnll;
 }
 
 PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
 {
-  PetscEnum kind = (PetscEnum)LOSS_FRD;
+  PetscEnum kind         = (PetscEnum)LOSS_FRD;
   char      weights[256] = "";
   PetscBool wset;
 
   PetscFunctionBeginUser;
-  cfg->kind   = LOSS_FRD;
-  cfg->vr_tau = 20.0;
-  cfg->dt     = dt;
-  cfg->sm_bin_ms = 20.0;
-  cfg->sm_lags   = 0;
+  cfg->kind             = LOSS_FRD;
+  cfg->vr_tau           = 20.0;
+  cfg->dt               = dt;
+  cfg->sm_bin_ms        = 20.0;
+  cfg->sm_lags          = 0;
   cfg->teacher_forcing  = PETSC_FALSE;
   cfg->sm_hidden_rate   = -1.0;
   cfg->sm_hidden_weight = 1.0;
@@ -393,17 +427,28 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   PetscCall(PetscOptionsEnum("-loss", "Loss function", NULL, LossKinds, (PetscEnum)cfg->kind, &kind, NULL));
   PetscCall(PetscOptionsReal("-loss_vr_tau", "van Rossum time constant (ms)", NULL, cfg->vr_tau, &cfg->vr_tau, NULL));
   PetscCall(PetscOptionsReal("-loss_sm_bin_ms", "sm: PSTH bin (ms)", NULL, cfg->sm_bin_ms, &cfg->sm_bin_ms, NULL));
-  PetscCall(PetscOptionsReal("-loss_sm_hidden_rate", "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)", NULL, cfg->sm_hidden_rate, &cfg->sm_hidden_rate, NULL));
-  PetscCall(PetscOptionsReal("-loss_sm_hidden_weight", "sm: weight of the hidden neurons' rate term (0: off)", NULL, cfg->sm_hidden_weight, &cfg->sm_hidden_weight, NULL));
-  PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags, &cfg->sm_lags, NULL));
-  PetscCall(PetscOptionsBool("-loss_teacher_forcing", "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)", NULL, cfg->teacher_forcing, &cfg->teacher_forcing, NULL));
-  PetscCall(PetscOptionsString("-loss_weights", "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights, weights, sizeof(weights), &wset));
+  PetscCall(PetscOptionsReal("-loss_sm_hidden_rate",
+                             "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)", NULL,
+                             cfg->sm_hidden_rate, &cfg->sm_hidden_rate, NULL));
+  PetscCall(PetscOptionsReal("-loss_sm_hidden_weight", "sm: weight of the hidden neurons' rate term (0: off)", NULL,
+                             cfg->sm_hidden_weight, &cfg->sm_hidden_weight, NULL));
+  PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags,
+                            &cfg->sm_lags, NULL));
+  PetscCall(
+      PetscOptionsBool("-loss_teacher_forcing",
+                       "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)",
+                       NULL, cfg->teacher_forcing, &cfg->teacher_forcing, NULL));
+  PetscCall(PetscOptionsString(
+      "-loss_weights",
+      "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights,
+      weights, sizeof(weights), &wset));
   PetscOptionsEnd();
   cfg->kind = (LossKind)kind;
   for (int k = 0; k < LOSS_NTERMS; k++) cfg->weights[k] = 0;
   if (wset) {
     char *item, *save = NULL;
-    PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP, "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
+    PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+               "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
     cfg->kind = LOSS_WEIGHTED;
     for (item = strtok_r(weights, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
       char  *colon = strchr(item, ':'), *end;
@@ -413,24 +458,36 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
       *colon = 0;
       for (int k = 0; k < LOSS_NTERMS; k++)
         if (!strcmp(item, LossTermNames[k])) found = k;
-      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
+      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
+                 "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
       value = strtod(colon + 1, &end);
-      PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'", item, colon + 1);
+      PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD,
+                 PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'",
+                 item, colon + 1);
       cfg->weights[found] = value;
     }
   }
-  PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss weighted needs -loss_weights TERM:W,...");
-  PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_bin_ms must be a positive number of ms, got %g", cfg->sm_bin_ms);
-  PetscCheck(isfinite(cfg->sm_hidden_rate) && (cfg->sm_hidden_rate >= 0 || cfg->sm_hidden_rate == -1), PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_hidden_rate must be a rate >= 0 Hz or -1 (the recorded mean), got %g", cfg->sm_hidden_rate);
-  PetscCheck(isfinite(cfg->sm_hidden_weight) && cfg->sm_hidden_weight >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_hidden_weight must be >= 0, got %g", cfg->sm_hidden_weight);
-  PetscCheck(cfg->sm_lags >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_lags must be >= 0, got %" PetscInt_FMT, cfg->sm_lags);
+  PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
+             "-loss weighted needs -loss_weights TERM:W,...");
+  PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_sm_bin_ms must be a positive number of ms, got %g", cfg->sm_bin_ms);
+  PetscCheck(isfinite(cfg->sm_hidden_rate) && (cfg->sm_hidden_rate >= 0 || cfg->sm_hidden_rate == -1), PETSC_COMM_WORLD,
+             PETSC_ERR_ARG_OUTOFRANGE, "-loss_sm_hidden_rate must be a rate >= 0 Hz or -1 (the recorded mean), got %g",
+             cfg->sm_hidden_rate);
+  PetscCheck(isfinite(cfg->sm_hidden_weight) && cfg->sm_hidden_weight >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_sm_hidden_weight must be >= 0, got %g", cfg->sm_hidden_weight);
+  PetscCheck(cfg->sm_lags >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_sm_lags must be >= 0, got %" PetscInt_FMT, cfg->sm_lags);
   if (cfg->teacher_forcing) {
     double w[LOSS_NTERMS];
     LossWeights(cfg, 0.0, w);
-    PetscCheck(w[LOSS_TERM_BNLL] > 0 || w[LOSS_TERM_PNLL] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
-               "-loss_teacher_forcing forces the likelihood terms: it needs -loss bnll, -loss pnll or a bnll/pnll weight in -loss_weights (got -loss %s)", LossKinds[cfg->kind]);
+    PetscCheck(
+        w[LOSS_TERM_BNLL] > 0 || w[LOSS_TERM_PNLL] > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+        "-loss_teacher_forcing forces the likelihood terms: it needs -loss bnll, -loss pnll or a bnll/pnll weight in -loss_weights (got -loss %s)",
+        LossKinds[cfg->kind]);
   }
-  PetscCheck(isfinite(cfg->vr_tau) && cfg->vr_tau > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-loss_vr_tau must be a positive number of ms, got %g", cfg->vr_tau);
+  PetscCheck(isfinite(cfg->vr_tau) && cfg->vr_tau > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-loss_vr_tau must be a positive number of ms, got %g", cfg->vr_tau);
   PetscFunctionReturn(0);
 }
 
@@ -447,7 +504,8 @@ PetscBool LossSplitForced(const LossConfig *cfg, LossConfig *forced, LossConfig 
   *free_run = *cfg;
   if (cfg->kind == LOSS_WEIGHTED || cfg->kind == LOSS_BNLL || cfg->kind == LOSS_PNLL) {
     free_run->kind = LOSS_WEIGHTED;
-    for (int k = 0; k < LOSS_NTERMS; k++) free_run->weights[k] = (k == LOSS_TERM_BNLL || k == LOSS_TERM_PNLL) ? 0.0 : w[k];
+    for (int k = 0; k < LOSS_NTERMS; k++)
+      free_run->weights[k] = (k == LOSS_TERM_BNLL || k == LOSS_TERM_PNLL) ? 0.0 : w[k];
     for (int k = 0; k < LOSS_NTERMS; k++) rest = (PetscBool)(rest || free_run->weights[k] != 0);
   } else {
     rest = PETSC_TRUE; /* frd, vrd, mix, adaptive, sm: nothing to force */

@@ -8,28 +8,34 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] = "usage: spikefit <subcommand> [options]\n"
-                            "  generate   write the synthetic ground truth (-o GT.h5 -gen_seed S -gen_n N -gen_duration_ms T)\n"
-                            "  fit        fit a network to spike data (-data GT.h5 -o RUN.h5 [-options_file F] ...)\n"
-                            "  landscape  the loss over a grid of two parameters (-data GT.h5 -o LAND.h5 -land_x E_L:0 -land_y tau_m:0)\n"
-                            "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
-                            "  bench      time the simulator (-bench_n N -bench_b B -bench_t T)\n"
-                            "  export     the fitted network's and the target's held-out spikes as NWB /units tables (spikefit export RUN.h5 -o SIM.nwb)\n"
-                            "  version    spikefit's version and git commit and the library versions (also --version, -version)\n"
-                            "  glm        the Poisson GLM baseline fitted to a fit's evaluation target, simulated and compared (spikefit glm RUN.h5)\n"
-                            "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
-                            "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
-                            "(blocks E_L tau_m tau_g R_I W r_p).\n";
+static const char usage[] =
+    "usage: spikefit <subcommand> [options]\n"
+    "  generate   write the synthetic ground truth (-o GT.h5 -gen_seed S -gen_n N -gen_duration_ms T)\n"
+    "  fit        fit a network to spike data (-data GT.h5 -o RUN.h5 [-options_file F] ...)\n"
+    "  landscape  the loss over a grid of two parameters (-data GT.h5 -o LAND.h5 -land_x E_L:0 -land_y tau_m:0)\n"
+    "  analyze    judge a fit: NMF modules, correlations, rates, distances (spikefit analyze RUN.h5)\n"
+    "  bench      time the simulator (-bench_n N -bench_b B -bench_t T)\n"
+    "  export     the fitted network's and the target's held-out spikes as NWB /units tables (spikefit export RUN.h5 -o SIM.nwb)\n"
+    "  version    spikefit's version and git commit and the library versions (also --version, -version)\n"
+    "  glm        the Poisson GLM baseline fitted to a fit's evaluation target, simulated and compared (spikefit glm RUN.h5)\n"
+    "Options come from the command line and -options_file; `spikefit SUBCOMMAND -help` lists them.\n"
+    "Parameter bounds and initial ranges: -bound_<block> lo,hi and -init_<block> lo,hi\n"
+    "(blocks E_L tau_m tau_g R_I W r_p).\n";
 
 static char first_error[4096];
 static int  first_error_shared;
-static int  first_error_code; /* the innermost code: outer checks may re-raise it as another */ /* raised on a communicator of several ranks: all have it */
+static int  first_error_code;
+/* the innermost code: outer checks may re-raise it as another */ /* raised on a communicator of several ranks: all have it */
 
 /* Keeps the innermost message of the first error; main prints it once. */
-static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                  PetscErrorType p, const char *mess, void *ctx)
 {
   int size = 1;
-  (void)line; (void)fun; (void)file; (void)ctx;
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)ctx;
   if (p == PETSC_ERROR_INITIAL && !first_error[0]) {
     snprintf(first_error, sizeof(first_error), "%s", mess && mess[0] ? mess : "internal error");
     first_error_code = (int)n;
@@ -70,10 +76,11 @@ int main(int argc, char **argv)
   {
     /* before PETSc, which would stop with a raw error block on a bad -options_file */
     char        bad[PETSC_MAX_PATH_LEN + 256];
-    const char *r = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+    const char *r    = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
     int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
     if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm") && strcmp(cmd, "export")) {
-      snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional, cmd);
+      snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional,
+               cmd);
       fail = 1;
     }
     if (fail) {
@@ -86,7 +93,7 @@ int main(int argc, char **argv)
   size = ParallelSize(PETSC_COMM_WORLD);
   if (ParallelErrorSetup(PETSC_COMM_WORLD)) return 1;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  ParallelCatchSignals(); /* again: PETSc installs its own handlers at start-up */
+  ParallelCatchSignals();      /* again: PETSc installs its own handlers at start-up */
   openblas_set_num_threads(1); /* our threads are OpenMP over windows: BLAS must not add more */
   PetscPushErrorHandler(RecordError, NULL);
 

@@ -32,7 +32,8 @@ PetscErrorCode ModelList(char *buf, size_t len)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc, ParamLayout **out)
+PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc,
+                                 ParamLayout **out)
 {
   ParamLayout      *l;
   const ParamBlock *W;
@@ -40,8 +41,9 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
   PetscFunctionBeginUser;
   PetscCall(ParamLayoutCreate(n, &l));
   if (exc) PetscCall(PetscArraycpy(l->exc, exc, n));
-  PetscCheck(!cfg->dale || exc, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
-             "-fit_dale true needs the neuron types (excitatory/inhibitory), which this data does not give; use -fit_dale false");
+  PetscCheck(
+      !cfg->dale || exc, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+      "-fit_dale true needs the neuron types (excitatory/inhibitory), which this data does not give; use -fit_dale false");
   PetscCall(model->layout(cfg, l));
   PetscCall(ParamLayoutAddBlock(l, "W", n, n, -1, 1, 0.1, 0.5));
   W = ParamLayoutBlock(l, "W");
@@ -54,13 +56,22 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
       if (i == j) {
         l->lo[k] = l->hi[k] = l->init_lo[k] = l->init_hi[k] = 0;
       } else if (exc && exc[i] == 0) { /* inhibitory row */
-        l->init_lo[k] = -0.5 * scale; l->init_hi[k] = -0.1 * scale;
-        if (cfg->dale) { l->lo[k] = -1; l->hi[k] = 0; }
+        l->init_lo[k] = -0.5 * scale;
+        l->init_hi[k] = -0.1 * scale;
+        if (cfg->dale) {
+          l->lo[k] = -1;
+          l->hi[k] = 0;
+        }
       } else if (exc && exc[i] == 1) {
-        l->init_lo[k] = 0.1 * scale; l->init_hi[k] = 0.5 * scale;
-        if (cfg->dale) { l->lo[k] = 0; l->hi[k] = 1; }
+        l->init_lo[k] = 0.1 * scale;
+        l->init_hi[k] = 0.5 * scale;
+        if (cfg->dale) {
+          l->lo[k] = 0;
+          l->hi[k] = 1;
+        }
       } else { /* unknown type: free sign, symmetric start */
-        l->init_lo[k] = -0.5 * scale; l->init_hi[k] = 0.5 * scale;
+        l->init_lo[k] = -0.5 * scale;
+        l->init_hi[k] = 0.5 * scale;
       }
     }
   }

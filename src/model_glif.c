@@ -51,7 +51,6 @@ static void GLIFInitAdjoint(const ModelCtx *c, const double *lam, double *grad)
   for (PetscInt j = 0; j < c->n; j++) grad[c->off[G_E_L] + j] += lam[S_V * c->n + j];
 }
 
-
 /* The pre-reset quantities of one neuron; forward and adjoint compute them identically. */
 typedef struct {
   double u, s1, q1, m; /* potential, decayed threshold components, margin u - Theta */
@@ -71,16 +70,16 @@ static inline GLIFPre GLIFPreReset(const ModelCtx *c, PetscInt j, const double *
 
 static void GLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
-  const PetscInt n = c->n;
-  const double   th = c->cfg->theta;
+  const PetscInt n    = c->n;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
   for (PetscInt j = 0; j < n; j++) {
     GLIFPre r = GLIFPreReset(c, j, prev, cur[j]);
     double  E = P(G_E_L)[j];
     int     z;
-    aux[j] = r.m + th;
-    z      = ModelSpike(c, j, aux[j] >= th);
+    aux[j]            = r.m + th;
+    z                 = ModelSpike(c, j, aux[j] >= th);
     next[S_V * n + j] = z ? E + P(G_F_V)[j] * (r.u - E) - P(G_DV)[j] : r.u;
     next[S_G * n + j] = z ? 1.0 : prev[S_G * n + j] * (1.0 - 1.0 / P(G_TAU_G)[j]);
     next[S_A * n + j] = P(G_F_I)[j] * prev[S_A * n + j] + (z ? P(G_I_A)[j] : 0.0);
@@ -90,11 +89,12 @@ static void GLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
   }
 }
 
-static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                            const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next,
+                            const double *aux, const double *dy, const double *lam_next, double *lam_prev,
+                            double *lam_I, double *grad)
 {
-  const PetscInt n = c->n;
-  const double   th = c->cfg->theta;
+  const PetscInt n    = c->n;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 #define GR(k) (grad + c->off[k])
   (void)next;
@@ -102,13 +102,14 @@ static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
   for (PetscInt j = 0; j < n; j++) {
     GLIFPre r = GLIFPreReset(c, j, prev, cur[j]);
     int     z = ModelSpike(c, j, aux[j] >= th);
-    double  v = prev[S_V * n + j], g = prev[S_G * n + j], a = prev[S_A * n + j], s = prev[S_S * n + j], q = prev[S_Q * n + j];
-    double  E = P(G_E_L)[j], tm = P(G_TAU_M)[j], G = P(G_G)[j], R = P(G_R_I)[j], tg = P(G_TAU_G)[j];
-    double  fv = P(G_F_V)[j], fI = P(G_F_I)[j], bs = P(G_B_S)[j], bv = P(G_B_V)[j], av = P(G_A_V)[j];
-    double  Lv = lam_next[S_V * n + j], Lg = lam_next[S_G * n + j], La = lam_next[S_A * n + j];
-    double  Ls = lam_next[S_S * n + j], Lq = lam_next[S_Q * n + j];
-    double  lm = hard ? 0.0 : dy[j] * ModelSigmoidPrime(r.m);
-    double  Lu, Ls1, Lq1, inv = 1.0 / tm;
+    double  v = prev[S_V * n + j], g = prev[S_G * n + j], a = prev[S_A * n + j], s = prev[S_S * n + j],
+           q = prev[S_Q * n + j];
+    double E = P(G_E_L)[j], tm = P(G_TAU_M)[j], G = P(G_G)[j], R = P(G_R_I)[j], tg = P(G_TAU_G)[j];
+    double fv = P(G_F_V)[j], fI = P(G_F_I)[j], bs = P(G_B_S)[j], bv = P(G_B_V)[j], av = P(G_A_V)[j];
+    double Lv = lam_next[S_V * n + j], Lg = lam_next[S_G * n + j], La = lam_next[S_A * n + j];
+    double Ls = lam_next[S_S * n + j], Lq = lam_next[S_Q * n + j];
+    double lm = hard ? 0.0 : dy[j] * ModelSigmoidPrime(r.m);
+    double Lu, Ls1, Lq1, inv = 1.0 / tm;
 
     /* m = u - theta_inf - s1 - q1 */
     Lu  = lm + (z ? fv * Lv : Lv);
@@ -153,13 +154,13 @@ static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 }
 
 const NeuronModel ModelGLIF = {
-  .name         = "glif",
-  .nstate       = 5,
-  .naux         = 1,
-  .syn          = S_G,
-  .layout       = GLIFLayout,
-  .init_state   = GLIFInitState,
-  .init_adjoint = GLIFInitAdjoint,
-  .step         = GLIFStep,
-  .step_adjoint = GLIFStepAdjoint,
+    .name         = "glif",
+    .nstate       = 5,
+    .naux         = 1,
+    .syn          = S_G,
+    .layout       = GLIFLayout,
+    .init_state   = GLIFInitState,
+    .init_adjoint = GLIFInitAdjoint,
+    .step         = GLIFStep,
+    .step_adjoint = GLIFStepAdjoint,
 };

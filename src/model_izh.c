@@ -51,17 +51,17 @@ static inline double Drive(double v, double w, double RI) { return 0.04 * v * v 
 
 static void IzhStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
-  const PetscInt n = c->n;
+  const PetscInt n  = c->n;
   const double   th = c->cfg->theta, hh = 0.5 * c->cfg->dt, h = c->cfg->dt;
   const int      hard = c->cfg->hard_output;
 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[S_V * n + j], w = prev[S_W * n + j], g = prev[S_G * n + j];
-    double RI = P(IZ_R_I)[j] * cur[j];
-    double v1 = v + hh * Drive(v, w, RI);
-    double u  = v1 + hh * Drive(v1, w, RI);
-    double w1 = w + h * P(IZ_A)[j] * (P(IZ_B)[j] * v - w);
-    int    z  = ModelSpike(c, j, u >= th);
+    double RI         = P(IZ_R_I)[j] * cur[j];
+    double v1         = v + hh * Drive(v, w, RI);
+    double u          = v1 + hh * Drive(v1, w, RI);
+    double w1         = w + h * P(IZ_A)[j] * (P(IZ_B)[j] * v - w);
+    int    z          = ModelSpike(c, j, u >= th);
     next[S_V * n + j] = z ? P(IZ_C)[j] : (u >= th ? th : u); /* u >= th without z: forced, clamped */
     next[S_W * n + j] = z ? w1 + P(IZ_D)[j] : w1;
     next[S_G * n + j] = z ? 1.0 : g * (1.0 - 1.0 / P(IZ_TAU_G)[j]);
@@ -70,10 +70,11 @@ static void IzhStep(const ModelCtx *c, const double *prev, const double *cur, do
   }
 }
 
-static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                           const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next,
+                           const double *aux, const double *dy, const double *lam_next, double *lam_prev, double *lam_I,
+                           double *grad)
 {
-  const PetscInt n = c->n;
+  const PetscInt n  = c->n;
   const double   th = c->cfg->theta, hh = 0.5 * c->cfg->dt, h = c->cfg->dt;
   const int      hard = c->cfg->hard_output;
 #define GR(k) (grad + c->off[k])
@@ -120,13 +121,13 @@ static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *
 }
 
 const NeuronModel ModelIzh = {
-  .name         = "izh",
-  .nstate       = 3,
-  .naux         = 1,
-  .syn          = S_G,
-  .layout       = IzhLayout,
-  .init_state   = IzhInitState,
-  .init_adjoint = IzhInitAdjoint,
-  .step         = IzhStep,
-  .step_adjoint = IzhStepAdjoint,
+    .name         = "izh",
+    .nstate       = 3,
+    .naux         = 1,
+    .syn          = S_G,
+    .layout       = IzhLayout,
+    .init_state   = IzhInitState,
+    .init_adjoint = IzhInitAdjoint,
+    .step         = IzhStep,
+    .step_adjoint = IzhStepAdjoint,
 };

@@ -17,15 +17,13 @@ static PetscErrorCode LIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-
-
 /* Derived once per pass: 1/tau_m, the trace's decay 1 - 1/tau_g, and 1/tau_g^2 (dg/dtau_g),
  * so that a step divides only in the soft spike. */
 enum { LIF_PRE_INV_TM, LIF_PRE_DECAY, LIF_PRE_INV_TG2, LIF_NPRE };
 
 static void LIFPrepare(const ModelCtx *c, double *pre)
 {
-  const PetscInt n = c->n;
+  const PetscInt n  = c->n;
   const double  *tm = c->theta + c->off[LIF_TAU_M], *tg = c->theta + c->off[LIF_TAU_G];
   for (PetscInt j = 0; j < n; j++) {
     pre[LIF_PRE_INV_TM * n + j]  = 1.0 / tm[j];
@@ -34,19 +32,21 @@ static void LIFPrepare(const ModelCtx *c, double *pre)
   }
 }
 
-MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
+MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux,
+                               double *y)
 {
   const PetscInt n = c->n;
   const double  *E = c->theta + c->off[LIF_E_L], *R = c->theta + c->off[LIF_R_I];
   const double  *itm = c->pre + LIF_PRE_INV_TM * n, *dec = c->pre + LIF_PRE_DECAY * n;
-  const double   th = c->cfg->theta;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
   for (PetscInt j0 = 0; j0 < n; j0 += MODEL_BLOCK) {
     const PetscInt m = PetscMin(MODEL_BLOCK, n - j0);
-    const double  *v = prev + j0, *g = prev + n + j0, *cj = cur + j0, *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0, *Rj = R + j0;
-    double        *vn = next + j0, *gn = next + n + j0, *u = aux + j0, *yj = y + j0;
-    double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
+    const double  *v = prev + j0, *g = prev + n + j0, *cj = cur + j0, *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0,
+                 *Rj = R + j0;
+    double *vn = next + j0, *gn = next + n + j0, *u = aux + j0, *yj = y + j0;
+    double  z[MODEL_BLOCK]; /* the spike, 0 or 1 */
 
     MODEL_IVDEP
     for (PetscInt j = 0; j < m; j++) {
@@ -66,25 +66,28 @@ MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const doub
   }
 }
 
-MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                                      const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next,
+                                      const double *aux, const double *dy, const double *lam_next, double *lam_prev,
+                                      double *lam_I, double *grad)
 {
   const PetscInt n = c->n;
   const double  *E = c->theta + c->off[LIF_E_L], *R = c->theta + c->off[LIF_R_I];
-  const double  *itm = c->pre + LIF_PRE_INV_TM * n, *dec = c->pre + LIF_PRE_DECAY * n, *itg2 = c->pre + LIF_PRE_INV_TG2 * n;
-  const double   th = c->cfg->theta;
-  const int      hard = c->cfg->hard_output;
+  const double  *itm = c->pre + LIF_PRE_INV_TM * n, *dec = c->pre + LIF_PRE_DECAY * n,
+               *itg2 = c->pre + LIF_PRE_INV_TG2 * n;
+  const double th    = c->cfg->theta;
+  const int    hard  = c->cfg->hard_output;
   (void)next;
 
   for (PetscInt j0 = 0; j0 < n; j0 += MODEL_BLOCK) {
     const PetscInt m = PetscMin(MODEL_BLOCK, n - j0);
     const double  *v = prev + j0, *g = prev + n + j0, *cj = cur + j0, *u = aux + j0, *dyj = dy + j0;
-    const double  *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0, *itg2j = itg2 + j0, *Rj = R + j0, *lv = lam_next + j0, *lg = lam_next + n + j0;
-    double        *gE = grad + c->off[LIF_E_L] + j0, *gtm = grad + c->off[LIF_TAU_M] + j0;
-    double        *gtg = grad + c->off[LIF_TAU_G] + j0, *gR = grad + c->off[LIF_R_I] + j0;
-    double        *lvp = lam_prev + j0, *lgp = lam_prev + n + j0, *lI = lam_I + j0;
-    double         z[MODEL_BLOCK]; /* the spike, 0 or 1 */
-    double         a[MODEL_BLOCK]; /* the output's share of dL/du */
+    const double  *Ej = E + j0, *itmj = itm + j0, *decj = dec + j0, *itg2j = itg2 + j0, *Rj = R + j0,
+                 *lv = lam_next + j0, *lg = lam_next + n + j0;
+    double *gE = grad + c->off[LIF_E_L] + j0, *gtm = grad + c->off[LIF_TAU_M] + j0;
+    double *gtg = grad + c->off[LIF_TAU_G] + j0, *gR = grad + c->off[LIF_R_I] + j0;
+    double *lvp = lam_prev + j0, *lgp = lam_prev + n + j0, *lI = lam_I + j0;
+    double  z[MODEL_BLOCK]; /* the spike, 0 or 1 */
+    double  a[MODEL_BLOCK]; /* the output's share of dL/du */
 
     for (PetscInt j = 0; j < m; j++) z[j] = u[j] >= th ? 1.0 : 0.0;
     ModelForceBlock(c, j0, m, z);
@@ -109,15 +112,15 @@ MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, con
 }
 
 const NeuronModel ModelLIF = {
-  .name         = "lif",
-  .nstate       = 2,
-  .naux         = 1,
-  .syn          = 1,
-  .npre         = LIF_NPRE,
-  .layout       = LIFLayout,
-  .prepare      = LIFPrepare,
-  .init_state   = ModelRestStateEL,
-  .init_adjoint = ModelRestAdjointEL,
-  .step         = LIFStep,
-  .step_adjoint = LIFStepAdjoint,
+    .name         = "lif",
+    .nstate       = 2,
+    .naux         = 1,
+    .syn          = 1,
+    .npre         = LIF_NPRE,
+    .layout       = LIFLayout,
+    .prepare      = LIFPrepare,
+    .init_state   = ModelRestStateEL,
+    .init_adjoint = ModelRestAdjointEL,
+    .step         = LIFStep,
+    .step_adjoint = LIFStepAdjoint,
 };

@@ -17,19 +17,18 @@ static PetscErrorCode NLIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-
 static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
   const PetscInt n = c->n;
   const double  *E = c->theta + c->off[NLIF_E_L], *tm = c->theta + c->off[NLIF_TAU_M];
   const double  *tg = c->theta + c->off[NLIF_TAU_G], *R = c->theta + c->off[NLIF_R_I];
-  const double   th = c->cfg->theta;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j];
-    double u = v + R[j] * cur[j] / tm[j];
-    int    z = ModelSpike(c, j, u >= th);
+    double u    = v + R[j] * cur[j] / tm[j];
+    int    z    = ModelSpike(c, j, u >= th);
     next[j]     = z ? E[j] : u;
     next[n + j] = ModelSynapseStep(z, g, tg[j]);
     aux[j]      = u;
@@ -37,23 +36,24 @@ static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
   }
 }
 
-static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                            const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next,
+                            const double *aux, const double *dy, const double *lam_next, double *lam_prev,
+                            double *lam_I, double *grad)
 {
-  const PetscInt n = c->n;
+  const PetscInt n  = c->n;
   const double  *tm = c->theta + c->off[NLIF_TAU_M];
   const double  *tg = c->theta + c->off[NLIF_TAU_G], *R = c->theta + c->off[NLIF_R_I];
   double        *gE = grad + c->off[NLIF_E_L], *gtm = grad + c->off[NLIF_TAU_M];
   double        *gtg = grad + c->off[NLIF_TAU_G], *gR = grad + c->off[NLIF_R_I];
-  const double   th = c->cfg->theta;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
   (void)next;
 
   for (PetscInt j = 0; j < n; j++) {
     double g = prev[n + j], u = aux[j];
-    int    z = ModelSpike(c, j, u >= th);
+    int    z  = ModelSpike(c, j, u >= th);
     double lv = lam_next[j], lg = lam_next[n + j];
-    double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
+    double lu  = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - th)) + (z ? 0.0 : lv);
     double inv = 1.0 / tm[j];
 
     if (z) gE[j] += lv;
@@ -66,13 +66,13 @@ static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 }
 
 const NeuronModel ModelNLIF = {
-  .name         = "nlif",
-  .nstate       = 2,
-  .naux         = 1,
-  .syn          = 1,
-  .layout       = NLIFLayout,
-  .init_state   = ModelRestStateEL,
-  .init_adjoint = ModelRestAdjointEL,
-  .step         = NLIFStep,
-  .step_adjoint = NLIFStepAdjoint,
+    .name         = "nlif",
+    .nstate       = 2,
+    .naux         = 1,
+    .syn          = 1,
+    .layout       = NLIFLayout,
+    .init_state   = ModelRestStateEL,
+    .init_adjoint = ModelRestAdjointEL,
+    .step         = NLIFStep,
+    .step_adjoint = NLIFStepAdjoint,
 };

@@ -22,13 +22,12 @@ static PetscErrorCode SLIFLayout(const ModelConfig *cfg, ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-
 static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
   const PetscInt n = c->n;
   const double  *E = c->theta + c->off[SL_E_L], *tm = c->theta + c->off[SL_TAU_M];
   const double  *tg = c->theta + c->off[SL_TAU_G], *R = c->theta + c->off[SL_R_I], *beta = c->theta + c->off[SL_BETA];
-  const double   th = c->cfg->theta;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output;
 
   for (PetscInt j = 0; j < n; j++) {
@@ -47,21 +46,22 @@ static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, d
   }
 }
 
-static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next, const double *aux, const double *dy,
-                            const double *lam_next, double *lam_prev, double *lam_I, double *grad)
+static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double *cur, const double *next,
+                            const double *aux, const double *dy, const double *lam_next, double *lam_prev,
+                            double *lam_I, double *grad)
 {
   const PetscInt n = c->n;
   const double  *E = c->theta + c->off[SL_E_L], *tm = c->theta + c->off[SL_TAU_M];
   const double  *tg = c->theta + c->off[SL_TAU_G], *R = c->theta + c->off[SL_R_I], *beta = c->theta + c->off[SL_BETA];
   double        *gE = grad + c->off[SL_E_L], *gtm = grad + c->off[SL_TAU_M];
   double        *gtg = grad + c->off[SL_TAU_G], *gR = grad + c->off[SL_R_I], *gb = grad + c->off[SL_BETA];
-  const double   th = c->cfg->theta;
+  const double   th   = c->cfg->theta;
   const int      hard = c->cfg->hard_output, st = !c->cfg->z_constant;
   (void)next;
 
   for (PetscInt j = 0; j < n; j++) {
     double v = prev[j], g = prev[n + j], u = aux[n + j];
-    int    z = ModelSpike(c, j, aux[j] >= th);
+    int    z  = ModelSpike(c, j, aux[j] >= th);
     double dp = ModelSigmoidPrime(beta[j] * (u - th)); /* dp/da, a = beta (u - theta) */
     double lv = lam_next[j], lg = lam_next[n + j];
     double la = hard ? 0.0 : dy[j] * dp; /* dL/da through y = p */
@@ -81,13 +81,13 @@ static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 }
 
 const NeuronModel ModelSLIF = {
-  .name         = "slif",
-  .nstate       = 2,
-  .naux         = 2,
-  .syn          = 1,
-  .layout       = SLIFLayout,
-  .init_state   = ModelRestStateEL,
-  .init_adjoint = ModelRestAdjointEL,
-  .step         = SLIFStep,
-  .step_adjoint = SLIFStepAdjoint,
+    .name         = "slif",
+    .nstate       = 2,
+    .naux         = 2,
+    .syn          = 1,
+    .layout       = SLIFLayout,
+    .init_state   = ModelRestStateEL,
+    .init_adjoint = ModelRestAdjointEL,
+    .step         = SLIFStep,
+    .step_adjoint = SLIFStepAdjoint,
 };

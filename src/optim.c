@@ -21,12 +21,18 @@ PetscErrorCode OptimConfigFromOptions(OptimConfig *cfg)
   PetscCall(PetscOptionsReal("-optim_beta2", "Adam beta2", NULL, cfg->beta2, &cfg->beta2, NULL));
   PetscCall(PetscOptionsReal("-optim_eps", "Adam epsilon", NULL, cfg->eps, &cfg->eps, NULL));
   cfg->scaled = PETSC_FALSE;
-  PetscCall(PetscOptionsBool("-optim_scaled", "Optimise theta/(hi - lo): one learning rate moves every block by the same share of its bounds", NULL, cfg->scaled, &cfg->scaled, NULL));
+  PetscCall(PetscOptionsBool(
+      "-optim_scaled", "Optimise theta/(hi - lo): one learning rate moves every block by the same share of its bounds",
+      NULL, cfg->scaled, &cfg->scaled, NULL));
   PetscOptionsEnd();
-  PetscCheck(isfinite(cfg->lr) && cfg->lr > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_lr must be a positive number, got %g", cfg->lr);
-  PetscCheck(isfinite(cfg->beta1) && cfg->beta1 >= 0 && cfg->beta1 < 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_beta1 must be in [0,1), got %g", cfg->beta1);
-  PetscCheck(isfinite(cfg->beta2) && cfg->beta2 >= 0 && cfg->beta2 < 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_beta2 must be in [0,1), got %g", cfg->beta2);
-  PetscCheck(isfinite(cfg->eps) && cfg->eps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-optim_eps must be positive, got %g", cfg->eps);
+  PetscCheck(isfinite(cfg->lr) && cfg->lr > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-optim_lr must be a positive number, got %g", cfg->lr);
+  PetscCheck(isfinite(cfg->beta1) && cfg->beta1 >= 0 && cfg->beta1 < 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-optim_beta1 must be in [0,1), got %g", cfg->beta1);
+  PetscCheck(isfinite(cfg->beta2) && cfg->beta2 >= 0 && cfg->beta2 < 1, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-optim_beta2 must be in [0,1), got %g", cfg->beta2);
+  PetscCheck(isfinite(cfg->eps) && cfg->eps > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+             "-optim_eps must be positive, got %g", cfg->eps);
   PetscFunctionReturn(0);
 }
 
@@ -55,7 +61,8 @@ static PetscErrorCode GatherAll(Optim *o, Vec v, double *whole)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode OptimCreate(MPI_Comm comm, const OptimConfig *cfg, PetscInt P, const double *theta0, const double *lo, const double *hi, Optim **out)
+PetscErrorCode OptimCreate(MPI_Comm comm, const OptimConfig *cfg, PetscInt P, const double *theta0, const double *lo,
+                           const double *hi, Optim **out)
 {
   Optim *o;
 

@@ -21,7 +21,8 @@ PetscErrorCode ParallelCreate(MPI_Comm world, PetscInt ngroups, Parallel **out)
   par->world = world;
   PetscCallMPI(MPI_Comm_rank(world, &par->rank));
   PetscCallMPI(MPI_Comm_size(world, &par->size));
-  PetscCheck(ngroups >= 1, world, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT, ngroups);
+  PetscCheck(ngroups >= 1, world, PETSC_ERR_ARG_OUTOFRANGE, "-fit_restarts must be at least 1, got %" PetscInt_FMT,
+             ngroups);
   par->ngroups = (int)PetscMin(ngroups, (PetscInt)par->size);
   {
     PetscInt lo, hi;
@@ -166,7 +167,7 @@ double ParallelPeakMemoryMB(void)
 void ParallelLibraryVersion(char *buf, size_t len)
 {
   char v[MPI_MAX_LIBRARY_VERSION_STRING] = "";
-  int  n = 0;
+  int  n                                 = 0;
 
   /* allowed before MPI_Init (MPI 3.1); the first line is the name and version */
   if (MPI_Get_library_version(v, &n) != MPI_SUCCESS) snprintf(v, sizeof(v), "unknown");

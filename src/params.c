@@ -27,7 +27,8 @@ PetscErrorCode ParamLayoutDestroy(ParamLayout **layout)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt rows, PetscInt cols, double lo, double hi, double init_lo, double init_hi)
+PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt rows, PetscInt cols, double lo, double hi,
+                                   double init_lo, double init_hi)
 {
   PetscInt    size, old = l->total;
   double     *nlo, *nhi, *nilo, *nihi;
@@ -37,11 +38,15 @@ PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt ro
   PetscFunctionBeginUser;
   PetscCheck(l->nblocks < PARAMS_MAX_BLOCKS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many parameter blocks");
   /* sizes in double first: rows * cols of a large network overflows PetscInt */
-  PetscCall(PetscSNPrintf(what, sizeof(what), "parameter block %s (%" PetscInt_FMT " x %" PetscInt_FMT ") and the blocks before it", name, rows, cols));
+  PetscCall(PetscSNPrintf(what, sizeof(what),
+                          "parameter block %s (%" PetscInt_FMT " x %" PetscInt_FMT ") and the blocks before it", name,
+                          rows, cols));
   PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, (double)rows * (double)cols + (double)old));
-  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, 4.0 * sizeof(double) * ((double)rows * (double)cols + (double)old)));
+  PetscCall(
+      ResourceCheckMemory(PETSC_COMM_SELF, what, 4.0 * sizeof(double) * ((double)rows * (double)cols + (double)old)));
   size = rows * cols;
-  PetscCheck(lo <= hi && init_lo <= init_hi, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "block %s: bounds [%g, %g], initial range [%g, %g]", name, lo, hi, init_lo, init_hi);
+  PetscCheck(lo <= hi && init_lo <= init_hi, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "block %s: bounds [%g, %g], initial range [%g, %g]", name, lo, hi, init_lo, init_hi);
   b = &l->blocks[l->nblocks++];
   PetscCall(PetscStrncpy(b->name, name, sizeof(b->name)));
   b->offset = old;
@@ -57,9 +62,15 @@ PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt ro
     PetscCall(PetscArraycpy(nihi, l->init_hi, old));
   }
   PetscCall(PetscFree4(l->lo, l->hi, l->init_lo, l->init_hi));
-  l->lo = nlo; l->hi = nhi; l->init_lo = nilo; l->init_hi = nihi;
+  l->lo      = nlo;
+  l->hi      = nhi;
+  l->init_lo = nilo;
+  l->init_hi = nihi;
   for (PetscInt k = old; k < l->total; k++) {
-    l->lo[k] = lo; l->hi[k] = hi; l->init_lo[k] = init_lo; l->init_hi[k] = init_hi;
+    l->lo[k]      = lo;
+    l->hi[k]      = hi;
+    l->init_lo[k] = init_lo;
+    l->init_hi[k] = init_hi;
   }
   PetscFunctionReturn(0);
 }
@@ -121,14 +132,15 @@ PetscErrorCode ParamLayoutSetFromOptions(ParamLayout *l)
 
     for (int kind = 0; kind < 2; kind++) {
       PetscCall(PetscSNPrintf(opt, sizeof(opt), kind ? "-init_%s" : "-bound_%s", blk->name));
-      PetscCall(PetscSNPrintf(help, sizeof(help), kind ? "Initial range lo,hi of %s" : "Bounds lo,hi of %s", blk->name));
+      PetscCall(
+          PetscSNPrintf(help, sizeof(help), kind ? "Initial range lo,hi of %s" : "Bounds lo,hi of %s", blk->name));
       range[0] = kind ? l->init_lo[blk->offset] : l->lo[blk->offset];
       range[1] = kind ? l->init_hi[blk->offset] : l->hi[blk->offset];
-      nmax = 2;
+      nmax     = 2;
       PetscCall(PetscOptionsRealArray(opt, help, NULL, range, &nmax, &set));
       if (!set) continue;
-      PetscCheck(nmax == 2 && isfinite(range[0]) && isfinite(range[1]) && range[0] <= range[1], PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
-                 "option %s needs two finite values lo,hi with lo <= hi", opt);
+      PetscCheck(nmax == 2 && isfinite(range[0]) && isfinite(range[1]) && range[0] <= range[1], PETSC_COMM_WORLD,
+                 PETSC_ERR_ARG_OUTOFRANGE, "option %s needs two finite values lo,hi with lo <= hi", opt);
       for (PetscInt k = blk->offset; k < blk->offset + blk->size; k++) {
         double *lo = kind ? l->init_lo : l->lo, *hi = kind ? l->init_hi : l->hi;
         if (lo[k] == 0 && hi[k] == 0 && !kind) continue; /* fixed entries (W diagonal) stay fixed */
@@ -145,8 +157,10 @@ PetscErrorCode ParamLayoutSetFromOptions(ParamLayout *l)
     if (!init_set[b]) continue;
     for (PetscInt k = blk->offset; k < blk->offset + blk->size; k++) {
       if (l->lo[k] == l->hi[k]) continue; /* fixed entries (W diagonal) */
-      PetscCheck(l->init_lo[k] >= l->lo[k] && l->init_hi[k] <= l->hi[k], PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE, "-init_%s %g,%g lies outside the bounds [%g, %g] of %s (-bound_%s): the initial values would be clipped", blk->name, l->init_lo[k],
-                 l->init_hi[k], l->lo[k], l->hi[k], blk->name, blk->name);
+      PetscCheck(
+          l->init_lo[k] >= l->lo[k] && l->init_hi[k] <= l->hi[k], PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,
+          "-init_%s %g,%g lies outside the bounds [%g, %g] of %s (-bound_%s): the initial values would be clipped",
+          blk->name, l->init_lo[k], l->init_hi[k], l->lo[k], l->hi[k], blk->name, blk->name);
     }
   }
   PetscFunctionReturn(0);

@@ -7,7 +7,7 @@
 double ResourceMemoryLimit(void)
 {
   long          pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-  double        lim   = pages > 0 && psize > 0 ? (double)pages * (double)psize : INFINITY;
+  double        lim = pages > 0 && psize > 0 ? (double)pages * (double)psize : INFINITY;
   struct rlimit rl;
   if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) lim = fmin(lim, (double)rl.rlim_cur);
   if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) lim = fmin(lim, (double)rl.rlim_cur);
@@ -34,13 +34,16 @@ PetscErrorCode ResourceCheckMemory(MPI_Comm comm, const char *what, double bytes
   PetscFunctionBeginUser;
   ResourceFormatBytes(bytes, need, sizeof(need));
   ResourceFormatBytes(lim, have, sizeof(have));
-  PetscCheck(isfinite(bytes) && bytes <= lim, comm, PETSC_ERR_MEM, "%s needs %s of memory, more than this machine's limit of %s (physical memory or ulimit -v)", what, need, have);
+  PetscCheck(isfinite(bytes) && bytes <= lim, comm, PETSC_ERR_MEM,
+             "%s needs %s of memory, more than this machine's limit of %s (physical memory or ulimit -v)", what, need,
+             have);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode ResourceCheckCount(MPI_Comm comm, const char *what, double count)
 {
   PetscFunctionBeginUser;
-  PetscCheck(isfinite(count) && count >= 0 && count <= (double)PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: %.4g is more than %d, the largest count spikefit handles", what, count, (int)PETSC_MAX_INT);
+  PetscCheck(isfinite(count) && count >= 0 && count <= (double)PETSC_MAX_INT, comm, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: %.4g is more than %d, the largest count spikefit handles", what, count, (int)PETSC_MAX_INT);
   PetscFunctionReturn(0);
 }

@@ -2,8 +2,8 @@
 #include <math.h>
 #include <Random123/philox.h>
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define RNG_HAVE_AVX512 1
+  #include <immintrin.h>
+  #define RNG_HAVE_AVX512 1
 #endif
 
 void RngUniform2(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuron, uint32_t step, double u[2])
@@ -13,7 +13,7 @@ void RngUniform2(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuro
   philox4x32_ctr_t r = philox4x32(c, k);
   for (int i = 0; i < 2; i++) {
     uint64_t bits = ((uint64_t)r.v[2 * i] << 32) | r.v[2 * i + 1];
-    u[i] = (double)(bits >> 11) * 0x1.0p-53;
+    u[i]          = (double)(bits >> 11) * 0x1.0p-53;
   }
 }
 
@@ -35,16 +35,18 @@ void RngUniformGrid_ref(uint64_t seed, uint32_t stream, uint32_t window, uint32_
  * (the high halves carry garbage that no later operation reads: vpmuludq ignores them,
  * xor and the final mask keep halves apart). The same rounds, constants and key schedule
  * as Random123's philox4x32, hence the same bits (test_rng_grid_matches_ref). */
-__attribute__((target("avx512f,avx512dq"))) static void RngUniformGridAVX512(uint64_t seed, uint32_t stream, uint32_t window, uint32_t n, uint32_t T, double *u)
+__attribute__((target("avx512f,avx512dq"))) static void
+RngUniformGridAVX512(uint64_t seed, uint32_t stream, uint32_t window, uint32_t n, uint32_t T, double *u)
 {
-  const __m512i M0 = _mm512_set1_epi64(PHILOX_M4x32_0), M1 = _mm512_set1_epi64(PHILOX_M4x32_1), lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
+  const __m512i M0 = _mm512_set1_epi64(PHILOX_M4x32_0), M1 = _mm512_set1_epi64(PHILOX_M4x32_1),
+                lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
   const __m512i c2 = _mm512_set1_epi64(window), c3 = _mm512_set1_epi64(stream);
   const __m512d scale = _mm512_set1_pd(0x1.0p-53);
   const __m512i nv = _mm512_set1_epi64(n), one = _mm512_set1_epi64(1), eight = _mm512_set1_epi64(8);
   const size_t  total = (size_t)n * T;
   /* lane l holds element k + l, i.e. neuron (k + l) % n of step (k + l) / n */
-  __m512i       jv = _mm512_set_epi64(7 % n, 6 % n, 5 % n, 4 % n, 3 % n, 2 % n, 1 % n, 0);
-  __m512i       tv = _mm512_set_epi64(7 / n, 6 / n, 5 / n, 4 / n, 3 / n, 2 / n, 1 / n, 0);
+  __m512i jv = _mm512_set_epi64(7 % n, 6 % n, 5 % n, 4 % n, 3 % n, 2 % n, 1 % n, 0);
+  __m512i tv = _mm512_set_epi64(7 / n, 6 / n, 5 / n, 4 / n, 3 / n, 2 / n, 1 / n, 0);
 
   for (size_t k = 0; k < total; k += 8) {
     int      lanes = (int)(total - k < 8 ? total - k : 8);
@@ -95,10 +97,7 @@ double RngNormal(uint64_t seed, uint32_t stream, uint32_t window, uint32_t neuro
   return r * cos(2.0 * M_PI * u[1]);
 }
 
-int RngPoissonFromUniform(double u, double mean)
-{
-  return RngPoissonInvert(u, mean, exp(-mean));
-}
+int RngPoissonFromUniform(double u, double mean) { return RngPoissonInvert(u, mean, exp(-mean)); }
 
 int RngPoissonInvert(double u, double mean, double p0)
 {

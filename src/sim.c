@@ -5,25 +5,26 @@
 #include <cblas.h>
 #include <float.h>
 #if defined(__SSE2__)
-#include <pmmintrin.h>
-#include <xmmintrin.h>
+  #include <pmmintrin.h>
+  #include <xmmintrin.h>
 #endif
 #include <math.h>
 
-PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout, PetscInt T)
+PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout,
+                            PetscInt T)
 {
   const ParamBlock *W = ParamLayoutBlock(layout, "W"), *rp = ParamLayoutBlock(layout, "r_p");
 
   PetscFunctionBeginUser;
   PetscCheck(W && rp, PETSC_COMM_SELF, PETSC_ERR_PLIB, "layout lacks W or r_p");
   PetscCheck(T > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "window length must be positive, got %" PetscInt_FMT, T);
-  s->model  = model;
-  s->cfg    = *cfg;
-  s->layout = layout;
-  s->n      = layout->n;
-  s->T      = T;
-  s->offW   = W->offset;
-  s->offRp  = rp->offset;
+  s->model   = model;
+  s->cfg     = *cfg;
+  s->layout  = layout;
+  s->n       = layout->n;
+  s->T       = T;
+  s->offW    = W->offset;
+  s->offRp   = rp->offset;
   s->use_ref = PETSC_FALSE;
   PetscFunctionReturn(0);
 }
@@ -35,10 +36,14 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&w));
-  w->n = n; w->T = T; w->nstate = ns; w->naux = na;
+  w->n      = n;
+  w->T      = T;
+  w->nstate = ns;
+  w->naux   = na;
   PetscCall(PetscMalloc1((T + 1) * ns * n, &w->state));
   PetscCall(PetscMalloc1(T * (na > 0 ? na : 1) * n, &w->aux));
-  PetscCall(PetscMalloc6(T * n, &w->cur, T * n, &w->x, T * n, &w->y, T * n, &w->dy, T * n, &w->lamI, T * n, &w->scratch));
+  PetscCall(
+      PetscMalloc6(T * n, &w->cur, T * n, &w->x, T * n, &w->y, T * n, &w->dy, T * n, &w->lamI, T * n, &w->scratch));
   /* two allocations: the backward pass swaps lam and lam_prev, so either may be freed first */
   PetscCall(PetscMalloc1(ns * n, &w->lam));
   PetscCall(PetscMalloc1(ns * n, &w->lam_prev));
@@ -49,7 +54,7 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   w->window       = 0;
   w->force        = NULL;
   w->nforce       = 0;
-  *out = w;
+  *out            = w;
   PetscFunctionReturn(0);
 }
 
@@ -68,7 +73,8 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
   PetscFunctionReturn(0);
 }
 
-void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt, double *x)
+void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double rate_hz, double dt,
+                  double *x)
 {
   double mean = rate_hz * dt / 1000.0, p0 = exp(-mean);
   if (!(mean > 0)) {
@@ -102,7 +108,7 @@ void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, d
 /* I = W^T s + gain * x, with W row-major [pre][post]. */
 static void RecurrentInput(const SimSetup *s, const double *W, const double *syn, const double *x, double *cur)
 {
-  PetscInt n = s->n;
+  PetscInt n    = s->n;
   double   gain = s->cfg.input_gain;
   for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j];
   if (s->use_ref || n < SIM_SMALL_N) { /* (few neurons: BLAS's call costs more than the sums) */
@@ -128,13 +134,16 @@ static void CtxSetup(ModelCtx *ctx, const SimSetup *s, const double *theta, cons
 }
 
 /* The forced spikes of step t (or none). */
-static inline const double *ForceAt(const double *force, PetscInt nforce, PetscInt t) { return force ? force + (size_t)t * nforce : NULL; }
+static inline const double *ForceAt(const double *force, PetscInt nforce, PetscInt t)
+{
+  return force ? force + (size_t)t * nforce : NULL;
+}
 
 void SimForward(const SimSetup *s, const double *theta, SimWork *w)
 {
-  const PetscInt     n = s->n, ns = s->model->nstate, na = s->model->naux;
-  const double      *W = theta + s->offW;
-  ModelCtx           ctx;
+  const PetscInt n = s->n, ns = s->model->nstate, na = s->model->naux;
+  const double  *W = theta + s->offW;
+  ModelCtx       ctx;
 
   CtxSetup(&ctx, s, theta, w);
   if (w->init) PetscArraycpy(w->state, w->init, ns * n);
@@ -142,8 +151,8 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   for (PetscInt t = 0; t < s->T; t++) {
     const double *prev = w->state + t * ns * n;
     double       *next = w->state + (t + 1) * ns * n;
-    ctx.step  = t;
-    ctx.force = ForceAt(w->force, w->nforce, t);
+    ctx.step           = t;
+    ctx.force          = ForceAt(w->force, w->nforce, t);
     RecurrentInput(s, W, prev + s->model->syn * n, w->x + t * n, w->cur + t * n);
     s->model->step(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->y + t * n);
     /* the synaptic-current readout: y = I for any model */
@@ -151,9 +160,9 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   }
 }
 
-
 /* gW[i][j] += sum_r syn[r][i] lam[r][j], skipping zero syn (neurons that have not spiked). */
-VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)
+VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, PetscInt lds,
+                                            const double *lam, PetscInt ldl, double *gW)
 {
   for (PetscInt r = 0; r < rows; r++) {
     const double *sr = syn + (size_t)r * lds, *lr = lam + (size_t)r * ldl;
@@ -168,17 +177,20 @@ VEC_CLONES static void OuterAccumulateSmall(PetscInt n, PetscInt rows, const dou
 }
 
 /* dW += S^T Lam over rows: S rows at leading dimension lds, Lam rows at ldl. */
-static void OuterAccumulate(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl, double *gW)
+static void OuterAccumulate(PetscInt n, PetscInt rows, const double *syn, PetscInt lds, const double *lam, PetscInt ldl,
+                            double *gW)
 {
   if (n < SIM_SMALL_N) OuterAccumulateSmall(n, rows, syn, lds, lam, ldl, gW);
-  else cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, lam, (int)ldl, 1.0, gW, (int)n);
+  else
+    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)rows, 1.0, syn, (int)lds, lam, (int)ldl,
+                1.0, gW, (int)n);
 }
 
 void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *grad)
 {
   const PetscInt n = s->n, ns = s->model->nstate, na = s->model->naux, T = s->T;
-  const double  *W = theta + s->offW;
-  double        *gW = grad + s->offW;
+  const double  *W    = theta + s->offW;
+  double        *gW   = grad + s->offW;
   double         sumI = 0;
   ModelCtx       ctx;
 
@@ -192,10 +204,12 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
     ctx.step  = t;
     ctx.force = ForceAt(w->force, w->nforce, t);
     if (s->cfg.output_current) { /* y = I: the model's own output is not seen by the loss */
-      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->zero, w->lam, w->lam_prev, lamI, grad);
+      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->zero, w->lam, w->lam_prev, lamI,
+                             grad);
       for (PetscInt j = 0; j < n; j++) lamI[j] += w->dy[t * n + j];
     } else {
-      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->dy + t * n, w->lam, w->lam_prev, lamI, grad);
+      s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->dy + t * n, w->lam, w->lam_prev,
+                             lamI, grad);
     }
     /* the recurrent share: syn_prev[i] reaches I[j] through W[i][j] */
     if (s->use_ref) {
@@ -208,7 +222,9 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
       cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, lsyn, 1);
     }
     for (PetscInt j = 0; j < n; j++) sumI += lamI[j];
-    tmp = w->lam; w->lam = w->lam_prev; w->lam_prev = tmp;
+    tmp         = w->lam;
+    w->lam      = w->lam_prev;
+    w->lam_prev = tmp;
   }
   s->model->init_adjoint(&ctx, w->lam, grad);
 
@@ -252,9 +268,9 @@ static PetscInt BatchChunk(PetscInt B, PetscInt T)
 double SimBatchTapeBytes(const SimSetup *s, PetscInt stride, SimPrecision prec)
 {
   PetscInt ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1, T = s->T;
-  PetscInt K  = stride > 0 && stride < T ? stride : T;
-  double   per_step = 8.0 * (double)(ns + na + 1);          /* state, aux, cur of a stored step */
-  double   always   = 4.0 + 8.0 + 8.0;                       /* x (float), y, dy */
+  PetscInt K        = stride > 0 && stride < T ? stride : T;
+  double   per_step = 8.0 * (double)(ns + na + 1);            /* state, aux, cur of a stored step */
+  double   always   = 4.0 + 8.0 + 8.0;                        /* x (float), y, dy */
   double   seg      = per_step * (double)(K + 1) / (double)T; /* the segment buffer */
   double   ck       = K < T ? 8.0 * ns * (double)((T + K - 1) / K) / (double)T : 0.0;
   (void)prec;
@@ -268,22 +284,32 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   size_t    bytes = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT, Bmax);
-  PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
+  PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT,
+             Bmax);
+  PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
   {
     /* the buffers below, in double: their sizes overflow an int for large networks */
     double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
-    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) + 8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
+    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) +
+           8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
     if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * BatchChunk(Bmax, T), dn));
-    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
+    PetscCall(ResourceCheckMemory(
+        PETSC_COMM_SELF,
+        "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
   }
   PetscCall(PetscNew(&b));
-  b->n = n; b->T = T; b->Bmax = Bmax; b->nstate = ns; b->naux = s->model->naux; b->syn = s->model->syn;
-  b->stride    = stride > 0 && stride < T ? stride : T;
-  b->nseg      = (T + b->stride - 1) / b->stride;
-  b->chunk     = BatchChunk(Bmax, T);
-  b->precision = prec;
-  b->nb        = Bmax;
+  b->n            = n;
+  b->T            = T;
+  b->Bmax         = Bmax;
+  b->nstate       = ns;
+  b->naux         = s->model->naux;
+  b->syn          = s->model->syn;
+  b->stride       = stride > 0 && stride < T ? stride : T;
+  b->nseg         = (T + b->stride - 1) / b->stride;
+  b->chunk        = BatchChunk(Bmax, T);
+  b->precision    = prec;
+  b->nb           = Bmax;
   b->noise_seed   = 0;
   b->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
   b->seg_loaded   = -1;
@@ -293,7 +319,8 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc1((size_t)T * Bmax * n, &b->x));
   PetscCall(PetscMalloc2((size_t)Bmax * T * n, &b->y, (size_t)Bmax * T * n, &b->dy));
   PetscCall(PetscMalloc1((size_t)b->nseg * Bmax * ns * n, &b->ckpt));
-  PetscCall(PetscMalloc3((size_t)(b->stride + 1) * Bmax * ns * n, &b->state, (size_t)b->stride * Bmax * na * n, &b->aux, (size_t)b->stride * Bmax * n, &b->cur));
+  PetscCall(PetscMalloc3((size_t)(b->stride + 1) * Bmax * ns * n, &b->state, (size_t)b->stride * Bmax * na * n, &b->aux,
+                         (size_t)b->stride * Bmax * n, &b->cur));
   /* two allocations: the backward pass swaps lam and lam_prev (an odd step count leaves them
    * swapped), so they must not be the two halves of one PetscMalloc2 */
   PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam));
@@ -305,16 +332,18 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
     PetscCall(PetscMalloc1(n * n, &b->wt));
     bytes += sizeof(double) * n * n;
   }
-  bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n + sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
+  bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n +
+           sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
   bytes += sizeof(double) * ((size_t)(b->stride + 1) * Bmax * ns * n + (size_t)b->stride * Bmax * (na + 1) * n);
-  bytes += sizeof(double) * (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n + (size_t)PetscMax(1, s->model->npre) * n);
+  bytes += sizeof(double) *
+           (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n + (size_t)PetscMax(1, s->model->npre) * n);
   if (prec == SIM_SINGLE) {
     size_t rows = (size_t)PetscMax(b->chunk * Bmax, n);
     PetscCall(PetscMalloc4((size_t)n * n, &b->fW, rows * n, &b->fa, rows * n, &b->fb, rows * n, &b->fc));
     bytes += sizeof(float) * ((size_t)n * n + 3 * rows * n);
   }
   b->bytes = bytes;
-  *out = b;
+  *out     = b;
   PetscFunctionReturn(0);
 }
 
@@ -369,7 +398,7 @@ static void ToFloat(const double *src, PetscInt rows, PetscInt cols, PetscInt ld
 {
   for (PetscInt r = 0; r < rows; r++)
     for (PetscInt c = 0; c < cols; c++) {
-      double v = src[(size_t)r * ld + c];
+      double v                  = src[(size_t)r * ld + c];
       dst[(size_t)r * cols + c] = fabs(v) < (double)FLT_MIN ? 0.0f : (float)v;
     }
 }
@@ -380,7 +409,8 @@ static void ToFloat(const double *src, PetscInt rows, PetscInt cols, PetscInt ld
  * slower than in double). FTZ/DAZ are set in this thread for the call only (BLAS runs in
  * the calling thread, one BLAS thread); an underflowing product is below 1.2e-38, far below
  * float rounding of the sums. */
-static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscInt nn, PetscInt k, const float *a, PetscInt lda, const float *b, PetscInt ldb, float *c, PetscInt ldc)
+static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscInt nn, PetscInt k, const float *a,
+                     PetscInt lda, const float *b, PetscInt ldb, float *c, PetscInt ldc)
 {
 #if defined(__SSE2__)
   unsigned int csr = _mm_getcsr();
@@ -395,7 +425,8 @@ static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscIn
 /* Few neurons: out[b][:] += sum_k A[b][k] M[k][:] over the k with A[b][k] != 0, in the order
  * of k. The forward input (A = S, M = W: only presynaptic neurons that have spiked) and its
  * adjoint (A = LamI, M = W^T, so that the inner loop is contiguous). */
-VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, PetscInt lda, const double *M, double *out, PetscInt ldo)
+VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, PetscInt lda, const double *M,
+                                      double *out, PetscInt ldo)
 {
   for (PetscInt b = 0; b < nb; b++) {
     const double *ab = A + (size_t)b * lda;
@@ -410,10 +441,11 @@ VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, 
 }
 
 /* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]. */
-static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev, double *next, double *aux, double *cur)
+static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev,
+                      double *next, double *aux, double *cur)
 {
   const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, syn = bt->syn;
-  const float   *x = bt->x + (size_t)t * nb * n;
+  const float   *x    = bt->x + (size_t)t * nb * n;
   const double   gain = s->cfg.input_gain;
 
   if (bt->precision == SIM_SINGLE) {
@@ -424,15 +456,19 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
     /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
     if (n < SIM_SMALL_N) RowsTimesSmall(n, nb, prev + syn * n, ns * n, W, cur, n);
-    else if (nb == 1) cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
-    else cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n, (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
+    else if (nb == 1)
+      cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
+    else
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n,
+                  (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
   }
   ctx->step = t;
   for (PetscInt b = 0; b < nb; b++) {
-    double *y = bt->y + ((size_t)b * bt->T + t) * n;
+    double *y   = bt->y + ((size_t)b * bt->T + t) * n;
     ctx->window = bt->window[b];
     ctx->force  = ForceAt(bt->force[b], bt->nforce, t);
-    s->model->step(ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, y);
+    s->model->step(ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n,
+                   aux + (size_t)b * na * n, y);
     if (s->cfg.output_current) PetscArraycpy(y, cur + (size_t)b * n, n);
   }
 }
@@ -444,7 +480,8 @@ static void BatchSegment(const SimSetup *s, const double *W, SimBatch *bt, Model
   const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, bt->T);
   for (PetscInt t = t0; t < t1; t++) {
     PetscInt l = t - t0;
-    BatchStep(s, W, bt, ctx, t, bt->state + (size_t)l * nb * ns * n, bt->state + (size_t)(l + 1) * nb * ns * n, bt->aux + (size_t)l * nb * na * n, bt->cur + (size_t)l * nb * n);
+    BatchStep(s, W, bt, ctx, t, bt->state + (size_t)l * nb * ns * n, bt->state + (size_t)(l + 1) * nb * ns * n,
+              bt->aux + (size_t)l * nb * na * n, bt->cur + (size_t)l * nb * n);
   }
   bt->seg_loaded = seg;
 }
@@ -490,12 +527,13 @@ static void FlushChunk(SimBatch *bt, PetscInt rows, const double *syn, PetscInt 
 
 void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, double *grad)
 {
-  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, K = bt->stride, T = bt->T, C = bt->chunk, syn = bt->syn;
-  const double  *W  = theta + s->offW;
-  double        *gW = grad + s->offW;
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, K = bt->stride, T = bt->T,
+                 C = bt->chunk, syn = bt->syn;
+  const double   *W      = theta + s->offW;
+  double         *gW     = grad + s->offW;
   const PetscBool direct = (PetscBool)(bt->nseg == 1); /* full tape: dW reads syn from the tape */
-  double         sumI = 0;
-  ModelCtx       ctx;
+  double          sumI   = 0;
+  ModelCtx        ctx;
 
   BatchCtx(&ctx, s, theta, bt);
   if (bt->precision == SIM_SINGLE) ToFloat(W, n, n, n, bt->fW);
@@ -519,9 +557,10 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
       for (PetscInt b = 0; b < nb; b++) {
         const double *dy = bt->dy + ((size_t)b * T + t) * n;
         double       *li = lamI + (size_t)b * n;
-        ctx.window = bt->window[b];
-        ctx.force  = ForceAt(bt->force[b], bt->nforce, t);
-        s->model->step_adjoint(&ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n, aux + (size_t)b * na * n, s->cfg.output_current ? bt->zero : dy,
+        ctx.window       = bt->window[b];
+        ctx.force        = ForceAt(bt->force[b], bt->nforce, t);
+        s->model->step_adjoint(&ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n,
+                               aux + (size_t)b * na * n, s->cfg.output_current ? bt->zero : dy,
                                bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);
         if (s->cfg.output_current)
           for (PetscInt j = 0; j < n; j++) li[j] += dy[j];
@@ -532,16 +571,21 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         ToFloat(lamI, nb, n, n, bt->fa);
         SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
         for (PetscInt b = 0; b < nb; b++)
-          for (PetscInt i = 0; i < n; i++) bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
+          for (PetscInt i = 0; i < n; i++)
+            bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
       } else if (bt->wt) {
         RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
       } else if (nb == 1) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n, 1);
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n,
+                    1);
       } else {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, W, (int)n, 1.0, bt->lam_prev + syn * n, (int)(ns * n));
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, W, (int)n, 1.0,
+                    bt->lam_prev + syn * n, (int)(ns * n));
       }
       for (PetscInt k = 0; k < nb * n; k++) sumI += lamI[k];
-      tmp = bt->lam; bt->lam = bt->lam_prev; bt->lam_prev = tmp;
+      tmp          = bt->lam;
+      bt->lam      = bt->lam_prev;
+      bt->lam_prev = tmp;
       if (t == c0) {
         /* the rows (t, b) of syn_{t-1} lie at a constant stride ns*n on the full tape: the
          * product reads them there (the same values as the copy, so the same bits) */

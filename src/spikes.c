@@ -39,22 +39,32 @@ PetscErrorCode SpikeTrainsValidate(const SpikeTrains *st)
   const char *src = st->source[0] ? st->source : "(spike trains)";
 
   PetscFunctionBeginUser;
-  PetscCheck(st->offsets[0] == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: spike offsets must start at 0, got %" PetscInt_FMT, src, st->offsets[0]);
+  PetscCheck(st->offsets[0] == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: spike offsets must start at 0, got %" PetscInt_FMT, src, st->offsets[0]);
   for (PetscInt k = 0; k < st->nunits; k++) {
     PetscCheck(st->offsets[k + 1] >= st->offsets[k], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: spike offsets decrease at unit %" PetscInt_FMT " (%" PetscInt_FMT " then %" PetscInt_FMT ")", src, k, st->offsets[k], st->offsets[k + 1]);
+               "%s: spike offsets decrease at unit %" PetscInt_FMT " (%" PetscInt_FMT " then %" PetscInt_FMT ")", src,
+               k, st->offsets[k], st->offsets[k + 1]);
     PetscCheck(st->offsets[k + 1] <= st->nspikes, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-               "%s: spike offset %" PetscInt_FMT " of unit %" PetscInt_FMT " is past the end (%" PetscInt_FMT " spikes)", src, st->offsets[k + 1], k, st->nspikes);
+               "%s: spike offset %" PetscInt_FMT " of unit %" PetscInt_FMT " is past the end (%" PetscInt_FMT
+               " spikes)",
+               src, st->offsets[k + 1], k, st->nspikes);
     for (PetscInt s = st->offsets[k]; s < st->offsets[k + 1]; s++) {
-      PetscCheck(isfinite(st->times_ms[s]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: spike time %" PetscInt_FMT " of unit %" PetscInt_FMT " is not finite (%g)", src, s - st->offsets[k], st->unit_ids[k], st->times_ms[s]);
-      PetscCheck(s == st->offsets[k] || st->times_ms[s] >= st->times_ms[s - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: spike times of unit %" PetscInt_FMT " are not sorted (%g ms after %g ms)", src, st->unit_ids[k], st->times_ms[s], st->times_ms[s - 1]);
+      PetscCheck(isfinite(st->times_ms[s]), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: spike time %" PetscInt_FMT " of unit %" PetscInt_FMT " is not finite (%g)", src,
+                 s - st->offsets[k], st->unit_ids[k], st->times_ms[s]);
+      PetscCheck(s == st->offsets[k] || st->times_ms[s] >= st->times_ms[s - 1], PETSC_COMM_SELF,
+                 PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: spike times of unit %" PetscInt_FMT " are not sorted (%g ms after %g ms)", src, st->unit_ids[k],
+                 st->times_ms[s], st->times_ms[s - 1]);
     }
   }
   for (PetscInt w = 0; w < st->nintervals; w++) {
     double a = st->intervals_ms[2 * w], b = st->intervals_ms[2 * w + 1];
-    PetscCheck(isfinite(a) && isfinite(b) && b > a, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: observation interval %" PetscInt_FMT " is [%g, %g) ms", src, w, a, b);
-    PetscCheck(w == 0 || a >= st->intervals_ms[2 * w - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: observation intervals overlap or are unsorted at interval %" PetscInt_FMT, src, w);
+    PetscCheck(isfinite(a) && isfinite(b) && b > a, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: observation interval %" PetscInt_FMT " is [%g, %g) ms", src, w, a, b);
+    PetscCheck(w == 0 || a >= st->intervals_ms[2 * w - 1], PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: observation intervals overlap or are unsorted at interval %" PetscInt_FMT, src, w);
   }
   PetscFunctionReturn(0);
 }
@@ -70,13 +80,14 @@ static PetscInt LowerBound(const double *times, PetscInt lo, PetscInt hi, double
   return lo;
 }
 
-PetscErrorCode SpikeTrainsBin(const SpikeTrains *st, double t0_ms, double dt_ms, PetscInt nsteps, double *out, PetscInt *nclipped)
+PetscErrorCode SpikeTrainsBin(const SpikeTrains *st, double t0_ms, double dt_ms, PetscInt nsteps, double *out,
+                              PetscInt *nclipped)
 {
   PetscInt clipped = 0, n = st->nunits;
   /* times read from seconds (e.g. 0.007 s -> 6.999999999 ms) must not slip into the bin
    * before their edge: edges are moved down by a billionth of a bin */
-  double   tol   = 1e-9 * dt_ms;
-  double   t1_ms = t0_ms + nsteps * dt_ms - tol;
+  double tol   = 1e-9 * dt_ms;
+  double t1_ms = t0_ms + nsteps * dt_ms - tol;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(out, (size_t)nsteps * n));
@@ -94,7 +105,8 @@ PetscErrorCode SpikeTrainsBin(const SpikeTrains *st, double t0_ms, double dt_ms,
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode SpikeTrainsFromBinned(PetscInt nunits, PetscInt nsteps, const double *s, double t0_ms, double dt_ms, SpikeTrains **out)
+PetscErrorCode SpikeTrainsFromBinned(PetscInt nunits, PetscInt nsteps, const double *s, double t0_ms, double dt_ms,
+                                     SpikeTrains **out)
 {
   PetscInt     total = 0;
   SpikeTrains *st;
@@ -110,7 +122,7 @@ PetscErrorCode SpikeTrainsFromBinned(PetscInt nunits, PetscInt nsteps, const dou
   }
   st->intervals_ms[0] = t0_ms;
   st->intervals_ms[1] = t0_ms + nsteps * dt_ms;
-  *out = st;
+  *out                = st;
   PetscFunctionReturn(0);
 }
 
@@ -127,7 +139,8 @@ static double WindowsIn(double a, double b, double len)
   return c;
 }
 
-PetscErrorCode SpikeTrainsWindows(const SpikeTrains *st, double t0_ms, double t1_ms, double dt_ms, PetscInt nsteps, PetscInt *nwindows, double **starts)
+PetscErrorCode SpikeTrainsWindows(const SpikeTrains *st, double t0_ms, double t1_ms, double dt_ms, PetscInt nsteps,
+                                  PetscInt *nwindows, double **starts)
 {
   double   len = (double)nsteps * dt_ms, total = 0;
   PetscInt count = 0;
@@ -135,14 +148,18 @@ PetscErrorCode SpikeTrainsWindows(const SpikeTrains *st, double t0_ms, double t1
   char     what[PETSC_MAX_PATH_LEN + 128];
 
   PetscFunctionBeginUser;
-  PetscCheck(isfinite(len) && len > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "windows of %" PetscInt_FMT " steps of %g ms: not a positive length", nsteps, dt_ms);
+  PetscCheck(isfinite(len) && len > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "windows of %" PetscInt_FMT " steps of %g ms: not a positive length", nsteps, dt_ms);
   for (PetscInt w = 0; w < st->nintervals; w++) {
     double a = PetscMax(st->intervals_ms[2 * w], t0_ms), b = st->intervals_ms[2 * w + 1];
     if (t1_ms > 0) b = PetscMin(b, t1_ms);
     total += WindowsIn(a, b, len);
   }
-  PetscCall(PetscSNPrintf(what, sizeof(what), "%s: the span of %g ms holds %.4g windows of %g ms (a spike time or interval in the wrong unit? see -data_time_unit, -data_t0, -data_t1)",
-                          st->source[0] ? st->source : "spike data", st->nintervals ? st->intervals_ms[2 * st->nintervals - 1] - st->intervals_ms[0] : 0.0, total, len));
+  PetscCall(PetscSNPrintf(
+      what, sizeof(what),
+      "%s: the span of %g ms holds %.4g windows of %g ms (a spike time or interval in the wrong unit? see -data_time_unit, -data_t0, -data_t1)",
+      st->source[0] ? st->source : "spike data",
+      st->nintervals ? st->intervals_ms[2 * st->nintervals - 1] - st->intervals_ms[0] : 0.0, total, len));
   PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, total));
   PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, total * sizeof(double)));
   PetscCall(PetscMalloc1(total > 0 ? (PetscInt)total : 1, &list));

@@ -6,21 +6,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #ifndef FUZZ_PETSC_OPTIONS
-#define FUZZ_PETSC_OPTIONS "-no_signal_handler"
+  #define FUZZ_PETSC_OPTIONS "-no_signal_handler"
 #endif
 
-static PetscErrorCode FuzzQuiet(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode FuzzQuiet(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                PetscErrorType p, const char *mess, void *ctx)
 {
-  (void)comm; (void)line; (void)fun; (void)file; (void)p; (void)mess; (void)ctx;
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)p;
+  (void)mess;
+  (void)ctx;
   return n;
 }
 
 static void FuzzInit(int *argc, char ***argv)
 {
-  static int   dummy_argc = 1;
-  static char *dummy[]    = {(char *)"fuzz", NULL};
+  static int    dummy_argc = 1;
+  static char  *dummy[]    = {(char *)"fuzz", NULL};
   static char **dummy_argv = dummy;
-  (void)argc; (void)argv;
+  (void)argc;
+  (void)argv;
   setenv("PETSC_OPTIONS", FUZZ_PETSC_OPTIONS, 1);
   /* PETSc must not see libFuzzer's arguments */
   if (PetscInitialize(&dummy_argc, &dummy_argv, NULL, NULL)) abort();
@@ -50,7 +58,7 @@ typedef struct {
 static inline FuzzH5Counts FuzzH5Snapshot(void)
 {
   static const H5I_type_t types[4] = {H5I_DATASPACE, H5I_DATATYPE, H5I_GENPROP_LST, H5I_ATTR};
-  FuzzH5Counts c;
+  FuzzH5Counts            c;
   for (int i = 0; i < 4; i++) {
     hsize_t m = 0;
     H5Inmembers(types[i], &m);
@@ -68,7 +76,7 @@ static inline void FuzzCheckNoOpenObjects(const FuzzH5Counts *base)
   }
   if (base) {
     static const char *names[4] = {"dataspaces", "datatypes", "property lists", "attributes"};
-    FuzzH5Counts now = FuzzH5Snapshot();
+    FuzzH5Counts       now      = FuzzH5Snapshot();
     for (int i = 0; i < 4; i++)
       if (now.n[i] > base->n[i]) {
         fprintf(stderr, "HDF5 %s left open: %d (were %d)\n", names[i], now.n[i], base->n[i]);

@@ -23,8 +23,9 @@ static void Put(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank, c
 
 static void WriteSeeds(const char *dir)
 {
-  char     p[600];
-  double   t[]   = {0.1, 0.2, 0.3, 0.5, 0.7, 0.9}, tms[] = {1, 2, 3, 500, 700, 900}, iv[] = {0, 1000}, obs[] = {0, 1, 0, 2, 0.1, 1.5};
+  char   p[600];
+  double t[] = {0.1, 0.2, 0.3, 0.5, 0.7, 0.9}, tms[] = {1, 2, 3, 500, 700, 900}, iv[] = {0, 1000},
+         obs[]   = {0, 1, 0, 2, 0.1, 1.5};
   uint16_t ix[]  = {2, 4, 6};
   int64_t  ids[] = {3, 5, 9}, off[] = {0, 2, 4, 6}, oix[] = {1, 2, 3};
   int32_t  cnt[] = {2, 1, 3};
@@ -67,7 +68,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     PetscFinalize();
     exit(0);
   }
-  snprintf(g_path, sizeof(g_path), "%s/spikefit_fuzz_%d.h5", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+  snprintf(g_path, sizeof(g_path), "%s/spikefit_fuzz_%d.h5", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+           (int)getpid());
   return 0;
 }
 

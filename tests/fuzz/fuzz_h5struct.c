@@ -46,14 +46,57 @@
 #define MAX_ELEMS 1024
 
 static const char *g_slots[] = {
-  "/units/spike_times",  "/units/spike_times_index", "/units/id",   "/units/obs_intervals", "/units/obs_intervals_index",
-  "/spikes/times_ms",    "/spikes/offsets",          "/spikes/unit_ids", "/spikes/intervals_ms", "/spikes",
-  "/sCount",             "/summary/duration",        "/units",      "/summary",
+    "/units/spike_times",
+    "/units/spike_times_index",
+    "/units/id",
+    "/units/obs_intervals",
+    "/units/obs_intervals_index",
+    "/spikes/times_ms",
+    "/spikes/offsets",
+    "/spikes/unit_ids",
+    "/spikes/intervals_ms",
+    "/spikes",
+    "/sCount",
+    "/summary/duration",
+    "/units",
+    "/summary",
 };
 #define NSLOT ((int)(sizeof(g_slots) / sizeof(g_slots[0])))
-enum { S_NWB_T, S_NWB_IX, S_NWB_ID, S_NWB_OBS, S_NWB_OBSIX, S_SF_T, S_SF_OFF, S_SF_ID, S_SF_IV, S_RET_T, S_RET_CNT, S_RET_DUR };
+enum {
+  S_NWB_T,
+  S_NWB_IX,
+  S_NWB_ID,
+  S_NWB_OBS,
+  S_NWB_OBSIX,
+  S_SF_T,
+  S_SF_OFF,
+  S_SF_ID,
+  S_SF_IV,
+  S_RET_T,
+  S_RET_CNT,
+  S_RET_DUR
+};
 
-enum { T_F64LE, T_F32LE, T_F64BE, T_F32BE, T_LDOUBLE, T_I8, T_U8, T_I16LE, T_U16BE, T_I32LE, T_U32LE, T_I64LE, T_U64LE, T_I64BE, T_STR, T_COMPOUND, T_OPAQUE, NTYPES };
+enum {
+  T_F64LE,
+  T_F32LE,
+  T_F64BE,
+  T_F32BE,
+  T_LDOUBLE,
+  T_I8,
+  T_U8,
+  T_I16LE,
+  T_U16BE,
+  T_I32LE,
+  T_U32LE,
+  T_I64LE,
+  T_U64LE,
+  T_I64BE,
+  T_STR,
+  T_COMPOUND,
+  T_OPAQUE,
+  NTYPES
+};
 
 static const char *g_units[8] = {"", "", "0", "3", "1-3", "3,5,9", "0-1000000", "4"};
 
@@ -114,10 +157,11 @@ static void BuildDataset(hid_t f, hid_t lcpl, const char *name, Cursor *c)
   uint8_t  st;
   hid_t    type = MakeType(t), sp = -1, dcpl = H5Pcreate(H5P_DATASET_CREATE), d = -1;
   size_t   tsize = H5Tget_size(type);
-  uint8_t *buf = NULL;
+  uint8_t *buf   = NULL;
 
   switch (shape) {
-  case 0: case 1: rank = 1; break;
+  case 0:
+  case 1: rank = 1; break;
   case 2: rank = 2; break;
   case 3: rank = 0; break;
   case 4: rank = 3; break;
@@ -168,9 +212,9 @@ static void BuildDataset(hid_t f, hid_t lcpl, const char *name, Cursor *c)
   if (d >= 0 && nelem > 0) {
     double scale = pow(10.0, -(double)((mode >> 2) & 3));
     if (mode % 4 == 1 || mode % 4 == 2) {
-      double  *v = (double *)malloc(nelem * sizeof(double));
-      int16_t  start;
-      int8_t   step;
+      double *v = (double *)malloc(nelem * sizeof(double));
+      int16_t start;
+      int8_t  step;
       Bytes(c, &start, 2);
       Bytes(c, &step, 1);
       for (hsize_t k = 0; k < nelem; k++) {
@@ -193,16 +237,16 @@ static void BuildDataset(hid_t f, hid_t lcpl, const char *name, Cursor *c)
 }
 
 typedef struct {
-  int       units;     /* index into g_units */
-  double    lo, hi;    /* the recipe's range */
+  int       units;  /* index into g_units */
+  double    lo, hi; /* the recipe's range */
   PetscBool any_node;
 } Recipe;
 
 /* Writes the HDF5 file the recipe describes; returns 0 when it was written. */
 static int BuildFile(const uint8_t *data, size_t size, Recipe *r)
 {
-  Cursor  c = {data, size, 0};
-  uint8_t opt = Byte(&c);
+  Cursor  c    = {data, size, 0};
+  uint8_t opt  = Byte(&c);
   hid_t   fapl = H5Pcreate(H5P_FILE_ACCESS), lcpl = H5Pcreate(H5P_LINK_CREATE), f;
 
   r->units = opt % 8;
@@ -248,7 +292,8 @@ static void Fail(const char *what)
 static int Selected(int u, PetscInt id)
 {
   switch (u) {
-  case 0: case 1: return 1;
+  case 0:
+  case 1: return 1;
   case 2: return id == 0;
   case 3: return id == 3;
   case 4: return id >= 1 && id <= 3;
@@ -281,7 +326,8 @@ static void CheckResult(const SpikeTrains *st, const Recipe *r, PetscBool info, 
   for (PetscInt s = 0; s < st->nspikes; s++)
     if (!(st->times_ms[s] >= lo && st->times_ms[s] < hi)) Fail("a spike outside the requested range was returned");
   for (PetscInt w = 0; w < st->nintervals; w++)
-    if (st->intervals_ms[2 * w] < lo || st->intervals_ms[2 * w + 1] > hi) Fail("an observation interval outside the requested range was returned");
+    if (st->intervals_ms[2 * w] < lo || st->intervals_ms[2 * w + 1] > hi)
+      Fail("an observation interval outside the requested range was returned");
 }
 
 static void SameUnits(const SpikeTrains *a, const SpikeTrains *b, const char *what)
@@ -301,7 +347,8 @@ static void CheckSubset(const SpikeTrains *full, const SpikeTrains *sub, double 
     for (PetscInt s = full->offsets[k]; s < full->offsets[k + 1]; s++) {
       double t = full->times_ms[s];
       if (t < lo || t >= hi) continue;
-      if (j >= sub->offsets[k + 1] || sub->times_ms[j] != t) Fail("a range read differs from the full read restricted to the range");
+      if (j >= sub->offsets[k + 1] || sub->times_ms[j] != t)
+        Fail("a range read differs from the full read restricted to the range");
       j++;
     }
     if (j != sub->offsets[k + 1]) Fail("a range read returned spikes the full read does not have");
@@ -309,7 +356,8 @@ static void CheckSubset(const SpikeTrains *full, const SpikeTrains *sub, double 
   for (PetscInt w = 0; w < full->nintervals; w++) {
     double a = PetscMax(full->intervals_ms[2 * w], lo), b = PetscMin(full->intervals_ms[2 * w + 1], hi);
     if (b <= a) continue;
-    if (w2 >= sub->nintervals || sub->intervals_ms[2 * w2] != a || sub->intervals_ms[2 * w2 + 1] != b) Fail("a range read's intervals are not the full read's clipped to the range");
+    if (w2 >= sub->nintervals || sub->intervals_ms[2 * w2] != a || sub->intervals_ms[2 * w2 + 1] != b)
+      Fail("a range read's intervals are not the full read's clipped to the range");
     w2++;
   }
   if (w2 != sub->nintervals) Fail("a range read returned extra observation intervals");
@@ -332,14 +380,14 @@ static void PutRaw(Rec *r, const void *v, size_t len)
 /* a 1-D or 2-D contiguous dataset with raw values (file type = memory layout, little endian) */
 static void PutDataset(Rec *r, int slot, int type, int rank, int d0, int d1, int storage, const void *v, size_t vbytes)
 {
-  Put8(r, slot);              /* kind 0: dataset */
+  Put8(r, slot); /* kind 0: dataset */
   Put8(r, type);
   Put8(r, rank == 1 ? 0 : 2); /* shape */
   Put8(r, d0);
   if (rank == 2) Put8(r, d1);
   Put8(r, storage);
   if ((storage & 3) == 1 || (storage & 3) == 3) Put8(r, 3); /* chunk 4 */
-  Put8(r, 0);                                                /* raw values */
+  Put8(r, 0);                                               /* raw values */
   PutRaw(r, v, vbytes);
 }
 static void Save(const char *dir, const char *name, const Rec *r)
@@ -355,8 +403,9 @@ static void Save(const char *dir, const char *name, const Rec *r)
 
 static void WriteSeeds(const char *dir)
 {
-  double   t[] = {0.1, 0.2, 0.3, 0.5, 0.7, 0.9}, tms[] = {1, 2, 3, 500, 700, 900}, iv[] = {0, 1000}, obs[] = {0, 1, 0, 2, 0.1, 1.5}, dur[] = {2.5};
-  uint16_t ix[]  = {2, 4, 6};
+  double t[] = {0.1, 0.2, 0.3, 0.5, 0.7, 0.9}, tms[] = {1, 2, 3, 500, 700, 900}, iv[] = {0, 1000},
+         obs[] = {0, 1, 0, 2, 0.1, 1.5}, dur[] = {2.5};
+  uint16_t ix[]   = {2, 4, 6};
   int32_t  ix32[] = {2, 4, 6}, cnt[] = {2, 1, 3};
   int64_t  ids[] = {3, 5, 9}, off[] = {0, 2, 4, 6}, oix[] = {1, 2, 3};
   uint16_t ixbe[3];
@@ -365,14 +414,18 @@ static void WriteSeeds(const char *dir)
   for (int i = 0; i < 3; i++) ixbe[i] = (uint16_t)((ix[i] >> 8) | (ix[i] << 8));
   /* nwb.h5 */
   r.n = 0;
-  Put8(&r, 0); Put8(&r, 30); Put8(&r, 100);
+  Put8(&r, 0);
+  Put8(&r, 30);
+  Put8(&r, 100);
   PutDataset(&r, S_NWB_T, T_F64LE, 1, 6, 0, 0, t, sizeof(t));
   PutDataset(&r, S_NWB_IX, T_U16BE, 1, 3, 0, 0, ixbe, sizeof(ixbe));
   PutDataset(&r, S_NWB_ID, T_I64LE, 1, 3, 0, 0, ids, sizeof(ids));
   Save(dir, "nwb", &r);
   /* nwb_obs.h5, chunked + deflate times, selecting units 1-3 */
   r.n = 0;
-  Put8(&r, 4); Put8(&r, 0); Put8(&r, 255);
+  Put8(&r, 4);
+  Put8(&r, 0);
+  Put8(&r, 255);
   PutDataset(&r, S_NWB_T, T_F64LE, 1, 6, 0, 1 | 4, t, sizeof(t));
   PutDataset(&r, S_NWB_IX, T_I32LE, 1, 3, 0, 0, ix32, sizeof(ix32));
   PutDataset(&r, S_NWB_OBS, T_F64LE, 2, 3, 2, 0, obs, sizeof(obs));
@@ -380,7 +433,9 @@ static void WriteSeeds(const char *dir)
   Save(dir, "nwb_obs", &r);
   /* spikefit.h5, compact offsets, latest format */
   r.n = 0;
-  Put8(&r, 8); Put8(&r, 100); Put8(&r, 50);
+  Put8(&r, 8);
+  Put8(&r, 100);
+  Put8(&r, 50);
   PutDataset(&r, S_SF_T, T_F64LE, 1, 6, 0, 0, tms, sizeof(tms));
   PutDataset(&r, S_SF_OFF, T_I64LE, 1, 4, 0, 2, off, sizeof(off));
   PutDataset(&r, S_SF_ID, T_I64LE, 1, 3, 0, 0, ids, sizeof(ids));
@@ -388,25 +443,45 @@ static void WriteSeeds(const char *dir)
   Save(dir, "spikefit", &r);
   /* retina.h5 */
   r.n = 0;
-  Put8(&r, 0); Put8(&r, 50); Put8(&r, 100);
+  Put8(&r, 0);
+  Put8(&r, 50);
+  Put8(&r, 100);
   PutDataset(&r, S_RET_T, T_F64LE, 1, 6, 0, 0, t, sizeof(t));
   PutDataset(&r, S_RET_CNT, T_I32LE, 1, 3, 0, 0, cnt, sizeof(cnt));
   Save(dir, "retina", &r);
   /* retina with /summary/duration, chunked shuffle+fletcher32 counts */
   r.n = 0;
-  Put8(&r, 2); Put8(&r, 0); Put8(&r, 1);
+  Put8(&r, 2);
+  Put8(&r, 0);
+  Put8(&r, 1);
   PutDataset(&r, S_RET_T, T_F64LE, 1, 6, 0, 1, t, sizeof(t));
   PutDataset(&r, S_RET_CNT, T_I32LE, 1, 3, 0, 1 | 8 | 16, cnt, sizeof(cnt));
   PutDataset(&r, S_RET_DUR, T_F64LE, 1, 1, 0, 0, dur, sizeof(dur));
   Save(dir, "retina_duration", &r);
   /* spikefit with generated values: 40 sorted times (cumulative bytes), offsets by arithmetic */
   r.n = 0;
-  Put8(&r, 0); Put8(&r, 10); Put8(&r, 30);
-  Put8(&r, S_SF_T); Put8(&r, T_F32LE); Put8(&r, 0); Put8(&r, 40); Put8(&r, 0); Put8(&r, 2);
-  Put8(&r, 0); Put8(&r, 0); Put8(&r, 0); /* start 0, step (unused) */
+  Put8(&r, 0);
+  Put8(&r, 10);
+  Put8(&r, 30);
+  Put8(&r, S_SF_T);
+  Put8(&r, T_F32LE);
+  Put8(&r, 0);
+  Put8(&r, 40);
+  Put8(&r, 0);
+  Put8(&r, 2);
+  Put8(&r, 0);
+  Put8(&r, 0);
+  Put8(&r, 0); /* start 0, step (unused) */
   for (int i = 0; i < 40; i++) Put8(&r, 1 + (i * 37) % 50);
-  Put8(&r, S_SF_OFF); Put8(&r, T_U32LE); Put8(&r, 0); Put8(&r, 5); Put8(&r, 0); Put8(&r, 1);
-  Put8(&r, 0); Put8(&r, 0); Put8(&r, 10); /* 0, 10, 20, 30, 40 */
+  Put8(&r, S_SF_OFF);
+  Put8(&r, T_U32LE);
+  Put8(&r, 0);
+  Put8(&r, 5);
+  Put8(&r, 0);
+  Put8(&r, 1);
+  Put8(&r, 0);
+  Put8(&r, 0);
+  Put8(&r, 10); /* 0, 10, 20, 30, 40 */
   PutDataset(&r, S_SF_ID, T_I64LE, 1, 4, 0, 0, (int64_t[]){1, 2, 3, 4}, 4 * sizeof(int64_t));
   PutDataset(&r, S_SF_IV, T_F64LE, 2, 1, 2, 0, (double[]){0, 2000}, 2 * sizeof(double));
   Save(dir, "spikefit_generated", &r);
@@ -424,9 +499,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     PetscFinalize();
     exit(0);
   }
-  snprintf(g_path, sizeof(g_path), "%s/spikefit_fuzz_struct_%d.h5", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+  snprintf(g_path, sizeof(g_path), "%s/spikefit_fuzz_struct_%d.h5", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp",
+           (int)getpid());
   { /* warm HDF5 up (lazily registered types and lists) before taking the baseline */
-    static const uint8_t warm[] = {8, 0, 0, 0x05, T_F64LE, 0, 2, 1 | 4 | 8 | 16 | 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t warm[] = {
+        8, 0, 0, 0x05, T_F64LE, 0, 2, 1 | 4 | 8 | 16 | 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0,    0,       0, 0};
     Recipe       r;
     SpikeTrains *st = NULL;
     DataOptions  opt;
@@ -497,8 +575,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
   valid_ok = (PetscBool)!SpikeFileValidate(g_path, &opt);
   if (getenv("FUZZ_VERBOSE")) /* to see what a recipe reaches: FUZZ_VERBOSE=1 ./fuzz_h5struct FILE */
-    fprintf(stderr, "fuzz_h5struct: detect %s, info %s, full read %s (%d units, %d spikes), validate %s; PETSc memory tracked %g bytes\n", detect_ok ? SpikeFileKindName(kind) : "failed",
-            info_ok ? "ok" : "failed", full_ok ? "ok" : "failed", full_ok ? (int)full->nunits : 0, full_ok ? (int)full->nspikes : 0, valid_ok ? "ok" : "failed", mem0);
+    fprintf(
+        stderr,
+        "fuzz_h5struct: detect %s, info %s, full read %s (%d units, %d spikes), validate %s; PETSc memory tracked %g bytes\n",
+        detect_ok ? SpikeFileKindName(kind) : "failed", info_ok ? "ok" : "failed", full_ok ? "ok" : "failed",
+        full_ok ? (int)full->nunits : 0, full_ok ? (int)full->nspikes : 0, valid_ok ? "ok" : "failed", mem0);
   if (full_ok && !valid_ok) Fail("validation failed although the full read succeeded");
   FuzzCheckNoOpenObjects(&g_base);
 

@@ -25,10 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   switch (sel % 3) {
   case 0: strcpy(opt.time_unit, "s"); break;
   case 1: strcpy(opt.time_unit, "ms"); break;
-  default: strcpy(opt.time_unit, "samples"); opt.sample_rate = 30000; break;
+  default:
+    strcpy(opt.time_unit, "samples");
+    opt.sample_rate = 30000;
+    break;
   }
   info = (PetscBool)((sel / 3) % 2);
-  if ((sel / 6) % 2) { lo = 100; hi = 5000; }
+  if ((sel / 6) % 2) {
+    lo = 100;
+    hi = 5000;
+  }
   if ((sel / 12) % 2) strcpy(opt.units, "0-5,7");
   if (!TsvParseBuffer("fuzz.tsv", (const char *)data, size, &opt, info, lo, hi, &st)) {
     FuzzCheck(st);

@@ -42,8 +42,10 @@ static void RunUpdateCompare(PetscBool zeros)
   for (int it = 0; it < 5; it++) {
     assert_int_equal(0, NmfUpdate(X, n, nb, k, W1, H1, 1e-12, work));
     assert_int_equal(0, NmfUpdate_ref(X, n, nb, k, W2, H2, 1e-12, it % 2 ? work : NULL));
-    for (PetscInt q = 0; q < n * k; q++) assert_true(TestRelDiff(W1[q], W2[q], 1e-300) <= 1e-12 || (W1[q] == 0.0 && W2[q] == 0.0));
-    for (PetscInt q = 0; q < k * nb; q++) assert_true(TestRelDiff(H1[q], H2[q], 1e-300) <= 1e-12 || (H1[q] == 0.0 && H2[q] == 0.0));
+    for (PetscInt q = 0; q < n * k; q++)
+      assert_true(TestRelDiff(W1[q], W2[q], 1e-300) <= 1e-12 || (W1[q] == 0.0 && W2[q] == 0.0));
+    for (PetscInt q = 0; q < k * nb; q++)
+      assert_true(TestRelDiff(H1[q], H2[q], 1e-300) <= 1e-12 || (H1[q] == 0.0 && H2[q] == 0.0));
   }
   assert_true(AllFinite(W1, n * k) && AllFinite(H1, k * nb));
   if (zeros) {
@@ -82,10 +84,11 @@ static void test_update_monotone(void **state)
 static void MakePlanted(double *W0, double *H0, double *X, PetscInt n, PetscInt nb, PetscInt k)
 {
   for (PetscInt i = 0; i < n; i++)
-    for (PetscInt c = 0; c < k; c++) W0[i * k + c] = (i / 4 == c) ? 1.0 + U(4, (uint32_t)i, (uint32_t)c) : 0.05 * U(5, (uint32_t)i, (uint32_t)c);
+    for (PetscInt c = 0; c < k; c++)
+      W0[i * k + c] = (i / 4 == c) ? 1.0 + U(4, (uint32_t)i, (uint32_t)c) : 0.05 * U(5, (uint32_t)i, (uint32_t)c);
   for (PetscInt c = 0; c < k; c++)
     for (PetscInt t = 0; t < nb; t++) {
-      double u = U(6, (uint32_t)c, (uint32_t)t);
+      double u       = U(6, (uint32_t)c, (uint32_t)t);
       H0[c * nb + t] = u < 0.3 ? 0.0 : 3.0 * u; /* sparse activations */
     }
   for (PetscInt i = 0; i < n; i++)
@@ -114,7 +117,8 @@ static void test_planted_factorisation(void **state)
   assert_int_equal(0, NmfFit(X, n, nb, &opt, W, H, &info));
   assert_true(AllFinite(W, n * k) && AllFinite(H, k * nb));
   assert_int_equal(0, AnalysisGeodesicSimilarity(W, W0, n, k, &sim, match));
-  print_message("planted: similarity %.6f, relerr %.3e, restart %d, iterations %d\n", sim, info.relerr, (int)info.best_restart, (int)info.iterations);
+  print_message("planted: similarity %.6f, relerr %.3e, restart %d, iterations %d\n", sim, info.relerr,
+                (int)info.best_restart, (int)info.iterations);
   assert_true(sim > 0.99);
   assert_true(info.relerr < 0.02);
   assert_true(info.best_restart >= 0 && info.best_restart < 3);
@@ -172,7 +176,7 @@ static void test_silent_neurons(void **state)
 
   for (PetscInt q = 0; q < n * nb; q++) X[q] = floor(3.0 * U(8, 0, (uint32_t)q));
   for (PetscInt t = 0; t < nb; t++) X[0 * nb + t] = X[4 * nb + t] = 0.0; /* two silent neurons */
-  for (PetscInt i = 0; i < n; i++) X[i * nb + 7] = X[i * nb + 8] = 0.0; /* two empty bins */
+  for (PetscInt i = 0; i < n; i++) X[i * nb + 7] = X[i * nb + 8] = 0.0;  /* two empty bins */
   assert_int_equal(0, NmfFit(X, n, nb, NULL, W, H, &info));
   assert_true(AllFinite(W, n * k) && AllFinite(H, k * nb) && isfinite(info.err));
   for (PetscInt c = 0; c < k; c++) {
@@ -259,7 +263,7 @@ static void test_geodesic_known_2d(void **state)
 {
   const double deg = M_PI / 180.0;
   /* k = 1: (1,0) vs (1,1): angle 45 degrees -> 1 - 45/90 = 0.5 */
-  double   a1[2] = {1, 0}, b1[2] = {1, 1}, sim;
+  double a1[2] = {1, 0}, b1[2] = {1, 1}, sim;
   /* k = 2: A = identity; B = [v, u] with u at 20 deg, v at 80 deg. Best matching: e1-u
    * (20 deg), e2-v (10 deg) -> sim = ((1 - 20/90) + (1 - 10/90)) / 2 = 5/6. */
   double   A[4] = {1, 0, 0, 1}, B[4];
@@ -324,17 +328,17 @@ static void test_geodesic_large_k(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_update_blas_vs_ref),
-  cmocka_unit_test(test_update_monotone),
-  cmocka_unit_test(test_planted_factorisation),
-  cmocka_unit_test(test_determinism),
-  cmocka_unit_test(test_silent_neurons),
-  cmocka_unit_test(test_normalize),
-  cmocka_unit_test(test_bad_input),
-  cmocka_unit_test(test_geodesic_self_and_permutation),
-  cmocka_unit_test(test_geodesic_orthogonal),
-  cmocka_unit_test(test_geodesic_known_2d),
-  cmocka_unit_test(test_assignment),
-  cmocka_unit_test(test_geodesic_large_k),
+    cmocka_unit_test(test_update_blas_vs_ref),
+    cmocka_unit_test(test_update_monotone),
+    cmocka_unit_test(test_planted_factorisation),
+    cmocka_unit_test(test_determinism),
+    cmocka_unit_test(test_silent_neurons),
+    cmocka_unit_test(test_normalize),
+    cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_geodesic_self_and_permutation),
+    cmocka_unit_test(test_geodesic_orthogonal),
+    cmocka_unit_test(test_geodesic_known_2d),
+    cmocka_unit_test(test_assignment),
+    cmocka_unit_test(test_geodesic_large_k),
 };
 TEST_MAIN(tests)

@@ -92,7 +92,8 @@ static void test_cross_correlation_vs_cov(void **state)
   assert_int_equal(0, AnalysisCovariance(c, n, nb, cov));
   assert_int_equal(0, AnalysisCrossCorrelation(c, c, n, nb, corr));
   for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j < n; j++) assert_true(fabs(corr[i * n + j] - cov[i * n + j] / sqrt(cov[i * n + i] * cov[j * n + j])) < 1e-13);
+    for (PetscInt j = 0; j < n; j++)
+      assert_true(fabs(corr[i * n + j] - cov[i * n + j] / sqrt(cov[i * n + i] * cov[j * n + j])) < 1e-13);
 }
 
 static void test_distances(void **state)
@@ -134,12 +135,12 @@ static void test_block_distance(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_binning_edges),
-  cmocka_unit_test(test_binning_errors),
-  cmocka_unit_test(test_rates_var_cov),
-  cmocka_unit_test(test_cross_correlation),
-  cmocka_unit_test(test_cross_correlation_vs_cov),
-  cmocka_unit_test(test_distances),
-  cmocka_unit_test(test_block_distance),
+    cmocka_unit_test(test_binning_edges),
+    cmocka_unit_test(test_binning_errors),
+    cmocka_unit_test(test_rates_var_cov),
+    cmocka_unit_test(test_cross_correlation),
+    cmocka_unit_test(test_cross_correlation_vs_cov),
+    cmocka_unit_test(test_distances),
+    cmocka_unit_test(test_block_distance),
 };
 TEST_MAIN(tests)

@@ -29,9 +29,14 @@ static const char *TmpPath(const char *name)
 }
 
 /* Stores the first message of an error (the later calls are the traceback). */
-static PetscErrorCode Capture(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode Capture(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                              PetscErrorType p, const char *mess, void *ctx)
 {
-  (void)comm; (void)line; (void)fun; (void)file; (void)ctx;
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)ctx;
   if (p == PETSC_ERROR_INITIAL && mess) {
     if (g_nerr == 0) snprintf(g_msg, sizeof(g_msg), "%s", mess);
     g_nerr++;
@@ -93,16 +98,16 @@ static void CheckMsg(const char *a, const char *b)
 static long OpenHdf5Objects(void) { return (long)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL); }
 
 /* The call must fail, print nothing, leave no HDF5 object open, and its message must hold a and b. */
-#define EXPECT_FAIL(call, a, b)                                      \
-  do {                                                               \
-    Quiet          q_;                                               \
-    PetscErrorCode e_;                                               \
-    QuietBegin(&q_);                                                 \
-    e_ = (call);                                                     \
-    assert_int_equal(0, QuietEnd(&q_));                              \
-    assert_int_not_equal(0, e_);                                     \
-    assert_int_equal(0, OpenHdf5Objects());                          \
-    CheckMsg(a, b);                                                  \
+#define EXPECT_FAIL(call, a, b)             \
+  do {                                      \
+    Quiet          q_;                      \
+    PetscErrorCode e_;                      \
+    QuietBegin(&q_);                        \
+    e_ = (call);                            \
+    assert_int_equal(0, QuietEnd(&q_));     \
+    assert_int_not_equal(0, e_);            \
+    assert_int_equal(0, OpenHdf5Objects()); \
+    CheckMsg(a, b);                         \
   } while (0)
 
 /* ---- writers ---- */
@@ -119,14 +124,21 @@ static void Put(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank, c
   H5Pclose(lcpl);
 }
 
-static void PutD(hid_t f, const char *name, hsize_t n, const double *v) { Put(f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, v); }
-static void PutI(hid_t f, const char *name, hsize_t n, const int64_t *v) { Put(f, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n, v); }
+static void PutD(hid_t f, const char *name, hsize_t n, const double *v)
+{
+  Put(f, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &n, v);
+}
+static void PutI(hid_t f, const char *name, hsize_t n, const int64_t *v)
+{
+  Put(f, name, H5T_STD_I64LE, H5T_NATIVE_INT64, 1, &n, v);
+}
 
 /* An NWB-like /units table; index in uint16 like the fixture. Parts may be left out. */
-static const char *Nwb(const char *name, hsize_t n, const double *t, hsize_t nu, const uint16_t *idx, PetscBool with_index)
+static const char *Nwb(const char *name, hsize_t n, const double *t, hsize_t nu, const uint16_t *idx,
+                       PetscBool with_index)
 {
-  const char *path = TmpPath(name);
-  hid_t       f    = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const char *path   = TmpPath(name);
+  hid_t       f      = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   int64_t     ids[8] = {10, 11, 12, 13, 14, 15, 16, 17};
   PutD(f, "/units/spike_times", n, t);
   if (with_index) Put(f, "/units/spike_times_index", H5T_STD_U16LE, H5T_NATIVE_UINT16, 1, &nu, idx);
@@ -135,12 +147,13 @@ static const char *Nwb(const char *name, hsize_t n, const double *t, hsize_t nu,
   return path;
 }
 
-static const char *Spikefit(const char *name, hsize_t n, const double *t, hsize_t nu, const int64_t *off, hsize_t nint, const double *iv)
+static const char *Spikefit(const char *name, hsize_t n, const double *t, hsize_t nu, const int64_t *off, hsize_t nint,
+                            const double *iv)
 {
-  const char *path = TmpPath(name);
-  hid_t       f    = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const char *path   = TmpPath(name);
+  hid_t       f      = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   int64_t     ids[8] = {0, 1, 2, 3, 4, 5, 6, 7};
-  hsize_t     d2[2] = {nint, 2};
+  hsize_t     d2[2]  = {nint, 2};
   PutD(f, "/spikes/times_ms", n, t);
   PutI(f, "/spikes/offsets", nu + 1, off);
   PutI(f, "/spikes/unit_ids", nu, ids);
@@ -314,7 +327,7 @@ static void test_nwb_nan_time(void **state)
 
 static void test_nwb_unsorted_times(void **state)
 {
-  double      t[] = {0.1, 0.2, 0.3, 0.5, 0.9, 0.8, 0.85, 0.95};
+  double      t[]  = {0.1, 0.2, 0.3, 0.5, 0.9, 0.8, 0.85, 0.95};
   uint16_t    ix[] = {2, 4, 8};
   const char *p    = Nwb("unsorted.nwb", 8, t, 3, ix, PETSC_TRUE);
   (void)state;
@@ -505,9 +518,9 @@ static void test_intervals_end_before_start(void **state)
 
 static void test_nwb_obs_intervals_bad(void **state)
 {
-  const char *p      = TmpPath("obs.nwb");
-  hid_t       f      = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  hsize_t     nu     = 3, d2[2] = {3, 2};
+  const char *p  = TmpPath("obs.nwb");
+  hid_t       f  = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hsize_t     nu = 3, d2[2] = {3, 2};
   double      obs[]  = {0, 1, 0, 1, 2, 1};
   int64_t     oidx[] = {1, 2, 3};
   (void)state;
@@ -552,42 +565,42 @@ static void test_zz_cleanup(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_good_nwb_reads),
-  cmocka_unit_test(test_missing_file),
-  cmocka_unit_test(test_not_hdf5_random_bytes),
-  cmocka_unit_test(test_random_bytes_as_text),
-  cmocka_unit_test(test_hdf5_unknown_layout),
-  cmocka_unit_test(test_nwb_missing_index),
-  cmocka_unit_test(test_nwb_times_rank2),
-  cmocka_unit_test(test_nwb_times_string),
-  cmocka_unit_test(test_nwb_index_not_monotone),
-  cmocka_unit_test(test_nwb_index_past_end),
-  cmocka_unit_test(test_nwb_negative_time),
-  cmocka_unit_test(test_nwb_nan_time),
-  cmocka_unit_test(test_nwb_unsorted_times),
-  cmocka_unit_test(test_spikefit_unsorted_times),
-  cmocka_unit_test(test_units_out_of_range),
-  cmocka_unit_test(test_units_syntax),
-  cmocka_unit_test(test_empty_recording_no_spikes),
-  cmocka_unit_test(test_empty_recording_no_units),
-  cmocka_unit_test(test_t1_before_t0),
-  cmocka_unit_test(test_nan_t0),
-  cmocka_unit_test(test_inf_t0),
-  cmocka_unit_test(test_negative_holdout),
-  cmocka_unit_test(test_holdout_ge_span),
-  cmocka_unit_test(test_samples_without_rate),
-  cmocka_unit_test(test_text_bad_columns),
-  cmocka_unit_test(test_text_non_numeric),
-  cmocka_unit_test(test_text_nan_time),
-  cmocka_unit_test(test_text_negative_time),
-  cmocka_unit_test(test_text_empty),
-  cmocka_unit_test(test_retina_scount_sum),
-  cmocka_unit_test(test_offsets_not_zero),
-  cmocka_unit_test(test_intervals_end_before_start),
-  cmocka_unit_test(test_nwb_obs_intervals_bad),
-  cmocka_unit_test(test_nwb_negative_signed_index),
-  cmocka_unit_test(test_bad_time_range),
-  cmocka_unit_test(test_zz_cleanup),
+    cmocka_unit_test(test_good_nwb_reads),
+    cmocka_unit_test(test_missing_file),
+    cmocka_unit_test(test_not_hdf5_random_bytes),
+    cmocka_unit_test(test_random_bytes_as_text),
+    cmocka_unit_test(test_hdf5_unknown_layout),
+    cmocka_unit_test(test_nwb_missing_index),
+    cmocka_unit_test(test_nwb_times_rank2),
+    cmocka_unit_test(test_nwb_times_string),
+    cmocka_unit_test(test_nwb_index_not_monotone),
+    cmocka_unit_test(test_nwb_index_past_end),
+    cmocka_unit_test(test_nwb_negative_time),
+    cmocka_unit_test(test_nwb_nan_time),
+    cmocka_unit_test(test_nwb_unsorted_times),
+    cmocka_unit_test(test_spikefit_unsorted_times),
+    cmocka_unit_test(test_units_out_of_range),
+    cmocka_unit_test(test_units_syntax),
+    cmocka_unit_test(test_empty_recording_no_spikes),
+    cmocka_unit_test(test_empty_recording_no_units),
+    cmocka_unit_test(test_t1_before_t0),
+    cmocka_unit_test(test_nan_t0),
+    cmocka_unit_test(test_inf_t0),
+    cmocka_unit_test(test_negative_holdout),
+    cmocka_unit_test(test_holdout_ge_span),
+    cmocka_unit_test(test_samples_without_rate),
+    cmocka_unit_test(test_text_bad_columns),
+    cmocka_unit_test(test_text_non_numeric),
+    cmocka_unit_test(test_text_nan_time),
+    cmocka_unit_test(test_text_negative_time),
+    cmocka_unit_test(test_text_empty),
+    cmocka_unit_test(test_retina_scount_sum),
+    cmocka_unit_test(test_offsets_not_zero),
+    cmocka_unit_test(test_intervals_end_before_start),
+    cmocka_unit_test(test_nwb_obs_intervals_bad),
+    cmocka_unit_test(test_nwb_negative_signed_index),
+    cmocka_unit_test(test_bad_time_range),
+    cmocka_unit_test(test_zz_cleanup),
 };
 
 TEST_MAIN(tests)

@@ -80,5 +80,7 @@ static void test_commit_keeps_previous(void **st)
   rmdir(dir);
 }
 
-static const struct CMUnitTest tests[] = {cmocka_unit_test(test_fnv1a_vectors), cmocka_unit_test(test_words_little_endian), cmocka_unit_test(test_commit_keeps_previous)};
+static const struct CMUnitTest tests[] = {cmocka_unit_test(test_fnv1a_vectors),
+                                          cmocka_unit_test(test_words_little_endian),
+                                          cmocka_unit_test(test_commit_keeps_previous)};
 TEST_MAIN(tests)

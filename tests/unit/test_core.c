@@ -37,7 +37,8 @@ static void test_rng_grid_matches_ref(void **st)
       RngUniformGrid_ref(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), n, T, r);
       assert_memory_equal(u, r, sizeof(double) * n * T);
       assert_true(u[n * T] == -1.0);
-      for (uint32_t k = 0; k < n * T; k += 97) assert_true(r[k] == RngUniform(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), k % n, k / n));
+      for (uint32_t k = 0; k < n * T; k += 97)
+        assert_true(r[k] == RngUniform(seeds[b], 0xDEADBEEFu, (uint32_t)(a + 3), k % n, k / n));
       free(u);
       free(r);
     }
@@ -51,7 +52,8 @@ static void test_vec_exp(void **st)
   (void)st;
   for (uint32_t k = 0; k < 400000; k++) {
     double u = RngUniform(21, 4, 0, k, 0);
-    double x = k % 4 == 0 ? -750.0 + 1470.0 * u : (k % 4 == 1 ? -40.0 + 80.0 * u : (k % 4 == 2 ? -1e-3 + 2e-3 * u : -745.2 + 40.0 * u));
+    double x = k % 4 == 0 ? -750.0 + 1470.0 * u
+                          : (k % 4 == 1 ? -40.0 + 80.0 * u : (k % 4 == 2 ? -1e-3 + 2e-3 * u : -745.2 + 40.0 * u));
     double a = VecExp(x), b = exp(x);
     double ulp = b > 0 && isfinite(b) ? nextafter(b, INFINITY) - b : 0;
     if (isinf(b)) {
@@ -72,7 +74,7 @@ static void test_vec_exp(void **st)
 
 static void test_rng_poisson_stats(void **st)
 {
-  const int n = 200000;
+  const int n    = 200000;
   double    mean = 0.35, sum = 0, sum2 = 0;
   (void)st;
   for (int k = 0; k < n; k++) {
@@ -94,7 +96,7 @@ static void test_rng_poisson_stats(void **st)
 
 static void test_rng_normal_stats(void **st)
 {
-  const int n = 100000;
+  const int n   = 100000;
   double    sum = 0, sum2 = 0;
   (void)st;
   for (int k = 0; k < n; k++) {
@@ -114,7 +116,8 @@ static void test_fixedsum_order_independent(void **st)
   FixedSum      *s1, *s2, *s3, *part;
   (void)st;
   for (int k = 0; k < m; k++)
-    for (int i = 0; i < n; i++) v[k][i] = (RngUniform(3, 1, (uint32_t)k, (uint32_t)i, 0) - 0.5) * pow(10.0, (double)(k % 13) - 6);
+    for (int i = 0; i < n; i++)
+      v[k][i] = (RngUniform(3, 1, (uint32_t)k, (uint32_t)i, 0) - 0.5) * pow(10.0, (double)(k % 13) - 6);
   assert_int_equal(0, FixedSumCreate(n, &s1));
   assert_int_equal(0, FixedSumCreate(n, &s2));
   assert_int_equal(0, FixedSumCreate(n, &s3));
@@ -162,7 +165,7 @@ static void test_fixedsum_order_independent(void **st)
 
 static void test_bounds_projection(void **st)
 {
-  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_TRUE};
+  ModelConfig  cfg    = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_TRUE};
   PetscInt     exc[4] = {1, 1, 0, 0};
   ParamLayout *l;
   double      *th;
@@ -210,9 +213,11 @@ static void test_ground_truth(void **st)
   assert_memory_equal(a, b, sizeof(double) * l->total);
   assert_true(memcmp(a, c, sizeof(double) * l->total) != 0);
   {
-    const ParamBlock *tm = ParamLayoutBlock(l, "tau_m"), *E = ParamLayoutBlock(l, "E_L"), *tg = ParamLayoutBlock(l, "tau_g"), *rp = ParamLayoutBlock(l, "r_p");
+    const ParamBlock *tm = ParamLayoutBlock(l, "tau_m"), *E = ParamLayoutBlock(l, "E_L"),
+                     *tg = ParamLayoutBlock(l, "tau_g"), *rp = ParamLayoutBlock(l, "r_p");
     /* population base values within the 2.5% jitter (and the bounds) */
-    assert_true(fabs(a[tm->offset + 0] - 2.2) < 0.2 && fabs(a[tm->offset + 5] - 1.4) < 0.15 && fabs(a[tm->offset + 10] - 1.2) < 0.12);
+    assert_true(fabs(a[tm->offset + 0] - 2.2) < 0.2 && fabs(a[tm->offset + 5] - 1.4) < 0.15 &&
+                fabs(a[tm->offset + 10] - 1.2) < 0.12);
     assert_true(fabs(a[E->offset + 9] + 64) < 6);
     assert_true(a[tg->offset + 0] <= 3.5);
     assert_true(a[rp->offset] == 10.0);
@@ -244,11 +249,13 @@ static void test_ground_truth_fraction(void **st)
  * multiplies by 1/tau_m, 1 - 1/tau_g and 1/tau_g^2 derived once per pass by ModelPrepare.) */
 static void test_lif_kernels_scalar_bits(void **st)
 {
-  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_FALSE};
-  ParamLayout *l;
+  ModelConfig    cfg = {.theta = 30, .input_gain = 0.9, .dt = 1, .dale = PETSC_FALSE};
+  ParamLayout   *l;
   const PetscInt n = MODEL_BLOCK + 11;
-  double      *th, prev[2 * MODEL_BLOCK + 22], cur[MODEL_BLOCK + 11], next[2 * MODEL_BLOCK + 22], aux[MODEL_BLOCK + 11], y[MODEL_BLOCK + 11];
-  double       pre[3 * (MODEL_BLOCK + 11)], dy[MODEL_BLOCK + 11], lam[2 * MODEL_BLOCK + 22], lp[2 * MODEL_BLOCK + 22], lI[MODEL_BLOCK + 11], force[MODEL_BLOCK + 11], *grad, *gref;
+  double *th, prev[2 * MODEL_BLOCK + 22], cur[MODEL_BLOCK + 11], next[2 * MODEL_BLOCK + 22], aux[MODEL_BLOCK + 11],
+      y[MODEL_BLOCK + 11];
+  double pre[3 * (MODEL_BLOCK + 11)], dy[MODEL_BLOCK + 11], lam[2 * MODEL_BLOCK + 22], lp[2 * MODEL_BLOCK + 22],
+      lI[MODEL_BLOCK + 11], force[MODEL_BLOCK + 11], *grad, *gref;
   (void)st;
   assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &l));
   th   = malloc(sizeof(double) * l->total);
@@ -265,23 +272,26 @@ static void test_lif_kernels_scalar_bits(void **st)
     force[j]    = RngUniform(8, 9, 0, (uint32_t)j, 0) < 0.3;
   }
   for (int variant = 0; variant < 4; variant++) {
-    ModelCtx    c;
-    const int   hard = variant & 1, forced = variant >> 1;
+    ModelCtx      c;
+    const int     hard = variant & 1, forced = variant >> 1;
     const double *E, *tm, *tg, *R;
     cfg.hard_output = hard ? PETSC_TRUE : PETSC_FALSE;
     ModelCtxSetup(&c, &cfg, l, th);
     ModelPrepare(&ModelLIF, &c, pre);
     c.force  = forced ? force : NULL;
     c.nforce = forced ? n - 5 : 0;
-    E = th + c.off[0]; tm = th + c.off[1]; tg = th + c.off[2]; R = th + c.off[3];
+    E        = th + c.off[0];
+    tm       = th + c.off[1];
+    tg       = th + c.off[2];
+    R        = th + c.off[3];
     ModelLIF.step(&c, prev, cur, next, aux, y);
     memset(grad, 0, sizeof(double) * l->total);
     memset(gref, 0, sizeof(double) * l->total);
     ModelLIF.step_adjoint(&c, prev, cur, next, aux, dy, lam, lp, lI, grad);
     for (PetscInt j = 0; j < n; j++) {
-      double u  = prev[j] + (E[j] - prev[j] + R[j] * cur[j]) * (1.0 / tm[j]);
-      int    z  = forced && j < n - 5 ? force[j] > 0.5 : u >= 30;
-      double lu = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - 30)) + (z ? 0.0 : lam[j]);
+      double u   = prev[j] + (E[j] - prev[j] + R[j] * cur[j]) * (1.0 / tm[j]);
+      int    z   = forced && j < n - 5 ? force[j] > 0.5 : u >= 30;
+      double lu  = (hard ? 0.0 : dy[j] * ModelSigmoidPrime(u - 30)) + (z ? 0.0 : lam[j]);
       double inv = 1.0 / tm[j];
       assert_true(aux[j] == u);
       assert_true(next[j] == (z ? E[j] : u));
@@ -329,10 +339,12 @@ static void test_forward_matches_ref(void **st)
   }
   /* one plain step by hand: the first step from rest, v = E_L, g = 0 */
   {
-    const ParamBlock *E = ParamLayoutBlock(l, "E_L"), *tm = ParamLayoutBlock(l, "tau_m"), *R = ParamLayoutBlock(l, "R_I");
+    const ParamBlock *E = ParamLayoutBlock(l, "E_L"), *tm = ParamLayoutBlock(l, "tau_m"),
+                     *R = ParamLayoutBlock(l, "R_I");
     for (PetscInt j = 0; j < n; j++) {
       double in = 0.9 * w1->x[j];
-      double u = th[E->offset + j] + (th[E->offset + j] - th[E->offset + j] + th[R->offset + j] * in) / th[tm->offset + j];
+      double u =
+          th[E->offset + j] + (th[E->offset + j] - th[E->offset + j] + th[R->offset + j] * in) / th[tm->offset + j];
       assert_true(fabs(w1->aux[j] - u) < 1e-12);
       assert_true(fabs(w1->y[j] - 1 / (1 + exp(-(u - 30)))) < 1e-14);
     }
@@ -349,8 +361,9 @@ static void test_forward_matches_ref(void **st)
 static void test_input_from_uniforms(void **st)
 {
   PetscInt n = 7, m = 5, T = 300;
-  double  *u = malloc(sizeof(double) * n * T), *x1 = malloc(sizeof(double) * n * T), *x2 = malloc(sizeof(double) * n * T);
-  double   rates[] = {0, 10, 250, 4000};
+  double  *u = malloc(sizeof(double) * n * T), *x1 = malloc(sizeof(double) * n * T),
+         *x2     = malloc(sizeof(double) * n * T);
+  double rates[] = {0, 10, 250, 4000};
   (void)st;
   SimDrawUniforms(3, 11, 2, n, T, u);
   for (int r = 0; r < 4; r++) {
@@ -377,10 +390,13 @@ static void test_spike_binning(void **st)
   double      *starts;
   (void)st;
   assert_int_equal(0, SpikeTrainsCreate(2, 5, 1, &sp));
-  sp->offsets[1] = 3;
-  sp->offsets[2] = 5;
-  sp->times_ms[0] = 0.0; sp->times_ms[1] = 0.5; sp->times_ms[2] = 9.99; /* two in bin 0 */
-  sp->times_ms[3] = 3.0; sp->times_ms[4] = 10.0;                      /* 10.0 is outside [0,10) */
+  sp->offsets[1]      = 3;
+  sp->offsets[2]      = 5;
+  sp->times_ms[0]     = 0.0;
+  sp->times_ms[1]     = 0.5;
+  sp->times_ms[2]     = 9.99; /* two in bin 0 */
+  sp->times_ms[3]     = 3.0;
+  sp->times_ms[4]     = 10.0; /* 10.0 is outside [0,10) */
   sp->intervals_ms[0] = 0;
   sp->intervals_ms[1] = 25;
   assert_int_equal(0, SpikeTrainsValidate(sp));
@@ -405,7 +421,18 @@ static void test_spike_binning(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_rng_reproducible), cmocka_unit_test(test_rng_grid_matches_ref), cmocka_unit_test(test_vec_exp), cmocka_unit_test(test_rng_poisson_stats), cmocka_unit_test(test_rng_normal_stats), cmocka_unit_test(test_fixedsum_order_independent),
-  cmocka_unit_test(test_bounds_projection), cmocka_unit_test(test_ground_truth), cmocka_unit_test(test_ground_truth_fraction),      cmocka_unit_test(test_forward_matches_ref), cmocka_unit_test(test_lif_kernels_scalar_bits), cmocka_unit_test(test_input_from_uniforms), cmocka_unit_test(test_spike_binning),
+    cmocka_unit_test(test_rng_reproducible),
+    cmocka_unit_test(test_rng_grid_matches_ref),
+    cmocka_unit_test(test_vec_exp),
+    cmocka_unit_test(test_rng_poisson_stats),
+    cmocka_unit_test(test_rng_normal_stats),
+    cmocka_unit_test(test_fixedsum_order_independent),
+    cmocka_unit_test(test_bounds_projection),
+    cmocka_unit_test(test_ground_truth),
+    cmocka_unit_test(test_ground_truth_fraction),
+    cmocka_unit_test(test_forward_matches_ref),
+    cmocka_unit_test(test_lif_kernels_scalar_bits),
+    cmocka_unit_test(test_input_from_uniforms),
+    cmocka_unit_test(test_spike_binning),
 };
 TEST_MAIN(tests)

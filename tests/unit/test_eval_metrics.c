@@ -40,15 +40,20 @@ static void test_identical_and_undefined(void **state)
   /* a silent recording: nothing rated */
   assert_int_equal(0, EvalMetricsCompute(4, 5, 20.0, F, z, &m));
   assert_true(isnan(m.rate_error) && m.nrated == 0);
-  sets[0].rate_error = 1; sets[1].rate_error = 3;
-  sets[0].rate_r = NAN;   sets[1].rate_r = 0.5;
-  sets[0].corr_r = NAN;   sets[1].corr_r = NAN;
+  sets[0].rate_error = 1;
+  sets[1].rate_error = 3;
+  sets[0].rate_r     = NAN;
+  sets[1].rate_r     = 0.5;
+  sets[0].corr_r     = NAN;
+  sets[1].corr_r     = NAN;
   sets[0].mean_rate = sets[1].mean_rate = 2;
-  sets[0].max_rate = 4;   sets[1].max_rate = 6;
+  sets[0].max_rate                      = 4;
+  sets[1].max_rate                      = 6;
   sets[0].nrated = sets[1].nrated = 7;
   sets[0].npairs = sets[1].npairs = 9;
   EvalMetricsMean(2, sets, &mean);
-  assert_true(mean.rate_error == 2 && mean.rate_r == 0.5 && isnan(mean.corr_r) && mean.max_rate == 5 && mean.nrated == 7);
+  assert_true(mean.rate_error == 2 && mean.rate_r == 0.5 && isnan(mean.corr_r) && mean.max_rate == 5 &&
+              mean.nrated == 7);
   assert_int_equal(0, TestQuietErrors(PETSC_TRUE));
   assert_true(EvalMetricsCompute(0, 5, 20.0, F, R, &m) != 0);
   assert_true(EvalMetricsCompute(4, 5, 0.0, F, R, &m) != 0);
@@ -56,7 +61,7 @@ static void test_identical_and_undefined(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_numpy_example),
-  cmocka_unit_test(test_identical_and_undefined),
+    cmocka_unit_test(test_numpy_example),
+    cmocka_unit_test(test_identical_and_undefined),
 };
 TEST_MAIN(tests)

@@ -31,9 +31,9 @@ static const int64_t fit_off[] = {0, 3, 3, 5}, tgt_off[] = {0, 1, 3, 4};
 static const double  fit_t[] = {5.25, 17, 180.5, 3, 199}, tgt_t[] = {1, 2, 4, 150};
 
 typedef struct {
-  const char   *format;  /* root spikefit_format */
-  double        shift;   /* added to every time */
-  const double *span;    /* [2][2] /eval/span_ms or NULL */
+  const char   *format;   /* root spikefit_format */
+  double        shift;    /* added to every time */
+  const double *span;     /* [2][2] /eval/span_ms or NULL */
   double        bad_time; /* != 0: replaces the first fitted time */
   PetscBool     no_fitted;
   PetscBool     fewer_targets; /* /eval/target with 2 units instead of 3 */
@@ -65,10 +65,11 @@ static void WriteRun(const char *path, const RunSpec *r)
 }
 
 /* The NWB file's /units, read by spikefit's reader, equals the given trains. */
-static void CheckReadBack(const char *nwb, const int64_t *off, const double *t, double shift, PetscInt nint, const double *iv)
+static void CheckReadBack(const char *nwb, const int64_t *off, const double *t, double shift, PetscInt nint,
+                          const double *iv)
 {
-  DataOptions  opt;
-  SpikeTrains *st;
+  DataOptions   opt;
+  SpikeTrains  *st;
   SpikeFileKind kind;
 
   assert_int_equal(0, SpikeFileDetect(nwb, &kind));
@@ -89,7 +90,7 @@ static void CheckReadBack(const char *nwb, const int64_t *off, const double *t, 
 static void test_export_roundtrip(void **state)
 {
   const char *run = TmpPath("run.h5"), *nwb = TmpPath("sim.nwb");
-  RunSpec     r   = {.format = "run"};
+  RunSpec     r     = {.format = "run"};
   double      iv[2] = {0, 200};
 
   (void)state;
@@ -167,10 +168,10 @@ static void test_zz_cleanup(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_export_roundtrip),
-  cmocka_unit_test(test_export_span),
-  cmocka_unit_test(test_export_refuses),
-  cmocka_unit_test(test_zz_cleanup),
+    cmocka_unit_test(test_export_roundtrip),
+    cmocka_unit_test(test_export_span),
+    cmocka_unit_test(test_export_refuses),
+    cmocka_unit_test(test_zz_cleanup),
 };
 
 TEST_MAIN(tests)

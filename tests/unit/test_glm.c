@@ -48,7 +48,7 @@ static void test_basis(void **state)
 static void test_design(void **state)
 {
   /* n = 2, one window of 6 steps, 2 bases of 3 lags (hand-made) */
-  const double B[6] = {1, 0.5, 0.25, 0, 1, 2};
+  const double B[6]  = {1, 0.5, 0.25, 0, 1, 2};
   double       s[12] = {0}, *X;
   (void)state;
   s[0 * 2 + 0] = 1; /* neuron 0 at step 0 */
@@ -57,7 +57,7 @@ static void test_design(void **state)
   assert_int_equal(0, GlmDesignCreate(2, 1, 6, s, 2, 3, B, &X));
   /* P = 5: [1, h0b0, h0b1, h1b0, h1b1] */
   {
-    const double want[6][5] = {{1, 0, 0, 0, 0},    {1, 1, 0, 0, 0},    {1, 0.5, 1, 0, 0},
+    const double want[6][5] = {{1, 0, 0, 0, 0},    {1, 1, 0, 0, 0},   {1, 0.5, 1, 0, 0},
                                {1, 0.25, 2, 1, 0}, {1, 0, 0, 0.5, 1}, {1, 1, 0, 0.25, 2}};
     for (int t = 0; t < 6; t++)
       for (int p = 0; p < 5; p++) assert_true(X[t * 5 + p] == want[t][p]);
@@ -101,7 +101,8 @@ static void test_objective_derivatives(void **state)
       tp[p] = theta[p] - h;
       assert_int_equal(0, GlmObjective(X, T, P, s, n, 1, l2, tp, &fm, gm, NULL, NULL));
       worst = PetscMax(worst, TestRelDiff((fp - fm) / (2 * h), g[p], 1e-3));
-      for (PetscInt q = 0; q < P; q++) worst = PetscMax(worst, TestRelDiff((gp[q] - gm[q]) / (2 * h), H[q * P + p], 1e-3));
+      for (PetscInt q = 0; q < P; q++)
+        worst = PetscMax(worst, TestRelDiff((gp[q] - gm[q]) / (2 * h), H[q * P + p], 1e-3));
     }
     /* the Hessian is symmetric */
     for (PetscInt p = 0; p < P; p++)
@@ -156,13 +157,15 @@ static PetscErrorCode TrueModel(GlmModel **out)
   m->bias[2] = log(0.025);
   for (PetscInt i = 0; i < n; i++) { /* refractory self-history */
     double *h = m->filters + (i * n + i) * K;
-    h[0] = -3.0; h[1] = -1.0; h[2] = 0.3;
+    h[0]      = -3.0;
+    h[1]      = -1.0;
+    h[2]      = 0.3;
   }
-  m->filters[(0 * n + 1) * K + 1] = 1.0;  /* 0 excites 1 */
+  m->filters[(0 * n + 1) * K + 1] = 1.0; /* 0 excites 1 */
   m->filters[(0 * n + 1) * K + 2] = 0.5;
   m->filters[(1 * n + 2) * K + 2] = 0.8;  /* 1 excites 2 */
   m->filters[(2 * n + 0) * K + 1] = -0.8; /* 2 inhibits 0 */
-  *out = m;
+  *out                            = m;
   PetscFunctionReturn(0);
 }
 
@@ -208,8 +211,10 @@ static void test_recovery(void **state)
         if (ji % (n + 1) == 0) filt_err = PetscMax(filt_err, fabs(a - b)); /* self-history */
         else coup_err = PetscMax(coup_err, fabs(a - b));
       }
-    print_message("GLM recovery with %-6s: iterations %" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT ", %.3f s, max |error| bias %.3f, history filters %.3f, coupling filters %.3f\n", types[t],
-                  info[0].iterations, info[1].iterations, info[2].iterations, t1 - t0, bias_err, filt_err, coup_err);
+    print_message("GLM recovery with %-6s: iterations %" PetscInt_FMT " %" PetscInt_FMT " %" PetscInt_FMT
+                  ", %.3f s, max |error| bias %.3f, history filters %.3f, coupling filters %.3f\n",
+                  types[t], info[0].iterations, info[1].iterations, info[2].iterations, t1 - t0, bias_err, filt_err,
+                  coup_err);
     /* 60 s of data, ~1500 spikes per neuron; the largest error is the self filter at lag 1
      * (true -3.5: the few spikes there pin it down loosely) */
     assert_true(bias_err < 0.15);
@@ -281,8 +286,8 @@ static void test_bad_input(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_basis),        cmocka_unit_test(test_design),         cmocka_unit_test(test_objective_derivatives),
-  cmocka_unit_test(test_bias_only),    cmocka_unit_test(test_recovery),       cmocka_unit_test(test_silent_neuron),
-  cmocka_unit_test(test_bad_input),
+    cmocka_unit_test(test_basis),     cmocka_unit_test(test_design),   cmocka_unit_test(test_objective_derivatives),
+    cmocka_unit_test(test_bias_only), cmocka_unit_test(test_recovery), cmocka_unit_test(test_silent_neuron),
+    cmocka_unit_test(test_bad_input),
 };
 TEST_MAIN(tests)

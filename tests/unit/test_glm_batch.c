@@ -9,7 +9,7 @@
 #include <petsctao.h>
 #include <string.h>
 #if defined(_OPENMP)
-#include <omp.h>
+  #include <omp.h>
 #endif
 
 /* Bernoulli(p) spikes s [T][n] and the same as spike trains on [0, T) ms (dt = 1). */
@@ -91,7 +91,8 @@ static void test_evaluate_vs_ref(void **state)
   assert_int_equal(0, GlmSpikesCreate(st, 2, iv, 1.0, &sp));
   assert_int_equal(0, GlmDesignCreate(n, 2, 200, s, K, m->nlags, m->basis, &X));
   for (PetscInt p = 0; p < P; p++)
-    for (PetscInt i = 0; i < n; i++) Theta[p * n + i] = p ? 0.5 * (RngUniform(6, 92, 0, (uint32_t)i, (uint32_t)p) - 0.5) : -3.0 + 0.2 * i;
+    for (PetscInt i = 0; i < n; i++)
+      Theta[p * n + i] = p ? 0.5 * (RngUniform(6, 92, 0, (uint32_t)i, (uint32_t)p) - 0.5) : -3.0 + 0.2 * i;
   assert_int_equal(0, GlmBatchEvaluate(sp, m, PETSC_COMM_SELF, Theta, f, G));
   for (PetscInt i = 0; i < n; i++) {
     for (PetscInt p = 0; p < P; p++) theta[p] = Theta[p * n + i];
@@ -148,19 +149,21 @@ static PetscErrorCode TrueModel(GlmModel **out)
   m->bias[2] = log(0.025);
   for (PetscInt i = 0; i < n; i++) {
     double *h = m->filters + (i * n + i) * K;
-    h[0] = -3.0; h[1] = -1.0; h[2] = 0.3;
+    h[0]      = -3.0;
+    h[1]      = -1.0;
+    h[2]      = 0.3;
   }
   m->filters[(0 * n + 1) * K + 1] = 1.0;
   m->filters[(1 * n + 2) * K + 2] = 0.8;
   m->filters[(2 * n + 0) * K + 1] = -0.8;
-  *out = m;
+  *out                            = m;
   PetscFunctionReturn(0);
 }
 
 static PetscErrorCode StopSecond(void *ctx, PetscBool *stop)
 {
   PetscInt *calls = (PetscInt *)ctx;
-  *stop = (PetscBool)(++*calls >= 2);
+  *stop           = (PetscBool)(++*calls >= 2);
   return 0;
 }
 
@@ -191,10 +194,12 @@ static void test_fit_vs_per_neuron(void **state)
   assert_int_equal(0, GlmFit(a, nwin, ws, s, &fo, ia)); /* per neuron, Newton */
   strcpy(fo.tao_type, TAOLMVM);
   assert_int_equal(0, GlmBatchFit(b, sp, &fo, PETSC_COMM_SELF, NULL, NULL, ib, &st));
-  print_message("joint lmvm fit: %" PetscInt_FMT " iterations, %" PetscInt_FMT " evaluations, gnorm %.3g\n", st.iterations, st.evaluations, st.gnorm);
+  print_message("joint lmvm fit: %" PetscInt_FMT " iterations, %" PetscInt_FMT " evaluations, gnorm %.3g\n",
+                st.iterations, st.evaluations, st.gnorm);
   assert_true(st.reason > 0 && !st.stopped && st.iterations < 60);
   for (PetscInt i = 0; i < n; i++) {
-    print_message("neuron %d: loglik %.10g vs %.10g, fval %.10g vs %.10g, bias %.6f vs %.6f\n", (int)i, ia[i].loglik, ib[i].loglik, ia[i].fval, ib[i].fval, a->bias[i], b->bias[i]);
+    print_message("neuron %d: loglik %.10g vs %.10g, fval %.10g vs %.10g, bias %.6f vs %.6f\n", (int)i, ia[i].loglik,
+                  ib[i].loglik, ia[i].fval, ib[i].fval, a->bias[i], b->bias[i]);
     /* the tolerance of the joint fit: ||g_z||^2 / 2 ~ 1e-4 n nats in whitened units */
     assert_true(ib[i].fval >= ia[i].fval - 1e-9 && ib[i].fval - ia[i].fval < 1e-4);
     assert_true(fabs(ia[i].loglik - ib[i].loglik) < 1e-5 * fabs(ia[i].loglik));
@@ -265,11 +270,19 @@ static void test_counts_and_spans(void **state)
   PetscInt     k, nb;
   (void)state;
   assert_int_equal(0, SpikeTrainsCreate(2, 6, 2, &st));
-  st->intervals_ms[0] = 0; st->intervals_ms[1] = 80; st->intervals_ms[2] = 95; st->intervals_ms[3] = 200;
+  st->intervals_ms[0] = 0;
+  st->intervals_ms[1] = 80;
+  st->intervals_ms[2] = 95;
+  st->intervals_ms[3] = 200;
   /* unit 0: 12, 12.5 (same bin), 74.9; unit 1: 30, 105, 139.5 */
-  st->offsets[1] = 3; st->offsets[2] = 6;
-  st->times_ms[0] = 12; st->times_ms[1] = 12.5; st->times_ms[2] = 74.9;
-  st->times_ms[3] = 30; st->times_ms[4] = 105; st->times_ms[5] = 139.5;
+  st->offsets[1]  = 3;
+  st->offsets[2]  = 6;
+  st->times_ms[0] = 12;
+  st->times_ms[1] = 12.5;
+  st->times_ms[2] = 74.9;
+  st->times_ms[3] = 30;
+  st->times_ms[4] = 105;
+  st->times_ms[5] = 139.5;
   assert_int_equal(0, GlmSpans(st, 10, 140, 1.0, &k, &v));
   assert_int_equal(k, 2);
   assert_true(v[0] == 10 && v[1] == 80 && v[2] == 95 && v[3] == 140);
@@ -285,13 +298,21 @@ static void test_counts_and_spans(void **state)
   assert_int_equal(nb, 5);
   assert_int_equal(0, GlmSpikesCounts(sp, 20, &nb, c));
   assert_true(c[0 * 2 + 0] == 1 && c[1 * 2 + 1] == 1 && c[3 * 2 + 1] == 1 && c[4 * 2 + 1] == 1);
-  { double tot = 0; for (int q = 0; q < 10; q++) tot += c[q]; assert_true(tot == 4); } /* 74.9 falls in the dropped partial bin */
+  {
+    double tot = 0;
+    for (int q = 0; q < 10; q++) tot += c[q];
+    assert_true(tot == 4);
+  } /* 74.9 falls in the dropped partial bin */
   assert_int_equal(0, GlmSpikesDestroy(&sp));
   assert_int_equal(0, SpikeTrainsDestroy(&st));
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_design_block),   cmocka_unit_test(test_evaluate_vs_ref),     cmocka_unit_test(test_threads),
-  cmocka_unit_test(test_fit_vs_per_neuron), cmocka_unit_test(test_simulate_continuous), cmocka_unit_test(test_counts_and_spans),
+    cmocka_unit_test(test_design_block),
+    cmocka_unit_test(test_evaluate_vs_ref),
+    cmocka_unit_test(test_threads),
+    cmocka_unit_test(test_fit_vs_per_neuron),
+    cmocka_unit_test(test_simulate_continuous),
+    cmocka_unit_test(test_counts_and_spans),
 };
 TEST_MAIN(tests)

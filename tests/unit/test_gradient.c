@@ -24,9 +24,9 @@ typedef struct {
 static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint64_t seed, PetscBool dale)
 {
   PetscInt exc[16];
-  p->n = n;
-  p->T = T;
-  p->cfg = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale};
+  p->n    = n;
+  p->T    = T;
+  p->cfg  = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale};
   p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1, 0}, .sm_bin_ms = 20};
   p->progress = 0.3;
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
@@ -78,9 +78,9 @@ static void CheckGradientTol(LossKind kind, PetscBool use_ref, PetscBool dale, d
 
   ProblemSetup(&p, kind, 6, 80, 11, dale);
   p.sim.use_ref = use_ref;
-  grad = calloc(p.layout->total, sizeof(double));
-  th   = malloc(sizeof(double) * p.layout->total);
-  rp0  = p.theta[p.sim.offRp];
+  grad          = calloc(p.layout->total, sizeof(double));
+  th            = malloc(sizeof(double) * p.layout->total);
+  rp0           = p.theta[p.sim.offRp];
   LossAt(&p, p.theta, rp0, &zbase);
   {
     double *z = malloc(sizeof(double) * p.n * p.T);
@@ -99,10 +99,10 @@ static void CheckGradientTol(LossKind kind, PetscBool use_ref, PetscBool dale, d
      * can be large enough that rounding in the loss stays far below the tolerance */
     for (int r = 0; r < 2; r++) {
       double hr = r ? h / 2 : h, lp, lm, zp, zm;
-      th[k] = p.theta[k] + hr;
-      lp    = LossAt(&p, th, rp0, &zp);
-      th[k] = p.theta[k] - hr;
-      lm    = LossAt(&p, th, rp0, &zm);
+      th[k]     = p.theta[k] + hr;
+      lp        = LossAt(&p, th, rp0, &zp);
+      th[k]     = p.theta[k] - hr;
+      lm        = LossAt(&p, th, rp0, &zm);
       assert_true(zp == zbase && zm == zbase); /* z locally constant: the FD rule applies */
       d[r] = (lp - lm) / (2 * hr);
     }
@@ -119,12 +119,31 @@ static void CheckGradientTol(LossKind kind, PetscBool use_ref, PetscBool dale, d
   ProblemDestroy(&p);
 }
 
-static void CheckGradient(LossKind kind, PetscBool use_ref, PetscBool dale) { CheckGradientTol(kind, use_ref, dale, 1e-6); }
+static void CheckGradient(LossKind kind, PetscBool use_ref, PetscBool dale)
+{
+  CheckGradientTol(kind, use_ref, dale, 1e-6);
+}
 
-static void test_grad_frd(void **s) { (void)s; CheckGradient(LOSS_FRD, PETSC_FALSE, PETSC_TRUE); }
-static void test_grad_vrd(void **s) { (void)s; CheckGradient(LOSS_VRD, PETSC_FALSE, PETSC_TRUE); }
-static void test_grad_mix(void **s) { (void)s; CheckGradient(LOSS_MIX, PETSC_FALSE, PETSC_TRUE); }
-static void test_grad_adaptive(void **s) { (void)s; CheckGradient(LOSS_ADAPTIVE, PETSC_FALSE, PETSC_TRUE); }
+static void test_grad_frd(void **s)
+{
+  (void)s;
+  CheckGradient(LOSS_FRD, PETSC_FALSE, PETSC_TRUE);
+}
+static void test_grad_vrd(void **s)
+{
+  (void)s;
+  CheckGradient(LOSS_VRD, PETSC_FALSE, PETSC_TRUE);
+}
+static void test_grad_mix(void **s)
+{
+  (void)s;
+  CheckGradient(LOSS_MIX, PETSC_FALSE, PETSC_TRUE);
+}
+static void test_grad_adaptive(void **s)
+{
+  (void)s;
+  CheckGradient(LOSS_ADAPTIVE, PETSC_FALSE, PETSC_TRUE);
+}
 /* dL/dy of every loss against finite differences in y, at outputs away from 0 and 1 where
  * the likelihoods are well conditioned. Through the network, the likelihoods' gradients are
  * checked exactly (complex step) by tests/python/check_gradient.py in e2e_gradient_check_python:
@@ -150,25 +169,30 @@ static void test_loss_dy(void **st)
         memcpy(yp, y, sizeof(y));
         yp[k] = y[k] + h;
         LossEvaluate(&c, 0.4, n, T, yp, s, NULL, scratch, &v);
-        lp = v.total;
+        lp    = v.total;
         yp[k] = y[k] - h;
         LossEvaluate(&c, 0.4, n, T, yp, s, NULL, scratch, &v);
         lm   = v.total;
         d[r] = (lp - lm) / (2 * h);
       }
       fd = (4 * d[1] - d[0]) / 3;
-      if (TestRelDiff(fd, dy[k], 1e-6) > 1e-6) print_error("%s: y[%d]: analytic %.12g fd %.12g\n", LossKinds[kind], (int)k, dy[k], fd);
+      if (TestRelDiff(fd, dy[k], 1e-6) > 1e-6)
+        print_error("%s: y[%d]: analytic %.12g fd %.12g\n", LossKinds[kind], (int)k, dy[k], fd);
       assert_true(TestRelDiff(fd, dy[k], 1e-6) <= 1e-6);
     }
   }
 }
-static void test_grad_ref_kernels(void **s) { (void)s; CheckGradient(LOSS_MIX, PETSC_TRUE, PETSC_FALSE); }
+static void test_grad_ref_kernels(void **s)
+{
+  (void)s;
+  CheckGradient(LOSS_MIX, PETSC_TRUE, PETSC_FALSE);
+}
 
 /* The fast backward pass equals the plain reference one. */
 /* bnll and pnll against hand values on a 1-neuron, 2-step window. */
 static void test_likelihood_values(void **st)
 {
-  LossConfig c = {.kind = LOSS_BNLL, .vr_tau = 20, .dt = 1.0};
+  LossConfig c    = {.kind = LOSS_BNLL, .vr_tau = 20, .dt = 1.0};
   double     y[2] = {0.25, 0.5}, s[2] = {1, 0}, dy[2], scratch[2], e = 1e-9;
   double     p0 = e + (1 - 2 * e) * 0.25, p1 = e + (1 - 2 * e) * 0.5;
   LossValue  v;
@@ -188,15 +212,16 @@ static void test_backward_matches_ref(void **st)
   double *g1, *g2;
   (void)st;
   ProblemSetup(&p, LOSS_VRD, 9, 120, 5, PETSC_FALSE);
-  g1 = calloc(p.layout->total, sizeof(double));
-  g2 = calloc(p.layout->total, sizeof(double));
+  g1            = calloc(p.layout->total, sizeof(double));
+  g2            = calloc(p.layout->total, sizeof(double));
   p.sim.use_ref = PETSC_FALSE;
   LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL);
   SimBackward(&p.sim, p.theta, p.w, g1);
   p.sim.use_ref = PETSC_TRUE;
   LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL);
   SimBackward(&p.sim, p.theta, p.w, g2);
-  for (PetscInt k = 0; k < p.layout->total; k++) assert_true(TestRelDiff(g1[k], g2[k], 1e-300) <= 1e-12 || fabs(g1[k] - g2[k]) < 1e-14);
+  for (PetscInt k = 0; k < p.layout->total; k++)
+    assert_true(TestRelDiff(g1[k], g2[k], 1e-300) <= 1e-12 || fabs(g1[k] - g2[k]) < 1e-14);
   free(g1);
   free(g2);
   ProblemDestroy(&p);
@@ -220,7 +245,7 @@ static void test_loss_values(void **st)
 /* frd of identical trains is sqrt(1e-12) per neuron divided by the window in seconds. */
 static void test_loss_identical(void **st)
 {
-  LossConfig c = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
+  LossConfig c     = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
   double     y[40] = {0}, scratch[40];
   LossValue  v;
   (void)st;
@@ -235,10 +260,11 @@ static void test_loss_identical(void **st)
 /* sm (window-coupled) plus per-window distances on the first nrec of n neurons (the rest
  * hidden), through the network over K windows, against Richardson-extrapolated central
  * differences: every parameter, the hidden neurons' included. */
-static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nrec, double *xs, double *ss, double *ys, double *grad)
+static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nrec, double *xs, double *ss, double *ys,
+                       double *grad)
 {
-  PetscInt    n = p->n, T = p->T;
-  LossSMShape sh;
+  PetscInt     n = p->n, T = p->T;
+  LossSMShape  sh;
   LossSMStats *st;
   double      *sums, total = 0, *work = malloc(sizeof(double) * 3 * T * nrec);
   LossValue    v;
@@ -280,18 +306,18 @@ static void test_grad_sm_hidden(void **state)
   double  *xs, *ss, *ys, *grad, *th, gmax = 0, worst = 0, hidden_max = 0;
   (void)state;
   ProblemSetup(&p, LOSS_WEIGHTED, n, T, 13, PETSC_TRUE);
-  p.lcfg.weights[LOSS_TERM_FRD] = 0.3;
-  p.lcfg.weights[LOSS_TERM_VRD] = 0.5;
+  p.lcfg.weights[LOSS_TERM_FRD]  = 0.3;
+  p.lcfg.weights[LOSS_TERM_VRD]  = 0.5;
   p.lcfg.weights[LOSS_TERM_BNLL] = 0;
   p.lcfg.weights[LOSS_TERM_PNLL] = 0;
-  p.lcfg.weights[LOSS_TERM_SM] = 0.7;
-  p.lcfg.sm_bin_ms = 10;
-  p.lcfg.sm_lags = 2;
-  p.lcfg.sm_hidden_rate   = -1; /* the hidden neurons' rate pulled to the recorded mean */
-  p.lcfg.sm_hidden_weight = 1.3;
-  xs = malloc(sizeof(double) * K * n * T);
-  ss = malloc(sizeof(double) * K * nrec * T);
-  ys = malloc(sizeof(double) * K * n * T);
+  p.lcfg.weights[LOSS_TERM_SM]   = 0.7;
+  p.lcfg.sm_bin_ms               = 10;
+  p.lcfg.sm_lags                 = 2;
+  p.lcfg.sm_hidden_rate          = -1; /* the hidden neurons' rate pulled to the recorded mean */
+  p.lcfg.sm_hidden_weight        = 1.3;
+  xs                             = malloc(sizeof(double) * K * n * T);
+  ss                             = malloc(sizeof(double) * K * nrec * T);
+  ys                             = malloc(sizeof(double) * K * n * T);
   for (PetscInt w = 0; w < K; w++) SimDrawInput(13, 7, w, n, T, p.theta[p.sim.offRp], 1.0, xs + w * n * T);
   for (PetscInt k = 0; k < K * nrec * T; k++) ss[k] = RngUniform(13, 9, 0, (uint32_t)k, 0) < 0.05;
   grad = calloc(p.layout->total, sizeof(double));
@@ -300,18 +326,19 @@ static void test_grad_sm_hidden(void **state)
   for (PetscInt k = 0; k < p.layout->total; k++) gmax = fmax(gmax, fabs(grad[k]));
   for (PetscInt k = 0; k < p.layout->total; k++) {
     double h = FD_STEP * fmax(1.0, fabs(p.theta[k])), d[2], fd, rel;
-    if (p.layout->lo[k] == p.layout->hi[k] || k == p.sim.offRp) continue; /* fixed diagonal; r_p enters through x, held here */
+    if (p.layout->lo[k] == p.layout->hi[k] || k == p.sim.offRp)
+      continue; /* fixed diagonal; r_p enters through x, held here */
     memcpy(th, p.theta, sizeof(double) * p.layout->total);
     for (int r = 0; r < 2; r++) {
       double hr = r ? h / 2 : h;
-      th[k] = p.theta[k] + hr;
+      th[k]     = p.theta[k] + hr;
       double lp = SMLossAt(&p, th, K, nrec, xs, ss, ys, NULL);
-      th[k] = p.theta[k] - hr;
+      th[k]     = p.theta[k] - hr;
       double lm = SMLossAt(&p, th, K, nrec, xs, ss, ys, NULL);
-      d[r] = (lp - lm) / (2 * hr);
+      d[r]      = (lp - lm) / (2 * hr);
     }
-    fd  = (4 * d[1] - d[0]) / 3;
-    rel = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
+    fd    = (4 * d[1] - d[0]) / 3;
+    rel   = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
     worst = fmax(worst, rel);
     if (rel > 1e-6) print_error("sm+hidden param %d: bptt %.12g fd %.12g rel %.3g\n", (int)k, grad[k], fd, rel);
     assert_true(rel <= 1e-6);
@@ -323,17 +350,21 @@ static void test_grad_sm_hidden(void **state)
       for (PetscInt j = 0; j < nrec; j++) hidden_max = fmax(hidden_max, fabs(grad[W->offset + i * n + j]));
   }
   assert_true(hidden_max > 0);
-  free(xs); free(ss); free(ys); free(grad); free(th);
+  free(xs);
+  free(ss);
+  free(ys);
+  free(grad);
+  free(th);
   ProblemDestroy(&p);
 }
 
 /* sm against its plain definition and the exact-statistics split: K windows at once. */
 static void test_sm_value(void **state)
 {
-  LossConfig  c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1};
-  PetscInt    n = 3, T = 40, K = 4;
-  double      y[480], s[480], *sums;
-  LossSMShape sh;
+  LossConfig   c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1};
+  PetscInt     n = 3, T = 40, K = 4;
+  double       y[480], s[480], *sums;
+  LossSMShape  sh;
   LossSMStats *st;
   (void)state;
   for (PetscInt k = 0; k < K * T * n; k++) {
@@ -357,7 +388,8 @@ static void test_sm_value(void **state)
  * bin; at -loss_sm_hidden_rate equal to that the term is 0, off by d counts per bin it adds
  * K w_h nh d^2; with rate -1 the target is the recorded neurons' mean (from the plain
  * definition). */
-static double SMValueHidden(LossConfig *c, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y, const double *s)
+static double SMValueHidden(LossConfig *c, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
+                            const double *s)
 {
   LossSMShape  sh;
   LossSMStats *st;
@@ -387,25 +419,34 @@ static void test_sm_hidden_rate(void **state)
   for (PetscInt r = 0; r < K * T; r++)
     for (PetscInt j = 0; j < n + nh; j++) y[r * (n + nh) + j] = j < n ? y0[r * n + j] : vh;
   c.sm_hidden_rate = 0; /* nh = 0: the term is absent whatever the rate */
-  v0 = SMValueHidden(&c, n, 0, T, K, y0, s);
+  v0               = SMValueHidden(&c, n, 0, T, K, y0, s);
   c.sm_hidden_rate = 20.0;
-  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  v                = SMValueHidden(&c, n, nh, T, K, y, s);
   assert_true(TestRelDiff(v, v0, 1e-300) < 1e-12);
   c.sm_hidden_rate = 20.0 + d / 5e-3; /* d more counts per bin */
-  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  v                = SMValueHidden(&c, n, nh, T, K, y, s);
   assert_true(TestRelDiff(v - v0, K * 2.0 * nh * d * d, 1e-300) < 1e-9);
   c.sm_hidden_rate = -1; /* the recorded mean: checked against the plain definition inside */
-  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  v                = SMValueHidden(&c, n, nh, T, K, y, s);
   assert_true(v > v0);
   c.sm_hidden_weight = 0; /* off */
-  v = SMValueHidden(&c, n, nh, T, K, y, s);
+  v                  = SMValueHidden(&c, n, nh, T, K, y, s);
   assert_true(TestRelDiff(v, v0, 1e-300) < 1e-12);
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_grad_sm_hidden), cmocka_unit_test(test_sm_value), cmocka_unit_test(test_sm_hidden_rate),
-  cmocka_unit_test(test_grad_frd),    cmocka_unit_test(test_grad_vrd),         cmocka_unit_test(test_grad_mix),
-  cmocka_unit_test(test_grad_adaptive), cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_backward_matches_ref),
-  cmocka_unit_test(test_loss_values), cmocka_unit_test(test_loss_identical), cmocka_unit_test(test_loss_dy), cmocka_unit_test(test_likelihood_values),
+    cmocka_unit_test(test_grad_sm_hidden),
+    cmocka_unit_test(test_sm_value),
+    cmocka_unit_test(test_sm_hidden_rate),
+    cmocka_unit_test(test_grad_frd),
+    cmocka_unit_test(test_grad_vrd),
+    cmocka_unit_test(test_grad_mix),
+    cmocka_unit_test(test_grad_adaptive),
+    cmocka_unit_test(test_grad_ref_kernels),
+    cmocka_unit_test(test_backward_matches_ref),
+    cmocka_unit_test(test_loss_values),
+    cmocka_unit_test(test_loss_identical),
+    cmocka_unit_test(test_loss_dy),
+    cmocka_unit_test(test_likelihood_values),
 };
 TEST_MAIN(tests)

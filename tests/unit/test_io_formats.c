@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 
 #ifndef SPIKEFIT_TEST_DATA
-#define SPIKEFIT_TEST_DATA "tests/data"
+  #define SPIKEFIT_TEST_DATA "tests/data"
 #endif
 #define NPY SPIKEFIT_TEST_DATA "/npy/"
 #define PHY SPIKEFIT_TEST_DATA "/phy"
@@ -36,9 +36,14 @@ static const char *TmpPath(const char *name)
   return buf[k];
 }
 
-static PetscErrorCode Capture(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode Capture(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                              PetscErrorType p, const char *mess, void *ctx)
 {
-  (void)comm; (void)line; (void)fun; (void)file; (void)ctx;
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)ctx;
   if (p == PETSC_ERROR_INITIAL && mess) {
     if (g_nerr == 0) snprintf(g_msg, sizeof(g_msg), "%s", mess);
     g_nerr++;
@@ -55,17 +60,17 @@ static void CheckMsg(const char *a, const char *b)
 }
 
 /* The call must fail with a message holding a and b, and leave no HDF5 object open. */
-#define EXPECT_FAIL(call, a, b)                                        \
-  do {                                                                 \
-    PetscErrorCode e_;                                                 \
-    g_msg[0] = '\0';                                                   \
-    g_nerr   = 0;                                                      \
-    PetscPushErrorHandler(Capture, NULL);                              \
-    e_ = (call);                                                       \
-    PetscPopErrorHandler();                                            \
-    assert_int_not_equal(0, e_);                                       \
+#define EXPECT_FAIL(call, a, b)                                           \
+  do {                                                                    \
+    PetscErrorCode e_;                                                    \
+    g_msg[0] = '\0';                                                      \
+    g_nerr   = 0;                                                         \
+    PetscPushErrorHandler(Capture, NULL);                                 \
+    e_ = (call);                                                          \
+    PetscPopErrorHandler();                                               \
+    assert_int_not_equal(0, e_);                                          \
     assert_int_equal(0, (int)H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_ALL)); \
-    CheckMsg(a, b);                                                    \
+    CheckMsg(a, b);                                                       \
   } while (0)
 
 static PetscInt Count(const SpikeTrains *st, PetscInt k) { return st->offsets[k + 1] - st->offsets[k]; }
@@ -96,7 +101,7 @@ static const char *HandNpy(const char *name, const char *dict, const void *data,
 {
   unsigned char head[256];
   size_t        len = strlen(dict), total = (10 + len + 1 + 63) / 64 * 64;
-  const char   *p   = TmpPath(name);
+  const char   *p = TmpPath(name);
   memcpy(head, "\x93NUMPY\x01\x00", 8);
   head[8] = (unsigned char)((total - 10) & 0xff);
   head[9] = (unsigned char)((total - 10) >> 8);
@@ -131,12 +136,13 @@ static PetscErrorCode NpyOpenClose(const char *path)
 
 static void test_npy_numpy_files(void **state)
 {
-  const char *names[] = {"col_u8", "col_i8", "col_f8", "col_u8_be", "col_f8_be", "col2d_u8", "v2_u8", "v3_u8", "col_u4", "col_i4"};
+  const char *names[] = {"col_u8",   "col_i8", "col_f8", "col_u8_be", "col_f8_be",
+                         "col2d_u8", "v2_u8",  "v3_u8",  "col_u4",    "col_i4"};
   (void)state;
   for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
     char     path[512];
-    uint64_t n = 0;
-    double   v[8] = {0};
+    uint64_t n      = 0;
+    double   v[8]   = {0};
     int      narrow = !strcmp(names[k], "col_u4") || !strcmp(names[k], "col_i4");
     snprintf(path, sizeof(path), NPY "%s.npy", names[k]);
     assert_int_equal(0, NpyValues(path, &n, v));
@@ -149,13 +155,14 @@ static void test_npy_numpy_files(void **state)
 static void test_npy_bad(void **state)
 {
   uint64_t    four[4] = {1, 2, 3, 4}, huge = (1ULL << 53) + 1;
-  const char *dict    = "{'descr': '<u8', 'fortran_order': False, 'shape': (4,), }";
+  const char *dict = "{'descr': '<u8', 'fortran_order': False, 'shape': (4,), }";
   const char *p;
   (void)state;
   /* the hand writer itself is right */
   assert_int_equal(0, NpyOpenClose(HandNpy("good.npy", dict, four, sizeof(four))));
   /* one column in Fortran order is the same bytes: accepted */
-  assert_int_equal(0, NpyOpenClose(HandNpy("fortran.npy", "{'descr': '<u8', 'fortran_order': True, 'shape': (4, 1), }", four, sizeof(four))));
+  assert_int_equal(0, NpyOpenClose(HandNpy("fortran.npy", "{'descr': '<u8', 'fortran_order': True, 'shape': (4, 1), }",
+                                           four, sizeof(four))));
   p = HandNpy("trunc.npy", dict, four, sizeof(four) - 3);
   EXPECT_FAIL(NpyOpenClose(p), p, "truncated");
   p = HandNpy("trailing.npy", dict, four, sizeof(four));
@@ -166,15 +173,23 @@ static void test_npy_bad(void **state)
   }
   EXPECT_FAIL(NpyOpenClose(p), p, "trailing bytes");
   EXPECT_FAIL(NpyOpenClose(NPY "f4.npy"), "dtype '<f4'", "not supported");
-  EXPECT_FAIL(NpyOpenClose(HandNpy("u2.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4,), }", four, 8)), "dtype '<u2'", NULL);
-  EXPECT_FAIL(NpyOpenClose(HandNpy("obj.npy", "{'descr': '|O', 'fortran_order': False, 'shape': (4,), }", four, 8)), "dtype '|O'", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("u2.npy", "{'descr': '<u2', 'fortran_order': False, 'shape': (4,), }", four, 8)),
+              "dtype '<u2'", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("obj.npy", "{'descr': '|O', 'fortran_order': False, 'shape': (4,), }", four, 8)),
+              "dtype '|O'", NULL);
   EXPECT_FAIL(NpyOpenClose(NPY "wide_u8.npy"), "wide_u8.npy", "not one column");
-  EXPECT_FAIL(NpyOpenClose(HandNpy("scalar.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (), }", four, 8)), "scalar", NULL);
-  EXPECT_FAIL(NpyOpenClose(HandNpy("noshape.npy", "{'descr': '<u8', 'fortran_order': False, }", four, 8)), "missing 'shape'", NULL);
-  EXPECT_FAIL(NpyOpenClose(HandNpy("fo.npy", "{'descr': '<u8', 'fortran_order': maybe, 'shape': (4,), }", four, 32)), "'fortran_order' must be True or False", NULL);
-  EXPECT_FAIL(NpyOpenClose(HandNpy("key.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (4,), 'extra': 1}", four, 32)), "unknown key 'extra'", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("scalar.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (), }", four, 8)),
+              "scalar", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("noshape.npy", "{'descr': '<u8', 'fortran_order': False, }", four, 8)),
+              "missing 'shape'", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("fo.npy", "{'descr': '<u8', 'fortran_order': maybe, 'shape': (4,), }", four, 32)),
+              "'fortran_order' must be True or False", NULL);
+  EXPECT_FAIL(
+      NpyOpenClose(HandNpy("key.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (4,), 'extra': 1}", four, 32)),
+      "unknown key 'extra'", NULL);
   EXPECT_FAIL(NpyOpenClose(HandNpy("nodict.npy", "['<u8']", four, 32)), "expected a dict", NULL);
-  EXPECT_FAIL(NpyOpenClose(HandNpy("big.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", &huge, 8)), "over 2^53", NULL);
+  EXPECT_FAIL(NpyOpenClose(HandNpy("big.npy", "{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", &huge, 8)),
+              "over 2^53", NULL);
   p = TmpPath("magic.npy");
   WriteBytes(p, "PK\x03\x04 not numpy at all", 22, NULL, 0);
   EXPECT_FAIL(NpyOpenClose(p), p, "no \\x93NUMPY magic");
@@ -232,8 +247,8 @@ static void Unlink(const char *dir, const char *file)
 
 static void test_phy_fixture(void **state)
 {
-  DataOptions  o;
-  SpikeTrains *st;
+  DataOptions   o;
+  SpikeTrains  *st;
   SpikeFileKind kind;
   (void)state;
   assert_int_equal(0, SpikeFileDetect(PHY, &kind));
@@ -391,7 +406,8 @@ static void ExpectCells(const char *path, const char *var)
   assert_int_equal(3, st->nunits);
   assert_true(st->unit_ids[0] == 1 && st->unit_ids[1] == 2 && st->unit_ids[2] == 3);
   assert_true(Count(st, 0) == 3 && Count(st, 1) == 2 && Count(st, 2) == 0);
-  assert_true(fabs(st->times_ms[0] - 100) < 1e-9 && fabs(st->times_ms[2] - 500) < 1e-9 && fabs(st->times_ms[3] - 50) < 1e-9);
+  assert_true(fabs(st->times_ms[0] - 100) < 1e-9 && fabs(st->times_ms[2] - 500) < 1e-9 &&
+              fabs(st->times_ms[3] - 50) < 1e-9);
   assert_true(st->intervals_ms[0] == 0 && st->intervals_ms[1] == 501);
   assert_int_equal(0, SpikeTrainsDestroy(&st));
 }
@@ -445,8 +461,10 @@ static void test_mat_bad(void **state)
   DataOptions o;
   (void)state;
   Opts(&o);
-  EXPECT_FAIL(Info(MAT "bad_char.mat", &o), "bad_char.mat: variable 'spikes' cell {3} is a char array, expected numeric", NULL);
-  EXPECT_FAIL(Info(MAT "bad_char73.mat", &o), "bad_char73.mat: variable 'spikes' cell {3} is a char array, expected numeric", NULL);
+  EXPECT_FAIL(Info(MAT "bad_char.mat", &o),
+              "bad_char.mat: variable 'spikes' cell {3} is a char array, expected numeric", NULL);
+  EXPECT_FAIL(Info(MAT "bad_char73.mat", &o),
+              "bad_char73.mat: variable 'spikes' cell {3} is a char array, expected numeric", NULL);
   EXPECT_FAIL(Info(MAT "bad_nan.mat", &o), "variable 'spikes' cell {1} element 2 is NaN", NULL);
   EXPECT_FAIL(Info(MAT "bad_wide.mat", &o), "variable 'st' is a 3x4 numeric array", NULL);
   EXPECT_FAIL(Info(MAT "several.mat", &o), "holds 3 variables", "-data_var");
@@ -476,7 +494,8 @@ static void CheckGapped(const SpikeTrains *info, const SpikeTrains *all)
   PetscInt nw;
   double  *starts;
   assert_int_equal(2, info->nintervals);
-  assert_true(info->intervals_ms[0] == 0 && info->intervals_ms[1] == 1000 && info->intervals_ms[2] == 2000 && info->intervals_ms[3] == 3000);
+  assert_true(info->intervals_ms[0] == 0 && info->intervals_ms[1] == 1000 && info->intervals_ms[2] == 2000 &&
+              info->intervals_ms[3] == 3000);
   /* the spike at 1.5 s lies in the gap: dropped */
   assert_int_equal(2, all->nspikes);
   assert_true(all->times_ms[0] == 500 && all->times_ms[1] == 2500);
@@ -486,7 +505,8 @@ static void CheckGapped(const SpikeTrains *info, const SpikeTrains *all)
   for (PetscInt w = 0; w < nw; w++) {
     PetscBool inside = PETSC_FALSE;
     for (PetscInt i = 0; i < info->nintervals; i++)
-      if (starts[w] >= info->intervals_ms[2 * i] && starts[w] + 400 <= info->intervals_ms[2 * i + 1]) inside = PETSC_TRUE;
+      if (starts[w] >= info->intervals_ms[2 * i] && starts[w] + 400 <= info->intervals_ms[2 * i + 1])
+        inside = PETSC_TRUE;
     assert_true(inside);
   }
   assert_true(starts[2] == 2000);
@@ -560,7 +580,7 @@ static const char *NwbWithColumns(void)
   hid_t       f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), vs = H5Tcopy(H5T_C_S1), fs = H5Tcopy(H5T_C_S1);
   double      t[8]   = {0.1, 0.2, 0.3, 0.1, 0.4, 0.5, 0.2, 0.9};
   int32_t     idx[4] = {2, 4, 6, 8}, ch[4] = {1, 2, 3, 1};
-  int64_t     ids[4] = {10, 11, 12, 13};
+  int64_t     ids[4]     = {10, 11, 12, 13};
   const char *quality[4] = {"good", "noise", "good", "mua"};
   char        ks[4][5]   = {"mua", "good", "good", "mua"};
   H5Tset_size(vs, H5T_VARIABLE);
@@ -592,15 +612,15 @@ static void ExpectIds(const char *path, const char *where, const char *units, Pe
 
 static void test_nwb_units_where(void **state)
 {
-  const char  *p = NwbWithColumns();
-  DataOptions  o;
+  const char    *p = NwbWithColumns();
+  DataOptions    o;
   const PetscInt a[] = {10, 12}, b[] = {11, 12}, c[] = {10, 13}, d[] = {10, 11, 12, 13}, e[] = {12};
   (void)state;
-  ExpectIds(p, "quality=good", NULL, 2, a);  /* variable-length strings */
-  ExpectIds(p, "KSLabel=good", NULL, 2, b);  /* fixed-length strings */
-  ExpectIds(p, "ch=1", NULL, 2, c);          /* integers */
+  ExpectIds(p, "quality=good", NULL, 2, a); /* variable-length strings */
+  ExpectIds(p, "KSLabel=good", NULL, 2, b); /* fixed-length strings */
+  ExpectIds(p, "ch=1", NULL, 2, c);         /* integers */
   ExpectIds(p, "quality=good,mua,noise", NULL, 4, d);
-  ExpectIds(p, "quality=good", "12", 1, e);  /* then -data_units among them */
+  ExpectIds(p, "quality=good", "12", 1, e); /* then -data_units among them */
   Opts(&o);
   assert_int_equal(0, PetscStrncpy(o.units_where, "qualty=good", sizeof(o.units_where)));
   EXPECT_FAIL(Info(p, &o), "no column 'qualty'", "quality");
@@ -625,7 +645,7 @@ static void test_nwb_ragged_layouts(void **state)
   f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   Put(f, "/units/spike_times", H5T_IEEE_F32LE, H5T_NATIVE_DOUBLE, 3, t);
   {
-    hid_t   lcpl = H5Pcreate(H5P_LINK_CREATE), sp, d;
+    hid_t   lcpl    = H5Pcreate(H5P_LINK_CREATE), sp, d;
     hsize_t dims[2] = {2, 2};
     H5Pset_create_intermediate_group(lcpl, 1);
     sp = H5Screate_simple(2, dims, NULL);
@@ -646,8 +666,8 @@ static void test_nwb_ragged_layouts(void **state)
   for (int w = 0; w < 2; w++) {
     uint32_t i32[2] = {1, 3};
     int64_t  i64[2] = {1, 3};
-    p = TmpPath(w ? "i64.nwb" : "u32.nwb");
-    f = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    p               = TmpPath(w ? "i64.nwb" : "u32.nwb");
+    f               = H5Fcreate(p, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     Put(f, "/units/spike_times", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 3, t);
     if (w) Put(f, "/units/spike_times_index", H5T_STD_I64LE, H5T_NATIVE_INT64, 2, i64);
     else Put(f, "/units/spike_times_index", H5T_STD_U32LE, H5T_NATIVE_UINT32, 2, i32);
@@ -673,16 +693,11 @@ static void test_zz_cleanup(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_npy_numpy_files),
-  cmocka_unit_test(test_npy_bad),
-  cmocka_unit_test(test_phy_fixture),
-  cmocka_unit_test(test_phy_labels_and_files),
-  cmocka_unit_test(test_mat_good),
-  cmocka_unit_test(test_mat_bad),
-  cmocka_unit_test(test_text_intervals),
-  cmocka_unit_test(test_nwb_units_where),
-  cmocka_unit_test(test_nwb_ragged_layouts),
-  cmocka_unit_test(test_zz_cleanup),
+    cmocka_unit_test(test_npy_numpy_files),    cmocka_unit_test(test_npy_bad),
+    cmocka_unit_test(test_phy_fixture),        cmocka_unit_test(test_phy_labels_and_files),
+    cmocka_unit_test(test_mat_good),           cmocka_unit_test(test_mat_bad),
+    cmocka_unit_test(test_text_intervals),     cmocka_unit_test(test_nwb_units_where),
+    cmocka_unit_test(test_nwb_ragged_layouts), cmocka_unit_test(test_zz_cleanup),
 };
 
 TEST_MAIN(tests)

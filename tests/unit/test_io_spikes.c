@@ -11,11 +11,11 @@
 #include <sys/time.h>
 
 #ifndef SPIKEFIT_DATA_DIR
-#define SPIKEFIT_DATA_DIR "/work/shared/data"
+  #define SPIKEFIT_DATA_DIR "/work/shared/data"
 #endif
-#define NWB_FIXTURE    SPIKEFIT_DATA_DIR "/A8604-211122.nwb"
-#define ADULT_FIXTURE  SPIKEFIT_DATA_DIR "/Wong1993_Adult.h5"
-#define P15A_FIXTURE   SPIKEFIT_DATA_DIR "/Wong1993_P15a.h5"
+#define NWB_FIXTURE   SPIKEFIT_DATA_DIR "/A8604-211122.nwb"
+#define ADULT_FIXTURE SPIKEFIT_DATA_DIR "/Wong1993_Adult.h5"
+#define P15A_FIXTURE  SPIKEFIT_DATA_DIR "/Wong1993_P15a.h5"
 
 static char g_dir[256];
 
@@ -55,9 +55,10 @@ static void Put(hid_t f, const char *name, hid_t ftype, hid_t mtype, int rank, c
   H5Pclose(lcpl);
 }
 
-static void WriteSpikefit(const char *path, PetscInt n, const int64_t *off, const int64_t *ids, const double *t, PetscInt nint, const double *iv)
+static void WriteSpikefit(const char *path, PetscInt n, const int64_t *off, const int64_t *ids, const double *t,
+                          PetscInt nint, const double *iv)
 {
-  hid_t   f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  hid_t   f  = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   hsize_t d1 = (hsize_t)off[n], d2 = (hsize_t)n + 1, d3 = (hsize_t)n, d4[2] = {(hsize_t)nint, 2};
   assert_true(f >= 0);
   Put(f, "/spikes/times_ms", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, 1, &d1, t);
@@ -175,7 +176,7 @@ static void test_retina_adult(void **state)
 
 static void test_retina_p15a_duplicates(void **state)
 {
-  SpikeTrains *st = NULL;
+  SpikeTrains *st      = NULL;
   PetscInt     clipped = 0, dups = 0, nsteps;
   double      *bins;
   (void)state;
@@ -190,7 +191,8 @@ static void test_retina_p15a_duplicates(void **state)
   nsteps = 300000;
   for (PetscInt k = 0; k < st->nunits; k++)
     for (PetscInt s = st->offsets[k] + 1; s < st->offsets[k + 1]; s++)
-      dups += st->times_ms[s - 1] >= 60000 && st->times_ms[s] < 60000 + nsteps && st->times_ms[s] - st->times_ms[s - 1] < 1.0;
+      dups += st->times_ms[s - 1] >= 60000 && st->times_ms[s] < 60000 + nsteps &&
+              st->times_ms[s] - st->times_ms[s - 1] < 1.0;
   assert_true(dups > 0);
   bins = malloc(sizeof(double) * (size_t)nsteps * (size_t)st->nunits);
   assert_non_null(bins);
@@ -204,11 +206,11 @@ static void test_retina_p15a_duplicates(void **state)
 static void test_retina_duplicates(void **state)
 {
   const char  *path = TmpPath("retina.h5");
-  double       t[]  = {0.5, 0.5, 0.75, 0.1, 2.0, 2.0, 2.0}, dur = 1.0;
+  double       t[] = {0.5, 0.5, 0.75, 0.1, 2.0, 2.0, 2.0}, dur = 1.0;
   int32_t      cnt[] = {3, 0, 4};
   hsize_t      n = 7, m = 3, one = 1;
-  hid_t        f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
-  SpikeTrains *st = NULL;
+  hid_t        f       = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  SpikeTrains *st      = NULL;
   PetscInt     clipped = 0;
   double       bins[3 * 2001];
   (void)state;
@@ -233,7 +235,7 @@ static void test_spikefit_layout(void **state)
 {
   const char   *path  = TmpPath("own.h5");
   int64_t       off[] = {0, 3, 3, 5}, ids[] = {4, 7, 9};
-  double        t[]   = {1.5, 20, 900, 0, 999.5}, iv[] = {0, 500, 600, 1000};
+  double        t[] = {1.5, 20, 900, 0, 999.5}, iv[] = {0, 500, 600, 1000};
   SpikeTrains  *st = NULL;
   SpikeFileKind kind;
   DataOptions   opt;
@@ -388,7 +390,7 @@ static void test_large_range_read(void **state)
 {
   const PetscInt N       = 1000;
   double         minutes = getenv("SPIKEFIT_IO_BIG_MINUTES") ? atof(getenv("SPIKEFIT_IO_BIG_MINUTES")) : 60;
-  double         T       = minutes * 60000.0, rate = 5.0 / 1000.0; /* per ms */
+  double         T = minutes * 60000.0, rate = 5.0 / 1000.0; /* per ms */
   double         lo = T / 2 + 123.25, hi = lo + 4000;
   const char    *path = TmpPath("large.h5");
   hid_t          f, dcpl, sp, d;
@@ -426,7 +428,10 @@ static void test_large_range_read(void **state)
       if (t >= T) break;
       assert_true(n < 200000);
       buf[n++] = t;
-      if (t >= lo && t < hi) { expect[nexp++] = t; ecount[k]++; }
+      if (t >= lo && t < hi) {
+        expect[nexp++] = t;
+        ecount[k]++;
+      }
     }
     ids[k]     = 1000 + k;
     off[k + 1] = off[k] + (int64_t)n;
@@ -459,7 +464,10 @@ static void test_large_range_read(void **state)
   /* reset the peak-RSS mark (Linux: clear_refs 5), then read a 4 s span */
   {
     FILE *fp = fopen("/proc/self/clear_refs", "w");
-    if (fp) { fputs("5", fp); fclose(fp); }
+    if (fp) {
+      fputs("5", fp);
+      fclose(fp);
+    }
   }
   hwm0 = PeakKB();
   getrusage(RUSAGE_SELF, &ru0);
@@ -472,10 +480,13 @@ static void test_large_range_read(void **state)
   for (PetscInt k = 0; k < N; k++) assert_int_equal(ecount[k], Count(st, k));
   for (PetscInt s = 0; s < nexp; s++) assert_true(st->times_ms[s] == expect[s]);
   assert_true(st->unit_ids[N - 1] == 1000 + N - 1);
-  print_message("large recording: %" PetscInt_FMT " units x %.0f min, %lld spikes (%.0f MB of times); generated in %.1f s; "
-                "4 s range read: %" PetscInt_FMT " spikes in %.3f s; peak RSS (VmHWM) before %ld kB, after %ld kB (+%ld kB); ru_maxrss %ld -> %ld kB\n",
-                N, minutes, (long long)off[N], off[N] * 8.0 / 1e6, (t1.tv_sec - t0.tv_sec) + 1e-6 * (t1.tv_usec - t0.tv_usec), st->nspikes,
-                (t2.tv_sec - t1.tv_sec) + 1e-6 * (t2.tv_usec - t1.tv_usec), hwm0, hwm1, hwm1 - hwm0, ru0.ru_maxrss, ru1.ru_maxrss);
+  print_message(
+      "large recording: %" PetscInt_FMT " units x %.0f min, %lld spikes (%.0f MB of times); generated in %.1f s; "
+      "4 s range read: %" PetscInt_FMT
+      " spikes in %.3f s; peak RSS (VmHWM) before %ld kB, after %ld kB (+%ld kB); ru_maxrss %ld -> %ld kB\n",
+      N, minutes, (long long)off[N], off[N] * 8.0 / 1e6, (t1.tv_sec - t0.tv_sec) + 1e-6 * (t1.tv_usec - t0.tv_usec),
+      st->nspikes, (t2.tv_sec - t1.tv_sec) + 1e-6 * (t2.tv_usec - t1.tv_usec), hwm0, hwm1, hwm1 - hwm0, ru0.ru_maxrss,
+      ru1.ru_maxrss);
   /* the read must not hold the recording: far less than the file's size in memory */
   if (hwm0 > 0 && hwm1 > 0) assert_true((double)(hwm1 - hwm0) * 1024.0 < 0.25 * off[N] * 8.0);
   assert_int_equal(0, SpikeTrainsDestroy(&st));
@@ -498,16 +509,12 @@ static void test_zz_cleanup(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_large_range_read), /* first: its peak-RSS numbers are the process's */
-  cmocka_unit_test(test_nwb_fixture),
-  cmocka_unit_test(test_nwb_units_selection),
-  cmocka_unit_test(test_retina_adult),
-  cmocka_unit_test(test_retina_p15a_duplicates),
-  cmocka_unit_test(test_retina_duplicates),
-  cmocka_unit_test(test_spikefit_layout),
-  cmocka_unit_test(test_text_reader),
-  cmocka_unit_test(test_options),
-  cmocka_unit_test(test_zz_cleanup),
+    cmocka_unit_test(test_large_range_read), /* first: its peak-RSS numbers are the process's */
+    cmocka_unit_test(test_nwb_fixture),       cmocka_unit_test(test_nwb_units_selection),
+    cmocka_unit_test(test_retina_adult),      cmocka_unit_test(test_retina_p15a_duplicates),
+    cmocka_unit_test(test_retina_duplicates), cmocka_unit_test(test_spikefit_layout),
+    cmocka_unit_test(test_text_reader),       cmocka_unit_test(test_options),
+    cmocka_unit_test(test_zz_cleanup),
 };
 
 TEST_MAIN(tests)

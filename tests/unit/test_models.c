@@ -21,22 +21,28 @@ typedef struct {
   PetscInt           n, T;
   double            *x0, *s, *theta;
   SimWork           *w;
-  const double      *p0; /* slif relaxed forward: the base point's probabilities, or NULL */
+  const double      *p0;    /* slif relaxed forward: the base point's probabilities, or NULL */
   double            *force; /* teacher forcing: [T][nforce] recorded spikes of neurons 0..nforce-1, or NULL */
   PetscInt           nforce;
 } Problem;
 
-static void ProblemSetup(Problem *p, const NeuronModel *m, LossKind kind, PetscInt n, PetscInt T, uint64_t seed, double rp, PetscBool output_current)
+static void ProblemSetup(Problem *p, const NeuronModel *m, LossKind kind, PetscInt n, PetscInt T, uint64_t seed,
+                         double rp, PetscBool output_current)
 {
   PetscInt exc[32];
-  p->model = m;
-  p->n     = n;
-  p->T     = T;
-  p->p0    = NULL;
-  p->force = NULL;
+  p->model  = m;
+  p->n      = n;
+  p->T      = T;
+  p->p0     = NULL;
+  p->force  = NULL;
   p->nforce = 0;
-  p->cfg   = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current, .z_constant = PETSC_TRUE};
-  p->lcfg  = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0};
+  p->cfg    = (ModelConfig){.theta          = 30,
+                            .input_gain     = 0.9,
+                            .dt             = 1.0,
+                            .dale           = PETSC_TRUE,
+                            .output_current = output_current,
+                            .z_constant     = PETSC_TRUE};
+  p->lcfg   = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0};
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
   assert_int_equal(0, ModelLayoutCreate(m, &p->cfg, n, exc, &p->layout));
   assert_int_equal(0, SimSetupInit(&p->sim, m, &p->cfg, p->layout, T));
@@ -91,10 +97,11 @@ static void RelaxedForward(Problem *p, const double *theta)
   ctx.window = p->w->window;
   p->model->init_state(&ctx, p->w->state);
   for (PetscInt t = 0; t < p->T; t++) {
-    double *prev = p->w->state + t * ns * n, *next = prev + ns * n, *cur = p->w->cur + t * n, *aux = p->w->aux + t * na * n;
-    ctx.step   = t;
-    ctx.force  = p->force ? p->force + t * p->nforce : NULL;
-    ctx.nforce = p->nforce;
+    double *prev = p->w->state + t * ns * n, *next = prev + ns * n, *cur = p->w->cur + t * n,
+           *aux = p->w->aux + t * na * n;
+    ctx.step    = t;
+    ctx.force   = p->force ? p->force + t * p->nforce : NULL;
+    ctx.nforce  = p->nforce;
     for (PetscInt j = 0; j < n; j++) {
       cur[j] = p->cfg.input_gain * p->w->x[t * n + j];
       for (PetscInt i = 0; i < n; i++) cur[j] += W[i * n + j] * prev[n + i];
@@ -133,9 +140,9 @@ static double LossAt(Problem *p, const double *theta, double rp0, double *zsum, 
 }
 
 typedef struct {
-  double   rp;   /* input rate (Hz) of the test point */
-  uint64_t seed; /* a point where no hard spike flips under the perturbations */
-  double   h;    /* relative finite-difference step */
+  double   rp;    /* input rate (Hz) of the test point */
+  uint64_t seed;  /* a point where no hard spike flips under the perturbations */
+  double   h;     /* relative finite-difference step */
   uint64_t lseed; /* the seed for the likelihood losses (their targets follow the output) */
 } ModelPoint;
 
@@ -152,13 +159,14 @@ static ModelPoint PointFor(const NeuronModel *m)
 }
 
 /* BPTT against finite differences for every free parameter; returns the worst relative error. */
-static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current, PetscBool straight_through, PetscInt nforce)
+static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current,
+                                  PetscBool straight_through, PetscInt nforce)
 {
   Problem    p;
   ModelPoint pt = PointFor(m);
   if (kind == LOSS_BNLL || kind == LOSS_PNLL) pt.seed = pt.lseed;
-  double    *grad, *th, rp0, zbase, gmax = 0, worst = 0, spikes = 0, *p0 = NULL;
-  PetscInt   checked = 0, bad = 0;
+  double  *grad, *th, rp0, zbase, gmax = 0, worst = 0, spikes = 0, *p0 = NULL;
+  PetscInt checked = 0, bad = 0;
 
   ProblemSetup(&p, m, kind, 6, 80, pt.seed, pt.rp, output_current);
   if (nforce) ProblemForce(&p, nforce);
@@ -210,10 +218,10 @@ static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool
      * so h can be large enough that rounding in the loss stays far below the tolerance */
     for (int r = 0; r < 3; r++) {
       double hr = h / (double)(1 << r), lp, lm, zp, zm;
-      th[k] = p.theta[k] + hr;
-      lp    = LossAt(&p, th, rp0, &zp, NULL);
-      th[k] = p.theta[k] - hr;
-      lm    = LossAt(&p, th, rp0, &zm, NULL);
+      th[k]     = p.theta[k] + hr;
+      lp        = LossAt(&p, th, rp0, &zp, NULL);
+      th[k]     = p.theta[k] - hr;
+      lm        = LossAt(&p, th, rp0, &zm, NULL);
       if (!(zp == zbase && zm == zbase)) print_error("%s: param %d flips a hard spike\n", m->name, (int)k);
       assert_true(zp == zbase && zm == zbase); /* z locally constant: the FD rule applies */
       d[r] = (lp - lm) / (2 * hr);
@@ -221,7 +229,9 @@ static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool
     fd  = (16 * (4 * d[2] - d[1]) / 3 - (4 * d[1] - d[0]) / 3) / 15;
     rel = fabs(fd - grad[k]) / fmax(fmax(fabs(fd), fabs(grad[k])), 1e-6 * gmax);
     if (rel > worst) worst = rel;
-    if (rel > 1e-6 && bad++ < 10) print_error("%s/%s/forced %d: param %d: bptt %.12g fd %.12g rel %.3g\n", m->name, LossKinds[kind], (int)nforce, (int)k, grad[k], fd, rel);
+    if (rel > 1e-6 && bad++ < 10)
+      print_error("%s/%s/forced %d: param %d: bptt %.12g fd %.12g rel %.3g\n", m->name, LossKinds[kind], (int)nforce,
+                  (int)k, grad[k], fd, rel);
     checked++;
   }
   assert_true(checked == p.layout->total - p.n);
@@ -233,7 +243,8 @@ static double CheckGradientForced(const NeuronModel *m, LossKind kind, PetscBool
   return worst;
 }
 
-static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current, PetscBool straight_through)
+static double CheckGradient(const NeuronModel *m, LossKind kind, PetscBool use_ref, PetscBool output_current,
+                            PetscBool straight_through)
 {
   return CheckGradientForced(m, kind, use_ref, output_current, straight_through, 0);
 }
@@ -293,9 +304,9 @@ static void test_forcing_semantics(void **st)
     double  *y0, *st0, *z0, *force, diff = 0;
     ProblemSetup(&p, Models[m], LOSS_BNLL, n, T, 4, 60, PETSC_FALSE);
     memcpy(p.w->x, p.x0, sizeof(double) * n * T);
-    y0  = malloc(sizeof(double) * n * T);
-    z0  = malloc(sizeof(double) * n * T);
-    st0 = malloc(sizeof(double) * (T + 1) * ns * n);
+    y0    = malloc(sizeof(double) * n * T);
+    z0    = malloc(sizeof(double) * n * T);
+    st0   = malloc(sizeof(double) * (T + 1) * ns * n);
     force = malloc(sizeof(double) * n * T);
     SimForward(&p.sim, p.theta, p.w);
     SimHardSpikes(&p.sim, p.w, z0);
@@ -337,18 +348,20 @@ static void test_backward_matches_ref(void **st)
     double *g1, *g2, *y1;
     ProblemSetup(&p, Models[m], LOSS_VRD, 9, 120, 5, 40, PETSC_FALSE);
     p.sim.cfg.z_constant = PETSC_FALSE;
-    g1 = calloc(p.layout->total, sizeof(double));
-    g2 = calloc(p.layout->total, sizeof(double));
-    y1 = malloc(sizeof(double) * p.n * p.T);
-    p.sim.use_ref = PETSC_FALSE;
+    g1                   = calloc(p.layout->total, sizeof(double));
+    g2                   = calloc(p.layout->total, sizeof(double));
+    y1                   = malloc(sizeof(double) * p.n * p.T);
+    p.sim.use_ref        = PETSC_FALSE;
     LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL, NULL);
     memcpy(y1, p.w->y, sizeof(double) * p.n * p.T);
     SimBackward(&p.sim, p.theta, p.w, g1);
     p.sim.use_ref = PETSC_TRUE;
     LossAt(&p, p.theta, p.theta[p.sim.offRp], NULL, NULL);
-    for (PetscInt k = 0; k < p.n * p.T; k++) assert_true(TestRelDiff(y1[k], p.w->y[k], 1e-300) <= 1e-12 || fabs(y1[k] - p.w->y[k]) < 1e-14);
+    for (PetscInt k = 0; k < p.n * p.T; k++)
+      assert_true(TestRelDiff(y1[k], p.w->y[k], 1e-300) <= 1e-12 || fabs(y1[k] - p.w->y[k]) < 1e-14);
     SimBackward(&p.sim, p.theta, p.w, g2);
-    for (PetscInt k = 0; k < p.layout->total; k++) assert_true(TestRelDiff(g1[k], g2[k], 1e-300) <= 1e-12 || fabs(g1[k] - g2[k]) < 1e-14);
+    for (PetscInt k = 0; k < p.layout->total; k++)
+      assert_true(TestRelDiff(g1[k], g2[k], 1e-300) <= 1e-12 || fabs(g1[k] - g2[k]) < 1e-14);
     free(g1);
     free(g2);
     free(y1);
@@ -382,7 +395,8 @@ static void test_rates(void **st)
         free(z);
         ProblemDestroy(&p);
       }
-      print_message("%-5s r_p %4.0f Hz: mean rate %7.2f Hz (worst initial draw %7.2f Hz)\n", Models[m]->name, rates[r], total, maxrate);
+      print_message("%-5s r_p %4.0f Hz: mean rate %7.2f Hz (worst initial draw %7.2f Hz)\n", Models[m]->name, rates[r],
+                    total, maxrate);
       assert_true(total >= 0.5 && total <= 100);
     }
   }
@@ -406,7 +420,7 @@ static void test_slif_draws(void **st)
   for (PetscInt t = 0; t < p.T; t++)
     for (PetscInt j = 0; j < p.n; j++) {
       double u = p.w->aux[(t * 2 + 1) * p.n + j], beta = p.theta[p.layout->blocks[4].offset + j];
-      double pr = 1.0 / (1.0 + exp(-beta * (u - 30.0)));
+      double pr      = 1.0 / (1.0 + exp(-beta * (u - 30.0)));
       U[t * p.n + j] = RngUniform(p.w->noise_seed, p.w->noise_stream, (uint32_t)p.w->window, (uint32_t)j, (uint32_t)t);
       assert_true(fabs(p.w->y[t * p.n + j] - pr) < 1e-15);
       if (fabs(U[t * p.n + j] - pr) > 1e-12) assert_true(z1[t * p.n + j] == (U[t * p.n + j] < pr));
@@ -460,9 +474,17 @@ static void test_registry(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_registry),        cmocka_unit_test(test_grad_frd),       cmocka_unit_test(test_grad_vrd),
-  cmocka_unit_test(test_grad_ref_kernels), cmocka_unit_test(test_grad_output_current), cmocka_unit_test(test_grad_slif_straight_through),
-  cmocka_unit_test(test_backward_matches_ref), cmocka_unit_test(test_rates), cmocka_unit_test(test_slif_draws),
-  cmocka_unit_test(test_output_current_values), cmocka_unit_test(test_grad_likelihood), cmocka_unit_test(test_forcing_semantics),
+    cmocka_unit_test(test_registry),
+    cmocka_unit_test(test_grad_frd),
+    cmocka_unit_test(test_grad_vrd),
+    cmocka_unit_test(test_grad_ref_kernels),
+    cmocka_unit_test(test_grad_output_current),
+    cmocka_unit_test(test_grad_slif_straight_through),
+    cmocka_unit_test(test_backward_matches_ref),
+    cmocka_unit_test(test_rates),
+    cmocka_unit_test(test_slif_draws),
+    cmocka_unit_test(test_output_current_values),
+    cmocka_unit_test(test_grad_likelihood),
+    cmocka_unit_test(test_forcing_semantics),
 };
 TEST_MAIN(tests)

@@ -18,8 +18,14 @@ static void test_optim_scaled(void **st)
     yhi[k] = s[k] > 0 ? hi[k] / s[k] : hi[k];
   }
   for (int kind = 0; kind < 2; kind++) {
-    OptimConfig cs = {.kind = kind ? OPTIM_SGD : OPTIM_ADAM, .lr = 0.01, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .scaled = PETSC_TRUE}, cp = cs;
-    Optim      *a, *b;
+    OptimConfig cs = {.kind   = kind ? OPTIM_SGD : OPTIM_ADAM,
+                      .lr     = 0.01,
+                      .beta1  = 0.9,
+                      .beta2  = 0.999,
+                      .eps    = 1e-8,
+                      .scaled = PETSC_TRUE},
+                cp = cs;
+    Optim *a, *b;
     cp.scaled = PETSC_FALSE;
     assert_int_equal(0, OptimCreate(PETSC_COMM_WORLD, &cs, 3, x0, lo, hi, &a));
     assert_int_equal(0, OptimCreate(PETSC_COMM_WORLD, &cp, 3, y0, ylo, yhi, &b));
@@ -32,7 +38,7 @@ static void test_optim_scaled(void **st)
     assert_int_equal(0, OptimGetTheta(a, x));
     assert_int_equal(0, OptimGetTheta(b, y));
     for (int k = 0; k < 2; k++) assert_true(TestRelDiff(x[k], y[k] * s[k], 1e-12) < 1e-12);
-    assert_true(x[2] == 5.0);                       /* a fixed entry does not move */
+    assert_true(x[2] == 5.0);                                     /* a fixed entry does not move */
     assert_true(fabs(x[1] - x0[1]) > 0.01 * 45 * (kind ? 0 : 1)); /* Adam: E_L moves by ~lr (hi-lo) per step */
     OptimDestroy(&a);
     OptimDestroy(&b);
@@ -44,7 +50,7 @@ static void test_optim_scaled(void **st)
  * bounds allow). */
 static void test_init_rates(void **st)
 {
-  ModelConfig  cfg = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
+  ModelConfig  cfg     = {.theta = 30, .input_gain = 0.9, .dt = 1.0};
   const double rate[5] = {0.0, 0.5, 5.0, 30.0, 400.0};
   PetscInt     n = 6, nrec = 5;
   ParamLayout *l;
@@ -65,7 +71,8 @@ static void test_init_rates(void **st)
   for (PetscInt j = 0; j < n; j++) {
     double want = (j < nrec ? PetscMax(rate[j], 0.1) : 2.0) / 1000.0;
     if (j == 4) { /* 400 Hz is out of reach: E_L at its top, beta at its bottom */
-      assert_true(y[j] < want && th[ParamLayoutBlock(l, "E_L")->offset + j] == -35 && th[ParamLayoutBlock(l, "beta")->offset + j] == 0.05);
+      assert_true(y[j] < want && th[ParamLayoutBlock(l, "E_L")->offset + j] == -35 &&
+                  th[ParamLayoutBlock(l, "beta")->offset + j] == 0.05);
       continue;
     }
     assert_true(TestRelDiff(y[j], want, 0) < 1e-9);
@@ -93,8 +100,8 @@ static void test_recipe_iterations(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_optim_scaled),
-  cmocka_unit_test(test_init_rates),
-  cmocka_unit_test(test_recipe_iterations),
+    cmocka_unit_test(test_optim_scaled),
+    cmocka_unit_test(test_init_rates),
+    cmocka_unit_test(test_recipe_iterations),
 };
 TEST_MAIN(tests)

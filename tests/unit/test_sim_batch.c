@@ -22,21 +22,26 @@ typedef struct {
   double            *force;         /* [nb][T][nforce] */
 } Case;
 
-static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, PetscInt nb, uint64_t seed, PetscBool output_current)
+static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, PetscInt nb, uint64_t seed,
+                      PetscBool output_current)
 {
   PetscInt *exc = malloc(sizeof(PetscInt) * n);
-  c->model = m;
-  c->n = n; c->T = T; c->nb = nb;
-  c->cfg  = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current};
-  c->lcfg = (LossConfig){.kind = output_current ? LOSS_VRD : LOSS_MIX, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1}};
+  c->model      = m;
+  c->n          = n;
+  c->T          = T;
+  c->nb         = nb;
+  c->cfg =
+      (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current};
+  c->lcfg = (LossConfig){
+      .kind = output_current ? LOSS_VRD : LOSS_MIX, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1}};
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (4 * n) / 5;
   assert_int_equal(0, ModelLayoutCreate(m, &c->cfg, n, exc, &c->layout));
   assert_int_equal(0, SimSetupInit(&c->sim, m, &c->cfg, c->layout, T));
   c->theta = malloc(sizeof(double) * c->layout->total);
   ParamsDrawInitial(c->layout, seed, c->theta);
   c->theta[c->sim.offRp] = 60.0; /* every neuron spikes and resets */
-  c->x = malloc(sizeof(double) * nb * T * n);
-  c->s = malloc(sizeof(double) * nb * T * n);
+  c->x                   = malloc(sizeof(double) * nb * T * n);
+  c->s                   = malloc(sizeof(double) * nb * T * n);
   for (PetscInt b = 0; b < nb; b++) SimDrawInput(seed, 7, 100 + b, n, T, c->theta[c->sim.offRp], 1.0, c->x + b * T * n);
   for (PetscInt k = 0; k < nb * T * n; k++) c->s[k] = RngUniform(seed, 9, 0, (uint32_t)k, 0) < 0.05;
   c->nforce = 0;
@@ -71,7 +76,7 @@ static void CaseForce(Case *c, PetscInt nforce)
     SimHardSpikes(&c->sim, w, z);
     for (PetscInt t = 0; t < T; t++)
       for (PetscInt j = 0; j < nforce; j++) {
-        PetscInt k = (b * T + t) * nforce + j;
+        PetscInt k  = (b * T + t) * nforce + j;
         c->force[k] = RngUniform(5, 10, 0, (uint32_t)k, 0) < 0.02 ? 1.0 - z[t * n + j] : z[t * n + j];
       }
   }
@@ -103,7 +108,8 @@ static void RunRef(Case *c, double *y, double *states, double *grad)
   c->sim.use_ref = PETSC_FALSE;
 }
 
-static void RunBatch(Case *c, PetscInt Bmax, PetscInt stride, SimPrecision prec, double *y, double *states, double *grad)
+static void RunBatch(Case *c, PetscInt Bmax, PetscInt stride, SimPrecision prec, double *y, double *states,
+                     double *grad)
 {
   SimBatch *bt;
   PetscInt  n = c->n, T = c->T, ns = c->model->nstate;
@@ -119,7 +125,8 @@ static void RunBatch(Case *c, PetscInt Bmax, PetscInt stride, SimPrecision prec,
   memcpy(y, bt->y, sizeof(double) * c->nb * T * n);
   if (states && bt->stride == T) /* the full tape holds every state: [T+1][nb][ns][n] */
     for (PetscInt t = 0; t <= T; t++)
-      for (PetscInt b = 0; b < c->nb; b++) memcpy(states + (b * (T + 1) + t) * ns * n, bt->state + (t * c->nb + b) * ns * n, sizeof(double) * ns * n);
+      for (PetscInt b = 0; b < c->nb; b++)
+        memcpy(states + (b * (T + 1) + t) * ns * n, bt->state + (t * c->nb + b) * ns * n, sizeof(double) * ns * n);
   for (PetscInt b = 0; b < c->nb; b++) {
     LossValue v;
     double   *scratch = malloc(sizeof(double) * T * n);
@@ -135,11 +142,13 @@ static double MaxRel(const double *a, const double *b, size_t len, double floor_
 {
   double bmax = 0, worst = 0;
   for (size_t k = 0; k < len; k++) bmax = fmax(bmax, fabs(b[k]));
-  for (size_t k = 0; k < len; k++) worst = fmax(worst, fabs(a[k] - b[k]) / fmax(fabs(b[k]), fmax(floor_ * bmax, 1e-300)));
+  for (size_t k = 0; k < len; k++)
+    worst = fmax(worst, fabs(a[k] - b[k]) / fmax(fabs(b[k]), fmax(floor_ * bmax, 1e-300)));
   return worst;
 }
 
-static void CompareToRefForced(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride, PetscBool output_current, PetscInt nforce)
+static void CompareToRefForced(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb,
+                               PetscInt stride, PetscBool output_current, PetscInt nforce)
 {
   Case     c;
   PetscInt P, ns = m->nstate;
@@ -148,9 +157,12 @@ static void CompareToRefForced(const NeuronModel *m, PetscInt n, PetscInt T, Pet
   CaseSetup(&c, m, n, T, nb, 17 + (uint64_t)n, output_current);
   if (nforce) CaseForce(&c, nforce);
   P  = c.layout->total;
-  y1 = malloc(sizeof(double) * nb * T * n); y2 = malloc(sizeof(double) * nb * T * n);
-  s1 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double)); s2 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double));
-  g1 = calloc(P, sizeof(double)); g2 = calloc(P, sizeof(double));
+  y1 = malloc(sizeof(double) * nb * T * n);
+  y2 = malloc(sizeof(double) * nb * T * n);
+  s1 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double));
+  s2 = calloc((size_t)nb * (T + 1) * ns * n, sizeof(double));
+  g1 = calloc(P, sizeof(double));
+  g2 = calloc(P, sizeof(double));
   RunRef(&c, y1, s1, g1);
   RunBatch(&c, Bmax, stride, SIM_DOUBLE, y2, stride ? NULL : s2, g2);
   ey = MaxRel(y2, y1, (size_t)nb * T * n, 1.0); /* normwise */
@@ -164,25 +176,32 @@ static void CompareToRefForced(const NeuronModel *m, PetscInt n, PetscInt T, Pet
             for (PetscInt j = 0; j < n; j++) smax = fmax(smax, fabs(s1[((b * (T + 1) + tt) * ns + v) * n + j]));
           for (PetscInt j = 0; j < n; j++) {
             size_t k = ((size_t)(b * (T + 1) + t) * ns + v) * n + j;
-            d = fmax(d, fabs(s2[k] - s1[k]));
+            d        = fmax(d, fabs(s2[k] - s1[k]));
           }
           es = fmax(es, d / fmax(smax, 1e-300));
         }
   eg = 0; /* normwise per parameter block: max |g - g_ref| / max |g_ref| */
   for (PetscInt k = 0; k < c.layout->nblocks; k++) {
     const ParamBlock *pb = &c.layout->blocks[k];
-    eg = fmax(eg, MaxRel(g2 + pb->offset, g1 + pb->offset, (size_t)pb->size, 1.0));
+    eg                   = fmax(eg, MaxRel(g2 + pb->offset, g1 + pb->offset, (size_t)pb->size, 1.0));
   }
   if (ey > 1e-12 || es > 1e-12 || eg > 1e-12)
-    print_error("%s n=%d T=%d B=%d nb=%d K=%d current=%d: y %.3g state %.3g grad %.3g\n", m->name, (int)n, (int)T, (int)Bmax, (int)nb, (int)stride, (int)output_current, ey, es, eg);
+    print_error("%s n=%d T=%d B=%d nb=%d K=%d current=%d: y %.3g state %.3g grad %.3g\n", m->name, (int)n, (int)T,
+                (int)Bmax, (int)nb, (int)stride, (int)output_current, ey, es, eg);
   assert_true(ey <= 1e-12);
   assert_true(es <= 1e-12);
   assert_true(eg <= 1e-12);
-  free(y1); free(y2); free(s1); free(s2); free(g1); free(g2);
+  free(y1);
+  free(y2);
+  free(s1);
+  free(s2);
+  free(g1);
+  free(g2);
   CaseDestroy(&c);
 }
 
-static void CompareToRef(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride, PetscBool output_current)
+static void CompareToRef(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt Bmax, PetscInt nb, PetscInt stride,
+                         PetscBool output_current)
 {
   CompareToRefForced(m, n, T, Bmax, nb, stride, output_current, 0);
 }
@@ -207,7 +226,7 @@ static void test_batch_matches_ref(void **st)
 /* Every registered model behind the same interface. */
 static void test_batch_every_model(void **st)
 {
-  char        list[256], *tok, *save = NULL;
+  char list[256], *tok, *save = NULL;
   (void)st;
   openblas_set_num_threads(1);
   assert_int_equal(0, ModelList(list, sizeof(list)));
@@ -234,8 +253,10 @@ static void test_tape_stride_bitwise(void **st)
   for (int prec = SIM_DOUBLE; prec <= SIM_SINGLE; prec++) {
     CaseSetup(&c, &ModelLIF, n, T, nb, 3, PETSC_FALSE);
     P  = c.layout->total;
-    y0 = malloc(sizeof(double) * nb * T * n); y1 = malloc(sizeof(double) * nb * T * n);
-    g0 = calloc(P, sizeof(double)); g1 = malloc(sizeof(double) * P);
+    y0 = malloc(sizeof(double) * nb * T * n);
+    y1 = malloc(sizeof(double) * nb * T * n);
+    g0 = calloc(P, sizeof(double));
+    g1 = malloc(sizeof(double) * P);
     RunBatch(&c, 8, 0, (SimPrecision)prec, y0, NULL, g0);
     for (size_t k = 0; k < sizeof(strides) / sizeof(strides[0]); k++) {
       PetscArrayzero(g1, P);
@@ -243,7 +264,10 @@ static void test_tape_stride_bitwise(void **st)
       assert_memory_equal(y0, y1, sizeof(double) * nb * T * n);
       assert_memory_equal(g0, g1, sizeof(double) * P);
     }
-    free(y0); free(y1); free(g0); free(g1);
+    free(y0);
+    free(y1);
+    free(g0);
+    free(g1);
     CaseDestroy(&c);
   }
 }
@@ -259,13 +283,18 @@ static void test_batch_repeatable(void **st)
   openblas_set_num_threads(1);
   CaseSetup(&c, &ModelLIF, n, T, nb, 5, PETSC_FALSE);
   P  = c.layout->total;
-  y0 = malloc(sizeof(double) * nb * T * n); y1 = malloc(sizeof(double) * nb * T * n);
-  g0 = calloc(P, sizeof(double)); g1 = calloc(P, sizeof(double));
+  y0 = malloc(sizeof(double) * nb * T * n);
+  y1 = malloc(sizeof(double) * nb * T * n);
+  g0 = calloc(P, sizeof(double));
+  g1 = calloc(P, sizeof(double));
   RunBatch(&c, 16, 0, SIM_DOUBLE, y0, NULL, g0);
   RunBatch(&c, 16, 0, SIM_DOUBLE, y1, NULL, g1);
   assert_memory_equal(y0, y1, sizeof(double) * nb * T * n);
   assert_memory_equal(g0, g1, sizeof(double) * P);
-  free(y0); free(y1); free(g0); free(g1);
+  free(y0);
+  free(y1);
+  free(g0);
+  free(g1);
   CaseDestroy(&c);
 }
 
@@ -279,8 +308,10 @@ static void test_single_precision(void **st)
   openblas_set_num_threads(1);
   CaseSetup(&c, &ModelLIF, n, T, nb, 8, PETSC_FALSE);
   P  = c.layout->total;
-  y0 = malloc(sizeof(double) * nb * T * n); y1 = malloc(sizeof(double) * nb * T * n);
-  g0 = calloc(P, sizeof(double)); g1 = calloc(P, sizeof(double));
+  y0 = malloc(sizeof(double) * nb * T * n);
+  y1 = malloc(sizeof(double) * nb * T * n);
+  g0 = calloc(P, sizeof(double));
+  g1 = calloc(P, sizeof(double));
   RunBatch(&c, 4, 0, SIM_DOUBLE, y0, NULL, g0);
   RunBatch(&c, 4, 0, SIM_SINGLE, y1, NULL, g1);
   ey = MaxRel(y1, y0, (size_t)nb * T * n, 1e-3);
@@ -288,7 +319,10 @@ static void test_single_precision(void **st)
   print_message("single vs double: output %.3g, gradient %.3g (relative, floor 1e-3 of the max)\n", ey, eg);
   assert_true(ey < 1e-3);
   assert_true(eg < 1e-2);
-  free(y0); free(y1); free(g0); free(g1);
+  free(y0);
+  free(y1);
+  free(g0);
+  free(g1);
   CaseDestroy(&c);
 }
 
@@ -310,7 +344,8 @@ static void test_batch_errors(void **st)
 }
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_batch_matches_ref), cmocka_unit_test(test_batch_every_model), cmocka_unit_test(test_tape_stride_bitwise),
-  cmocka_unit_test(test_batch_repeatable),  cmocka_unit_test(test_single_precision),  cmocka_unit_test(test_batch_errors),
+    cmocka_unit_test(test_batch_matches_ref),   cmocka_unit_test(test_batch_every_model),
+    cmocka_unit_test(test_tape_stride_bitwise), cmocka_unit_test(test_batch_repeatable),
+    cmocka_unit_test(test_single_precision),    cmocka_unit_test(test_batch_errors),
 };
 TEST_MAIN(tests)

@@ -20,7 +20,7 @@ static void Check(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt chunks)
   assert_int_equal(0, SimSetupInit(&one, m, &cfg, layout, L));
   assert_int_equal(0, SimSetupInit(&part, m, &cfg, layout, T));
   one.use_ref = part.use_ref = PETSC_TRUE;
-  theta = malloc(sizeof(double) * layout->total);
+  theta                      = malloc(sizeof(double) * layout->total);
   ParamsDrawInitial(layout, 5, theta);
   theta[one.offRp] = 60.0;
   assert_int_equal(0, SimWorkCreate(&one, &wl));
@@ -48,10 +48,11 @@ static void Check(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt chunks)
   /* without the carried state the second chunk differs (it restarts from rest) */
   if (chunks > 1) {
     PetscBool differ = PETSC_FALSE;
-    wc->init = NULL;
+    wc->init         = NULL;
     memcpy(wc->x, wl->x + T * n, sizeof(double) * T * n);
     SimForward(&part, theta, wc);
-    for (PetscInt k = 0; k < ns * n && !differ; k++) differ = (PetscBool)(wc->state[ns * n + k] != wl->state[(T + 1) * ns * n + k]);
+    for (PetscInt k = 0; k < ns * n && !differ; k++)
+      differ = (PetscBool)(wc->state[ns * n + k] != wl->state[(T + 1) * ns * n + k]);
     assert_true(differ);
   }
   SimWorkDestroy(&wl);
@@ -63,13 +64,25 @@ static void Check(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt chunks)
   free(zc);
 }
 
-static void test_chunks_lif(void **state) { (void)state; Check(&ModelLIF, 7, 50, 4); }
-static void test_chunks_glif(void **state) { (void)state; Check(&ModelGLIF, 5, 40, 3); }
-static void test_chunks_izh(void **state) { (void)state; Check(&ModelIzh, 6, 30, 3); }
+static void test_chunks_lif(void **state)
+{
+  (void)state;
+  Check(&ModelLIF, 7, 50, 4);
+}
+static void test_chunks_glif(void **state)
+{
+  (void)state;
+  Check(&ModelGLIF, 5, 40, 3);
+}
+static void test_chunks_izh(void **state)
+{
+  (void)state;
+  Check(&ModelIzh, 6, 30, 3);
+}
 
 static const struct CMUnitTest tests[] = {
-  cmocka_unit_test(test_chunks_lif),
-  cmocka_unit_test(test_chunks_glif),
-  cmocka_unit_test(test_chunks_izh),
+    cmocka_unit_test(test_chunks_lif),
+    cmocka_unit_test(test_chunks_glif),
+    cmocka_unit_test(test_chunks_izh),
 };
 TEST_MAIN(tests)

@@ -1,9 +1,16 @@
 #include "testutil.h"
 #include <math.h>
 
-static PetscErrorCode QuietHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode QuietHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
+                                   PetscErrorType p, const char *mess, void *ctx)
 {
-  (void)comm; (void)line; (void)fun; (void)file; (void)p; (void)mess; (void)ctx;
+  (void)comm;
+  (void)line;
+  (void)fun;
+  (void)file;
+  (void)p;
+  (void)mess;
+  (void)ctx;
   return n;
 }
 

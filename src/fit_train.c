@@ -63,14 +63,18 @@ static double GradMedian(const Fit *f, PetscInt it)
   return k % 2 ? buf[k / 2] : 0.5 * (buf[k / 2 - 1] + buf[k / 2]);
 }
 
-/* Why iteration it diverged ("" if it did not), for a finished iteration. */
+/* Why iteration it diverged ("" if it did not), for a finished iteration. The loss is measured
+ * against the larger of the best so far and the first iteration's: a minibatch loss near zero
+ * on a good fit makes the best alone a hair trigger (a noisy window 1000x a tiny best is no
+ * runaway, and rolling back replays the same windows to the same "divergence"). */
 static void Exploded(const Fit *f, PetscInt it, double best_train, char *why, size_t len)
 {
-  double med = GradMedian(f, it);
+  double med = GradMedian(f, it), ref = best_train;
   why[0]     = 0;
-  if (isfinite(best_train) && f->loss[it] - best_train > FIT_EXPLODE_LOSS * PetscMax(fabs(best_train), 1e-300))
-    PetscSNPrintf(why, len, "the loss %.6g exceeds the best so far (%.6g) by more than %g times its size", f->loss[it],
-                  best_train, FIT_EXPLODE_LOSS);
+  if (isfinite(f->loss[0]) && fabs(f->loss[0]) > fabs(ref)) ref = f->loss[0];
+  if (isfinite(ref) && f->loss[it] - ref > FIT_EXPLODE_LOSS * PetscMax(fabs(ref), 1e-300))
+    PetscSNPrintf(why, len, "the loss %.6g exceeds the larger of the best so far and the first (%.6g) by more than %g times its size",
+                  f->loss[it], ref, FIT_EXPLODE_LOSS);
   else if (isfinite(med) && f->gnorm[it] > FIT_EXPLODE_GRAD * med)
     PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD,
                   med);

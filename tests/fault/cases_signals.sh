@@ -14,6 +14,19 @@ sig_exit() {
   wait "$1" || rc=$?
   [ "$rc" = "$2" ] || { tail -5 log.txt 2> /dev/null; fault_fail "expected exit $2, got $rc"; return 1; }
 }
+# sig_fit2_bg: sig_fit_bg's fit on 2 ranks with a checkpoint, log in log.txt (mpirun's pid in $!)
+sig_fit2_bg() {
+  mpirun -n 2 "$SF" fit -data "$GT" -fit_windows 2 -fit_eval_windows 2 -fit_validate 0 -fit_save_history 0 -fit_iters 100000 -o r.h5 -ckpt_file ck.h5 > log.txt 2>&1 &
+}
+# sig_generate SIGNAL CODE: a long generate receives SIGNAL after 0.8 s and ends with exit CODE, writing no g.h5
+sig_generate() {
+  local pid
+  "$SF" generate -o g.h5 -gen_n 600 -gen_duration_ms 50000 > log.txt 2>&1 &
+  pid=$!
+  sleep 0.8
+  kill "-$1" $pid
+  sig_exit $pid "$2" && fault_absent g.h5
+}
 sig_big_tsv() { seq 0 4000000 | awk '{ printf "%d %.2f\n", $1 % 20, $1 * 0.01 }' > big.tsv; }
 
 # SIGTERM during a fit: exit 75 at the next iteration with the message, a checkpoint written, no results file, no .tmp
@@ -39,7 +52,7 @@ case_sig_usr1_fit_resume() {
 # mpirun forwards SIGUSR1 to the ranks (it handles SIGTERM itself, by killing the job), which
 # is how a batch script's signal reaches a multi-rank fit; SLURM signals the tasks directly
 case_sig_usr1_fit_two_ranks() {
-  mpirun -n 2 "$SF" fit -data "$GT" -fit_windows 2 -fit_eval_windows 2 -fit_validate 0 -fit_save_history 0 -fit_iters 100000 -o r.h5 -ckpt_file ck.h5 > log.txt 2>&1 &
+  sig_fit2_bg
   local pid=$!
   fault_wait_for log.txt '^it +3/' $pid
   kill -USR1 $pid
@@ -48,7 +61,7 @@ case_sig_usr1_fit_two_ranks() {
 }
 # SIGTERM sent straight to both ranks of a 2-rank fit (as SLURM does): exit 75, a checkpoint, no results file
 case_sig_term_fit_ranks() {
-  mpirun -n 2 "$SF" fit -data "$GT" -fit_windows 2 -fit_eval_windows 2 -fit_validate 0 -fit_save_history 0 -fit_iters 100000 -o r.h5 -ckpt_file ck.h5 > log.txt 2>&1 &
+  sig_fit2_bg
   local pid=$!
   fault_wait_for log.txt '^it +3/' $pid
   pkill -TERM -P $pid -x spikefit
@@ -81,32 +94,12 @@ case_sig_term_loading() {
 }
 # SIGTERM during generate: exit 76, the window it stopped at named, no output, no .tmp
 case_sig_term_generate() {
-  local pid
-  "$SF" generate -o g.h5 -gen_n 600 -gen_duration_ms 50000 > log.txt 2>&1 &
-  pid=$!
-  sleep 0.8
-  kill -TERM $pid
-  sig_exit $pid 76
-  grep -q 'stopped by a signal at window' log.txt && fault_absent g.h5 && fault_no_tmp
+  sig_generate TERM 76 && grep -q 'stopped by a signal at window' log.txt && fault_no_tmp
 }
 # SIGUSR1 during generate: exit 76, no output
-case_sig_usr1_generate() {
-  local pid
-  "$SF" generate -o g.h5 -gen_n 600 -gen_duration_ms 50000 > log.txt 2>&1 &
-  pid=$!
-  sleep 0.8
-  kill -USR1 $pid
-  sig_exit $pid 76 && fault_absent g.h5
-}
+case_sig_usr1_generate() { sig_generate USR1 76; }
 # kill -9 during generate: no output file (it is written only when complete)
-case_sig_kill9_generate() {
-  local pid
-  "$SF" generate -o g.h5 -gen_n 600 -gen_duration_ms 50000 > log.txt 2>&1 &
-  pid=$!
-  sleep 0.8
-  kill -KILL $pid
-  sig_exit $pid 137 && fault_absent g.h5
-}
+case_sig_kill9_generate() { sig_generate KILL 137; }
 # SIGTERM during landscape: exit 76, no output, no .tmp
 case_sig_term_landscape() {
   local pid

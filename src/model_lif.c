@@ -56,8 +56,9 @@ MODEL_SIMD static void LIFStep(const ModelCtx *c, const double *prev, const doub
     ModelForceBlock(c, j0, m, z);
     MODEL_IVDEP
     for (PetscInt j = 0; j < m; j++) {
-      vn[j] = z[j] != 0.0 ? Ej[j] : u[j];
-      gn[j] = z[j] != 0.0 ? 1.0 : g[j] * decj[j];
+      const double Ejj = Ej[j], uj = u[j], gj = g[j], decjj = decj[j]; /* unconditional: see the adjoint */
+      vn[j] = z[j] != 0.0 ? Ejj : uj;
+      gn[j] = z[j] != 0.0 ? 1.0 : gj * decjj;
     }
     if (hard) /* a synthetic target's run: no soft spike computed */
       for (PetscInt j = 0; j < m; j++) yj[j] = z[j];
@@ -95,18 +96,22 @@ MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, con
       for (PetscInt j = 0; j < m; j++) a[j] = 0.0;
     else
       for (PetscInt j = 0; j < m; j++) a[j] = dyj[j] * ModelSigmoidPrime(u[j] - th);
+    /* every operand is loaded unconditionally, so the selects below are blends in registers:
+     * a load that the C code makes conditional becomes a masked load, which stalled behind the
+     * previous masked store (half of this kernel's time at N = 100) */
     MODEL_IVDEP
     for (PetscInt j = 0; j < m; j++) {
-      double lu  = a[j] + (z[j] != 0.0 ? 0.0 : lv[j]);
-      double inv = itmj[j];
-      gE[j] += (z[j] != 0.0 ? lv[j] : 0.0) + lu * inv;
+      const double lvj = lv[j], lgj = lg[j], gj = g[j], gtgj = gtg[j], decjj = decj[j], itg2jj = itg2j[j];
+      double       lu  = a[j] + (z[j] != 0.0 ? 0.0 : lvj);
+      double       inv = itmj[j];
+      gE[j] += (z[j] != 0.0 ? lvj : 0.0) + lu * inv;
       gtm[j] -= lu * (Ej[j] - v[j] + Rj[j] * cj[j]) * inv * inv;
       gR[j] += lu * cj[j] * inv;
       lI[j]  = lu * Rj[j] * inv;
       lvp[j] = lu * (1.0 - inv);
       /* the synaptic trace (ModelSynapseAdjoint): nothing passes a spike */
-      lgp[j] = z[j] != 0.0 ? 0.0 : lg[j] * decj[j];
-      gtg[j] = z[j] != 0.0 ? gtg[j] : gtg[j] + lg[j] * g[j] * itg2j[j];
+      lgp[j] = z[j] != 0.0 ? 0.0 : lgj * decjj;
+      gtg[j] = z[j] != 0.0 ? gtgj : gtgj + lgj * gj * itg2jj;
     }
   }
 }

@@ -559,6 +559,8 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         double       *li = lamI + (size_t)b * n;
         ctx.window       = bt->window[b];
         ctx.force        = ForceAt(bt->force[b], bt->nforce, t);
+        if (t > 0) /* the windows' dy rows lie T n apart: too many descending streams for the prefetcher */
+          for (PetscInt j = 0; j < n; j += 8) __builtin_prefetch(dy - n + j);
         s->model->step_adjoint(&ctx, prev + (size_t)b * ns * n, cur + (size_t)b * n, next + (size_t)b * ns * n,
                                aux + (size_t)b * na * n, s->cfg.output_current ? bt->zero : dy,
                                bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);

@@ -7,8 +7,12 @@
 #      batched PyTorch (B = 10), Brian2's forward simulation;
 #   2. N = 1000, B = 64 windows of 400 steps: bench_sim double and single, PyTorch float64,
 #      Brian2's forward simulation;
-#   3. ranks x threads: bench/scaling.sh.
-# Usage: bench/targets.sh [BUILD_DIR]    (about 6-10 minutes; SECTIONS="1 3" runs only those)
+#   3. ranks x threads: bench/scaling.sh;
+#   4. (issue 15) recording-sized networks, N = 100 and 300, B = 16: bench_sim beside batched
+#      PyTorch, with the ratios and the fraction of the one-thread DGEMM rate;
+#   5. (issue 15) minibatch steps over ranks: wall time of a recording fit with K windows per
+#      step on 1 and 2 ranks, and the speed-up.
+# Usage: bench/targets.sh [BUILD_DIR]    (about 10-15 minutes; SECTIONS="1 3" runs only those)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(readlink -f "${1:-$here/../build-perf}")
@@ -27,7 +31,10 @@ echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores, $(free -g | awk '/Mem:/{print $2}') GiB;" \
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2> /dev/null || echo '?')"
 echo
-want() { [[ " ${SECTIONS:-1 2 3} " == *" $1 "* ]]; }
+want() { [[ " ${SECTIONS:-1 2 3 4 5} " == *" $1 "* ]]; }
+# col FILE N B K: column K of the markdown row "| N | B | ..." in FILE
+col() { awk -F'|' -v n="$2" -v b="$3" -v k="$4" '{ gsub(/ /, "", $2); gsub(/ /, "", $3) } $2 == n && $3 == b { v = $(k + 1); gsub(/ /, "", v); print v; exit }' "$1"; }
+have_torch() { "$py" -c "import torch" 2> /dev/null; }
 if want 1; then
 echo "### 1. Paper configuration: N = 12, 10 windows of 400 steps"
 echo
@@ -85,6 +92,54 @@ ITERS=${ITERS:-6} REPEATS=${REPEATS:-4} "$here/scaling.sh" "$sf" "$work"
 echo
 load
 EXTRA="-fit_validate 0" ITERS=${ITERS:-6} REPEATS=${REPEATS:-4} "$here/scaling.sh" "$sf" "$work"
+echo
+load
+fi
+if want 4; then
+echo "### 4. Recording-sized networks: N = 100 and 300, B = 16 windows of 400 steps, one core"
+echo
+load
+"$bs" -n 100,300 -B 16 -min_time 1 -reps 5 | tee "$work/sim4.md"
+echo
+if have_torch; then
+  load
+  "$py" "$here/torch_lif.py" --n 100 300 --B 16 --min_time 1 --repeats 3 2>&1 | quiet | tee "$work/torch4.md"
+  echo
+  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) |"
+  echo "|---|---|---|---|---|"
+  for n in 100 300; do
+    a=$(col "$work/sim4.md" "$n" 16 5); b=$(col "$work/torch4.md" "$n" 16 5); d=$(col "$work/sim4.md" "$n" 16 7)
+    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" 'BEGIN { printf "| %d | %s | %s | %.1f | %s |\n", n, a, b, b / a, d }'
+  done
+else
+  echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"
+fi
+echo
+fi
+if want 5; then
+echo "### 5. Minibatch steps over ranks: a recording fit, K windows per step, 1 and 2 ranks"
+echo
+# wall seconds of RANKS ranks, the best of 2; the shipped retina fit shortened to ITERS5 iterations
+rec_s() {
+  local ranks=$1 best="" a b v r
+  shift
+  for r in 1 2; do
+    a=$(date +%s.%N)
+    mpirun -n "$ranks" "$sf" fit -options_file "$here/../inputs/retina/wong1993_adult.opts" -data "$here/../inputs/data/Wong1993_Adult.h5" \
+      -fit_iters "${ITERS5:-3}" -fit_quiet "$@" -o "$work/rec.h5" > /dev/null
+    b=$(date +%s.%N)
+    v=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", b - a}')
+    if [ -z "$best" ] || awk -v x="$v" -v y="$best" 'BEGIN{exit !(x < y)}'; then best=$v; fi
+  done
+  echo "$best"
+}
+load
+echo "| K (-fit_windows_per_step) | 1 rank s | 2 ranks s | speed-up (target >= 1.8) |"
+echo "|---|---|---|---|"
+for k in 2 4 8; do
+  one=$(rec_s 1 -fit_windows_per_step "$k"); two=$(rec_s 2 -fit_windows_per_step "$k")
+  awk -v k="$k" -v a="$one" -v b="$two" 'BEGIN { printf "| %d | %s | %s | %.2f |\n", k, a, b, a / b }'
+done
 echo
 load
 fi

@@ -41,6 +41,7 @@ typedef struct {
   PetscInt    calibrate;        /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
   PetscBool   init_rates;       /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
   char        recipe[1024];     /* the recipe's choices for a recording ("" when off), hashed */
+  PetscBool   windows_set;      /* -fit_windows given (else -1: chosen from the data) */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */

@@ -408,6 +408,34 @@ double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscIn
          w[LOSS_TERM_PNLL] * pnll;
 }
 
+/* -loss_weights TERM:W,...: sets cfg->weights and makes the loss `weighted`. */
+static PetscErrorCode LossWeightsParse(char *weights, LossConfig *cfg)
+{
+  char *item, *save = NULL;
+
+  PetscFunctionBeginUser;
+  PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+             "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
+  cfg->kind = LOSS_WEIGHTED;
+  for (item = strtok_r(weights, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char  *colon = strchr(item, ':'), *end;
+    int    found = -1;
+    double value;
+    PetscCheck(colon, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: '%s' is not TERM:WEIGHT", item);
+    *colon = 0;
+    for (int k = 0; k < LOSS_NTERMS; k++)
+      if (!strcmp(item, LossTermNames[k])) found = k;
+    PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
+               "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
+    value = strtod(colon + 1, &end);
+    PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD,
+               PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'", item,
+               colon + 1);
+    cfg->weights[found] = value;
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
 {
   PetscEnum kind         = (PetscEnum)LOSS_FRD;
@@ -445,28 +473,7 @@ PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
   PetscOptionsEnd();
   cfg->kind = (LossKind)kind;
   for (int k = 0; k < LOSS_NTERMS; k++) cfg->weights[k] = 0;
-  if (wset) {
-    char *item, *save = NULL;
-    PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
-               "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
-    cfg->kind = LOSS_WEIGHTED;
-    for (item = strtok_r(weights, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-      char  *colon = strchr(item, ':'), *end;
-      int    found = -1;
-      double value;
-      PetscCheck(colon, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: '%s' is not TERM:WEIGHT", item);
-      *colon = 0;
-      for (int k = 0; k < LOSS_NTERMS; k++)
-        if (!strcmp(item, LossTermNames[k])) found = k;
-      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
-                 "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
-      value = strtod(colon + 1, &end);
-      PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD,
-                 PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'",
-                 item, colon + 1);
-      cfg->weights[found] = value;
-    }
-  }
+  if (wset) PetscCall(LossWeightsParse(weights, cfg));
   PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
              "-loss weighted needs -loss_weights TERM:W,...");
   PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,

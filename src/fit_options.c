@@ -82,9 +82,9 @@ static PetscErrorCode TextWeights(const FitOptions *o, PetscInt n, char *buf, si
 }
 
 /* Every option of `spikefit fit` (the model's -bound_* and -init_* are hashed through the
- * layout by FitCheckpointIdentity). Rows owned by loss, optim and data are parsed by
- * LossConfigFromOptions, OptimConfigFromOptions and DataOptionsProcess (their own -help
- * sections); the table gives their place in the canonical text. */
+ * layout by FitCheckpointIdentity). The loss's rows make their own -help section; the rows of
+ * optim and data are parsed by OptimConfigFromOptions and DataOptionsProcess (their -help
+ * sections) and the table gives their place in the canonical text. */
 // clang-format off
 static const FitOptionSpec Table[] = {
   /* option                   owner    kind        field                   default      hash: order, key, when */
@@ -128,15 +128,16 @@ static const FitOptionSpec Table[] = {
   {"-fit_recipe",             "recipe", OPT_STRING, NOFIELD,               "default",   0, NULL, HASH_NO, .help = "default: options not given are chosen from a recording's data and printed; none: off"},
   {NULL,                      "recipe", OPT_STRING, F(recipe),             BY_OWNER,    44, "recipe", HASH_SET, .help = "the recipe's choices, also those (init ranges) the table does not list"},
   {"-par_expect_size",        "par",   OPT_INT,    F(expect_size),         "0",         0, NULL, HASH_NO, .help = "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)"},
+  /* the loss's section of -help */
+  {"-loss",                   "loss",  OPT_ENUM,   F(lcfg.kind),           "frd",       8, "loss", HASH_ALWAYS, .help = "Loss function", .enums = LossKinds},
+  {"-loss_vr_tau",            "loss",  OPT_REAL,   F(lcfg.vr_tau),         "20",        9, "vr_tau", HASH_ALWAYS, .help = "van Rossum time constant (ms)"},
+  {"-loss_sm_bin_ms",         "loss",  OPT_REAL,   F(lcfg.sm_bin_ms),      "20",        48, "sm_bin_ms", HASH_SM, .help = "sm: PSTH bin (ms)"},
+  {"-loss_sm_hidden_rate",    "loss",  OPT_REAL,   F(lcfg.sm_hidden_rate), "-1",        45, "sm_hidden_rate", HASH_SM_HIDDEN, .help = "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)"},
+  {"-loss_sm_hidden_weight",  "loss",  OPT_REAL,   F(lcfg.sm_hidden_weight), "1",       46, "sm_hidden_weight", HASH_SM_HIDDEN, .help = "sm: weight of the hidden neurons' rate term (0: off)"},
+  {"-loss_sm_lags",           "loss",  OPT_INT,    F(lcfg.sm_lags),        "0",         49, "sm_lags", HASH_SM, .help = "sm: noise covariances at lags 0..L bins"},
+  {"-loss_teacher_forcing",   "loss",  OPT_BOOL,   F(lcfg.teacher_forcing), "false",    40, "teacher_forcing", HASH_SET, .help = "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)"},
+  {"-loss_weights",           "loss",  OPT_STRING, F(loss_weights),        "",          47, "weights", HASH_SM, .help = "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", .text = TextWeights, GIVEN(loss_weights_set)},
   /* parsed by their owners */
-  {"-loss",                   "loss",  OPT_ENUM,   F(lcfg.kind),           BY_OWNER,    8, "loss", HASH_ALWAYS, .help = NULL, .enums = LossKinds},
-  {"-loss_vr_tau",            "loss",  OPT_REAL,   F(lcfg.vr_tau),         BY_OWNER,    9, "vr_tau", HASH_ALWAYS, .help = NULL},
-  {"-loss_teacher_forcing",   "loss",  OPT_BOOL,   F(lcfg.teacher_forcing), BY_OWNER,   40, "teacher_forcing", HASH_SET, .help = NULL},
-  {"-loss_sm_hidden_rate",    "loss",  OPT_REAL,   F(lcfg.sm_hidden_rate), BY_OWNER,    45, "sm_hidden_rate", HASH_SM_HIDDEN, .help = NULL},
-  {"-loss_sm_hidden_weight",  "loss",  OPT_REAL,   F(lcfg.sm_hidden_weight), BY_OWNER,  46, "sm_hidden_weight", HASH_SM_HIDDEN, .help = NULL},
-  {"-loss_weights",           "loss",  OPT_REAL,   F(lcfg.weights),        BY_OWNER,    47, "weights", HASH_SM, .help = NULL, .text = TextWeights},
-  {"-loss_sm_bin_ms",         "loss",  OPT_REAL,   F(lcfg.sm_bin_ms),      BY_OWNER,    48, "sm_bin_ms", HASH_SM, .help = NULL},
-  {"-loss_sm_lags",           "loss",  OPT_INT,    F(lcfg.sm_lags),        BY_OWNER,    49, "sm_lags", HASH_SM, .help = NULL},
   {"-optim",                  "optim", OPT_ENUM,   F(ocfg.kind),           BY_OWNER,    10, "optim", HASH_ALWAYS, .help = NULL, .enums = OptimKinds},
   {"-optim_lr",               "optim", OPT_REAL,   F(ocfg.lr),             BY_OWNER,    11, "lr", HASH_ALWAYS, .help = NULL},
   {"-optim_beta1",            "optim", OPT_REAL,   F(ocfg.beta1),          BY_OWNER,    12, "beta1", HASH_ALWAYS, .help = NULL},
@@ -255,19 +256,30 @@ static PetscErrorCode FitOptionsValidate(MPI_Comm comm, const FitOptions *o)
   PetscFunctionReturn(0);
 }
 
+/* The rows of one -help section: the loss's, or (loss = PETSC_FALSE) all others the table parses. */
+static PetscErrorCode ParseSection(MPI_Comm comm, const char *title, PetscBool loss, FitOptions *o)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, title, NULL);
+  for (int k = 0; k < NROWS; k++)
+    if (Table[k].name && Table[k].def && (strcmp(Table[k].owner, "loss") ? !loss : loss))
+      PetscCall(ParseRow(PetscOptionsObject, &Table[k], o));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
 {
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(o, sizeof(*o)));
   for (int k = 0; k < NROWS; k++) PetscCall(SetDefault(&Table[k], o));
-  PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
-  for (int k = 0; k < NROWS; k++)
-    if (Table[k].name && Table[k].def) PetscCall(ParseRow(PetscOptionsObject, &Table[k], o));
-  PetscOptionsEnd();
+  PetscCall(ParseSection(comm, "spikefit fit", PETSC_FALSE, o));
   if (!o->windows_set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
   PetscCall(DataOptionsProcess(comm, &o->dopt));
   o->mcfg.dt = o->dt;
-  PetscCall(LossConfigFromOptions(&o->lcfg, o->dt));
+  PetscCall(ParseSection(comm, "Loss options", PETSC_TRUE, o));
+  o->lcfg.dt = o->dt;
+  PetscCall(LossConfigFinish(&o->lcfg, o->loss_weights, o->loss_weights_set));
   PetscCall(OptimConfigFromOptions(&o->ocfg));
 
   if (AppHelpRequested()) PetscFunctionReturn(0);

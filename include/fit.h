@@ -30,17 +30,20 @@ typedef struct {
   PetscInt    expect_size;
   DataOptions dopt;
   PetscBool   mode_set, dale_set;
-  PetscInt    sim_batch;        /* -sim_batch B: windows simulated together (0: one at a time) */
-  PetscInt    sim_tape_stride;  /* -sim_tape_stride K: keep the state every K steps (0: all) */
-  PetscEnum   sim_precision;    /* -sim_precision double|single (SimPrecision) */
-  PetscInt    hidden;           /* -fit_hidden H: unrecorded neurons added to the model */
-  PetscInt    recorded;         /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
-  PetscBool   eval_windows_set; /* -fit_eval_windows given: it also caps the held-out evaluation */
-  PetscInt    max_rollbacks;    /* -fit_max_rollbacks: divergences rolled back before giving up */
-  double      max_minutes;      /* -fit_max_minutes: wall-time budget of the training (0: none) */
-  PetscInt    calibrate;        /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
-  PetscBool   init_rates;       /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
-  char        recipe[1024];     /* the recipe's choices for a recording ("" when off), hashed */
+  PetscInt    sim_batch;         /* -sim_batch B: windows simulated together (0: one at a time) */
+  PetscInt    sim_tape_stride;   /* -sim_tape_stride K: keep the state every K steps (0: all) */
+  PetscEnum   sim_precision;     /* -sim_precision double|single (SimPrecision) */
+  PetscInt    hidden;            /* -fit_hidden H: unrecorded neurons added to the model */
+  PetscInt    recorded;          /* -fit_recorded R: the truth's first R neurons are observed (0: all) */
+  PetscBool   eval_windows_set;  /* -fit_eval_windows given: it also caps the held-out evaluation */
+  PetscInt    max_rollbacks;     /* -fit_max_rollbacks: divergences rolled back before giving up */
+  double      max_minutes;       /* -fit_max_minutes: wall-time budget of the training (0: none) */
+  PetscInt    calibrate;         /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
+  PetscBool   init_rates;        /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
+  char        recipe[1024];      /* the recipe's choices for a recording ("" when off), hashed */
+  PetscBool   windows_set;       /* -fit_windows given (else -1: chosen from the data) */
+  char        loss_weights[256]; /* -loss_weights TERM:W,... as given (parsed into lcfg.weights) */
+  PetscBool   loss_weights_set;  /* -loss_weights given */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */

@@ -87,7 +87,9 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, Pe
 /* The plain-definition loss used by tests (no gradient, no shared scratch). */
 double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscInt T, const double *y, const double *s);
 
-PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt);
+/* Completes a LossConfig whose fields the options filled (fit_options.c's table): the weights
+ * of -loss_weights (when given; it makes the loss `weighted`), then checks every field. */
+PetscErrorCode LossConfigFinish(LossConfig *cfg, const char *weights, PetscBool wset);
 
 /* Teacher forcing splits a loss in two: the likelihood terms (bnll, pnll), scored on a run
  * whose recorded neurons are driven by the recorded spikes, and the rest (frd, vrd, sm),

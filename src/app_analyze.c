@@ -107,6 +107,70 @@ static PetscErrorCode ReadSpans(hid_t in, const char *path, const char *prefix, 
   PetscFunctionReturn(0);
 }
 
+/* The NMF factors and the statistics of one spike train (target, fitted or initial). */
+static PetscErrorCode WriteTrainStats(H5Out *out, const char *grp, const char *train, PetscInt n, PetscInt k,
+                                      PetscInt nb, const double *W, const double *H, const double *rate,
+                                      const double *var, const double *cov)
+{
+  char    name[256];
+  hsize_t d2[2];
+
+  PetscFunctionBeginUser;
+  d2[0] = (hsize_t)n;
+  d2[1] = (hsize_t)k;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/W_%s", grp, train));
+  PetscCall(H5OutDoubles(out, name, 2, d2, W));
+  d2[0] = (hsize_t)k;
+  d2[1] = (hsize_t)nb;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/H_%s", grp, train));
+  PetscCall(H5OutDoubles(out, name, 2, d2, H));
+  d2[0] = (hsize_t)n;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/rate_%s", grp, train));
+  PetscCall(H5OutDoubles(out, name, 1, d2, rate));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/variance_%s", grp, train));
+  PetscCall(H5OutDoubles(out, name, 1, d2, var));
+  d2[1] = (hsize_t)n;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%s/covariance_%s", grp, train));
+  PetscCall(H5OutDoubles(out, name, 2, d2, cov));
+  PetscFunctionReturn(0);
+}
+
+/* The distance to the truth per block, relative to the start (synthetic fits). */
+static PetscErrorCode AnalyzeDistances(const char *path, hid_t in, H5Out *out, const char *prefix, const char *grp,
+                                       FILE *txt)
+{
+  char      name[256];
+  PetscBool has;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/total", prefix));
+  PetscCall(H5InExists(in, name, &has));
+  if (has) {
+    const char *blocks[] = {"E_L", "tau_m", "tau_g", "R_I", "W", "r_p", "total"};
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  distance to the truth, end / start:"));
+    for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+      int       rank;
+      hsize_t   dims[4];
+      double   *d;
+      PetscBool exists;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/%s", prefix, blocks[b]));
+      PetscCall(H5InExists(in, name, &exists));
+      if (!exists) continue;
+      PetscCall(H5InShape(in, path, name, &rank, dims));
+      PetscCall(PetscMalloc1(dims[0], &d));
+      PetscCall(H5InDoubles(in, path, name, dims[0], d));
+      for (hsize_t i = dims[0]; i-- > 0;) d[i] = d[0] > 0 ? d[i] / d[0] : NAN;
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s/relative_distance/%s", grp, blocks[b]));
+      PetscCall(H5OutDoubles(out, name, 1, dims, d));
+      if (isfinite(d[dims[0] - 1]))
+        PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %s %.4f", blocks[b], d[dims[0] - 1]));
+      PetscCall(PetscFree(d));
+    }
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "\n"));
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const char *prefix, const AnalyzeOptions *ao,
                                  FILE *txt)
 {
@@ -116,7 +180,6 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
   double    *counts[3], *W[3], *H[3], sim[3] = {0}, *xc, *cov[3], *var[3], *rate[3];
   PetscInt   match[64];
   NmfOptions nopt;
-  PetscBool  has;
   hsize_t    d2[2];
 
   PetscFunctionBeginUser;
@@ -143,22 +206,7 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
     PetscCall(AnalysisRates(counts[c], n, nb, ao->bin_ms, rate[c]));
     PetscCall(AnalysisMeanVar(counts[c], n, nb, NULL, var[c]));
     PetscCall(AnalysisCovariance(counts[c], n, nb, cov[c]));
-    d2[0] = (hsize_t)n;
-    d2[1] = (hsize_t)k;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/W_%s", grp, trains[c]));
-    PetscCall(H5OutDoubles(out, name, 2, d2, W[c]));
-    d2[0] = (hsize_t)k;
-    d2[1] = (hsize_t)nb;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/nmf/H_%s", grp, trains[c]));
-    PetscCall(H5OutDoubles(out, name, 2, d2, H[c]));
-    d2[0] = (hsize_t)n;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/rate_%s", grp, trains[c]));
-    PetscCall(H5OutDoubles(out, name, 1, d2, rate[c]));
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/variance_%s", grp, trains[c]));
-    PetscCall(H5OutDoubles(out, name, 1, d2, var[c]));
-    d2[1] = (hsize_t)n;
-    PetscCall(PetscSNPrintf(name, sizeof(name), "%s/covariance_%s", grp, trains[c]));
-    PetscCall(H5OutDoubles(out, name, 2, d2, cov[c]));
+    PetscCall(WriteTrainStats(out, grp, trains[c], n, k, nb, W[c], H[c], rate[c], var[c], cov[c]));
   }
   PetscCall(PetscMalloc1(n * n, &xc));
   PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt,
@@ -190,32 +238,7 @@ static PetscErrorCode AnalyzeFit(const char *path, hid_t in, H5Out *out, const c
         "  %-8s vs target: geodesic similarity %.4f  spike correlation %.4f  rate RMSE %.3f Hz  count variance RMSE %.4g  covariance rel. distance %.4f\n",
         trains[c], sim[c], spike, rmse, vard, covd));
   }
-  /* distance to the truth per block, relative to the start */
-  PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/total", prefix));
-  PetscCall(H5InExists(in, name, &has));
-  if (has) {
-    const char *blocks[] = {"E_L", "tau_m", "tau_g", "R_I", "W", "r_p", "total"};
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  distance to the truth, end / start:"));
-    for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
-      int       rank;
-      hsize_t   dims[4];
-      double   *d;
-      PetscBool exists;
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%sdistance/%s", prefix, blocks[b]));
-      PetscCall(H5InExists(in, name, &exists));
-      if (!exists) continue;
-      PetscCall(H5InShape(in, path, name, &rank, dims));
-      PetscCall(PetscMalloc1(dims[0], &d));
-      PetscCall(H5InDoubles(in, path, name, dims[0], d));
-      for (hsize_t i = dims[0]; i-- > 0;) d[i] = d[0] > 0 ? d[i] / d[0] : NAN;
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s/relative_distance/%s", grp, blocks[b]));
-      PetscCall(H5OutDoubles(out, name, 1, dims, d));
-      if (isfinite(d[dims[0] - 1]))
-        PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "  %s %.4f", blocks[b], d[dims[0] - 1]));
-      PetscCall(PetscFree(d));
-    }
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, txt, "\n"));
-  }
+  PetscCall(AnalyzeDistances(path, in, out, prefix, grp, txt));
   PetscCall(H5OutAttrInt(out, grp, "k", k));
   PetscCall(H5OutAttrInt(out, grp, "nmf_restarts", ao->restarts));
   PetscCall(H5OutAttrDouble(out, grp, "bin_ms", ao->bin_ms));

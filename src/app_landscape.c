@@ -90,6 +90,111 @@ static PetscErrorCode PointLoss(Fit *f, const double *theta, double *loss, doubl
   PetscFunctionReturn(0);
 }
 
+/* -land_{x,y}_range lo,hi (default: the parameter's bounds). */
+static PetscErrorCode AxisRange(PetscOptionItems *PetscOptionsObject, MPI_Comm comm, const char *opt, const char *help,
+                                Axis *a)
+{
+  double    range[2];
+  PetscInt  nr = 2;
+  PetscBool set;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscOptionsRealArray(opt, help, NULL, range, &nr, &set));
+  if (set) {
+    PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "%s needs lo,hi", opt);
+    a->lo = range[0];
+    a->hi = range[1];
+    PetscCheck(a->hi > a->lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "%s: lo must be below hi, got %g,%g", opt, a->lo, a->hi);
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LandscapeOptions(MPI_Comm comm, Axis *ax, Axis *ay, char *base, size_t len)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, "spikefit landscape: the loss over a grid of two parameters", NULL);
+  PetscCall(PetscOptionsString("-land_x", "First parameter: BLOCK, BLOCK:i or W:i,j", NULL, ax->spec, ax->spec,
+                               sizeof(ax->spec), NULL));
+  PetscCall(PetscOptionsString("-land_y", "Second parameter", NULL, ay->spec, ay->spec, sizeof(ay->spec), NULL));
+  PetscCall(PetscOptionsInt("-land_nx", "Grid points along x", NULL, ax->npts, &ax->npts, NULL));
+  PetscCall(PetscOptionsInt("-land_ny", "Grid points along y", NULL, ay->npts, &ay->npts, NULL));
+  PetscCall(AxisRange(PetscOptionsObject, comm, "-land_x_range", "lo,hi of x (default: its bounds)", ax));
+  PetscCall(AxisRange(PetscOptionsObject, comm, "-land_y_range", "lo,hi of y (default: its bounds)", ay));
+  PetscCall(PetscOptionsString("-land_base",
+                               "Results file whose /params/final are the fixed values (default: the truth)", NULL, base,
+                               base, len, NULL));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+/* The fixed values: /params/final of -land_base, else the truth. */
+static PetscErrorCode LandscapeBase(const Fit *f, const FitData *data, const char *base, double *theta)
+{
+  PetscFunctionBeginUser;
+  if (base[0]) {
+    hid_t file;
+    PetscCall(H5InOpen(base, &file));
+    for (PetscInt b = 0; b < f->layout->nblocks; b++) {
+      char name[64];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/final/%s", f->layout->blocks[b].name));
+      PetscCall(H5InDoubles(file, base, name, (hsize_t)f->layout->blocks[b].size, theta + f->layout->blocks[b].offset));
+    }
+    PetscCall(H5InClose(&file, base));
+  } else {
+    PetscCall(PetscArraycpy(theta, data->truth, f->P));
+  }
+  PetscFunctionReturn(0);
+}
+
+/* This rank's block of grid points: vals[p] the loss, vals[npts + p] the rate (0 elsewhere). */
+static PetscErrorCode LandscapeGrid(Fit *f, const Axis *ax, const Axis *ay, const double *xs, const double *ys,
+                                    double *theta, double *vals)
+{
+  PetscInt lo, hi, npts = ax->npts * ay->npts;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscArrayzero(vals, 2 * npts));
+  ParallelBlock(npts, f->par->rank, f->par->size, &lo, &hi);
+  for (PetscInt p = lo; p < hi; p++) {
+    PetscInt j = p / ax->npts, i = p % ax->npts;
+    double   save_x = theta[ax->index], save_y = theta[ay->index];
+    PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
+               "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, f->opt->out);
+    theta[ax->index] = xs[i];
+    theta[ay->index] = ys[j];
+    PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));
+    theta[ax->index] = save_x;
+    theta[ay->index] = save_y;
+  }
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode LandscapeWrite(MPI_Comm comm, const Fit *f, const Axis *ax, const Axis *ay, const char *base,
+                                     const double *theta, const double *vals, const double *xs, const double *ys)
+{
+  hsize_t d2[2] = {(hsize_t)ay->npts, (hsize_t)ax->npts}, dx = (hsize_t)ax->npts, dy = (hsize_t)ay->npts;
+  H5Out  *h;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5OutCreate(comm, f->opt->out, &h));
+  PetscCall(H5OutAttrString(h, "/", "spikefit_format", "landscape"));
+  PetscCall(H5OutDoubles(h, "/landscape/loss", 2, d2, vals));
+  PetscCall(H5OutDoubles(h, "/landscape/rate", 2, d2, vals + ax->npts * ay->npts));
+  PetscCall(H5OutDoubles(h, "/landscape/x", 1, &dx, xs));
+  PetscCall(H5OutDoubles(h, "/landscape/y", 1, &dy, ys));
+  PetscCall(H5OutDoubles(h, "/landscape/base", 1, (hsize_t[]){(hsize_t)f->P}, theta));
+  PetscCall(H5OutAttrString(h, "/landscape", "x_param", ax->spec));
+  PetscCall(H5OutAttrString(h, "/landscape", "y_param", ay->spec));
+  PetscCall(H5OutAttrDouble(h, "/landscape", "x_base", theta[ax->index]));
+  PetscCall(H5OutAttrDouble(h, "/landscape", "y_base", theta[ay->index]));
+  PetscCall(H5OutAttrString(h, "/landscape", "base", base[0] ? base : "truth"));
+  PetscCall(H5OutAttrString(h, "/landscape", "loss", LossKinds[f->opt->lcfg.kind]));
+  PetscCall(H5OutAttrInt(h, "/landscape", "windows", f->nwindows));
+  PetscCall(H5OutString(h, "/canonical_options", f->canonical));
+  PetscCall(H5OutCommit(&h, NULL));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
 {
   FitOptions o;
@@ -98,43 +203,13 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   Fit       *f    = NULL;
   Axis       ax = {.spec = "E_L:0", .npts = 21}, ay = {.spec = "tau_m:0", .npts = 21};
   char       base[PETSC_MAX_PATH_LEN] = "";
-  double     range[2];
-  PetscInt   nr;
-  PetscBool  set;
   FixedSum  *acc;
   double    *theta, *vals, *xs, *ys;
-  H5Out     *h;
+  PetscInt   best = 0;
 
   PetscFunctionBeginUser;
   *exit_code = 0;
-  PetscOptionsBegin(comm, NULL, "spikefit landscape: the loss over a grid of two parameters", NULL);
-  PetscCall(PetscOptionsString("-land_x", "First parameter: BLOCK, BLOCK:i or W:i,j", NULL, ax.spec, ax.spec,
-                               sizeof(ax.spec), NULL));
-  PetscCall(PetscOptionsString("-land_y", "Second parameter", NULL, ay.spec, ay.spec, sizeof(ay.spec), NULL));
-  PetscCall(PetscOptionsInt("-land_nx", "Grid points along x", NULL, ax.npts, &ax.npts, NULL));
-  PetscCall(PetscOptionsInt("-land_ny", "Grid points along y", NULL, ay.npts, &ay.npts, NULL));
-  nr = 2;
-  PetscCall(PetscOptionsRealArray("-land_x_range", "lo,hi of x (default: its bounds)", NULL, range, &nr, &set));
-  if (set) {
-    PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_x_range needs lo,hi");
-    ax.lo = range[0];
-    ax.hi = range[1];
-    PetscCheck(ax.hi > ax.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_x_range: lo must be below hi, got %g,%g", ax.lo,
-               ax.hi);
-  }
-  nr = 2;
-  PetscCall(PetscOptionsRealArray("-land_y_range", "lo,hi of y (default: its bounds)", NULL, range, &nr, &set));
-  if (set) {
-    PetscCheck(nr == 2, comm, PETSC_ERR_ARG_WRONG, "-land_y_range needs lo,hi");
-    ay.lo = range[0];
-    ay.hi = range[1];
-    PetscCheck(ay.hi > ay.lo, comm, PETSC_ERR_ARG_OUTOFRANGE, "-land_y_range: lo must be below hi, got %g,%g", ay.lo,
-               ay.hi);
-  }
-  PetscCall(PetscOptionsString("-land_base",
-                               "Results file whose /params/final are the fixed values (default: the truth)", NULL, base,
-                               base, sizeof(base), NULL));
-  PetscOptionsEnd();
+  PetscCall(LandscapeOptions(comm, &ax, &ay, base, sizeof(base)));
   PetscCall(FitOptionsProcess(comm, &o));
   if (AppHelpRequested()) PetscFunctionReturn(0);
   {
@@ -162,70 +237,23 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
   PetscCall(ParseAxis(f->layout, "-land_y", &ay));
   PetscCheck(ax.index != ay.index, comm, PETSC_ERR_ARG_WRONG, "-land_x and -land_y name the same parameter");
   PetscCall(PetscMalloc1(f->P, &theta));
-  if (base[0]) {
-    hid_t file;
-    PetscCall(H5InOpen(base, &file));
-    for (PetscInt b = 0; b < f->layout->nblocks; b++) {
-      char name[64];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/final/%s", f->layout->blocks[b].name));
-      PetscCall(H5InDoubles(file, base, name, (hsize_t)f->layout->blocks[b].size, theta + f->layout->blocks[b].offset));
-    }
-    PetscCall(H5InClose(&file, base));
-  } else {
-    PetscCall(PetscArraycpy(theta, data->truth, f->P));
-  }
+  PetscCall(LandscapeBase(f, data, base, theta));
   PetscCall(FixedSumCreate(2 * ax.npts * ay.npts, &acc));
   PetscCall(PetscMalloc3(2 * ax.npts * ay.npts, &vals, ax.npts, &xs, ay.npts, &ys));
-  PetscCall(PetscArrayzero(vals, 2 * ax.npts * ay.npts));
   for (PetscInt i = 0; i < ax.npts; i++) xs[i] = ax.lo + (ax.hi - ax.lo) * i / (ax.npts - 1);
   for (PetscInt j = 0; j < ay.npts; j++) ys[j] = ay.lo + (ay.hi - ay.lo) * j / (ay.npts - 1);
-  {
-    PetscInt lo, hi, npts = ax.npts * ay.npts;
-    ParallelBlock(npts, par->rank, par->size, &lo, &hi);
-    for (PetscInt p = lo; p < hi; p++) {
-      PetscInt j = p / ax.npts, i = p % ax.npts;
-      double   save_x = theta[ax.index], save_y = theta[ay.index];
-      PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
-                 "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, o.out);
-      theta[ax.index] = xs[i];
-      theta[ay.index] = ys[j];
-      PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));
-      theta[ax.index] = save_x;
-      theta[ay.index] = save_y;
-    }
-  }
+  PetscCall(LandscapeGrid(f, &ax, &ay, xs, ys, theta, vals));
   FixedSumAdd(acc, vals);
   PetscCall(ParallelSumFixedOver(comm, acc));
   FixedSumGet(acc, vals);
-  {
-    hsize_t d2[2] = {(hsize_t)ay.npts, (hsize_t)ax.npts}, dx = (hsize_t)ax.npts, dy = (hsize_t)ay.npts;
-    PetscCall(H5OutCreate(comm, o.out, &h));
-    PetscCall(H5OutAttrString(h, "/", "spikefit_format", "landscape"));
-    PetscCall(H5OutDoubles(h, "/landscape/loss", 2, d2, vals));
-    PetscCall(H5OutDoubles(h, "/landscape/rate", 2, d2, vals + ax.npts * ay.npts));
-    PetscCall(H5OutDoubles(h, "/landscape/x", 1, &dx, xs));
-    PetscCall(H5OutDoubles(h, "/landscape/y", 1, &dy, ys));
-    PetscCall(H5OutDoubles(h, "/landscape/base", 1, (hsize_t[]){(hsize_t)f->P}, theta));
-    PetscCall(H5OutAttrString(h, "/landscape", "x_param", ax.spec));
-    PetscCall(H5OutAttrString(h, "/landscape", "y_param", ay.spec));
-    PetscCall(H5OutAttrDouble(h, "/landscape", "x_base", theta[ax.index]));
-    PetscCall(H5OutAttrDouble(h, "/landscape", "y_base", theta[ay.index]));
-    PetscCall(H5OutAttrString(h, "/landscape", "base", base[0] ? base : "truth"));
-    PetscCall(H5OutAttrString(h, "/landscape", "loss", LossKinds[o.lcfg.kind]));
-    PetscCall(H5OutAttrInt(h, "/landscape", "windows", f->nwindows));
-    PetscCall(H5OutString(h, "/canonical_options", f->canonical));
-    PetscCall(H5OutCommit(&h, NULL));
-  }
-  {
-    PetscInt best = 0;
-    for (PetscInt p = 1; p < ax.npts * ay.npts; p++)
-      if (vals[p] < vals[best]) best = p;
-    PetscCall(PetscPrintf(comm,
-                          "landscape: %s x %s on %" PetscInt_FMT " x %" PetscInt_FMT
-                          " points (%d ranks); minimum loss %.6g at (%g, %g), base (%g, %g) -> %s\n",
-                          ax.spec, ay.spec, ax.npts, ay.npts, par->size, vals[best], xs[best % ax.npts],
-                          ys[best / ax.npts], theta[ax.index], theta[ay.index], o.out));
-  }
+  PetscCall(LandscapeWrite(comm, f, &ax, &ay, base, theta, vals, xs, ys));
+  for (PetscInt p = 1; p < ax.npts * ay.npts; p++)
+    if (vals[p] < vals[best]) best = p;
+  PetscCall(PetscPrintf(comm,
+                        "landscape: %s x %s on %" PetscInt_FMT " x %" PetscInt_FMT
+                        " points (%d ranks); minimum loss %.6g at (%g, %g), base (%g, %g) -> %s\n",
+                        ax.spec, ay.spec, ax.npts, ay.npts, par->size, vals[best], xs[best % ax.npts],
+                        ys[best / ax.npts], theta[ax.index], theta[ay.index], o.out));
   PetscCall(PetscFree3(vals, xs, ys));
   PetscCall(FixedSumDestroy(&acc));
   PetscCall(PetscFree(theta));

@@ -1,143 +1,220 @@
-/* Options of `spikefit fit`, their validation, and the canonical text hashed into checkpoints. */
+/* Options of `spikefit fit` as one table: parsing, -help, the defaults and the canonical text
+ * hashed into checkpoints all come from it; then their validation. */
 #include "fit.h"
 #include "app.h"
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const char *const TargetModes[] = {"synthetic", "recorded", "TargetMode", "TARGET_", NULL};
 
-PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
+typedef enum { OPT_STRING, OPT_INT, OPT_REAL, OPT_BOOL, OPT_ENUM } OptKind;
+
+/* When a row enters the canonical text. The groups after HASH_SET are frozen: checkpoints
+ * written before an option existed must keep their hash, so new ones appear only when used. */
+typedef enum {
+  HASH_NO,        /* does not change the result */
+  HASH_ALWAYS,    /* always */
+  HASH_SET,       /* when not 0 / not empty */
+  HASH_ADAPTIVE,  /* with -loss adaptive (its weights follow the progress it / -fit_iters) */
+  HASH_NETWORK,   /* with -fit_hidden or -fit_recorded */
+  HASH_SELECTION, /* with any of the recording's selections (issue 16) */
+  HASH_SM_HIDDEN, /* with hidden neurons and a loss with the sm term */
+  HASH_SM         /* with the sm term or -loss weighted */
+} HashWhen;
+
+/* The value text of a row whose value is not just its field. */
+typedef PetscErrorCode (*ValueText)(const FitOptions *o, PetscInt n, char *buf, size_t len);
+
+typedef struct {
+  const char        *name;  /* the option; NULL: a hashed value that is no option */
+  const char        *owner; /* module whose concept it is */
+  OptKind            kind;
+  size_t             off, size; /* the FitOptions field it fills (size 0: none, parsed for -help only) */
+  const char        *def;       /* default as text; BY_OWNER: parsed by the owner's *FromOptions */
+  int                order;     /* position in the canonical text (0: not hashed) */
+  const char        *key;       /* key in the canonical text */
+  HashWhen           when;
+  const char        *help;
+  const char *const *enums; /* OPT_ENUM: PETSc-style names */
+  size_t             given; /* offset of a PetscBool set when the option is given (0: none) */
+  ValueText          text;  /* canonical value text when not the field's */
+} FitOptionSpec;
+
+#define F(field)     offsetof(FitOptions, field), sizeof(((FitOptions *)0)->field)
+#define NOFIELD      0, 0
+#define BY_OWNER     NULL
+#define GIVEN(field) .given = offsetof(FitOptions, field)
+
+static PetscErrorCode TextN(const FitOptions *o, PetscInt n, char *buf, size_t len)
 {
-  PetscBool set, mode_set;
-  PetscEnum mode = (PetscEnum)TARGET_SYNTHETIC;
+  PetscFunctionBeginUser;
+  (void)o;
+  PetscCall(PetscSNPrintf(buf, len, "%" PetscInt_FMT, n));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TextBatch(const FitOptions *o, PetscInt n, char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  (void)n;
+  PetscCall(PetscSNPrintf(buf, len, "%" PetscInt_FMT, o->use_ref ? 0 : o->sim_batch));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TextUnits(const FitOptions *o, PetscInt n, char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  (void)n;
+  PetscCall(PetscStrncpy(buf, o->dopt.units[0] ? o->dopt.units : "all", len));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode TextWeights(const FitOptions *o, PetscInt n, char *buf, size_t len)
+{
+  const double *w = o->lcfg.weights;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(o, sizeof(*o)));
-  PetscCall(PetscStrncpy(o->model_name, "lif", sizeof(o->model_name)));
-  o->mcfg.theta       = 30.0;
-  o->mcfg.input_gain  = 0.9;
-  o->mcfg.dt          = 1.0;
-  o->mcfg.dale        = PETSC_TRUE;
-  o->dt               = 1.0;
-  o->iters            = 20;
-  o->windows          = 10;
-  o->window_steps     = 400;
-  o->windows_per_step = 0;
-  o->eval_windows     = 10;
-  o->restarts         = 1;
-  o->save_history     = PETSC_TRUE;
-  o->validate         = PETSC_TRUE;
-  o->ckpt_every       = 0;
-  o->ckpt_max_hours   = 0;
-  o->sim_batch        = 16;
-  o->max_rollbacks    = 5;
-  o->max_minutes      = 0;
+  (void)n;
+  PetscCall(PetscSNPrintf(buf, len, "%.17g,%.17g,%.17g,%.17g,%.17g", w[0], w[1], w[2], w[3], w[4]));
+  PetscFunctionReturn(0);
+}
 
-  PetscOptionsBegin(comm, NULL, "spikefit fit", NULL);
-  PetscCall(PetscOptionsString(
-      "-data", "Spike data: spikefit HDF5 (generate), NWB, retina HDF5, text, MATLAB .mat, or a Kilosort/phy folder",
-      NULL, o->data, o->data, sizeof(o->data), &set));
-  PetscCall(PetscOptionsString("-o", "Results file (HDF5)", NULL, o->out, o->out, sizeof(o->out), NULL));
-  PetscCall(
-      PetscOptionsString("-model", "Neuron model", NULL, o->model_name, o->model_name, sizeof(o->model_name), NULL));
-  PetscCall(PetscOptionsReal("-lif_theta", "Firing threshold (mV)", NULL, o->mcfg.theta, &o->mcfg.theta, NULL));
-  PetscCall(PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, o->mcfg.input_gain,
-                             &o->mcfg.input_gain, NULL));
-  PetscCall(PetscOptionsBool("-model_output_current",
-                             "Losses see the total synaptic input I instead of spikes (continuous targets)", NULL,
-                             o->mcfg.output_current, &o->mcfg.output_current, NULL));
-  PetscCall(PetscOptionsBool("-model_output_hard", "Losses see the hard spike z instead of the soft one", NULL,
-                             o->mcfg.hard_output, &o->mcfg.hard_output, NULL));
-  PetscCall(PetscOptionsReal("-sim_dt", "Time step (ms)", NULL, o->dt, &o->dt, NULL));
-  PetscCall(PetscOptionsBool("-sim_ref", "Use the plain reference kernels", NULL, o->use_ref, &o->use_ref, NULL));
-  PetscCall(PetscOptionsInt(
-      "-sim_batch",
-      "Windows simulated together; the exact sum adds whole batches of B consecutive windows, so bits depend on B (0: one window at a time)",
-      NULL, o->sim_batch, &o->sim_batch, NULL));
-  PetscCall(PetscOptionsInt(
-      "-sim_tape_stride",
-      "Keep the state every K steps and recompute segments in the backward pass (0: the full tape; same gradient bits)",
-      NULL, o->sim_tape_stride, &o->sim_tape_stride, NULL));
-  PetscCall(PetscOptionsEnum("-sim_precision",
-                             "Precision of the recurrent matrix products (gradients accumulate in double)", NULL,
-                             SimPrecisions, o->sim_precision, &o->sim_precision, NULL));
-  PetscCall(PetscOptionsInt("-fit_iters", "Training iterations", NULL, o->iters, &o->iters, NULL));
-  PetscCall(PetscOptionsInt(
-      "-fit_windows",
-      "Windows per iteration (synthetic; for a recording: at most this many, 0 = every window of the span)", NULL,
-      o->windows, &o->windows, &set));
-  if (!set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
-  PetscCall(PetscOptionsInt("-fit_window_steps", "Steps per window", NULL, o->window_steps, &o->window_steps, NULL));
-  PetscCall(PetscOptionsInt("-fit_windows_per_step", "Windows whose gradients make one optimiser step (0: all)", NULL,
-                            o->windows_per_step, &o->windows_per_step, NULL));
-  PetscCall(PetscOptionsInt(
-      "-fit_eval_windows",
-      "Windows of the validation loss and of a synthetic fit's evaluation; given, it also caps a recording's held-out evaluation at this many window lengths (default: the whole held-out span)",
-      NULL, o->eval_windows, &o->eval_windows, &o->eval_windows_set));
-  PetscCall(PetscOptionsInt(
-      "-fit_max_rollbacks",
-      "Divergences (non-finite or exploding loss or gradient) rolled back, with the learning rate halved, before the fit stops with the best parameters (exit 3)",
-      NULL, o->max_rollbacks, &o->max_rollbacks, NULL));
-  PetscCall(PetscOptionsReal(
-      "-fit_max_minutes",
-      "Stop training at the first iteration boundary after this many minutes and write the results of the best parameters (0: no budget)",
-      NULL, o->max_minutes, &o->max_minutes, NULL));
-  PetscCall(PetscOptionsInt("-fit_seed", "Seed of the initial parameters", NULL, o->seed, &o->seed, NULL));
-  PetscCall(PetscOptionsInt("-fit_input_seed", "Seed of the Poisson input", NULL, o->input_seed, &o->input_seed, NULL));
-  PetscCall(PetscOptionsInt("-fit_hidden",
-                            "Hidden (unrecorded) neurons added to the model: simulated and fitted, not scored", NULL,
-                            o->hidden, &o->hidden, NULL));
-  PetscCall(PetscOptionsInt("-fit_recorded", "Synthetic target: only the truth's first R neurons are recorded (0: all)",
-                            NULL, o->recorded, &o->recorded, NULL));
-  PetscCall(
-      PetscOptionsInt("-fit_restarts", "Independent fits (restart groups)", NULL, o->restarts, &o->restarts, NULL));
-  PetscCall(PetscOptionsBool(
-      "-fit_dale",
-      "Keep the sign of each neuron's outgoing weights (needs neuron types; default true with a ground truth, false for recordings)",
-      NULL, o->mcfg.dale, &o->mcfg.dale, &o->dale_set));
-  PetscCall(PetscOptionsBool("-fit_save_gradient", "Write the first step's gradient to /gradient_check", NULL,
-                             o->save_gradient, &o->save_gradient, NULL));
-  PetscCall(PetscOptionsBool("-fit_save_history", "Write the parameters of every iteration", NULL, o->save_history,
-                             &o->save_history, NULL));
-  PetscCall(PetscOptionsBool("-fit_validate",
-                             "Loss on the evaluation (held-out) windows after every iteration, in /loss/validation",
-                             NULL, o->validate, &o->validate, NULL));
-  PetscCall(PetscOptionsBool("-fit_quiet", "No monitor line per iteration", NULL, o->quiet, &o->quiet, NULL));
-  PetscCall(PetscOptionsEnum(
-      "-fit_target", "synthetic: regenerate targets from /truth every iteration; recorded: fit the file's spikes", NULL,
-      TargetModes, mode, &mode, &mode_set));
-  PetscCall(PetscOptionsString("-ckpt_file", "Checkpoint file", NULL, o->ckpt_file, o->ckpt_file, sizeof(o->ckpt_file),
-                               NULL));
-  PetscCall(PetscOptionsInt("-ckpt_every", "Checkpoint every K iterations (0: only on signals and at the time budget)",
-                            NULL, o->ckpt_every, &o->ckpt_every, NULL));
-  PetscCall(PetscOptionsReal("-ckpt_max_hours", "Checkpoint and stop (exit 75) after this many hours (0: no budget)",
-                             NULL, o->ckpt_max_hours, &o->ckpt_max_hours, NULL));
-  PetscCall(PetscOptionsString("-resume", "Continue from this checkpoint", NULL, o->resume, o->resume,
-                               sizeof(o->resume), NULL));
-  PetscCall(PetscOptionsBool(
-      "-fit_init_rates",
-      "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)", NULL,
-      o->init_rates, &o->init_rates, NULL));
-  PetscCall(PetscOptionsInt(
-      "-fit_calibrate_rates",
-      "After the fit, K rounds of shifting each neuron's E_L so that its free-running rate over the fitting windows is its recorded rate (slif; 0: off)",
-      NULL, o->calibrate, &o->calibrate, NULL));
-  {
-    char recipe[32] = "default";
-    PetscCall(PetscOptionsString("-fit_recipe",
-                                 "default: options not given are chosen from a recording's data and printed; none: off",
-                                 NULL, recipe, recipe, sizeof(recipe), NULL));
+/* Every option of `spikefit fit` (the model's -bound_* and -init_* are hashed through the
+ * layout by FitCheckpointIdentity). The loss's rows make their own -help section; the rows of
+ * optim and data are parsed by OptimConfigFromOptions and DataOptionsProcess (their -help
+ * sections) and the table gives their place in the canonical text. */
+// clang-format off
+static const FitOptionSpec Table[] = {
+  /* option                   owner    kind        field                   default      hash: order, key, when */
+  {"-data",                   "fit",   OPT_STRING, F(data),                "",          21, "data", HASH_ALWAYS, .help = "Spike data: spikefit HDF5 (generate), NWB, retina HDF5, text, MATLAB .mat, or a Kilosort/phy folder"},
+  {"-o",                      "fit",   OPT_STRING, F(out),                 "",          0, NULL, HASH_NO, .help = "Results file (HDF5)"},
+  {"-model",                  "model", OPT_STRING, F(model_name),          "lif",       1, "model", HASH_ALWAYS, .help = "Neuron model"},
+  {NULL,                      "model", OPT_INT,    NOFIELD,                BY_OWNER,    2, "n", HASH_ALWAYS, .help = "recorded neurons", .text = TextN},
+  {"-lif_theta",              "model", OPT_REAL,   F(mcfg.theta),          "30",        3, "theta", HASH_ALWAYS, .help = "Firing threshold (mV)"},
+  {"-lif_input_gain",         "model", OPT_REAL,   F(mcfg.input_gain),     "0.9",       4, "input_gain", HASH_ALWAYS, .help = "Gain of the Poisson input"},
+  {"-model_output_current",   "model", OPT_BOOL,   F(mcfg.output_current), "false",     22, "current", HASH_ALWAYS, .help = "Losses see the total synaptic input I instead of spikes (continuous targets)"},
+  {"-model_output_hard",      "model", OPT_BOOL,   F(mcfg.hard_output),    "false",     5, "hard", HASH_ALWAYS, .help = "Losses see the hard spike z instead of the soft one"},
+  {"-sim_dt",                 "sim",   OPT_REAL,   F(dt),                  "1",         7, "dt", HASH_ALWAYS, .help = "Time step (ms)"},
+  {"-sim_ref",                "sim",   OPT_BOOL,   F(use_ref),             "false",     0, NULL, HASH_NO, .help = "Use the plain reference kernels"},
+  {"-sim_batch",              "sim",   OPT_INT,    F(sim_batch),           "16",        23, "batch", HASH_ALWAYS, .help = "Windows simulated together; the exact sum adds whole batches of B consecutive windows, so bits depend on B (0: one window at a time)", .text = TextBatch},
+  {"-sim_tape_stride",        "sim",   OPT_INT,    F(sim_tape_stride),     "0",         0, NULL, HASH_NO, .help = "Keep the state every K steps and recompute segments in the backward pass (0: the full tape; same gradient bits)"},
+  {"-sim_precision",          "sim",   OPT_ENUM,   F(sim_precision),       "double",    24, "precision", HASH_ALWAYS, .help = "Precision of the recurrent matrix products (gradients accumulate in double)", .enums = SimPrecisions},
+  {"-fit_iters",              "fit",   OPT_INT,    F(iters),               "20",        33, "iters", HASH_ADAPTIVE, .help = "Training iterations"},
+  {"-fit_windows",            "fit",   OPT_INT,    F(windows),             "10",        15, "windows", HASH_ALWAYS, .help = "Windows per iteration (synthetic; for a recording: at most this many, 0 = every window of the span)", GIVEN(windows_set)},
+  {"-fit_window_steps",       "fit",   OPT_INT,    F(window_steps),        "400",       16, "window_steps", HASH_ALWAYS, .help = "Steps per window"},
+  {"-fit_windows_per_step",   "fit",   OPT_INT,    F(windows_per_step),    "0",         17, "windows_per_step", HASH_ALWAYS, .help = "Windows whose gradients make one optimiser step (0: all)"},
+  {"-fit_eval_windows",       "fit",   OPT_INT,    F(eval_windows),        "10",        25, "eval_windows", HASH_ALWAYS, .help = "Windows of the validation loss and of a synthetic fit's evaluation; given, it also caps a recording's held-out evaluation at this many window lengths (default: the whole held-out span)", GIVEN(eval_windows_set)},
+  {"-fit_max_rollbacks",      "fit",   OPT_INT,    F(max_rollbacks),       "5",         0, NULL, HASH_NO, .help = "Divergences (non-finite or exploding loss or gradient) rolled back, with the learning rate halved, before the fit stops with the best parameters (exit 3)"},
+  {"-fit_max_minutes",        "fit",   OPT_REAL,   F(max_minutes),         "0",         0, NULL, HASH_NO, .help = "Stop training at the first iteration boundary after this many minutes and write the results of the best parameters (0: no budget)"},
+  {"-fit_seed",               "fit",   OPT_INT,    F(seed),                "0",         18, "seed", HASH_ALWAYS, .help = "Seed of the initial parameters"},
+  {"-fit_input_seed",         "fit",   OPT_INT,    F(input_seed),          "0",         19, "input_seed", HASH_ALWAYS, .help = "Seed of the Poisson input"},
+  {"-fit_hidden",             "fit",   OPT_INT,    F(hidden),              "0",         34, "hidden", HASH_NETWORK, .help = "Hidden (unrecorded) neurons added to the model: simulated and fitted, not scored"},
+  {"-fit_recorded",           "fit",   OPT_INT,    F(recorded),            "0",         35, "recorded", HASH_NETWORK, .help = "Synthetic target: only the truth's first R neurons are recorded (0: all)"},
+  {"-fit_restarts",           "fit",   OPT_INT,    F(restarts),            "1",         0, NULL, HASH_NO, .help = "Independent fits (restart groups)"},
+  {"-fit_dale",               "fit",   OPT_BOOL,   F(mcfg.dale),           "true",      6, "dale", HASH_ALWAYS, .help = "Keep the sign of each neuron's outgoing weights (needs neuron types; default true with a ground truth, false for recordings)", GIVEN(dale_set)},
+  {"-fit_save_gradient",      "fit",   OPT_BOOL,   F(save_gradient),       "false",     0, NULL, HASH_NO, .help = "Write the first step's gradient to /gradient_check"},
+  {"-fit_save_history",       "fit",   OPT_BOOL,   F(save_history),        "true",      0, NULL, HASH_NO, .help = "Write the parameters of every iteration"},
+  {"-fit_validate",           "fit",   OPT_BOOL,   F(validate),            "true",      26, "validate", HASH_ALWAYS, .help = "Loss on the evaluation (held-out) windows after every iteration, in /loss/validation"},
+  {"-fit_quiet",              "fit",   OPT_BOOL,   F(quiet),               "false",     0, NULL, HASH_NO, .help = "No monitor line per iteration"},
+  {"-fit_target",             "fit",   OPT_ENUM,   F(mode),                "synthetic", 20, "target", HASH_ALWAYS, .help = "synthetic: regenerate targets from /truth every iteration; recorded: fit the file's spikes", .enums = TargetModes, GIVEN(mode_set)},
+  {"-ckpt_file",              "ckpt",  OPT_STRING, F(ckpt_file),           "",          0, NULL, HASH_NO, .help = "Checkpoint file"},
+  {"-ckpt_every",             "ckpt",  OPT_INT,    F(ckpt_every),          "0",         0, NULL, HASH_NO, .help = "Checkpoint every K iterations (0: only on signals and at the time budget)"},
+  {"-ckpt_max_hours",         "ckpt",  OPT_REAL,   F(ckpt_max_hours),      "0",         0, NULL, HASH_NO, .help = "Checkpoint and stop (exit 75) after this many hours (0: no budget)"},
+  {"-resume",                 "ckpt",  OPT_STRING, F(resume),              "",          0, NULL, HASH_NO, .help = "Continue from this checkpoint"},
+  {"-fit_init_rates",         "fit",   OPT_BOOL,   F(init_rates),          "false",     42, "init_rates", HASH_SET, .help = "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)"},
+  {"-fit_calibrate_rates",    "fit",   OPT_INT,    F(calibrate),           "0",         43, "calibrate_rates", HASH_SET, .help = "After the fit, K rounds of shifting each neuron's E_L so that its free-running rate over the fitting windows is its recorded rate (slif; 0: off)"},
+  {"-fit_recipe",             "recipe", OPT_STRING, NOFIELD,               "default",   0, NULL, HASH_NO, .help = "default: options not given are chosen from a recording's data and printed; none: off"},
+  {NULL,                      "recipe", OPT_STRING, F(recipe),             BY_OWNER,    44, "recipe", HASH_SET, .help = "the recipe's choices, also those (init ranges) the table does not list"},
+  {"-par_expect_size",        "par",   OPT_INT,    F(expect_size),         "0",         0, NULL, HASH_NO, .help = "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)"},
+  /* the loss's section of -help */
+  {"-loss",                   "loss",  OPT_ENUM,   F(lcfg.kind),           "frd",       8, "loss", HASH_ALWAYS, .help = "Loss function", .enums = LossKinds},
+  {"-loss_vr_tau",            "loss",  OPT_REAL,   F(lcfg.vr_tau),         "20",        9, "vr_tau", HASH_ALWAYS, .help = "van Rossum time constant (ms)"},
+  {"-loss_sm_bin_ms",         "loss",  OPT_REAL,   F(lcfg.sm_bin_ms),      "20",        48, "sm_bin_ms", HASH_SM, .help = "sm: PSTH bin (ms)"},
+  {"-loss_sm_hidden_rate",    "loss",  OPT_REAL,   F(lcfg.sm_hidden_rate), "-1",        45, "sm_hidden_rate", HASH_SM_HIDDEN, .help = "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)"},
+  {"-loss_sm_hidden_weight",  "loss",  OPT_REAL,   F(lcfg.sm_hidden_weight), "1",       46, "sm_hidden_weight", HASH_SM_HIDDEN, .help = "sm: weight of the hidden neurons' rate term (0: off)"},
+  {"-loss_sm_lags",           "loss",  OPT_INT,    F(lcfg.sm_lags),        "0",         49, "sm_lags", HASH_SM, .help = "sm: noise covariances at lags 0..L bins"},
+  {"-loss_teacher_forcing",   "loss",  OPT_BOOL,   F(lcfg.teacher_forcing), "false",    40, "teacher_forcing", HASH_SET, .help = "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)"},
+  {"-loss_weights",           "loss",  OPT_STRING, F(loss_weights),        "",          47, "weights", HASH_SM, .help = "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", .text = TextWeights, GIVEN(loss_weights_set)},
+  /* parsed by their owners */
+  {"-optim",                  "optim", OPT_ENUM,   F(ocfg.kind),           BY_OWNER,    10, "optim", HASH_ALWAYS, .help = NULL, .enums = OptimKinds},
+  {"-optim_lr",               "optim", OPT_REAL,   F(ocfg.lr),             BY_OWNER,    11, "lr", HASH_ALWAYS, .help = NULL},
+  {"-optim_beta1",            "optim", OPT_REAL,   F(ocfg.beta1),          BY_OWNER,    12, "beta1", HASH_ALWAYS, .help = NULL},
+  {"-optim_beta2",            "optim", OPT_REAL,   F(ocfg.beta2),          BY_OWNER,    13, "beta2", HASH_ALWAYS, .help = NULL},
+  {"-optim_eps",              "optim", OPT_REAL,   F(ocfg.eps),            BY_OWNER,    14, "eps", HASH_ALWAYS, .help = NULL},
+  {"-optim_scaled",           "optim", OPT_BOOL,   F(ocfg.scaled),         BY_OWNER,    41, "optim_scaled", HASH_SET, .help = NULL},
+  {"-data_units",             "data",  OPT_STRING, F(dopt.units),          BY_OWNER,    27, "data_units", HASH_ALWAYS, .help = NULL, .text = TextUnits},
+  {"-data_time_unit",         "data",  OPT_STRING, F(dopt.time_unit),      BY_OWNER,    28, "data_time_unit", HASH_ALWAYS, .help = NULL},
+  {"-data_sample_rate",       "data",  OPT_REAL,   F(dopt.sample_rate),    BY_OWNER,    29, "data_sample_rate", HASH_ALWAYS, .help = NULL},
+  {"-data_t0",                "data",  OPT_REAL,   F(dopt.t0_ms),          BY_OWNER,    30, "data_t0", HASH_ALWAYS, .help = NULL},
+  {"-data_t1",                "data",  OPT_REAL,   F(dopt.t1_ms),          BY_OWNER,    31, "data_t1", HASH_ALWAYS, .help = NULL},
+  {"-data_holdout",           "data",  OPT_REAL,   F(dopt.holdout_ms),     BY_OWNER,    32, "data_holdout", HASH_ALWAYS, .help = NULL},
+  {"-data_intervals",         "data",  OPT_STRING, F(dopt.intervals),      BY_OWNER,    36, "data_intervals", HASH_SELECTION, .help = NULL},
+  {"-data_labels",            "data",  OPT_STRING, F(dopt.labels),         BY_OWNER,    37, "data_labels", HASH_SELECTION, .help = NULL},
+  {"-data_var",               "data",  OPT_STRING, F(dopt.var),            BY_OWNER,    38, "data_var", HASH_SELECTION, .help = NULL},
+  {"-data_units_where",       "data",  OPT_STRING, F(dopt.units_where),    BY_OWNER,    39, "data_units_where", HASH_SELECTION, .help = NULL},
+};
+// clang-format on
+#define NROWS ((int)(sizeof(Table) / sizeof(Table[0])))
+
+static int EnumValue(const void *p)
+{
+  int v; /* every enum here (PetscEnum, TargetMode, LossKind, OptimKind) has the size of an int */
+  memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+static PetscErrorCode SetDefault(const FitOptionSpec *r, FitOptions *o)
+{
+  char *p = (char *)o + r->off;
+
+  PetscFunctionBeginUser;
+  if (!r->def || !r->size) PetscFunctionReturn(0);
+  switch (r->kind) {
+  case OPT_STRING: PetscCall(PetscStrncpy(p, r->def, r->size)); break;
+  case OPT_INT: *(PetscInt *)p = (PetscInt)strtoll(r->def, NULL, 10); break;
+  case OPT_REAL: *(double *)p = strtod(r->def, NULL); break;
+  case OPT_BOOL: *(PetscBool *)p = strcmp(r->def, "true") ? PETSC_FALSE : PETSC_TRUE; break;
+  case OPT_ENUM: {
+    int v = 0;
+    while (r->enums[v] && strcmp(r->enums[v], r->def)) v++;
+    PetscCheck(r->enums[v] && r->size == sizeof(int), PETSC_COMM_SELF, PETSC_ERR_PLIB, "%s: bad default %s", r->name,
+               r->def);
+    memcpy(p, &v, sizeof(v));
+  } break;
   }
-  PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL,
-                            o->expect_size, &o->expect_size, NULL));
-  PetscOptionsEnd();
-  o->mode     = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
-  o->mode_set = mode_set;
-  PetscCall(DataOptionsProcess(comm, &o->dopt));
-  o->mcfg.dt = o->dt;
-  PetscCall(LossConfigFromOptions(&o->lcfg, o->dt));
-  PetscCall(OptimConfigFromOptions(&o->ocfg));
+  PetscFunctionReturn(0);
+}
 
-  if (AppHelpRequested()) PetscFunctionReturn(0);
+/* One row through PETSc's options database (so -help and the unused-option check see it). */
+static PetscErrorCode ParseRow(PetscOptionItems *PetscOptionsObject, const FitOptionSpec *r, FitOptions *o)
+{
+  char      scratch[PETSC_MAX_PATH_LEN], *p = r->size ? (char *)o + r->off : scratch;
+  PetscBool set = PETSC_FALSE;
+
+  PetscFunctionBeginUser;
+  if (!r->size) PetscCall(PetscStrncpy(scratch, r->def, sizeof(scratch)));
+  switch (r->kind) {
+  case OPT_STRING:
+    PetscCall(PetscOptionsString(r->name, r->help, NULL, p, p, r->size ? r->size : sizeof(scratch), &set));
+    break;
+  case OPT_INT: PetscCall(PetscOptionsInt(r->name, r->help, NULL, *(PetscInt *)p, (PetscInt *)p, &set)); break;
+  case OPT_REAL: PetscCall(PetscOptionsReal(r->name, r->help, NULL, *(double *)p, (double *)p, &set)); break;
+  case OPT_BOOL: PetscCall(PetscOptionsBool(r->name, r->help, NULL, *(PetscBool *)p, (PetscBool *)p, &set)); break;
+  case OPT_ENUM: {
+    PetscEnum v = (PetscEnum)EnumValue(p);
+    PetscCall(PetscOptionsEnum(r->name, r->help, NULL, r->enums, v, &v, &set));
+    memcpy(p, &v, sizeof(int));
+  } break;
+  }
+  if (r->given) *(PetscBool *)((char *)o + r->given) = set;
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FitOptionsValidate(MPI_Comm comm, const FitOptions *o)
+{
+  PetscFunctionBeginUser;
   PetscCheck(o->data[0], comm, PETSC_ERR_ARG_WRONG,
              "spikefit fit needs -data FILE (spikefit generate -o GT.h5 makes one)");
   PetscCheck(o->out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit fit needs -o RUN.h5");
@@ -176,6 +253,37 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCheck(
       !o->lcfg.teacher_forcing || (!o->mcfg.hard_output && !o->mcfg.output_current), comm, PETSC_ERR_ARG_INCOMP,
       "-loss_teacher_forcing scores the spike probability of a forced run: it does not go with -model_output_hard or -model_output_current");
+  PetscFunctionReturn(0);
+}
+
+/* The rows of one -help section: the loss's, or (loss = PETSC_FALSE) all others the table parses. */
+static PetscErrorCode ParseSection(MPI_Comm comm, const char *title, PetscBool loss, FitOptions *o)
+{
+  PetscFunctionBeginUser;
+  PetscOptionsBegin(comm, NULL, title, NULL);
+  for (int k = 0; k < NROWS; k++)
+    if (Table[k].name && Table[k].def && (strcmp(Table[k].owner, "loss") ? !loss : loss))
+      PetscCall(ParseRow(PetscOptionsObject, &Table[k], o));
+  PetscOptionsEnd();
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscMemzero(o, sizeof(*o)));
+  for (int k = 0; k < NROWS; k++) PetscCall(SetDefault(&Table[k], o));
+  PetscCall(ParseSection(comm, "spikefit fit", PETSC_FALSE, o));
+  if (!o->windows_set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
+  PetscCall(DataOptionsProcess(comm, &o->dopt));
+  o->mcfg.dt = o->dt;
+  PetscCall(ParseSection(comm, "Loss options", PETSC_TRUE, o));
+  o->lcfg.dt = o->dt;
+  PetscCall(LossConfigFinish(&o->lcfg, o->loss_weights, o->loss_weights_set));
+  PetscCall(OptimConfigFromOptions(&o->ocfg));
+
+  if (AppHelpRequested()) PetscFunctionReturn(0);
+  PetscCall(FitOptionsValidate(comm, o));
   if (!o->ckpt_file[0]) PetscCall(PetscSNPrintf(o->ckpt_file, sizeof(o->ckpt_file), "%s.ckpt", o->out));
   if (o->expect_size > 0) {
     int size;
@@ -187,77 +295,70 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscFunctionReturn(0);
 }
 
+static PetscBool HashWanted(const FitOptionSpec *r, const FitOptions *o)
+{
+  const char *p = (const char *)o + r->off;
+
+  switch (r->when) {
+  case HASH_NO: return PETSC_FALSE;
+  case HASH_ALWAYS: return PETSC_TRUE;
+  case HASH_SET:
+    switch (r->kind) {
+    case OPT_STRING: return p[0] ? PETSC_TRUE : PETSC_FALSE;
+    case OPT_INT: return *(const PetscInt *)p ? PETSC_TRUE : PETSC_FALSE;
+    case OPT_REAL: return *(const double *)p != 0 ? PETSC_TRUE : PETSC_FALSE;
+    case OPT_BOOL: return *(const PetscBool *)p;
+    case OPT_ENUM: return EnumValue(p) ? PETSC_TRUE : PETSC_FALSE;
+    }
+    return PETSC_FALSE;
+  case HASH_ADAPTIVE: return o->lcfg.kind == LOSS_ADAPTIVE ? PETSC_TRUE : PETSC_FALSE;
+  case HASH_NETWORK: return o->hidden || o->recorded ? PETSC_TRUE : PETSC_FALSE;
+  case HASH_SELECTION:
+    return o->dopt.intervals[0] || o->dopt.labels[0] || o->dopt.var[0] || o->dopt.units_where[0] ? PETSC_TRUE
+                                                                                                 : PETSC_FALSE;
+  case HASH_SM_HIDDEN: return o->hidden && LossUsesSM(&o->lcfg) ? PETSC_TRUE : PETSC_FALSE;
+  case HASH_SM: return LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED ? PETSC_TRUE : PETSC_FALSE;
+  }
+  return PETSC_FALSE;
+}
+
+/* " key=value" of one row (no leading space for the first). */
+static PetscErrorCode RowText(const FitOptionSpec *r, const FitOptions *o, PetscInt n, PetscBool first, char *buf,
+                              size_t len)
+{
+  const char *p = (const char *)o + r->off;
+  char        value[PETSC_MAX_PATH_LEN + 64];
+
+  PetscFunctionBeginUser;
+  if (r->text) PetscCall(r->text(o, n, value, sizeof(value)));
+  else switch (r->kind) {
+    case OPT_STRING: PetscCall(PetscStrncpy(value, p, sizeof(value))); break;
+    case OPT_INT: PetscCall(PetscSNPrintf(value, sizeof(value), "%" PetscInt_FMT, *(const PetscInt *)p)); break;
+    case OPT_REAL: PetscCall(PetscSNPrintf(value, sizeof(value), "%.17g", *(const double *)p)); break;
+    case OPT_BOOL: PetscCall(PetscSNPrintf(value, sizeof(value), "%d", (int)*(const PetscBool *)p)); break;
+    case OPT_ENUM: PetscCall(PetscStrncpy(value, r->enums[EnumValue(p)], sizeof(value))); break;
+    }
+  if (!first) PetscCall(PetscStrlcat(buf, " ", len));
+  PetscCall(PetscStrlcat(buf, r->key, len));
+  PetscCall(PetscStrlcat(buf, "=", len));
+  PetscCall(PetscStrlcat(buf, value, len));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, size_t len)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscSNPrintf(
-      buf, len,
-      "model=%s n=%" PetscInt_FMT
-      " theta=%.17g input_gain=%.17g hard=%d dale=%d dt=%.17g loss=%s vr_tau=%.17g optim=%s lr=%.17g beta1=%.17g beta2=%.17g eps=%.17g "
-      "windows=%" PetscInt_FMT " window_steps=%" PetscInt_FMT " windows_per_step=%" PetscInt_FMT " seed=%" PetscInt_FMT
-      " input_seed=%" PetscInt_FMT " target=%s data=%s "
-      "current=%d batch=%" PetscInt_FMT " precision=%s",
-      o->model_name, n, o->mcfg.theta, o->mcfg.input_gain, (int)o->mcfg.hard_output, (int)o->mcfg.dale, o->dt,
-      LossKinds[o->lcfg.kind], o->lcfg.vr_tau, OptimKinds[o->ocfg.kind], o->ocfg.lr, o->ocfg.beta1, o->ocfg.beta2,
-      o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
-      o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data, (int)o->mcfg.output_current,
-      o->use_ref ? 0 : o->sim_batch, SimPrecisions[o->sim_precision]));
-  /* the options below appear only when they differ from their defaults (the bounds, initial
-   * ranges and data content are added by FitCheckpointIdentity) */
-  {
-    /* the data's selection and span, and the evaluation windows (validation loss) */
-    char more[PETSC_MAX_PATH_LEN + 512];
-    PetscCall(PetscSNPrintf(
-        more, sizeof(more),
-        " eval_windows=%" PetscInt_FMT
-        " validate=%d data_units=%s data_time_unit=%s data_sample_rate=%.17g data_t0=%.17g data_t1=%.17g data_holdout=%.17g",
-        o->eval_windows, (int)o->validate, o->dopt.units[0] ? o->dopt.units : "all", o->dopt.time_unit,
-        o->dopt.sample_rate, o->dopt.t0_ms, o->dopt.t1_ms, o->dopt.holdout_ms));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (o->lcfg.kind == LOSS_ADAPTIVE) { /* its weights follow the progress it / -fit_iters */
-    char more[64];
-    PetscCall(PetscSNPrintf(more, sizeof(more), " iters=%" PetscInt_FMT, o->iters));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (o->hidden || o->recorded) {
-    char more[128];
-    PetscCall(
-        PetscSNPrintf(more, sizeof(more), " hidden=%" PetscInt_FMT " recorded=%" PetscInt_FMT, o->hidden, o->recorded));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (o->dopt.intervals[0] || o->dopt.labels[0] || o->dopt.var[0] ||
-      o->dopt.units_where[0]) { /* which spikes of the recording (issue 16) */
-    char more[1200];
-    PetscCall(PetscSNPrintf(more, sizeof(more), " data_intervals=%s data_labels=%s data_var=%s data_units_where=%s",
-                            o->dopt.intervals, o->dopt.labels, o->dopt.var, o->dopt.units_where));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (o->lcfg.teacher_forcing) PetscCall(PetscStrlcat(buf, " teacher_forcing=1", len));
-  if (o->ocfg.scaled) PetscCall(PetscStrlcat(buf, " optim_scaled=1", len));
-  if (o->init_rates) PetscCall(PetscStrlcat(buf, " init_rates=1", len));
-  if (o->calibrate) {
-    char more[64];
-    PetscCall(PetscSNPrintf(more, sizeof(more), " calibrate_rates=%" PetscInt_FMT, o->calibrate));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (o->recipe[0]) { /* the recipe's choices, also those (init ranges) not listed above */
-    PetscCall(PetscStrlcat(buf, " recipe=", len));
-    PetscCall(PetscStrlcat(buf, o->recipe, len));
-  }
-  if (o->hidden && LossUsesSM(&o->lcfg)) { /* the hidden neurons' rate term of sm */
-    char more[128];
-    PetscCall(PetscSNPrintf(more, sizeof(more), " sm_hidden_rate=%.17g sm_hidden_weight=%.17g", o->lcfg.sm_hidden_rate,
-                            o->lcfg.sm_hidden_weight));
-    PetscCall(PetscStrlcat(buf, more, len));
-  }
-  if (LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED) {
-    char more[256];
-    PetscCall(PetscSNPrintf(more, sizeof(more),
-                            " weights=%.17g,%.17g,%.17g,%.17g,%.17g sm_bin_ms=%.17g sm_lags=%" PetscInt_FMT,
-                            o->lcfg.weights[0], o->lcfg.weights[1], o->lcfg.weights[2], o->lcfg.weights[3],
-                            o->lcfg.weights[4], o->lcfg.sm_bin_ms, o->lcfg.sm_lags));
-    PetscCall(PetscStrlcat(buf, more, len));
+  buf[0] = 0;
+  /* in the table's frozen order: the text must not change, or old checkpoints stop resuming */
+  for (int order = 1;; order++) {
+    int row = -1;
+    for (int k = 0; k < NROWS; k++)
+      if (Table[k].order == order) {
+        PetscCheck(row < 0, PETSC_COMM_SELF, PETSC_ERR_PLIB, "option table: two rows at canonical position %d", order);
+        row = k;
+      }
+    if (row < 0) break;
+    if (HashWanted(&Table[row], o)) PetscCall(RowText(&Table[row], o, n, order == 1, buf, len));
   }
   PetscFunctionReturn(0);
 }

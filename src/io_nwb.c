@@ -6,11 +6,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* obs_intervals of every unit (obs_intervals_index; absent with one unit: every row is its). */
+static PetscErrorCode NwbObsIntervals(SpikeSource *src, hsize_t n)
+{
+  PetscInt       m;
+  hsize_t        ni;
+  uint64_t      *oends = NULL;
+  PetscBool      has_obs_index;
+  PetscErrorCode ierr;
+
+  PetscFunctionBeginUser;
+  PetscCall(SpikeSourceReadIntervals(src, "/units/obs_intervals", 1000.0, &m, &src->int_ms));
+  PetscCall(SpikeSourceLinkExists(src, "/units/obs_intervals_index", &has_obs_index));
+  if (has_obs_index || n != 1)
+    PetscCall(SpikeSourceReadU64(src, "/units/obs_intervals_index", PETSC_FALSE, NULL, &ni, &oends));
+  else { /* one unit owns every row */ ni = 1;
+    PetscCall(PetscMalloc1(1, &oends));
+    oends[0] = (uint64_t)m;
+  }
+  src->int_off = NULL;
+  ierr         = 0;
+  if (ni != n) ierr = 1;
+  for (hsize_t k = 0; !ierr && k < ni; k++)
+    if ((k > 0 && oends[k] < oends[k - 1]) || oends[k] > (uint64_t)m) ierr = 2 + (PetscErrorCode)k;
+  if (ierr) {
+    unsigned long long bad = ierr >= 2 ? (unsigned long long)oends[ierr - 2] : 0;
+    PetscCall(PetscFree(oends));
+    PetscCheck(ierr != 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+               "%s: /units/obs_intervals_index has %llu entries, expected %llu (one per unit)", src->path,
+               (unsigned long long)ni, (unsigned long long)n);
+    SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+            "%s: /units/obs_intervals_index entry %d is %llu: not monotone or past the %" PetscInt_FMT
+            " rows of /units/obs_intervals",
+            src->path, (int)(ierr - 2), bad, m);
+  }
+  PetscCall(PetscMalloc1(n + 1, &src->int_off));
+  src->int_off[0] = 0;
+  for (hsize_t k = 0; k < n; k++) src->int_off[k + 1] = oends[k];
+  PetscCall(PetscFree(oends));
+  src->per_unit = PETSC_TRUE;
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode NwbOpen(SpikeSource *src)
 {
   hsize_t        dims[2] = {0, 0}, n;
   uint64_t      *ends    = NULL;
-  PetscBool      has_id, has_obs, has_index, has_obs_index;
+  PetscBool      has_id, has_obs, has_index;
   PetscErrorCode ierr;
 
   PetscFunctionBeginUser;
@@ -55,40 +97,7 @@ PetscErrorCode NwbOpen(SpikeSource *src)
     src->from_spikes = PETSC_TRUE; /* [first spike, last spike] rounded out to whole ms */
     PetscFunctionReturn(0);
   }
-  {
-    PetscInt  m;
-    hsize_t   ni;
-    uint64_t *oends = NULL;
-    PetscCall(SpikeSourceReadIntervals(src, "/units/obs_intervals", 1000.0, &m, &src->int_ms));
-    PetscCall(SpikeSourceLinkExists(src, "/units/obs_intervals_index", &has_obs_index));
-    if (has_obs_index || n != 1)
-      PetscCall(SpikeSourceReadU64(src, "/units/obs_intervals_index", PETSC_FALSE, NULL, &ni, &oends));
-    else { /* one unit owns every row */ ni = 1;
-      PetscCall(PetscMalloc1(1, &oends));
-      oends[0] = (uint64_t)m;
-    }
-    src->int_off = NULL;
-    ierr         = 0;
-    if (ni != n) ierr = 1;
-    for (hsize_t k = 0; !ierr && k < ni; k++)
-      if ((k > 0 && oends[k] < oends[k - 1]) || oends[k] > (uint64_t)m) ierr = 2 + (PetscErrorCode)k;
-    if (ierr) {
-      unsigned long long bad = ierr >= 2 ? (unsigned long long)oends[ierr - 2] : 0;
-      PetscCall(PetscFree(oends));
-      PetscCheck(ierr != 1, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: /units/obs_intervals_index has %llu entries, expected %llu (one per unit)", src->path,
-                 (unsigned long long)ni, (unsigned long long)n);
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-              "%s: /units/obs_intervals_index entry %d is %llu: not monotone or past the %" PetscInt_FMT
-              " rows of /units/obs_intervals",
-              src->path, (int)(ierr - 2), bad, m);
-    }
-    PetscCall(PetscMalloc1(n + 1, &src->int_off));
-    src->int_off[0] = 0;
-    for (hsize_t k = 0; k < n; k++) src->int_off[k + 1] = oends[k];
-    PetscCall(PetscFree(oends));
-    src->per_unit = PETSC_TRUE;
-  }
+  PetscCall(NwbObsIntervals(src, n));
   PetscFunctionReturn(0);
 }
 

@@ -1,4 +1,4 @@
-/* Recorded spike data: format detection and the layout-independent part of the HDF5 readers
+/* Recorded spike data: the layout-independent part of the HDF5 readers
  * (header, range reads by binary search, streaming validation); the whole-file formats are
  * dispatched to their readers. */
 #include "io_spikes.h"
@@ -8,118 +8,6 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <sys/stat.h>
-
-/* ------------------------------------------------------------------------------------------ */
-/* detection                                                                                   */
-
-static PetscBool EndsWith(const char *s, const char *suffix)
-{
-  size_t a = strlen(s), b = strlen(suffix);
-  return (PetscBool)(a >= b && !strcasecmp(s + a - b, suffix));
-}
-
-/* A directory that is no known folder layout, a device or a pipe (an endless stream) is not
- * read at all. */
-static PetscErrorCode SpikeFileCheckRegular(const char *path)
-{
-  struct stat sb;
-
-  PetscFunctionBeginUser;
-  PetscCheck(stat(path, &sb) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file (%s)",
-             path, strerror(errno));
-  PetscCheck(!S_ISDIR(sb.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s is a directory, not a spike data file or a recognised spike folder layout", path);
-  PetscCheck(S_ISREG(sb.st_mode), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-             "%s is not a regular file (a device, pipe or socket): spike data must be a file", path);
-  PetscFunctionReturn(0);
-}
-
-static PetscErrorCode DetectInner(const char *path, SpikeFileKind *kind, SpikeSource *src)
-{
-  FILE     *fp;
-  htri_t    is5;
-  PetscBool e1, e2;
-
-  PetscFunctionBeginUser;
-  {
-    struct stat sb;
-    PetscCheck(stat(path, &sb) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file (%s)",
-               path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) {
-      *kind = SPIKE_FILE_PHY;
-      PetscFunctionReturn(0);
-    } /* a Kilosort/phy folder (io_phy.c checks its files) */
-  }
-  PetscCall(SpikeFileCheckRegular(path));
-  fp = fopen(path, "rb");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the spike data file", path);
-  {
-    char   head[20] = {0};
-    size_t got      = fread(head, 1, 19, fp);
-    fclose(fp);
-    /* MATLAB 5.0 (v5/v7) and 7.3 (HDF5 behind a 512-byte header) files name themselves */
-    if (got == 19 && (!strncmp(head, "MATLAB 5.0 MAT-file", 19) || !strncmp(head, "MATLAB 7.3 MAT-file", 19))) {
-      *kind = SPIKE_FILE_MAT;
-      PetscFunctionReturn(0);
-    }
-  }
-  PetscCheck(
-      !EndsWith(path, ".mat"), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-      "%s: not a MATLAB v5/v7/v7.3 file (no \"MATLAB 5.0/7.3 MAT-file\" header; v4 files are not read: save with -v7 or -v7.3)",
-      path);
-  is5 = H5Fis_hdf5(path);
-  if (is5 <= 0) {
-    PetscCheck(!EndsWith(path, ".h5") && !EndsWith(path, ".hdf5") && !EndsWith(path, ".nwb"), PETSC_COMM_SELF,
-               PETSC_ERR_FILE_UNEXPECTED, "%s: not an HDF5 file (no HDF5 signature), although its name says so", path);
-    *kind = SPIKE_FILE_TSV;
-    PetscFunctionReturn(0);
-  }
-  src->file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  PetscCheck(src->file >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open the HDF5 file (damaged?)", path);
-  PetscCall(SpikeSourceLinkExists(src, "/units", &e1));
-  if (e1) {
-    *kind = SPIKE_FILE_NWB;
-    PetscFunctionReturn(0);
-  }
-  PetscCall(SpikeSourceLinkExists(src, "/spikes/times_ms", &e1));
-  if (e1) {
-    *kind = SPIKE_FILE_SPIKEFIT;
-    PetscFunctionReturn(0);
-  }
-  PetscCall(SpikeSourceLinkExists(src, "/sCount", &e1));
-  PetscCall(SpikeSourceLinkExists(src, "/spikes", &e2));
-  if (e1 || e2) {
-    H5O_info_t info;
-    /* a /spikes group is spikefit's layout (with a missing dataset); a dataset is the retina layout */
-    if (e2 && H5Oget_info_by_name(src->file, "/spikes", &info, H5P_DEFAULT) >= 0 && info.type == H5O_TYPE_GROUP)
-      *kind = SPIKE_FILE_SPIKEFIT;
-    else *kind = SPIKE_FILE_RETINA;
-    PetscFunctionReturn(0);
-  }
-  SETERRQ(
-      PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-      "%s: HDF5 file without a known spike layout (looked for /units/spike_times (NWB), /spikes/times_ms (spikefit), /spikes + /sCount (retina))",
-      path);
-}
-
-PetscErrorCode SpikeFileDetect(const char *path, SpikeFileKind *kind)
-{
-  SpikeSource    src;
-  H5Silence      s;
-  PetscErrorCode ierr, ierr2;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscMemzero(&src, sizeof(src)));
-  src.file = src.times = -1;
-  src.path             = path;
-  SilenceBegin(&s);
-  ierr  = DetectInner(path, kind, &src);
-  ierr2 = SpikeSourceClose(&src);
-  SilenceEnd(&s);
-  PetscCall(ierr);
-  PetscCall(ierr2);
-  PetscFunctionReturn(0);
-}
 
 /* ------------------------------------------------------------------------------------------ */
 /* the generic HDF5 reader                                                                     */
@@ -381,99 +269,99 @@ static PetscErrorCode ClipIntervals(PetscInt *nint, double *ints, double lo, dou
   PetscFunctionReturn(0);
 }
 
+/* The index range [lo[s], hi[s]) of every selected unit's spikes in [t_lo, t_hi); *total their sum. */
+static PetscErrorCode UnitRanges(const char *path, SpikeSource *src, hid_t fspace, hid_t mspace, double t_lo,
+                                 double t_hi, uint64_t *lo, uint64_t *hi, PetscInt *total)
+{
+  PetscFunctionBeginUser;
+  *total = 0;
+  for (PetscInt s = 0; s < src->nsel; s++) {
+    PetscInt k = src->sel[s];
+    PetscCall(LowerBound(src, fspace, mspace, src->begin[k], src->end[k], t_lo, &lo[s]));
+    if (t_hi >= PETSC_INFINITY) hi[s] = src->end[k];
+    else PetscCall(LowerBound(src, fspace, mspace, lo[s], src->end[k], t_hi, &hi[s]));
+    PetscCheck((uint64_t)*total + (hi[s] - lo[s]) <= (uint64_t)PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "%s: the range [%g, %g) ms holds too many spikes for PetscInt", path, t_lo, t_hi);
+    *total += (PetscInt)(hi[s] - lo[s]);
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Reads times [lo, hi) of unit k into t (ms), checking each as it comes: finite, >= 0, sorted, in range. */
+static PetscErrorCode UnitTimes(const char *path, SpikeSource *src, hid_t fspace, PetscInt k, uint64_t lo, uint64_t hi,
+                                double t_lo, double t_hi, double *t)
+{
+  PetscInt cnt = (PetscInt)(hi - lo);
+
+  PetscFunctionBeginUser;
+  if (cnt > 0) {
+    hsize_t start = lo, count = (hsize_t)cnt;
+    hid_t   ms = H5Screate_simple(1, &count, NULL);
+    herr_t  e  = -1;
+    if (ms >= 0) {
+      if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
+        e = H5Dread(src->times, H5T_NATIVE_DOUBLE, ms, fspace, H5P_DEFAULT, t);
+      H5Sclose(ms);
+    }
+    PetscCheck(e >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: reading %s[%llu..%llu) failed", path,
+               src->times_name, (unsigned long long)start, (unsigned long long)(start + count));
+  }
+  for (PetscInt i = 0; i < cnt; i++) {
+    double      v   = t[i];
+    uint64_t    idx = lo + (uint64_t)i;
+    const char *why = NULL;
+    if (!isfinite(v)) why = "is not finite";
+    else if (v < 0) why = "is negative";
+    else {
+      v *= src->to_ms;
+      t[i] = v;
+      if (!isfinite(v)) why = "is too large";
+      else if (i > 0 && v < t[i - 1]) why = "is smaller than the spike before it (times of a unit must be sorted)";
+      else if (v < t_lo || v >= t_hi) why = "is out of order (times of a unit must be sorted)";
+    }
+    PetscCheck(!why, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s[%llu] = %g (unit id %" PetscInt_FMT ") %s",
+               path, src->times_name, (unsigned long long)idx, isfinite(v) && v >= 0 ? v / src->to_ms : t[i],
+               src->ids[k], why);
+  }
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ReadH5Inner(const char *path, const DataOptions *opt, SpikeFileKind kind, PetscBool info_only,
                                   double t_lo, double t_hi, SpikeSource *src, double **ints, SpikeTrains **out)
 {
-  PetscInt     nint;
-  uint64_t    *lo = NULL, *hi = NULL;
-  hid_t        fspace = -1, mspace = -1;
-  PetscInt     total = 0;
-  SpikeTrains *st;
+  PetscInt       nint, total = 0, pos = 0;
+  uint64_t      *lo = NULL, *hi = NULL;
+  hid_t          fspace = -1, mspace = -1;
+  SpikeTrains   *st;
+  PetscErrorCode ierr = 0;
 
   PetscFunctionBeginUser;
   PetscCall(SourceOpen(path, opt, kind, src));
   PetscCall(SourceIntervals(src, &nint, ints));
-  if (!info_only) PetscCall(ClipIntervals(&nint, *ints, t_lo, t_hi));
   if (!info_only) {
+    PetscCall(ClipIntervals(&nint, *ints, t_lo, t_hi));
     PetscCall(OpenSpaces(src, &fspace, &mspace));
-    /* lo/hi reuse the source's begin/end arrays' shape: one pair per selected unit */
+    /* one pair per selected unit, freed on every exit below */
     PetscCall(PetscMalloc1(src->nsel + 1, &lo));
     PetscCall(PetscMalloc1(src->nsel + 1, &hi));
-    /* park them in the source's cleanup path by swapping into int_off when unused is not
-     * possible; free explicitly on every exit below instead */
-    for (PetscInt s = 0; s < src->nsel; s++) {
-      PetscInt       k = src->sel[s];
-      PetscErrorCode ierr;
-      ierr = LowerBound(src, fspace, mspace, src->begin[k], src->end[k], t_lo, &lo[s]);
-      if (!ierr) {
-        if (t_hi >= PETSC_INFINITY) hi[s] = src->end[k];
-        else ierr = LowerBound(src, fspace, mspace, lo[s], src->end[k], t_hi, &hi[s]);
-      }
-      if (!ierr && (uint64_t)total + (hi[s] - lo[s]) > (uint64_t)PETSC_MAX_INT) ierr = PETSC_ERR_SUP;
-      if (ierr) {
-        PetscCall(PetscFree(lo));
-        PetscCall(PetscFree(hi));
-        PetscCheck(ierr != PETSC_ERR_SUP, PETSC_COMM_SELF, PETSC_ERR_SUP,
-                   "%s: the range [%g, %g) ms holds too many spikes for PetscInt", path, t_lo, t_hi);
-        PetscCall(ierr);
-      }
-      total += (PetscInt)(hi[s] - lo[s]);
-    }
+    ierr = UnitRanges(path, src, fspace, mspace, t_lo, t_hi, lo, hi, &total);
   }
-  PetscCall(SpikeTrainsCreate(src->nsel, total, nint, out));
-  st = *out;
-  PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
-  for (PetscInt s = 0; s < src->nsel; s++) st->unit_ids[s] = src->ids[src->sel[s]];
-  PetscCall(PetscArraycpy(st->intervals_ms, *ints, 2 * nint));
-  if (!info_only) {
-    PetscInt pos = 0;
-    for (PetscInt s = 0; s < src->nsel; s++) {
-      PetscInt k = src->sel[s], cnt = (PetscInt)(hi[s] - lo[s]);
+  if (!ierr) ierr = SpikeTrainsCreate(src->nsel, total, nint, out);
+  if (!ierr) {
+    st = *out;
+    PetscCall(PetscStrncpy(st->source, path, sizeof(st->source)));
+    for (PetscInt s = 0; s < src->nsel; s++) st->unit_ids[s] = src->ids[src->sel[s]];
+    PetscCall(PetscArraycpy(st->intervals_ms, *ints, 2 * nint));
+    for (PetscInt s = 0; !info_only && !ierr && s < src->nsel; s++) {
       st->offsets[s] = pos;
-      if (cnt > 0) {
-        hsize_t start = lo[s], count = (hsize_t)cnt;
-        hid_t   ms = H5Screate_simple(1, &count, NULL);
-        herr_t  e  = -1;
-        if (ms >= 0) {
-          if (H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
-            e = H5Dread(src->times, H5T_NATIVE_DOUBLE, ms, fspace, H5P_DEFAULT, st->times_ms + pos);
-          H5Sclose(ms);
-        }
-        if (e < 0) {
-          PetscCall(PetscFree(lo));
-          PetscCall(PetscFree(hi));
-          SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: reading %s[%llu..%llu) failed", path,
-                  src->times_name, (unsigned long long)start, (unsigned long long)(start + count));
-        }
-      }
-      for (PetscInt i = 0; i < cnt; i++) {
-        double      v   = st->times_ms[pos + i];
-        uint64_t    idx = lo[s] + (uint64_t)i;
-        const char *why = NULL;
-        if (!isfinite(v)) why = "is not finite";
-        else if (v < 0) why = "is negative";
-        else {
-          v *= src->to_ms;
-          st->times_ms[pos + i] = v;
-          if (!isfinite(v)) why = "is too large";
-          else if (i > 0 && v < st->times_ms[pos + i - 1])
-            why = "is smaller than the spike before it (times of a unit must be sorted)";
-          else if (v < t_lo || v >= t_hi) why = "is out of order (times of a unit must be sorted)";
-        }
-        if (why) {
-          double raw = isfinite(v) && v >= 0 ? v / src->to_ms : st->times_ms[pos + i];
-          PetscCall(PetscFree(lo));
-          PetscCall(PetscFree(hi));
-          SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: %s[%llu] = %g (unit id %" PetscInt_FMT ") %s", path,
-                  src->times_name, (unsigned long long)idx, raw, src->ids[k], why);
-        }
-      }
-      pos += cnt;
+      ierr           = UnitTimes(path, src, fspace, src->sel[s], lo[s], hi[s], t_lo, t_hi, st->times_ms + pos);
+      pos += (PetscInt)(hi[s] - lo[s]);
     }
-    st->offsets[src->nsel] = pos;
-    PetscCall(PetscFree(lo));
-    PetscCall(PetscFree(hi));
+    if (!info_only) st->offsets[src->nsel] = pos;
   }
+  PetscCall(PetscFree(lo));
+  PetscCall(PetscFree(hi));
+  PetscCall(ierr);
   PetscFunctionReturn(0);
 }
 

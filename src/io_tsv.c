@@ -149,14 +149,95 @@ static ssize_t ReadLine(FILE *fp, TsvCtx *c)
   return (ssize_t)n;
 }
 
+/* Splits a line on blanks and single commas: *nf fields, the first 3 in fields/flen. */
+static PetscErrorCode SplitFields(const char *name, long lineno, char *s, char *fields[3], size_t flen[3], int *nf)
+{
+  char *p          = s;
+  int   n          = 0;
+  int   need_field = 0; /* a comma was seen: a field must follow */
+
+  PetscFunctionBeginUser;
+  while (1) {
+    while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
+    if (*p == ',') {
+      PetscCheck(n > 0 && !need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+                 "%s: line %ld: empty field (two separators in a row or a leading comma)", name, lineno);
+      need_field = 1;
+      p++;
+      continue;
+    }
+    if (!*p) break;
+    if (n < 3) fields[n] = p;
+    while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '\v' && *p != '\f' && *p != ',') p++;
+    if (n < 3) flen[n] = (size_t)(p - fields[n]);
+    n++;
+    need_field = 0;
+  }
+  PetscCheck(!need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: empty field after a trailing comma", name, lineno);
+  *nf = n;
+  PetscFunctionReturn(0);
+}
+
+/* The unit id and the time (ms) of a spike line's two fields. */
+static PetscErrorCode ParseSpike(const char *name, long lineno, char *const fields[3], const size_t flen[3],
+                                 double scale, long long *u, double *t)
+{
+  char ubuf[32], tbuf[64], *end, shown[64];
+
+  PetscFunctionBeginUser;
+  Shown(fields[0], flen[0], shown, sizeof(shown));
+  PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+  memcpy(ubuf, fields[0], flen[0]);
+  ubuf[flen[0]] = '\0';
+  errno         = 0;
+  *u            = strtoll(ubuf, &end, 10);
+  PetscCheck(*end == '\0' && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
+  PetscCheck(*u >= 0 && *u <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: unit id %s is out of range (0..%d)", name, lineno, shown, (int)PETSC_MAX_INT);
+  Shown(fields[1], flen[1], shown, sizeof(shown));
+  PetscCheck(flen[1] < sizeof(tbuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+  memcpy(tbuf, fields[1], flen[1]);
+  tbuf[flen[1]] = '\0';
+  *t            = strtod(tbuf, &end);
+  PetscCheck(*end == '\0' && end != tbuf, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
+             "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
+  PetscCheck(isfinite(*t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is not finite", name,
+             lineno, shown);
+  PetscCheck(*t >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is negative", name, lineno,
+             shown);
+  *t *= scale;
+  PetscCheck(isfinite(*t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is too large", name,
+             lineno, shown);
+  PetscFunctionReturn(0);
+}
+
+/* The selected units' trains from the spikes kept and the observation intervals. */
+static PetscErrorCode TsvTrains(const char *name, const DataOptions *opt, PetscBool info_only, double t_lo, double t_hi,
+                                double tmax, TsvCtx *c, SpikeTrains **out)
+{
+  PetscInt nsel, nint;
+
+  PetscFunctionBeginUser;
+  PetscCall(DataUnitsSelect(name, opt->units, c->nids, c->ids, &nsel, &c->sel));
+  PetscCall(PetscMalloc1(nsel > 0 ? nsel : 1, &c->selids));
+  for (PetscInt k = 0; k < nsel; k++) c->selids[k] = c->ids[c->sel[k]];
+  /* without intervals: [0, last spike of the file] rounded up to whole ms (end exclusive) */
+  PetscCall(SpikeIntervalsFor(name, opt, (PetscInt)c->nivs, c->ivs, tmax, &nint, &c->ints));
+  PetscCall(SpikePairsToTrains(name, c->npairs, c->pairs, nsel, c->selids, nint, c->ints, info_only, t_lo, t_hi, out));
+  PetscFunctionReturn(0);
+}
+
 static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions *opt, PetscBool info_only, double t_lo,
                                   double t_hi, TsvCtx *c, SpikeTrains **out)
 {
-  double   scale, tmax = -1;
-  long     lineno       = 0;
-  size_t   nspikes_file = 0, unsorted = 0;
-  ssize_t  len;
-  PetscInt nsel;
+  double  scale, tmax = -1;
+  long    lineno       = 0;
+  size_t  nspikes_file = 0, unsorted = 0;
+  ssize_t len;
 
   PetscFunctionBeginUser;
   if (!strcmp(opt->time_unit, "ms")) scale = 1.0;
@@ -166,7 +247,6 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
     char  *s = c->line, *fields[3];
     size_t flen[3];
     int    nf = 0;
-    char   shown[64];
     lineno++;
     /* a stream that never ends (a device, a pipe) or a runaway line must not fill memory,
      * and a signal must stop a long read */
@@ -186,63 +266,15 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
         *h = '\0';
         break;
       }
-    /* split on blanks and single commas */
-    {
-      char *p          = s;
-      int   need_field = 0; /* a comma was seen: a field must follow */
-      while (1) {
-        while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\v' || *p == '\f') p++;
-        if (*p == ',') {
-          PetscCheck(nf > 0 && !need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                     "%s: line %ld: empty field (two separators in a row or a leading comma)", name, lineno);
-          need_field = 1;
-          p++;
-          continue;
-        }
-        if (!*p) break;
-        if (nf < 3) { fields[nf] = p; }
-        while (*p && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n' && *p != '\v' && *p != '\f' && *p != ',') p++;
-        if (nf < 3) flen[nf] = (size_t)(p - fields[nf]);
-        nf++;
-        need_field = 0;
-      }
-      PetscCheck(!need_field, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: empty field after a trailing comma", name, lineno);
-    }
+    PetscCall(SplitFields(name, lineno, s, fields, flen, &nf));
     if (nf == 0) continue;
     PetscCheck(nf == 2, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
                "%s: line %ld has %d column%s, expected 2 (unit time)", name, lineno, nf, nf == 1 ? "" : "s");
     {
-      char      ubuf[32], tbuf[64], *end;
       long long u;
       double    t;
       PetscInt  where = 0;
-      Shown(fields[0], flen[0], shown, sizeof(shown));
-      PetscCheck(flen[0] < sizeof(ubuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
-      memcpy(ubuf, fields[0], flen[0]);
-      ubuf[flen[0]] = '\0';
-      errno         = 0;
-      u             = strtoll(ubuf, &end, 10);
-      PetscCheck(*end == '\0' && errno == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: unit id \"%s\" is not an integer", name, lineno, shown);
-      PetscCheck(u >= 0 && u <= PETSC_MAX_INT, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: unit id %s is out of range (0..%d)", name, lineno, shown, (int)PETSC_MAX_INT);
-      Shown(fields[1], flen[1], shown, sizeof(shown));
-      PetscCheck(flen[1] < sizeof(tbuf), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
-      memcpy(tbuf, fields[1], flen[1]);
-      tbuf[flen[1]] = '\0';
-      t             = strtod(tbuf, &end);
-      PetscCheck(*end == '\0' && end != tbuf, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
-                 "%s: line %ld: time \"%s\" is not a number", name, lineno, shown);
-      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is not finite", name,
-                 lineno, shown);
-      PetscCheck(t >= 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is negative", name, lineno,
-                 shown);
-      t *= scale;
-      PetscCheck(isfinite(t), PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: line %ld: time %s is too large", name,
-                 lineno, shown);
+      PetscCall(ParseSpike(name, lineno, fields, flen, scale, &u, &t));
       PetscCall(FindOrInsert(c, (PetscInt)u, &where));
       if (t < c->last[where]) unsorted++;
       else c->last[where] = t;
@@ -261,16 +293,7 @@ static PetscErrorCode ParseStream(const char *name, FILE *fp, const DataOptions 
   if (unsorted)
     PetscCall(
         PetscInfo(NULL, "%s: %zu spike lines were out of time order within their unit; sorted\n", name, unsorted));
-  PetscCall(DataUnitsSelect(name, opt->units, c->nids, c->ids, &nsel, &c->sel));
-  {
-    PetscInt nint;
-    PetscCall(PetscMalloc1(nsel > 0 ? nsel : 1, &c->selids));
-    for (PetscInt k = 0; k < nsel; k++) c->selids[k] = c->ids[c->sel[k]];
-    /* without intervals: [0, last spike of the file] rounded up to whole ms (end exclusive) */
-    PetscCall(SpikeIntervalsFor(name, opt, (PetscInt)c->nivs, c->ivs, tmax, &nint, &c->ints));
-    PetscCall(
-        SpikePairsToTrains(name, c->npairs, c->pairs, nsel, c->selids, nint, c->ints, info_only, t_lo, t_hi, out));
-  }
+  PetscCall(TsvTrains(name, opt, info_only, t_lo, t_hi, tmax, c, out));
   PetscFunctionReturn(0);
 }
 

@@ -408,65 +408,42 @@ double LossValue_ref(const LossConfig *cfg, double progress, PetscInt n, PetscIn
          w[LOSS_TERM_PNLL] * pnll;
 }
 
-PetscErrorCode LossConfigFromOptions(LossConfig *cfg, double dt)
+/* -loss_weights TERM:W,...: sets cfg->weights and makes the loss `weighted`. */
+static PetscErrorCode LossWeightsParse(char *weights, LossConfig *cfg)
 {
-  PetscEnum kind         = (PetscEnum)LOSS_FRD;
-  char      weights[256] = "";
-  PetscBool wset;
+  char *item, *save = NULL;
 
   PetscFunctionBeginUser;
-  cfg->kind             = LOSS_FRD;
-  cfg->vr_tau           = 20.0;
-  cfg->dt               = dt;
-  cfg->sm_bin_ms        = 20.0;
-  cfg->sm_lags          = 0;
-  cfg->teacher_forcing  = PETSC_FALSE;
-  cfg->sm_hidden_rate   = -1.0;
-  cfg->sm_hidden_weight = 1.0;
-  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "Loss options", NULL);
-  PetscCall(PetscOptionsEnum("-loss", "Loss function", NULL, LossKinds, (PetscEnum)cfg->kind, &kind, NULL));
-  PetscCall(PetscOptionsReal("-loss_vr_tau", "van Rossum time constant (ms)", NULL, cfg->vr_tau, &cfg->vr_tau, NULL));
-  PetscCall(PetscOptionsReal("-loss_sm_bin_ms", "sm: PSTH bin (ms)", NULL, cfg->sm_bin_ms, &cfg->sm_bin_ms, NULL));
-  PetscCall(PetscOptionsReal("-loss_sm_hidden_rate",
-                             "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)", NULL,
-                             cfg->sm_hidden_rate, &cfg->sm_hidden_rate, NULL));
-  PetscCall(PetscOptionsReal("-loss_sm_hidden_weight", "sm: weight of the hidden neurons' rate term (0: off)", NULL,
-                             cfg->sm_hidden_weight, &cfg->sm_hidden_weight, NULL));
-  PetscCall(PetscOptionsInt("-loss_sm_lags", "sm: noise covariances at lags 0..L bins", NULL, cfg->sm_lags,
-                            &cfg->sm_lags, NULL));
-  PetscCall(
-      PetscOptionsBool("-loss_teacher_forcing",
-                       "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)",
-                       NULL, cfg->teacher_forcing, &cfg->teacher_forcing, NULL));
-  PetscCall(PetscOptionsString(
-      "-loss_weights",
-      "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", NULL, weights,
-      weights, sizeof(weights), &wset));
-  PetscOptionsEnd();
-  cfg->kind = (LossKind)kind;
-  for (int k = 0; k < LOSS_NTERMS; k++) cfg->weights[k] = 0;
-  if (wset) {
-    char *item, *save = NULL;
-    PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
-               "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
-    cfg->kind = LOSS_WEIGHTED;
-    for (item = strtok_r(weights, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-      char  *colon = strchr(item, ':'), *end;
-      int    found = -1;
-      double value;
-      PetscCheck(colon, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: '%s' is not TERM:WEIGHT", item);
-      *colon = 0;
-      for (int k = 0; k < LOSS_NTERMS; k++)
-        if (!strcmp(item, LossTermNames[k])) found = k;
-      PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
-                 "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
-      value = strtod(colon + 1, &end);
-      PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD,
-                 PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'",
-                 item, colon + 1);
-      cfg->weights[found] = value;
-    }
+  PetscCheck(cfg->kind == LOSS_FRD || cfg->kind == LOSS_WEIGHTED, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
+             "-loss_weights goes with -loss weighted (or no -loss), not -loss %s", LossKinds[cfg->kind]);
+  cfg->kind = LOSS_WEIGHTED;
+  for (item = strtok_r(weights, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    char  *colon = strchr(item, ':'), *end;
+    int    found = -1;
+    double value;
+    PetscCheck(colon, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG, "-loss_weights: '%s' is not TERM:WEIGHT", item);
+    *colon = 0;
+    for (int k = 0; k < LOSS_NTERMS; k++)
+      if (!strcmp(item, LossTermNames[k])) found = k;
+    PetscCheck(found >= 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
+               "-loss_weights: unknown term '%s' (frd, vrd, bnll, pnll, sm)", item);
+    value = strtod(colon + 1, &end);
+    PetscCheck(end != colon + 1 && *end == 0 && isfinite(value) && value >= 0, PETSC_COMM_WORLD,
+               PETSC_ERR_ARG_OUTOFRANGE, "-loss_weights: the weight of %s must be a finite number >= 0, got '%s'", item,
+               colon + 1);
+    cfg->weights[found] = value;
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode LossConfigFinish(LossConfig *cfg, const char *weights, PetscBool wset)
+{
+  char copy[256]; /* the parser cuts its argument up */
+
+  PetscFunctionBeginUser;
+  for (int k = 0; k < LOSS_NTERMS; k++) cfg->weights[k] = 0;
+  PetscCall(PetscStrncpy(copy, weights, sizeof(copy)));
+  if (wset) PetscCall(LossWeightsParse(copy, cfg));
   PetscCheck(cfg->kind != LOSS_WEIGHTED || wset, PETSC_COMM_WORLD, PETSC_ERR_ARG_WRONG,
              "-loss weighted needs -loss_weights TERM:W,...");
   PetscCheck(isfinite(cfg->sm_bin_ms) && cfg->sm_bin_ms > 0, PETSC_COMM_WORLD, PETSC_ERR_ARG_OUTOFRANGE,

@@ -47,7 +47,7 @@ PKG_CONFIG_PATH="/usr/lib/petsc/lib/pkgconfig:${PETSC_DIR:+$PETSC_DIR/lib/pkgcon
 export PKG_CONFIG_PATH
 CFLAGS="-g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE -std=c11 -Wall -Wextra -I$SRC/include $(pkg-config --cflags PETSc hdf5-openmpi)"
 LIBS="$(pkg-config --libs PETSc hdf5-openmpi) -lmatio -lm"
-READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_options.c $SRC/src/io_h5source.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c
+READERS="$SRC/src/spikes.c $SRC/src/io_spikes.c $SRC/src/io_detect.c $SRC/src/io_options.c $SRC/src/io_h5source.c $SRC/src/io_nwb.c $SRC/src/io_h5spikes.c $SRC/src/io_tsv.c
          $SRC/src/io_pairs.c $SRC/src/io_npy.c $SRC/src/io_phy.c $SRC/src/io_mat.c $SRC/src/io_mat_collect.c $SRC/src/io_mat73.c $SRC/src/resources.c $SRC/src/parallel.c"
 
 status=0

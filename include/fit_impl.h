@@ -10,6 +10,7 @@ typedef struct {
   FitOptions        *opt;
   Parallel          *par;
   FitData           *data;
+  const WindowPartition *part; /* data->part: the windows this rank computes */
   PetscInt           restart;
   char               prefix[32];
   const NeuronModel *model;
@@ -92,7 +93,11 @@ extern PetscLogEvent FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 /* This OpenMP thread's index (0 without OpenMP): the per-thread workspaces' index. */
 int FitThreadId(void);
 
-PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out);
+/* Derives the options the data decides (target mode, window count, Dale's law for a
+ * recording); called once, before FitDataLoad. */
+PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par);
+/* Reads what the fit needs, and for a recording only the windows its partition has this rank load. */
+PetscErrorCode FitDataLoad(const FitOptions *o, Parallel *par, FitData **out);
 PetscErrorCode FitDataDestroy(FitData **data);
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out);
 PetscErrorCode FitDestroy(Fit **f);

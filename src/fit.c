@@ -317,16 +317,6 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
   FixedSumAdd(f->acc[tid], g);
 }
 
-/* Windows this rank owns: whole batches of B (batch k = windows [kB, (k+1)B)) in blocks
- * over the group's ranks; B = 1 for the per-window path. */
-static void OwnedWindows(Fit *f, PetscInt *lo, PetscInt *hi)
-{
-  PetscInt B = f->batch ? f->opt->sim_batch : 1, nbt = (f->nwindows + B - 1) / B, blo, bhi;
-  ParallelBlock(nbt, f->par->grank, f->par->gsize, &blo, &bhi);
-  *lo = PetscMin(blo * B, f->nwindows);
-  *hi = PetscMin(bhi * B, f->nwindows);
-}
-
 /* A step whose sums hold NaN, infinite or huge values: the loss is NaN, the gradient zero. */
 static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
 {
@@ -337,50 +327,73 @@ static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
   PetscFunctionReturn(0);
 }
 
+/* The part of chunk c that lies in [wlo, whi). */
+static void ChunkRange(const WindowPartition *p, PetscInt c, PetscInt wlo, PetscInt whi, PetscInt *lo, PetscInt *hi)
+{
+  *lo = PetscMax(p->chunk[c], wlo);
+  *hi = PetscMin(p->chunk[c + 1], whi);
+}
+
+/* sm: the statistics of the step's windows first (forward only, exact sums over threads and
+ * ranks), so that every window's gradient can be taken given them. */
+static PetscErrorCode SMStep(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, PetscBool *bad)
+{
+  const WindowPartition *p = f->part;
+  PetscInt               c0, c1;
+  int                    nthreads = f->nthreads, rank = p->spec.rank;
+
+  PetscFunctionBeginUser;
+  WindowPartitionChunks(p, wlo, whi, &c0, &c1);
+  for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+  for (PetscInt c = c0; c < c1; c++) {
+    PetscInt lo, hi;
+    if (p->owner[c] != rank) continue;
+    ChunkRange(p, c, wlo, whi, &lo, &hi);
+    SMWindows(f, it, lo, hi, theta, FitThreadId());
+  }
+  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
+  PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
+  *bad = (PetscBool)(f->smacc[0]->nonfinite != 0); /* the same on every rank (after the exact sum) */
+  if (*bad) {
+    f->nonfinite = f->smacc[0]->nonfinite;
+    PetscFunctionReturn(0);
+  }
+  FixedSumGet(f->smacc[0], f->smsums);
+  LossSMFinish(f->sm, whi - wlo, f->smsums);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
                            LossValue *val)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          mylo, myhi, lo, hi, P = f->P;
-  double            progress   = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
-  int               nthreads   = f->nthreads;
-  PetscBool         log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE;
+  const FitOptions      *o = f->opt;
+  const WindowPartition *p = f->part;
+  PetscInt               P = f->P, c0, c1;
+  double                 progress   = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
+  int                    nthreads   = f->nthreads, rank = p->spec.rank;
+  PetscBool              log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE, bad = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  OwnedWindows(f, &mylo, &myhi);
-  lo = PetscMax(mylo, wlo);
-  hi = PetscMin(myhi, whi);
   if (f->sm) {
-    /* sm couples the step's windows: their statistics first (forward only, exact sums over
-     * threads and ranks), then every window's gradient given them */
-    PetscInt B = f->batch ? o->sim_batch : 1, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
-    for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++)
-      SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
-    for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
-    PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
-    if (f->smacc[0]->nonfinite) { /* the same on every rank (after the exact sum): the caller rolls back */
-      f->nonfinite = f->smacc[0]->nonfinite;
+    PetscCall(SMStep(f, it, wlo, whi, theta, &bad));
+    if (bad) { /* the caller rolls back */
       PetscCall(NonFinite(f, grad, val));
       PetscFunctionReturn(0);
     }
-    FixedSumGet(f->smacc[0], f->smsums);
-    LossSMFinish(f->sm, whi - wlo, f->smsums);
   }
   for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
-  if (f->batch) {
-    /* the pieces of batches in [lo, hi): batch k cut to the evaluated range */
-    PetscInt B = o->sim_batch, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
+  /* this rank's chunks of [wlo, whi): a batch each, or window by window on the per-window path */
+  WindowPartitionChunks(p, wlo, whi, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++) {
-      PetscInt blo = PetscMax((k0 + k) * B, lo), bhi = PetscMin((k0 + k + 1) * B, hi);
-      BatchGradient(f, it, blo, bhi, theta, progress, FitThreadId(), log_events);
-    }
-  } else {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
+  for (PetscInt c = c0; c < c1; c++) {
+    PetscInt lo, hi;
+    if (p->owner[c] != rank) continue;
+    ChunkRange(p, c, wlo, whi, &lo, &hi);
+    if (f->batch) BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
+    else
+      for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
   }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));
@@ -400,31 +413,6 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
     val->term[LOSS_TERM_SM] = f->sm->value;
     val->total += SMWeight(f) * f->sm->value;
   }
-  PetscFunctionReturn(0);
-}
-
-/* A recording is loaded per rank in blocks of windows (FitDataLoad); whole batches can reach
- * past that block, so the targets of this rank's batches that are missing are read here. */
-static PetscErrorCode LoadBatchTargets(Fit *f)
-{
-  const FitOptions *o = f->opt;
-  FitData          *d = f->data;
-  PetscInt          lo, hi, a, b, T = o->window_steps, n = d->n;
-  SpikeTrains      *st;
-
-  PetscFunctionBeginUser;
-  if (o->mode != TARGET_RECORDED || !d->target) PetscFunctionReturn(0);
-  OwnedWindows(f, &lo, &hi);
-  for (a = lo; a < hi && d->target[a]; a++) {}
-  for (b = hi; b > a && d->target[b - 1]; b--) {}
-  if (a >= b) PetscFunctionReturn(0);
-  PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + T * o->dt, &st));
-  for (PetscInt w = a; w < b; w++) {
-    if (d->target[w]) continue;
-    PetscCall(PetscMalloc1(T * n, &d->target[w]));
-    PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w], NULL));
-  }
-  PetscCall(SpikeTrainsDestroy(&st));
   PetscFunctionReturn(0);
 }
 
@@ -453,15 +441,15 @@ static void RecordParams(Fit *f, PetscInt it)
 PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 {
   const FitOptions *o   = f->opt;
-  PetscInt          K   = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
   LossValue         sum = {0, {0}}, val;
   double            gn2 = 0;
 
   PetscFunctionBeginUser;
   *bad         = FIT_STEP_OK;
   f->nonfinite = 0;
-  for (PetscInt wlo = 0; wlo < f->nwindows; wlo += K) {
-    PetscInt whi = PetscMin(wlo + K, f->nwindows);
+  for (PetscInt st = 0; st < f->part->nsteps; st++) {
+    PetscInt wlo, whi;
+    WindowPartitionStep(f->part, st, &wlo, &whi);
     PetscCall(FitEvaluate(f, it, wlo, whi, f->theta, f->grad, &val));
     if (!isfinite(val.total)) {
       *bad = wlo == 0 ? FIT_BAD_START : FIT_BAD_STEP;
@@ -554,15 +542,8 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
   PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
              "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data,
              T);
-  {
-    /* no more threads than this rank has batches (or windows) or evaluation windows: an
-     * idle OpenMP thread spins on a core the other ranks could use */
-    PetscInt B = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1, lo, hi, elo, ehi, work;
-    ParallelBlock((f->nwindows + B - 1) / B, par->grank, par->gsize, &lo, &hi);
-    ParallelBlock(o->validate ? FitEvalWindows(f) : 0, par->grank, par->gsize, &elo, &ehi);
-    work        = PetscMax(PetscMax(hi - lo, ehi - elo), 1);
-    f->nthreads = (int)PetscMin((PetscInt)par->threads, work);
-  }
+  f->part     = data->part;
+  f->nthreads = f->part->threads;
   PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
              "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
   PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
@@ -572,7 +553,6 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
     for (int t = 0; t < f->nthreads; t++)
       PetscCall(
           SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
-    PetscCall(LoadBatchTargets(f));
     if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
       /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
       PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
@@ -755,6 +735,7 @@ PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
                ", but none of them (nor a finished %s.fit<k>) exists",
                o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
   }
+  PetscCall(FitDataResolveOptions(&o, par));
   PetscCall(FitDataLoad(&o, par, &data));
   /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
   for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {

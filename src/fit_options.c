@@ -29,6 +29,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   o->ckpt_every       = 0;
   o->ckpt_max_hours   = 0;
   o->sim_batch        = 16;
+  o->step_split       = 1;
   o->max_rollbacks    = 5;
   o->max_minutes      = 0;
 
@@ -69,6 +70,9 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-fit_window_steps", "Steps per window", NULL, o->window_steps, &o->window_steps, NULL));
   PetscCall(PetscOptionsInt("-fit_windows_per_step", "Windows whose gradients make one optimiser step (0: all)", NULL,
                             o->windows_per_step, &o->windows_per_step, NULL));
+  PetscCall(PetscOptionsInt("-fit_step_split",
+                            "Cut each step's part of a batch into S chunks that ranks and threads share (1: whole; the exact sum adds whole chunks, so bits depend on S, never on ranks or threads)",
+                            NULL, o->step_split, &o->step_split, NULL));
   PetscCall(PetscOptionsInt(
       "-fit_eval_windows",
       "Windows of the validation loss and of a synthetic fit's evaluation; given, it also caps a recording's held-out evaluation at this many window lengths (default: the whole held-out span)",
@@ -148,6 +152,8 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
              "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
+  PetscCheck(o->step_split >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_step_split must be >= 1, got %" PetscInt_FMT,
+             o->step_split);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT,
              o->eval_windows);
   PetscCheck(o->calibrate >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -178,8 +184,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
       "-loss_teacher_forcing scores the spike probability of a forced run: it does not go with -model_output_hard or -model_output_current");
   if (!o->ckpt_file[0]) PetscCall(PetscSNPrintf(o->ckpt_file, sizeof(o->ckpt_file), "%s.ckpt", o->out));
   if (o->expect_size > 0) {
-    int size;
-    PetscCallMPI(MPI_Comm_size(comm, &size));
+    int size = ParallelSize(comm);
     PetscCheck(size == o->expect_size, comm, PETSC_ERR_ARG_INCOMP,
                "running on %d MPI ranks but -par_expect_size is %" PetscInt_FMT " (SLURM_NTASKS): check srun/mpirun",
                size, o->expect_size);
@@ -218,6 +223,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
   if (o->lcfg.kind == LOSS_ADAPTIVE) { /* its weights follow the progress it / -fit_iters */
     char more[64];
     PetscCall(PetscSNPrintf(more, sizeof(more), " iters=%" PetscInt_FMT, o->iters));
+    PetscCall(PetscStrlcat(buf, more, len));
+  }
+  if (o->step_split != 1) { /* the exact sum's chunks */
+    char more[64];
+    PetscCall(PetscSNPrintf(more, sizeof(more), " step_split=%" PetscInt_FMT, o->step_split));
     PetscCall(PetscStrlcat(buf, more, len));
   }
   if (o->hidden || o->recorded) {

@@ -7,7 +7,8 @@
 #      batched PyTorch (B = 10), Brian2's forward simulation;
 #   2. N = 1000, B = 64 windows of 400 steps: bench_sim double and single, PyTorch float64,
 #      Brian2's forward simulation;
-#   3. ranks x threads: bench/scaling.sh.
+#   3. ranks x threads: bench/scaling.sh;
+#   4. minibatch steps over ranks, 1 vs 2 ranks (retina K = 4, quick start K = 2): bench/minibatch.sh.
 # Usage: bench/targets.sh [BUILD_DIR]    (about 6-10 minutes; SECTIONS="1 3" runs only those)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,7 +28,7 @@ echo
 echo "Machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc --all) cores, $(free -g | awk '/Mem:/{print $2}') GiB;" \
      "OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-auto}; OpenBLAS $(dpkg-query -W -f '${Version}' libopenblas0-pthread 2> /dev/null || echo '?')"
 echo
-want() { [[ " ${SECTIONS:-1 2 3} " == *" $1 "* ]]; }
+want() { [[ " ${SECTIONS:-1 2 3 4} " == *" $1 "* ]]; }
 if want 1; then
 echo "### 1. Paper configuration: N = 12, 10 windows of 400 steps"
 echo
@@ -87,5 +88,12 @@ load
 EXTRA="-fit_validate 0" ITERS=${ITERS:-6} REPEATS=${REPEATS:-4} "$here/scaling.sh" "$sf" "$work"
 echo
 load
+fi
+if want 4; then
+echo "### 4. Minibatch steps over ranks"
+echo
+load
+"$here/minibatch.sh" "$sf" "$here/.."
+echo
 fi
 rm -rf "$work"

@@ -71,7 +71,8 @@ typedef struct {
   PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
   double      *ceil_span;  /* [nceil_span][2] ms */
   double      *rate_hz;    /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
-  WindowPartition *part;  /* which windows this rank loads, computes and evaluates */
+
+  WindowPartition *part; /* which windows this rank loads, computes and evaluates */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

@@ -10,7 +10,6 @@ typedef struct {
   FitOptions        *opt;
   Parallel          *par;
   FitData           *data;
-  const WindowPartition *part; /* data->part: the windows this rank computes */
   PetscInt           restart;
   char               prefix[32];
   const NeuronModel *model;
@@ -74,6 +73,8 @@ typedef struct {
   PetscInt nrows;
   double   rec_mean, rec_max; /* the target's mean and largest rate there */
   char     span_desc[256];
+
+  const WindowPartition *part; /* data->part: the windows this rank loads, computes and evaluates */
 } Fit;
 
 typedef enum { FIT_STEP_OK, FIT_BAD_START, FIT_BAD_STEP } FitStepStatus;
@@ -89,6 +90,11 @@ typedef struct {
 PetscInt FitPasses(const Fit *f, FitPass pass[2]);
 
 extern PetscLogEvent FIT_EVENT_IO, FIT_EVENT_VALIDATE;
+
+/* The fit's PETSc log events (once per process). */
+PetscErrorCode FitRegisterEvents(void);
+/* Keeps theta (and its distances to the truth) as the parameters after it iterations. */
+void FitRecordParams(Fit *f, PetscInt it);
 
 /* This OpenMP thread's index (0 without OpenMP): the per-thread workspaces' index. */
 int FitThreadId(void);

@@ -27,11 +27,11 @@ typedef struct {
 typedef struct {
   PartitionSpec spec;
   PetscInt      K, nsteps, nchunks;
-  PetscInt     *chunk;  /* [nchunks + 1] chunk c = windows [chunk[c], chunk[c + 1]) */
-  int          *owner;  /* [nchunks] the rank that computes chunk c */
-  PetscInt     *step;   /* [nsteps + 1] step s = chunks [step[s], step[s + 1]) */
-  PetscInt     *wchunk; /* [nwindows] the chunk of each window */
-  PetscBool    *load;   /* [nwindows] this rank loads the window */
+  PetscInt     *chunk;           /* [nchunks + 1] chunk c = windows [chunk[c], chunk[c + 1]) */
+  int          *owner;           /* [nchunks] the rank that computes chunk c */
+  PetscInt     *step;            /* [nsteps + 1] step s = chunks [step[s], step[s + 1]) */
+  PetscInt     *wchunk;          /* [nwindows] the chunk of each window */
+  PetscBool    *load;            /* [nwindows] this rank loads the window */
   PetscInt      nload, ncompute; /* windows this rank loads; computes per iteration */
   PetscInt      elo, ehi;        /* this rank's evaluation windows */
   int           threads;         /* threads this rank uses */

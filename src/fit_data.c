@@ -122,8 +122,8 @@ static PetscInt Overlaps(const SpikeTrains *info, double lo, double hi, double *
  * cut to whole bins (at most -fit_eval_windows window lengths in all when that is given),
  * their spikes, the fitting span's rates, and the data ceiling: the recorded stretch of as
  * many bins just before the holdout (fewer when the fitting span is shorter). */
-static PetscErrorCode LoadHeldOut(const FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi, double hold_lo,
-                                  double hold_hi, FitData *d)
+static PetscErrorCode LoadHeldOut(const FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi,
+                                  double hold_lo, double hold_hi, FitData *d)
 {
   const double bin = EVAL_BIN_MS;
   double      *ov, *cs, left = o->eval_windows_set ? o->eval_windows * o->window_steps * o->dt : INFINITY, observed = 0;
@@ -227,8 +227,8 @@ static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, Pet
   s.per_step = o->windows_per_step;
   s.batch    = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1;
   s.split    = o->step_split;
-  s.shared   = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : all) : 0,
-                        nh ? 0 : o->eval_windows);
+  s.shared =
+      PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : all) : 0, nh ? 0 : o->eval_windows);
   s.neval    = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, nh ? nh : nwindows);
   s.validate = o->validate;
   s.heldout  = (PetscBool)(nh > 0);
@@ -243,8 +243,8 @@ static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, Pet
  * them as one span of the file; counts the clipped spikes of the windows it computes. */
 static PetscErrorCode LoadWindows(const FitOptions *o, FitData *d)
 {
-  const WindowPartition *p   = d->part;
-  PetscInt               T   = o->window_steps, n = d->n;
+  const WindowPartition *p = d->part;
+  PetscInt               T = o->window_steps, n = d->n;
   double                 len = T * o->dt;
 
   PetscFunctionBeginUser;
@@ -305,7 +305,8 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
                             "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT
                             " units (this rank's share)",
                             o->data, d->part->nload + nh, T, n));
-    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, 8.0 * ((double)d->nwindows + ((double)d->part->nload + nh) * T * n)));
+    PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what,
+                                  8.0 * ((double)d->nwindows + ((double)d->part->nload + nh) * T * n)));
   }
   PetscCall(LoadWindows(o, d));
   PetscCall(WindowRates(par, d, T, o->dt));

@@ -36,7 +36,7 @@ PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
   PetscFunctionBeginUser;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscNew(&h));
-  h->comm = comm;
+  h->comm   = comm;
   h->rank   = ParallelRank(comm);
   h->serial = ParallelSize(comm) == 1;
   PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));

@@ -63,7 +63,8 @@ PetscErrorCode WindowPartitionCreate(const PartitionSpec *spec, WindowPartition 
 
   PetscFunctionBeginUser;
   PetscCheck(spec->nwindows >= 0 && spec->per_step >= 0 && spec->batch >= 1 && spec->split >= 1 && spec->shared >= 0 &&
-               spec->neval >= 0 && spec->size >= 1 && spec->rank >= 0 && spec->rank < spec->size && spec->threads >= 1,
+                 spec->neval >= 0 && spec->size >= 1 && spec->rank >= 0 && spec->rank < spec->size &&
+                 spec->threads >= 1,
              PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "window partition: bad sizes (windows %" PetscInt_FMT ", per step %" PetscInt_FMT ", batch %" PetscInt_FMT
              ", split %" PetscInt_FMT ", rank %d of %d)",

@@ -161,8 +161,8 @@ static void test_partition_bad(void **state)
   (void)state;
   TestQuietErrors(PETSC_TRUE);
   assert_int_not_equal(0, WindowPartitionCreate(&s, &p));
-  s       = Spec(10, 2, 2, 1, 0, 2);
-  s.rank  = 2;
+  s      = Spec(10, 2, 2, 1, 0, 2);
+  s.rank = 2;
   assert_int_not_equal(0, WindowPartitionCreate(&s, &p));
   TestQuietErrors(PETSC_FALSE);
   assert_null(p);

@@ -1,5 +1,6 @@
-/* The training loop of `spikefit fit`: windows -> ranks and threads, batched forward and
- * backward per window, exact reduction, optimiser step, monitor, checkpoints, results. */
+/* One training iteration of `spikefit fit`: each window's input and target, the batched (or
+ * per-window) forward and backward over the chunks the partition gives this rank, the exact
+ * reduction of every step over threads and ranks, and the optimiser step. */
 #include "fit.h"
 #include "fit_impl.h"
 #include "checkpoint.h"

@@ -10,8 +10,8 @@
 #   3. ranks x threads: bench/scaling.sh;
 #   4. (issue 15) recording-sized networks, N = 100 and 300, B = 16: bench_sim beside batched
 #      PyTorch, with the ratios and the fraction of the one-thread DGEMM rate;
-#   5. (issue 15) minibatch steps over ranks: wall time of a recording fit with K windows per
-#      step on 1 and 2 ranks, and the speed-up.
+#   5. (issue 15) minibatch steps over ranks, 1 vs 2 ranks (retina K = 4, quick start K = 2,
+#      whole chunks and -fit_step_split 2): bench/minibatch.sh.
 # Usage: bench/targets.sh [BUILD_DIR]    (about 10-15 minutes; SECTIONS="1 3" runs only those)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -117,30 +117,10 @@ fi
 echo
 fi
 if want 5; then
-echo "### 5. Minibatch steps over ranks: a recording fit, K windows per step, 1 and 2 ranks"
-echo
-# wall seconds of RANKS ranks, the best of 2; the shipped retina fit shortened to ITERS5 iterations
-rec_s() {
-  local ranks=$1 best="" a b v r
-  shift
-  for r in 1 2; do
-    a=$(date +%s.%N)
-    mpirun -n "$ranks" "$sf" fit -options_file "$here/../inputs/retina/wong1993_adult.opts" -data "$here/../inputs/data/Wong1993_Adult.h5" \
-      -fit_iters "${ITERS5:-3}" -fit_quiet "$@" -o "$work/rec.h5" > /dev/null
-    b=$(date +%s.%N)
-    v=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.2f", b - a}')
-    if [ -z "$best" ] || awk -v x="$v" -v y="$best" 'BEGIN{exit !(x < y)}'; then best=$v; fi
-  done
-  echo "$best"
-}
-load
-echo "| K (-fit_windows_per_step) | 1 rank s | 2 ranks s | speed-up (target >= 1.8) |"
-echo "|---|---|---|---|"
-for k in 2 4 8; do
-  one=$(rec_s 1 -fit_windows_per_step "$k"); two=$(rec_s 2 -fit_windows_per_step "$k")
-  awk -v k="$k" -v a="$one" -v b="$two" 'BEGIN { printf "| %d | %s | %s | %.2f |\n", k, a, b, a / b }'
-done
+echo "### 5. Minibatch steps over ranks"
 echo
 load
+"$here/minibatch.sh" "$sf" "$here/.."
+echo
 fi
 rm -rf "$work"

@@ -44,6 +44,7 @@ typedef struct {
   PetscBool   windows_set;       /* -fit_windows given (else -1: chosen from the data) */
   char        loss_weights[256]; /* -loss_weights TERM:W,... as given (parsed into lcfg.weights) */
   PetscBool   loss_weights_set;  /* -loss_weights given */
+  PetscInt    step_split;        /* -fit_step_split S: each step's piece of a batch cut into S chunks */
 } FitOptions;
 
 /* Everything a fit learns about its data before it starts. */

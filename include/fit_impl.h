@@ -73,6 +73,8 @@ typedef struct {
   PetscInt nrows;
   double   rec_mean, rec_max; /* the target's mean and largest rate there */
   char     span_desc[256];
+
+  const WindowPartition *part; /* data->part: the windows this rank loads, computes and evaluates */
 } Fit;
 
 typedef enum { FIT_STEP_OK, FIT_BAD_START, FIT_BAD_STEP } FitStepStatus;
@@ -89,10 +91,19 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2]);
 
 extern PetscLogEvent FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 
+/* The fit's PETSc log events (once per process). */
+PetscErrorCode FitRegisterEvents(void);
+/* Keeps theta (and its distances to the truth) as the parameters after it iterations. */
+void FitRecordParams(Fit *f, PetscInt it);
+
 /* This OpenMP thread's index (0 without OpenMP): the per-thread workspaces' index. */
 int FitThreadId(void);
 
-PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out);
+/* Derives the options the data decides (target mode, window count, Dale's law for a
+ * recording); called once, before FitDataLoad. */
+PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par);
+/* Reads what the fit needs, and for a recording only the windows its partition has this rank load. */
+PetscErrorCode FitDataLoad(const FitOptions *o, Parallel *par, FitData **out);
 PetscErrorCode FitDataDestroy(FitData **data);
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out);
 PetscErrorCode FitDestroy(Fit **f);

@@ -46,6 +46,8 @@ void           ParallelAbort(MPI_Comm comm, int code);
 double ParallelPeakMemoryMB(void);
 /* Max of a double over comm. */
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global);
+/* Max of an int over comm (an error code found on one rank, for all). */
+PetscErrorCode ParallelMaxInt(MPI_Comm comm, int local, int *global);
 
 /* The MPI library's own version string (first line); callable before MPI starts. */
 void ParallelLibraryVersion(char *buf, size_t len);

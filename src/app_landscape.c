@@ -221,11 +221,8 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
     PetscCall(AppCheckFiles(comm, files, 3));
   }
   /* every rank is its own group: grid points, not windows, are shared out */
-  {
-    int size;
-    PetscCallMPI(MPI_Comm_size(comm, &size));
-    PetscCall(ParallelCreate(comm, size, &par));
-  }
+  PetscCall(ParallelCreate(comm, ParallelSize(comm), &par));
+  PetscCall(FitDataResolveOptions(&o, par));
   PetscCall(FitDataLoad(&o, par, &data));
   PetscCheck(o.mode == TARGET_SYNTHETIC || base[0], comm, PETSC_ERR_ARG_WRONG,
              "a landscape of a recording needs -land_base RUN.h5 (there is no truth to centre it on)");

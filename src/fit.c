@@ -1,5 +1,6 @@
-/* The training loop of `spikefit fit`: windows -> ranks and threads, batched forward and
- * backward per window, exact reduction, optimiser step, monitor, checkpoints, results. */
+/* One training iteration of `spikefit fit`: each window's input and target, the batched (or
+ * per-window) forward and backward over the chunks the partition gives this rank, the exact
+ * reduction of every step over threads and ranks, and the optimiser step. */
 #include "fit.h"
 #include "fit_impl.h"
 #include "checkpoint.h"
@@ -17,7 +18,7 @@
 PetscLogEvent FIT_EVENT_WINDOWS, FIT_EVENT_FORWARD, FIT_EVENT_BACKWARD, FIT_EVENT_LOSS, FIT_EVENT_REDUCE,
     FIT_EVENT_OPTIM, FIT_EVENT_IO, FIT_EVENT_VALIDATE;
 
-static PetscErrorCode FitRegisterEvents(void)
+PetscErrorCode FitRegisterEvents(void)
 {
   static PetscBool done = PETSC_FALSE;
   PetscClassId     cls;
@@ -317,16 +318,6 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
   FixedSumAdd(f->acc[tid], g);
 }
 
-/* Windows this rank owns: whole batches of B (batch k = windows [kB, (k+1)B)) in blocks
- * over the group's ranks; B = 1 for the per-window path. */
-static void OwnedWindows(Fit *f, PetscInt *lo, PetscInt *hi)
-{
-  PetscInt B = f->batch ? f->opt->sim_batch : 1, nbt = (f->nwindows + B - 1) / B, blo, bhi;
-  ParallelBlock(nbt, f->par->grank, f->par->gsize, &blo, &bhi);
-  *lo = PetscMin(blo * B, f->nwindows);
-  *hi = PetscMin(bhi * B, f->nwindows);
-}
-
 /* A step whose sums hold NaN, infinite or huge values: the loss is NaN, the gradient zero. */
 static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
 {
@@ -337,50 +328,73 @@ static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
   PetscFunctionReturn(0);
 }
 
+/* The part of chunk c that lies in [wlo, whi). */
+static void ChunkRange(const WindowPartition *p, PetscInt c, PetscInt wlo, PetscInt whi, PetscInt *lo, PetscInt *hi)
+{
+  *lo = PetscMax(p->chunk[c], wlo);
+  *hi = PetscMin(p->chunk[c + 1], whi);
+}
+
+/* sm: the statistics of the step's windows first (forward only, exact sums over threads and
+ * ranks), so that every window's gradient can be taken given them. */
+static PetscErrorCode SMStep(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, PetscBool *bad)
+{
+  const WindowPartition *p = f->part;
+  PetscInt               c0, c1;
+  int                    nthreads = f->nthreads, rank = p->spec.rank;
+
+  PetscFunctionBeginUser;
+  WindowPartitionChunks(p, wlo, whi, &c0, &c1);
+  for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
+  for (PetscInt c = c0; c < c1; c++) {
+    PetscInt lo, hi;
+    if (p->owner[c] != rank) continue;
+    ChunkRange(p, c, wlo, whi, &lo, &hi);
+    SMWindows(f, it, lo, hi, theta, FitThreadId());
+  }
+  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
+  PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
+  *bad = (PetscBool)(f->smacc[0]->nonfinite != 0); /* the same on every rank (after the exact sum) */
+  if (*bad) {
+    f->nonfinite = f->smacc[0]->nonfinite;
+    PetscFunctionReturn(0);
+  }
+  FixedSumGet(f->smacc[0], f->smsums);
+  LossSMFinish(f->sm, whi - wlo, f->smsums);
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
                            LossValue *val)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          mylo, myhi, lo, hi, P = f->P;
-  double            progress   = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
-  int               nthreads   = f->nthreads;
-  PetscBool         log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE;
+  const FitOptions      *o        = f->opt;
+  const WindowPartition *p        = f->part;
+  PetscInt               P        = f->P, c0, c1;
+  double                 progress = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
+  int                    nthreads = f->nthreads, rank = p->spec.rank;
+  PetscBool              log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE, bad = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  OwnedWindows(f, &mylo, &myhi);
-  lo = PetscMax(mylo, wlo);
-  hi = PetscMin(myhi, whi);
   if (f->sm) {
-    /* sm couples the step's windows: their statistics first (forward only, exact sums over
-     * threads and ranks), then every window's gradient given them */
-    PetscInt B = f->batch ? o->sim_batch : 1, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
-    for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++)
-      SMWindows(f, it, PetscMax((k0 + k) * B, lo), PetscMin((k0 + k + 1) * B, hi), theta, FitThreadId());
-    for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
-    PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
-    if (f->smacc[0]->nonfinite) { /* the same on every rank (after the exact sum): the caller rolls back */
-      f->nonfinite = f->smacc[0]->nonfinite;
+    PetscCall(SMStep(f, it, wlo, whi, theta, &bad));
+    if (bad) { /* the caller rolls back */
       PetscCall(NonFinite(f, grad, val));
       PetscFunctionReturn(0);
     }
-    FixedSumGet(f->smacc[0], f->smsums);
-    LossSMFinish(f->sm, whi - wlo, f->smsums);
   }
   for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
-  if (f->batch) {
-    /* the pieces of batches in [lo, hi): batch k cut to the evaluated range */
-    PetscInt B = o->sim_batch, k0 = lo / B, nk = hi > lo ? (hi - 1) / B - k0 + 1 : 0;
+  /* this rank's chunks of [wlo, whi): a batch each, or window by window on the per-window path */
+  WindowPartitionChunks(p, wlo, whi, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt k = 0; k < nk; k++) {
-      PetscInt blo = PetscMax((k0 + k) * B, lo), bhi = PetscMin((k0 + k + 1) * B, hi);
-      BatchGradient(f, it, blo, bhi, theta, progress, FitThreadId(), log_events);
-    }
-  } else {
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
-    for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
+  for (PetscInt c = c0; c < c1; c++) {
+    PetscInt lo, hi;
+    if (p->owner[c] != rank) continue;
+    ChunkRange(p, c, wlo, whi, &lo, &hi);
+    if (f->batch) BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
+    else
+      for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
   }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));
@@ -403,31 +417,6 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   PetscFunctionReturn(0);
 }
 
-/* A recording is loaded per rank in blocks of windows (FitDataLoad); whole batches can reach
- * past that block, so the targets of this rank's batches that are missing are read here. */
-static PetscErrorCode LoadBatchTargets(Fit *f)
-{
-  const FitOptions *o = f->opt;
-  FitData          *d = f->data;
-  PetscInt          lo, hi, a, b, T = o->window_steps, n = d->n;
-  SpikeTrains      *st;
-
-  PetscFunctionBeginUser;
-  if (o->mode != TARGET_RECORDED || !d->target) PetscFunctionReturn(0);
-  OwnedWindows(f, &lo, &hi);
-  for (a = lo; a < hi && d->target[a]; a++) {}
-  for (b = hi; b > a && d->target[b - 1]; b--) {}
-  if (a >= b) PetscFunctionReturn(0);
-  PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + T * o->dt, &st));
-  for (PetscInt w = a; w < b; w++) {
-    if (d->target[w]) continue;
-    PetscCall(PetscMalloc1(T * n, &d->target[w]));
-    PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w], NULL));
-  }
-  PetscCall(SpikeTrainsDestroy(&st));
-  PetscFunctionReturn(0);
-}
-
 static double Norm2(const double *v, PetscInt n)
 {
   double s = 0;
@@ -435,7 +424,7 @@ static double Norm2(const double *v, PetscInt n)
   return sqrt(s);
 }
 
-static void RecordParams(Fit *f, PetscInt it)
+void FitRecordParams(Fit *f, PetscInt it)
 {
   if (f->hist) PetscArraycpy(f->hist + it * f->P, f->theta, f->P);
   if (f->dist) {
@@ -453,15 +442,15 @@ static void RecordParams(Fit *f, PetscInt it)
 PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 {
   const FitOptions *o   = f->opt;
-  PetscInt          K   = o->windows_per_step > 0 ? o->windows_per_step : f->nwindows;
   LossValue         sum = {0, {0}}, val;
   double            gn2 = 0;
 
   PetscFunctionBeginUser;
   *bad         = FIT_STEP_OK;
   f->nonfinite = 0;
-  for (PetscInt wlo = 0; wlo < f->nwindows; wlo += K) {
-    PetscInt whi = PetscMin(wlo + K, f->nwindows);
+  for (PetscInt st = 0; st < f->part->nsteps; st++) {
+    PetscInt wlo, whi;
+    WindowPartitionStep(f->part, st, &wlo, &whi);
     PetscCall(FitEvaluate(f, it, wlo, whi, f->theta, f->grad, &val));
     if (!isfinite(val.total)) {
       *bad = wlo == 0 ? FIT_BAD_START : FIT_BAD_STEP;
@@ -485,326 +474,6 @@ PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
     PetscCall(PetscLogEventEnd(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
     if (!isfinite(f->vloss[it])) *bad = FIT_BAD_STEP;
   }
-  RecordParams(f, it + 1);
-  PetscFunctionReturn(0);
-}
-
-/* Before any allocation: the largest buffers of a fit of this size, in double (the products
- * overflow PetscInt for large networks), against this machine's memory. */
-static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, int threads)
-{
-  double n = (double)data->n + (double)o->hidden, P = n * n + 8.0 * n, T = (double)o->window_steps;
-  double B    = o->sim_batch > 0 && !o->use_ref ? (double)o->sim_batch : 1.0,
-         hist = o->save_history ? (double)o->iters + 1.0 : 1.0;
-  double bytes;
-  char   what[256];
-
-  PetscFunctionBeginUser;
-  /* parameters, moments, gradients, history; per thread an exact accumulator and the tape of
-   * a batch (state, aux, input and output of every step) */
-  bytes = 8.0 * P * (8.0 + hist) + threads * (8.0 * P * (1.0 + FIXEDSUM_LIMBS) + 8.0 * 8.0 * B * T * n);
-  PetscCall(PetscSNPrintf(what, sizeof(what),
-                          "a fit of %.0f neurons (%" PetscInt_FMT " recorded + %" PetscInt_FMT
-                          " hidden, -fit_hidden) with windows of %" PetscInt_FMT " steps and -sim_batch %.0f",
-                          n, data->n, o->hidden, o->window_steps, B));
-  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, P));
-  PetscCall(ResourceCheckCount(PETSC_COMM_SELF, what, B * T * n));
-  PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what, bytes));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
-{
-  Fit     *f;
-  PetscInt n, T = o->window_steps, P, *mexc = NULL;
-
-  PetscFunctionBeginUser;
-  PetscCall(PetscNew(&f));
-  f->opt     = o;
-  f->par     = par;
-  f->data    = data;
-  f->restart = restart;
-  if (o->restarts > 1) PetscCall(PetscSNPrintf(f->prefix, sizeof(f->prefix), "[fit %" PetscInt_FMT "] ", restart));
-  PetscCall(ModelFind(o->model_name, &f->model));
-  /* the model: the recorded neurons, then the hidden ones (types unknown: free signs) */
-  f->nrec = data->n;
-  PetscCall(FitCheckMemory(o, data, par->threads));
-  f->nm = n = data->n + o->hidden;
-  if (data->exc) {
-    PetscCall(PetscMalloc1(n, &mexc));
-    for (PetscInt i = 0; i < n; i++) mexc[i] = i < data->n ? data->exc[i] : -1;
-  }
-  PetscCall(ModelLayoutCreate(f->model, &o->mcfg, n, mexc, &f->layout));
-  PetscCall(PetscFree(mexc));
-  PetscCall(ParamLayoutSetFromOptions(f->layout));
-  PetscCall(SimSetupInit(&f->sim, f->model, &o->mcfg, f->layout, T));
-  f->sim.use_ref = o->use_ref;
-  if (data->has_truth) {
-    PetscCall(ModelLayoutCreate(f->model, &o->mcfg, data->ntruth, data->texc, &f->tlayout));
-    PetscCall(SimSetupInit(&f->tsim, f->model, &o->mcfg, f->tlayout, T));
-    f->tsim.use_ref = o->use_ref;
-    /* only the truth's hard spikes (from the tape) are used: no soft output to compute */
-    f->tsim.cfg.hard_output    = PETSC_TRUE;
-    f->tsim.cfg.output_current = PETSC_FALSE;
-  } else f->tsim = f->sim;
-  f->P = P    = f->layout->total;
-  f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
-  PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
-  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data,
-             T);
-  {
-    /* no more threads than this rank has batches (or windows) or evaluation windows: an
-     * idle OpenMP thread spins on a core the other ranks could use */
-    PetscInt B = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1, lo, hi, elo, ehi, work;
-    ParallelBlock((f->nwindows + B - 1) / B, par->grank, par->gsize, &lo, &hi);
-    ParallelBlock(o->validate ? FitEvalWindows(f) : 0, par->grank, par->gsize, &elo, &ehi);
-    work        = PetscMax(PetscMax(hi - lo, ehi - elo), 1);
-    f->nthreads = (int)PetscMin((PetscInt)par->threads, work);
-  }
-  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
-  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
-  if (o->sim_batch > 0 && !o->use_ref) {
-    PetscCall(PetscCalloc1(f->nthreads, &f->batch));
-    for (int t = 0; t < f->nthreads; t++)
-      PetscCall(
-          SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
-    PetscCall(LoadBatchTargets(f));
-    if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
-      /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
-      PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
-      PetscCall(PetscCalloc1(f->nthreads, &f->tbatch));
-      for (int t = 0; t < f->nthreads; t++)
-        PetscCall(SimBatchCreate(&f->tsim, o->sim_batch, stride, SIM_DOUBLE, &f->tbatch[t]));
-    }
-  }
-  PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf,
-                         f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
-  for (int t = 0; t < f->nthreads; t++) {
-    PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
-    PetscCall(SimWorkCreate(&f->tsim, &f->twork[t]));
-    PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &f->acc[t]));
-    PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
-    PetscCall(PetscMalloc1(T * n, &f->target[t]));
-  }
-  if (o->lcfg.teacher_forcing) f->free_pass = LossSplitForced(&o->lcfg, &f->lforced, &f->lfree);
-  if (f->batch) { /* a batch's targets: computed (synthetic) or pointers into the recording */
-    PetscCall(PetscCalloc2(f->nthreads, &f->btarget, f->nthreads, &f->bsrc));
-    for (int t = 0; t < f->nthreads; t++) {
-      if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)o->sim_batch * T * f->nrec, &f->btarget[t]));
-      PetscCall(PetscCalloc1(o->sim_batch, &f->bsrc[t]));
-    }
-  }
-  /* the uniforms of one window's input, shared by the model and a synthetic truth */
-  f->nuni = PetscMax(n, f->tsim.n);
-  PetscCall(PetscCalloc1(f->nthreads, &f->uni));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1((size_t)T * f->nuni, &f->uni[t]));
-  PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
-  if (LossUsesSM(&o->lcfg)) {
-    PetscCall(LossSMShapeInit(&o->lcfg, f->nrec, f->nm - f->nrec, T, &f->smsh));
-    PetscCall(LossSMStatsCreate(&f->smsh, &f->sm));
-    PetscCall(PetscCalloc2(f->nthreads, &f->smacc, f->nthreads, &f->smbuf));
-    PetscCall(PetscMalloc1(f->smsh.len, &f->smsums));
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(FixedSumCreate(f->smsh.len, &f->smacc[t]));
-      PetscCall(PetscMalloc1(f->smsh.len, &f->smbuf[t]));
-    }
-  }
-  PetscCall(PetscMalloc3(P, &f->theta, P, &f->theta0, P, &f->grad));
-  ParamsDrawInitial(f->layout, (uint64_t)(o->seed + restart), f->theta);
-  ParamsProject(f->layout, f->theta);
-  if (o->init_rates) {
-    double mean = 0;
-    PetscCheck(data->rate_hz, par->group, PETSC_ERR_ARG_INCOMP,
-               "-fit_init_rates sets each neuron's initial rate from a recording: %s is fitted as a ground truth",
-               o->data);
-    for (PetscInt i = 0; i < f->nrec; i++) mean += data->rate_hz[i] / (double)f->nrec;
-    /* hidden neurons start at the recorded mean; silent units at one spike per fitted span */
-    PetscCall(FitRecipeInitRates(f->layout, &o->mcfg, f->nrec, data->rate_hz,
-                                 o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean,
-                                 1000.0 / (f->nwindows * T * o->dt), f->theta));
-  }
-  PetscCall(PetscArraycpy(f->theta0, f->theta, P));
-  PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm,
-                         o->iters + 1, &f->secs));
-  if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
-  if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->vloss));
-  /* distances to the truth need the same layout (no hidden part of the truth left out) */
-  if (data->has_truth && data->ntruth == n)
-    PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
-  RecordParams(f, 0);
-  PetscCall(OptimCreate(par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
-  PetscCall(FitCheckpointIdentity(f));
-  f->best_it = -1;
-  PetscCall(PetscMalloc1(P, &f->best));
-  *out = f;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode FitDestroy(Fit **fp)
-{
-  Fit *f;
-  PetscFunctionBeginUser;
-  if (!fp || !*fp) PetscFunctionReturn(0);
-  f = *fp;
-  if (f->batch)
-    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->batch[t]));
-  PetscCall(PetscFree(f->batch));
-  if (f->tbatch)
-    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->tbatch[t]));
-  PetscCall(PetscFree(f->tbatch));
-  for (int t = 0; t < f->nthreads; t++) {
-    PetscCall(SimWorkDestroy(&f->work[t]));
-    PetscCall(SimWorkDestroy(&f->twork[t]));
-    PetscCall(FixedSumDestroy(&f->acc[t]));
-    PetscCall(PetscFree(f->gbuf[t]));
-    PetscCall(PetscFree(f->target[t]));
-  }
-  PetscCall(PetscFree6(f->work, f->twork, f->acc, f->gbuf, f->target, f->gfull));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->lwork[t]));
-  PetscCall(PetscFree(f->lwork));
-  if (f->btarget) {
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(PetscFree(f->btarget[t]));
-      PetscCall(PetscFree(f->bsrc[t]));
-    }
-    PetscCall(PetscFree2(f->btarget, f->bsrc));
-  }
-  PetscCall(FitValidationCacheDestroy(f));
-  for (int t = 0; t < f->nthreads && f->uni; t++) PetscCall(PetscFree(f->uni[t]));
-  PetscCall(PetscFree(f->uni));
-  if (f->sm) {
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(FixedSumDestroy(&f->smacc[t]));
-      PetscCall(PetscFree(f->smbuf[t]));
-    }
-    PetscCall(PetscFree2(f->smacc, f->smbuf));
-    PetscCall(PetscFree(f->smsums));
-    PetscCall(LossSMStatsDestroy(&f->sm));
-  }
-  PetscCall(ParamLayoutDestroy(&f->tlayout));
-  PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
-  PetscCall(PetscFree(f->best));
-  PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
-  PetscCall(PetscFree(f->hist));
-  PetscCall(PetscFree(f->vloss));
-  PetscCall(PetscFree(f->dist));
-  PetscCall(PetscFree3(f->rate_target, f->rate_fit, f->rate_init));
-  PetscCall(PetscFree5(f->gc_params, f->gc_grad, f->gc_input, f->gc_target, f->gc_output));
-  PetscCall(OptimDestroy(&f->optim));
-  PetscCall(ParamLayoutDestroy(&f->layout));
-  PetscCall(PetscFree(*fp));
-  PetscFunctionReturn(0);
-}
-
-/* PATH for fit k of R: PATH itself for a single fit, PATH.fit<k> for restarts. */
-static PetscErrorCode RestartPath(const char *path, PetscInt k, PetscInt R, char *out, size_t len)
-{
-  PetscFunctionBeginUser;
-  if (R == 1) PetscCall(PetscStrncpy(out, path, len));
-  else PetscCall(PetscSNPrintf(out, len, "%s.fit%" PetscInt_FMT, path, k));
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode FitRun(MPI_Comm comm, int *exit_code)
-{
-  FitOptions o, ok;
-  Parallel  *par     = NULL;
-  FitData   *data    = NULL;
-  PetscBool  stopped = PETSC_FALSE, any_stopped, checked = PETSC_FALSE, diverged = PETSC_FALSE, any_diverged;
-
-  PetscFunctionBeginUser;
-  *exit_code = 0;
-  PetscCall(FitRegisterEvents());
-  {
-    char recipe[sizeof(o.recipe)];
-    PetscCall(FitRecipeFromData(comm, recipe, sizeof(recipe)));
-    PetscCall(FitOptionsProcess(comm, &o));
-    PetscCall(PetscStrncpy(o.recipe, recipe, sizeof(o.recipe)));
-  }
-  if (AppHelpRequested()) PetscFunctionReturn(0);
-  {
-    const AppFile files[] = {
-        {"-data", o.data, PETSC_FALSE, PETSC_FALSE, NULL},
-        {"-resume", o.resume, PETSC_FALSE, PETSC_FALSE, NULL},
-        {"-o", o.out, PETSC_TRUE, PETSC_FALSE, NULL},
-        {"-ckpt_file", o.ckpt_file, PETSC_TRUE, PETSC_TRUE, "-resume"},
-    };
-    PetscCall(AppCheckFiles(comm, files, 4));
-  }
-  PetscCall(ParallelCreate(comm, o.restarts, &par));
-  PetscCall(ParallelInstallSignalHandlers());
-  if (o.resume[0] && o.restarts > 1) {
-    /* -resume with restarts continues PATH.fit<k>: at least one must exist, or every fit
-     * would silently start afresh */
-    PetscBool any = PETSC_FALSE;
-    for (PetscInt k = 0; k < o.restarts && !any; k++) {
-      char p[PETSC_MAX_PATH_LEN + 32];
-      PetscCall(RestartPath(o.resume, k, o.restarts, p, sizeof(p)));
-      PetscCall(PetscTestFile(p, 'r', &any));
-      if (!any) PetscCall(RestartPath(o.out, k, o.restarts, p, sizeof(p)));
-      if (!any) PetscCall(PetscTestFile(p, 'r', &any));
-    }
-    PetscCheck(any, comm, PETSC_ERR_FILE_OPEN,
-               "-resume %s with -fit_restarts %" PetscInt_FMT
-               " continues the restarts' checkpoints %s.fit0 ... %s.fit%" PetscInt_FMT
-               ", but none of them (nor a finished %s.fit<k>) exists",
-               o.resume, o.restarts, o.resume, o.resume, o.restarts - 1, o.out);
-  }
-  PetscCall(FitDataLoad(&o, par, &data));
-  /* groups take fits k = group, group + ngroups, ...: independent initial seeds seed + k */
-  for (PetscInt k = par->group_id; k < o.restarts && !stopped; k += par->ngroups) {
-    Fit      *f      = NULL;
-    PetscBool resume = o.resume[0] ? PETSC_TRUE : PETSC_FALSE, done_before = PETSC_FALSE;
-
-    ok = o;
-    PetscCall(RestartPath(o.out, k, o.restarts, ok.out, sizeof(ok.out)));
-    PetscCall(RestartPath(o.ckpt_file, k, o.restarts, ok.ckpt_file, sizeof(ok.ckpt_file)));
-    PetscCall(RestartPath(o.resume, k, o.restarts, ok.resume, sizeof(ok.resume)));
-    if (resume && o.restarts > 1) {
-      /* a restart that finished before the interruption is not run again; one that had not
-       * started yet has no checkpoint and starts afresh */
-      PetscCall(PetscTestFile(ok.out, 'r', &done_before));
-      if (!done_before) PetscCall(PetscTestFile(ok.resume, 'r', &resume));
-      if (!done_before && !resume) { /* a kill may have left only the previous checkpoint */
-        char prev[PETSC_MAX_PATH_LEN + 8];
-        PetscCall(PetscSNPrintf(prev, sizeof(prev), "%s.prev", ok.resume));
-        PetscCall(PetscTestFile(prev, 'r', &resume));
-      }
-    }
-    PetscCall(FitCreate(&ok, par, data, k, &f));
-    if (!checked) {
-      PetscCall(AppCheckUnusedOptions(comm));
-      checked = PETSC_TRUE;
-    }
-    if (done_before) {
-      PetscCall(PetscPrintf(par->group, "%salready finished: %s\n", f->prefix, ok.out));
-    } else {
-      if (resume) PetscCall(FitCheckpointRead(f, ok.resume));
-      PetscCall(FitTrain(f, &stopped));
-      if (f->diverged) diverged = PETSC_TRUE;
-      if (!stopped) {
-        PetscCall(FitCalibrateRates(f, ok.calibrate));
-        PetscCall(FitWriteResults(f));
-        PetscCall(FitPrintSummary(f));
-      }
-    }
-    PetscCall(FitDestroy(&f));
-  }
-  if (!checked) PetscCall(AppCheckUnusedOptions(comm));
-  PetscCall(ParallelAny(par->world, stopped, &any_stopped));
-  PetscCall(ParallelAny(par->world, diverged, &any_diverged));
-  if (any_stopped) {
-    *exit_code = FIT_EXIT_CHECKPOINTED;
-  } else {
-    if (o.restarts > 1) PetscCall(FitMergeRestarts(par, o.out, o.restarts));
-    if (any_diverged) *exit_code = FIT_EXIT_DIVERGED; /* results written, from the best parameters */
-  }
-  PetscCall(FitDataDestroy(&data));
-  PetscCall(ParallelDestroy(&par));
+  FitRecordParams(f, it + 1);
   PetscFunctionReturn(0);
 }

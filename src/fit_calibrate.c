@@ -11,19 +11,19 @@
 #define CALIB_STREAM(round) RngStreamId(RNG_STREAM_SPIKE, 0xFFFFF0u - (uint32_t)(round))
 #define CALIB_INPUT         RngStreamId(RNG_STREAM_INPUT, 0xFFFFF0u)
 
-/* Hard spikes per model neuron of the free-running network at theta over this rank's block
- * of the fitting windows, summed exactly over the group: the same counts on every rank. */
+/* Hard spikes per model neuron of the free-running network at theta over the fitting windows
+ * this rank computes, summed exactly over the group: the same counts on every rank. */
 static PetscErrorCode CalibCounts(Fit *f, PetscInt round, double *count)
 {
   const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps, lo, hi;
+  PetscInt          n = f->layout->n, T = o->window_steps;
   SimWork          *w = f->work[0];
   FixedSum         *fs;
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(count, n));
-  ParallelBlock(f->nwindows, f->par->grank, f->par->gsize, &lo, &hi);
-  for (PetscInt win = lo; win < hi; win++) {
+  for (PetscInt win = 0; win < f->nwindows; win++) {
+    if (!WindowPartitionComputes(f->part, win)) continue;
     SimDrawInput((uint64_t)o->input_seed, CALIB_INPUT, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
     w->window       = win;
     w->noise_seed   = (uint64_t)o->input_seed;

@@ -12,7 +12,7 @@
 #include "fixedsum.h"
 #include "fit_recipe.h"
 
-static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
+static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
 {
   hid_t              file = -1;
   int                rank;
@@ -82,20 +82,19 @@ static PetscErrorCode LoadTruth(FitOptions *o, FitData *d)
   PetscFunctionReturn(0);
 }
 
-/* The hash of the binned windows a recorded fit uses: each rank hashes the windows of its block
- * (every window is in exactly one block), the XOR over the ranks puts each window's hash in its
- * slot, so the result does not depend on the number of ranks; then the starts and the held-out
- * windows, which every rank holds. */
+/* The hash of the binned windows a recorded fit uses: each rank hashes the windows it computes
+ * (every window has exactly one such rank), the XOR over the ranks puts each window's hash in
+ * its slot, so the result does not depend on the number of ranks; then the starts and the
+ * held-out windows, which every rank holds. */
 static PetscErrorCode HashRecorded(FitData *d, PetscInt T, Parallel *par)
 {
   uint64_t *wh;
-  PetscInt  lo, hi;
   int64_t   head[4] = {d->n, d->nwindows, T, d->nholdout};
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(d->nwindows + 1, &wh));
-  ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
-  for (PetscInt w = lo; w < hi; w++) wh[w] = HashWords(HASH_FNV_SEED, d->target[w], (size_t)(T * d->n));
+  for (PetscInt w = 0; w < d->nwindows; w++)
+    if (WindowPartitionComputes(d->part, w)) wh[w] = HashWords(HASH_FNV_SEED, d->target[w], (size_t)(T * d->n));
   PetscCall(ParallelXorWords(par->group, d->nwindows, wh));
   d->hash = HashWords(HASH_FNV_SEED, head, 4);
   d->hash = HashWords(d->hash, d->starts, (size_t)d->nwindows);
@@ -123,8 +122,8 @@ static PetscInt Overlaps(const SpikeTrains *info, double lo, double hi, double *
  * cut to whole bins (at most -fit_eval_windows window lengths in all when that is given),
  * their spikes, the fitting span's rates, and the data ceiling: the recorded stretch of as
  * many bins just before the holdout (fewer when the fitting span is shorter). */
-static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi, double hold_lo,
-                                  double hold_hi, FitData *d)
+static PetscErrorCode LoadHeldOut(const FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi,
+                                  double hold_lo, double hold_hi, FitData *d)
 {
   const double bin = EVAL_BIN_MS;
   double      *ov, *cs, left = o->eval_windows_set ? o->eval_windows * o->window_steps * o->dt : INFINITY, observed = 0;
@@ -188,9 +187,9 @@ static PetscErrorCode LoadHeldOut(FitOptions *o, const SpikeTrains *info, double
   PetscFunctionReturn(0);
 }
 
-/* Rates of the fitting windows: this rank's windows [lo, hi) counted, the counts summed
+/* Rates of the fitting windows: the windows this rank computes counted, the counts summed
  * exactly over the group, so every rank has the same rates. */
-static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt lo, PetscInt hi, PetscInt T, double dt)
+static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt T, double dt)
 {
   FixedSum *fs;
   double   *c;
@@ -199,9 +198,10 @@ static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt lo, PetscI
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(n, &c));
   PetscCall(PetscMalloc1(n, &d->rate_hz));
-  for (PetscInt w = lo; w < hi; w++)
-    for (PetscInt t = 0; t < T; t++)
-      for (PetscInt i = 0; i < n; i++) c[i] += d->target[w][t * n + i]; /* whole counts: exact */
+  for (PetscInt w = 0; w < d->nwindows; w++)
+    if (WindowPartitionComputes(d->part, w))
+      for (PetscInt t = 0; t < T; t++)
+        for (PetscInt i = 0; i < n; i++) c[i] += d->target[w][t * n + i]; /* whole counts: exact */
   PetscCall(FixedSumCreate(n, &fs));
   FixedSumAdd(fs, c);
   PetscCall(ParallelSumFixed(par, fs));
@@ -212,14 +212,70 @@ static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt lo, PetscI
   PetscFunctionReturn(0);
 }
 
-/* Recorded targets: the windows of the fitting span, each rank reading only the time range
- * of the windows it owns (plus the first ones, which every rank needs for the gradient
- * check and the evaluation when nothing is held out), and the held-out windows. */
-static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
+/* The decomposition of a fit with nwindows training windows and nh held-out ones: the one
+ * place where the options that shape it are read. Every rank loads windows [0, shared): the
+ * gradient check recomputes the first step's windows, and without a holdout the evaluation
+ * uses the first training windows. */
+static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, PetscInt nwindows, PetscInt nh,
+                                   WindowPartition **out)
+{
+  PartitionSpec s;
+  PetscInt      all = nwindows;
+
+  PetscFunctionBeginUser;
+  s.nwindows = PetscMax(nwindows, 0);
+  s.per_step = o->windows_per_step;
+  s.batch    = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1;
+  s.split    = o->step_split;
+  s.shared =
+      PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : all) : 0, nh ? 0 : o->eval_windows);
+  s.neval    = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, nh ? nh : nwindows);
+  s.validate = o->validate;
+  s.heldout  = (PetscBool)(nh > 0);
+  s.rank     = par->grank;
+  s.size     = par->gsize;
+  s.threads  = par->threads;
+  PetscCall(WindowPartitionCreate(&s, out));
+  PetscFunctionReturn(0);
+}
+
+/* Reads and bins the training windows the partition has this rank load, each contiguous run of
+ * them as one span of the file; counts the clipped spikes of the windows it computes. */
+static PetscErrorCode LoadWindows(const FitOptions *o, FitData *d)
+{
+  const WindowPartition *p = d->part;
+  PetscInt               T = o->window_steps, n = d->n;
+  double                 len = T * o->dt;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(d->nwindows, &d->target));
+  for (PetscInt a = 0; a < d->nwindows;) {
+    PetscInt     b;
+    SpikeTrains *st;
+    if (!p->load[a]) {
+      a++;
+      continue;
+    }
+    for (b = a; b < d->nwindows && p->load[b]; b++) {}
+    PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + len, &st));
+    for (PetscInt w = a; w < b; w++) {
+      PetscCall(PetscMalloc1(T * n, &d->target[w]));
+      PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w],
+                               WindowPartitionComputes(p, w) ? &d->nclipped : NULL));
+    }
+    PetscCall(SpikeTrainsDestroy(&st));
+    a = b;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* Recorded targets: the windows of the fitting span the partition has this rank load, and the
+ * held-out windows. */
+static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *d)
 {
   SpikeTrains *info = NULL;
   double       fit_lo, fit_hi, hold_lo, hold_hi, *hstarts = NULL;
-  PetscInt     T = o->window_steps, n, lo, hi, shared, nh = 0;
+  PetscInt     T = o->window_steps, n, nh = 0;
   double       len = T * o->dt;
 
   PetscFunctionBeginUser;
@@ -240,10 +296,7 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
                hold_lo, hold_hi, len);
     nh = PetscMin(nh, o->eval_windows);
   }
-  ParallelBlock(d->nwindows, par->grank, par->gsize, &lo, &hi);
-  shared = PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : d->nwindows) : 0,
-                    nh ? 0 : o->eval_windows);
-  shared = PetscMin(shared, d->nwindows);
+  PetscCall(FitPartition(o, par, d->nwindows, nh, &d->part));
   {
     /* before any allocation: the binned windows this rank keeps (a long recording cut into
      * short windows, or a huge span, must be refused here with sizes, not by the allocator) */
@@ -251,25 +304,12 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
     PetscCall(PetscSNPrintf(what, sizeof(what),
                             "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT
                             " units (this rank's share)",
-                            o->data, (hi - lo) + shared + nh, T, n));
+                            o->data, d->part->nload + nh, T, n));
     PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what,
-                                  8.0 * ((double)d->nwindows + ((double)(hi - lo) + shared + nh) * T * n)));
+                                  8.0 * ((double)d->nwindows + ((double)d->part->nload + nh) * T * n)));
   }
-  PetscCall(PetscCalloc1(d->nwindows, &d->target));
-  /* two ranges: [0, shared) and [lo, hi); each read as one span of the file */
-  for (int pass = 0; pass < 2; pass++) {
-    PetscInt     a = pass ? lo : 0, b = pass ? hi : shared;
-    SpikeTrains *st;
-    if (b <= a) continue;
-    PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + len, &st));
-    for (PetscInt w = a; w < b; w++) {
-      if (d->target[w]) continue;
-      PetscCall(PetscMalloc1(T * n, &d->target[w]));
-      PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w], pass ? &d->nclipped : NULL));
-    }
-    PetscCall(SpikeTrainsDestroy(&st));
-  }
-  PetscCall(WindowRates(par, d, lo, hi, T, o->dt));
+  PetscCall(LoadWindows(o, d));
+  PetscCall(WindowRates(par, d, T, o->dt));
   if (nh) {
     SpikeTrains *st;
     PetscCall(SpikeFileReadRange(o->data, &o->dopt, hstarts[0], hstarts[nh - 1] + len, &st));
@@ -285,14 +325,12 @@ static PetscErrorCode LoadRecorded(FitOptions *o, Parallel *par, FitData *d)
   PetscFunctionReturn(0);
 }
 
-PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
+PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par)
 {
-  FitData      *d;
   SpikeFileKind kind;
   PetscBool     has_truth = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscNew(&d));
   PetscCall(SpikeFileDetect(o->data, &kind));
   if (kind == SPIKE_FILE_SPIKEFIT) {
     hid_t file;
@@ -311,15 +349,26 @@ PetscErrorCode FitDataLoad(FitOptions *o, Parallel *par, FitData **out)
         PETSC_ERR_ARG_INCOMP,
         "-data_units, -data_t0, -data_t1 and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
         o->data);
-    PetscCall(LoadTruth(o, d));
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */
     if (!o->dale_set) o->mcfg.dale = PETSC_FALSE;
     PetscCheck(
         o->recorded == 0, par->world, PETSC_ERR_ARG_INCOMP,
         "-fit_recorded selects neurons of a ground truth (synthetic target); a recording's units are all recorded");
-    PetscCall(LoadRecorded(o, par, d));
   }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitDataLoad(const FitOptions *o, Parallel *par, FitData **out)
+{
+  FitData *d;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscNew(&d));
+  if (o->mode == TARGET_SYNTHETIC) {
+    PetscCall(LoadTruth(o, d));
+    PetscCall(FitPartition(o, par, o->windows, 0, &d->part));
+  } else PetscCall(LoadRecorded(o, par, d));
   *out = d;
   PetscFunctionReturn(0);
 }
@@ -342,6 +391,7 @@ PetscErrorCode FitDataDestroy(FitData **d)
   PetscCall(PetscFree((*d)->ceil));
   PetscCall(PetscFree((*d)->ceil_span));
   PetscCall(PetscFree((*d)->rate_hz));
+  PetscCall(WindowPartitionDestroy(&(*d)->part));
   PetscCall(PetscFree(*d));
   PetscFunctionReturn(0);
 }

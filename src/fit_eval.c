@@ -340,6 +340,39 @@ static PetscErrorCode MakeRows(Fit *f, PetscInt nb, double *const cnt[3])
   PetscFunctionReturn(0);
 }
 
+/* /eval's spans and attributes, and the rates of the target, the fitted and the initial
+ * network (and the hidden neurons', nh of them). */
+static PetscErrorCode WriteSpansRates(Fit *f, H5Out *h, PetscInt K, const double *span, PetscInt nh, const double *hid)
+{
+  const FitOptions *o = f->opt;
+  FitData          *d = f->data;
+  PetscInt          n = f->nrec, E = FitEvalWindows(f);
+  hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh, ds[2];
+
+  PetscFunctionBeginUser;
+  ds[0] = (hsize_t)K;
+  ds[1] = 2;
+  PetscCall(H5OutDoubles(h, "/eval/span_ms", 2, ds, span));
+  PetscCall(H5OutAttrInt(h, "/eval", "windows", d->nspan ? 0 : E));
+  PetscCall(H5OutAttrInt(h, "/eval", "window_steps", o->window_steps));
+  PetscCall(H5OutAttrString(
+      h, "/eval", "input",
+      d->nspan
+          ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps with the state carried over; fitted and initial share the input seed"
+          : "fixed evaluation seed shared by target, fitted and initial model; separate windows from rest, one per /eval/span_ms row"));
+  PetscCall(H5OutAttrString(h, "/eval", "params", f->best_it >= 0 ? "best" : "final"));
+  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
+  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
+  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
+  if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
+  if (d->nspan) { /* what the reference rows are made of, so that they can be recomputed */
+    hsize_t dc[2] = {(hsize_t)d->nceil_span, 2};
+    PetscCall(H5OutDoubles(h, "/eval/rate_train", 1, &dn, d->train_rate));
+    PetscCall(H5OutDoubles(h, "/eval/ceiling_span_ms", 2, dc, d->ceil_span));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
 {
   const FitOptions *o = f->opt;
@@ -349,7 +382,6 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   SpikeList         l[3]     = {{0}};
   Trains            tr[3];
   double           *span, *hid, *cnt[3], ms = 0;
-  hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh, ds[2];
 
   PetscFunctionBeginUser;
   PetscCheck(fabs(EVAL_BIN_MS / o->dt - llround(EVAL_BIN_MS / o->dt)) < 1e-9, f->par->group, PETSC_ERR_ARG_INCOMP,
@@ -388,26 +420,7 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
     PetscCall(EvalCountSpikes(n, tr[c].off, tr[c].times, K, span, EVAL_BIN_MS, cnt[c]));
     PetscCall(EvalSpikesWrite(h, names[c], n, tr[c].off, tr[c].times));
   }
-  ds[0] = (hsize_t)K;
-  ds[1] = 2;
-  PetscCall(H5OutDoubles(h, "/eval/span_ms", 2, ds, span));
-  PetscCall(H5OutAttrInt(h, "/eval", "windows", d->nspan ? 0 : E));
-  PetscCall(H5OutAttrInt(h, "/eval", "window_steps", o->window_steps));
-  PetscCall(H5OutAttrString(
-      h, "/eval", "input",
-      d->nspan
-          ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps with the state carried over; fitted and initial share the input seed"
-          : "fixed evaluation seed shared by target, fitted and initial model; separate windows from rest, one per /eval/span_ms row"));
-  PetscCall(H5OutAttrString(h, "/eval", "params", f->best_it >= 0 ? "best" : "final"));
-  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
-  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
-  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
-  if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
-  if (d->nspan) { /* what the reference rows are made of, so that they can be recomputed */
-    hsize_t dc[2] = {(hsize_t)d->nceil_span, 2};
-    PetscCall(H5OutDoubles(h, "/eval/rate_train", 1, &dn, d->train_rate));
-    PetscCall(H5OutDoubles(h, "/eval/ceiling_span_ms", 2, dc, d->ceil_span));
-  }
+  PetscCall(WriteSpansRates(f, h, K, span, nh, hid));
   PetscCall(MakeRows(f, nb, cnt));
   for (PetscInt r = 0; r < f->nrows; r++) PetscCall(EvalRowWrite(h, "/eval/compare", &f->rows[r]));
   PetscCall(CompareClassic(f, h, nb, cnt[0], cnt[1]));

@@ -77,18 +77,17 @@ PetscInt FitEvalWindows(const Fit *f)
                                      : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
 }
 
-/* The evaluation windows of this rank (a block of them), their model-input uniforms and
+/* The evaluation windows of this rank (its partition's block of them), their model-input uniforms and
  * their targets, made once: the evaluation input is fixed (EVAL_STREAM), so is a recording's
  * or a deterministic truth's target. (A stochastic truth's eval target is fixed too: its spike
  * noise is keyed by the evaluation stream.) */
 static PetscErrorCode ValidationCache(Fit *f)
 {
   const FitOptions *o = f->opt;
-  PetscInt          T = o->window_steps, n = f->nm, nu = f->nuni, lo, hi;
+  PetscInt          T = o->window_steps, n = f->nm, nu = f->nuni, lo = f->part->elo, hi = f->part->ehi;
 
   PetscFunctionBeginUser;
   if (f->vuni) PetscFunctionReturn(0);
-  ParallelBlock(FitEvalWindows(f), f->par->grank, f->par->gsize, &lo, &hi);
   f->vlo = lo;
   f->vhi = hi;
   PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec,
@@ -245,12 +244,13 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 {
   const FitOptions *o = f->opt;
-  PetscInt          K = o->windows_per_step > 0 ? PetscMin(o->windows_per_step, f->nwindows) : f->nwindows;
-  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P;
+  PetscInt          K, w0, n = f->layout->n, T = o->window_steps, P = f->P;
   SimWork          *w = f->work[0], *tw = f->twork[0];
   uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
 
   PetscFunctionBeginUser;
+  WindowPartitionStep(f->part, 0, &w0, &K); /* the first step: windows [0, K) */
+  (void)w0;
   f->gc_windows = K;
   PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * f->nrec, &f->gc_target,
                          K * T * n, &f->gc_output));
@@ -309,6 +309,7 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
   PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
   PetscCall(H5OutAttrInt(h, "/", "omp_threads", f->nthreads));
+  PetscCall(H5OutAttrInt(h, "/", "step_windows_per_rank", WindowPartitionStepLoad(f->part)));
   PetscCall(H5OutAttrString(
       h, "/", "r_p_gradient",
       "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));

@@ -21,7 +21,8 @@ typedef enum {
   HASH_NETWORK,   /* with -fit_hidden or -fit_recorded */
   HASH_SELECTION, /* with any of the recording's selections (issue 16) */
   HASH_SM_HIDDEN, /* with hidden neurons and a loss with the sm term */
-  HASH_SM         /* with the sm term or -loss weighted */
+  HASH_SM,        /* with the sm term or -loss weighted */
+  HASH_SPLIT      /* with -fit_step_split other than 1 */
 } HashWhen;
 
 /* The value text of a row whose value is not just its field. */
@@ -105,6 +106,7 @@ static const FitOptionSpec Table[] = {
   {"-fit_windows",            "fit",   OPT_INT,    F(windows),             "10",        15, "windows", HASH_ALWAYS, .help = "Windows per iteration (synthetic; for a recording: at most this many, 0 = every window of the span)", GIVEN(windows_set)},
   {"-fit_window_steps",       "fit",   OPT_INT,    F(window_steps),        "400",       16, "window_steps", HASH_ALWAYS, .help = "Steps per window"},
   {"-fit_windows_per_step",   "fit",   OPT_INT,    F(windows_per_step),    "0",         17, "windows_per_step", HASH_ALWAYS, .help = "Windows whose gradients make one optimiser step (0: all)"},
+  {"-fit_step_split",         "fit",   OPT_INT,    F(step_split),          "1",         50, "step_split", HASH_SPLIT, .help = "Cut each step's part of a batch into S chunks that ranks and threads share (1: whole; the exact sum adds whole chunks, so bits depend on S, never on ranks or threads)"},
   {"-fit_eval_windows",       "fit",   OPT_INT,    F(eval_windows),        "10",        25, "eval_windows", HASH_ALWAYS, .help = "Windows of the validation loss and of a synthetic fit's evaluation; given, it also caps a recording's held-out evaluation at this many window lengths (default: the whole held-out span)", GIVEN(eval_windows_set)},
   {"-fit_max_rollbacks",      "fit",   OPT_INT,    F(max_rollbacks),       "5",         0, NULL, HASH_NO, .help = "Divergences (non-finite or exploding loss or gradient) rolled back, with the learning rate halved, before the fit stops with the best parameters (exit 3)"},
   {"-fit_max_minutes",        "fit",   OPT_REAL,   F(max_minutes),         "0",         0, NULL, HASH_NO, .help = "Stop training at the first iteration boundary after this many minutes and write the results of the best parameters (0: no budget)"},
@@ -225,6 +227,8 @@ static PetscErrorCode FitOptionsValidate(MPI_Comm comm, const FitOptions *o)
              "-fit_window_steps must be positive, got %" PetscInt_FMT, o->window_steps);
   PetscCheck(o->windows_per_step >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-fit_windows_per_step must be >= 0, got %" PetscInt_FMT, o->windows_per_step);
+  PetscCheck(o->step_split >= 1, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_step_split must be >= 1, got %" PetscInt_FMT,
+             o->step_split);
   PetscCheck(o->eval_windows >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-fit_eval_windows must be >= 0, got %" PetscInt_FMT,
              o->eval_windows);
   PetscCheck(o->calibrate >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,
@@ -286,8 +290,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(FitOptionsValidate(comm, o));
   if (!o->ckpt_file[0]) PetscCall(PetscSNPrintf(o->ckpt_file, sizeof(o->ckpt_file), "%s.ckpt", o->out));
   if (o->expect_size > 0) {
-    int size;
-    PetscCallMPI(MPI_Comm_size(comm, &size));
+    int size = ParallelSize(comm);
     PetscCheck(size == o->expect_size, comm, PETSC_ERR_ARG_INCOMP,
                "running on %d MPI ranks but -par_expect_size is %" PetscInt_FMT " (SLURM_NTASKS): check srun/mpirun",
                size, o->expect_size);
@@ -318,6 +321,7 @@ static PetscBool HashWanted(const FitOptionSpec *r, const FitOptions *o)
                                                                                                  : PETSC_FALSE;
   case HASH_SM_HIDDEN: return o->hidden && LossUsesSM(&o->lcfg) ? PETSC_TRUE : PETSC_FALSE;
   case HASH_SM: return LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED ? PETSC_TRUE : PETSC_FALSE;
+  case HASH_SPLIT: return o->step_split != 1 ? PETSC_TRUE : PETSC_FALSE;
   }
   return PETSC_FALSE;
 }

@@ -70,11 +70,13 @@ static double GradMedian(const Fit *f, PetscInt it)
 static void Exploded(const Fit *f, PetscInt it, double best_train, char *why, size_t len)
 {
   double med = GradMedian(f, it), ref = best_train;
-  why[0]     = 0;
+  why[0] = 0;
   if (isfinite(f->loss[0]) && fabs(f->loss[0]) > fabs(ref)) ref = f->loss[0];
   if (isfinite(ref) && f->loss[it] - ref > FIT_EXPLODE_LOSS * PetscMax(fabs(ref), 1e-300))
-    PetscSNPrintf(why, len, "the loss %.6g exceeds the larger of the best so far and the first (%.6g) by more than %g times its size",
-                  f->loss[it], ref, FIT_EXPLODE_LOSS);
+    PetscSNPrintf(
+        why, len,
+        "the loss %.6g exceeds the larger of the best so far and the first (%.6g) by more than %g times its size",
+        f->loss[it], ref, FIT_EXPLODE_LOSS);
   else if (isfinite(med) && f->gnorm[it] > FIT_EXPLODE_GRAD * med)
     PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD,
                   med);
@@ -188,6 +190,64 @@ static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const cha
   PetscFunctionReturn(0);
 }
 
+/* Why iteration it is rejected ("" when it is not): non-finite values of its steps or of the
+ * validation loss, or a loss that exploded (then *bad becomes FIT_BAD_START). */
+static PetscErrorCode BadReason(Fit *f, PetscInt it, double best_train, FitStepStatus *bad, char *why, size_t len)
+{
+  PetscFunctionBeginUser;
+  why[0] = 0;
+  if (*bad == FIT_BAD_START)
+    PetscCall(
+        PetscSNPrintf(why, len, "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge", f->nonfinite));
+  else if (*bad == FIT_BAD_STEP)
+    PetscCall(PetscSNPrintf(why, len,
+                            f->nonfinite ? "%" PetscInt_FMT
+                                           " gradient or loss values of a later step are NaN, infinite or huge"
+                                         : "the validation loss is NaN, infinite or huge",
+                            f->nonfinite));
+  else {
+    Exploded(f, it, best_train, why, len);
+    if (why[0]) *bad = FIT_BAD_START;
+  }
+  PetscFunctionReturn(0);
+}
+
+/* At an iteration boundary, elapsed seconds into training: the ranks agree on signals and the
+ * time budgets; *brk when training ends here (*stopped: with a checkpoint to resume from). */
+static PetscErrorCode AtBoundary(Fit *f, double elapsed, double budget, PetscBool *stopped, PetscBool *brk)
+{
+  const FitOptions *o = f->opt;
+  PetscBool         stop, over, out_of_time;
+
+  PetscFunctionBeginUser;
+  *brk = PETSC_FALSE;
+  PetscCall(ParallelSignalAgreed(f->par, &stop));
+  PetscCall(
+      ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && elapsed > o->ckpt_max_hours * 3600.0), &over));
+  PetscCall(ParallelAny(f->par->group, (PetscBool)(elapsed > budget), &out_of_time));
+  if ((stop || over) && f->done < o->iters) {
+    PetscCall(FitCheckpointWrite(f));
+    PetscCall(PetscPrintf(f->par->group,
+                          "%sspikefit: %s after iteration %" PetscInt_FMT
+                          "; checkpoint %s written, resume with -resume %s (exit %d)\n",
+                          f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file,
+                          o->ckpt_file, FIT_EXIT_CHECKPOINTED));
+    *stopped = PETSC_TRUE;
+    *brk     = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  if (out_of_time && f->done < o->iters) {
+    f->out_of_time = PETSC_TRUE;
+    PetscCall(PetscPrintf(f->par->group,
+                          "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT
+                          " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n",
+                          f->prefix, f->done, o->iters, o->max_minutes));
+    *brk = PETSC_TRUE;
+    PetscFunctionReturn(0);
+  }
+  PetscFunctionReturn(0);
+}
+
 /* Trains from f->done to the end, or until a signal, a time budget or a spent rollback
  * budget stops it. *stopped: stopped by a signal or -ckpt_max_hours (checkpoint written). */
 PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
@@ -210,7 +270,7 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[i]) : f->loss[i];
   PetscCall(PetscTime(&start));
   for (PetscInt it = f->done; it < o->iters;) {
-    PetscBool     stop, over, out_of_time;
+    PetscBool     stop;
     FitStepStatus bad;
     char          why[256] = "";
     Snapshot     *tmp;
@@ -219,19 +279,7 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     PetscCall(PetscTime(&t0));
     PetscCall(FitIteration(f, it, &bad));
     PetscCall(PetscTime(&t1));
-    if (bad == FIT_BAD_START)
-      PetscCall(PetscSNPrintf(why, sizeof(why), "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge",
-                              f->nonfinite));
-    else if (bad == FIT_BAD_STEP)
-      PetscCall(PetscSNPrintf(why, sizeof(why),
-                              f->nonfinite ? "%" PetscInt_FMT
-                                             " gradient or loss values of a later step are NaN, infinite or huge"
-                                           : "the validation loss is NaN, infinite or huge",
-                              f->nonfinite));
-    else {
-      Exploded(f, it, best_train, why, sizeof(why));
-      if (why[0]) bad = FIT_BAD_START;
-    }
+    PetscCall(BadReason(f, it, best_train, &bad, why, sizeof(why)));
     if (bad != FIT_STEP_OK) {
       PetscCall(Rollback(f, it, bad, why, prev, cur, &stop));
       if (stop) break;
@@ -251,29 +299,8 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     count++;
     f->done = ++it;
     PetscCall(Monitor(f, it - 1, t1 - t0, total / count, budget - (t1 - start)));
-    /* iteration boundary: the ranks agree on signals and the time budgets */
-    PetscCall(ParallelSignalAgreed(f->par, &stop));
-    PetscCall(ParallelAny(f->par->group,
-                          (PetscBool)(o->ckpt_max_hours > 0 && (t1 - start) > o->ckpt_max_hours * 3600.0), &over));
-    PetscCall(ParallelAny(f->par->group, (PetscBool)((t1 - start) > budget), &out_of_time));
-    if ((stop || over) && f->done < o->iters) {
-      PetscCall(FitCheckpointWrite(f));
-      PetscCall(PetscPrintf(f->par->group,
-                            "%sspikefit: %s after iteration %" PetscInt_FMT
-                            "; checkpoint %s written, resume with -resume %s (exit %d)\n",
-                            f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file,
-                            o->ckpt_file, FIT_EXIT_CHECKPOINTED));
-      *stopped = PETSC_TRUE;
-      break;
-    }
-    if (out_of_time && f->done < o->iters) {
-      f->out_of_time = PETSC_TRUE;
-      PetscCall(PetscPrintf(f->par->group,
-                            "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT
-                            " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n",
-                            f->prefix, f->done, o->iters, o->max_minutes));
-      break;
-    }
+    PetscCall(AtBoundary(f, t1 - start, budget, stopped, &stop));
+    if (stop) break;
     if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0))
       PetscCall(FitCheckpointWrite(f));
   }

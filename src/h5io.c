@@ -36,8 +36,8 @@ PetscErrorCode H5OutCreate(MPI_Comm comm, const char *path, H5Out **out)
   PetscFunctionBeginUser;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCall(PetscNew(&h));
-  h->comm = comm;
-  PetscCallMPI(MPI_Comm_rank(comm, &h->rank));
+  h->comm   = comm;
+  h->rank   = ParallelRank(comm);
   h->serial = ParallelSize(comm) == 1;
   PetscCall(PetscStrncpy(h->path, path, sizeof(h->path)));
   PetscCall(PetscSNPrintf(h->tmp, sizeof(h->tmp), "%s.tmp", path));
@@ -174,7 +174,7 @@ PetscErrorCode H5OutCommit(H5Out **hp, const char *keep_prev)
   }
   CloseFile(h); /* in memory: nothing to flush */
   if (h->serial) all = err;
-  else PetscCallMPI(MPI_Allreduce(&err, &all, 1, MPI_INT, MPI_MAX, h->comm));
+  else PetscCall(ParallelMaxInt(h->comm, err, &all));
   PetscCheck(!all, h->comm, PETSC_ERR_FILE_WRITE, "cannot write %s: %s (%s is not written)", h->tmp, strerror(all),
              h->path);
   PetscCall(PetscFree(*hp));

@@ -48,6 +48,65 @@ static PetscErrorCode RecordError(MPI_Comm comm, int line, const char *fun, cons
 
 extern void openblas_set_num_threads(int);
 
+/* Before PETSc, which would stop with a raw error block on a bad -options_file: the
+ * arguments' shape, and a positional argument only where a subcommand takes one. */
+static int CheckArguments(int argc, char **argv, const char *cmd, const char *positional)
+{
+  char        bad[PETSC_MAX_PATH_LEN + 256];
+  const char *r    = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
+  int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
+  if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm") && strcmp(cmd, "export")) {
+    snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional,
+             cmd);
+    fail = 1;
+  }
+  if (fail) {
+    if (!r || !strcmp(r, "0")) fprintf(stderr, "spikefit: error: %s\n", bad);
+    return 1;
+  }
+  return 0;
+}
+
+/* Runs the subcommand cmd (usage when there is none). */
+static PetscErrorCode Dispatch(const char *cmd, const char *positional, int rank, int *exit_code)
+{
+  if (!cmd) {
+    if (!AppHelpRequested()) fprintf(stderr, "%s", usage), *exit_code = 2;
+    return 0;
+  }
+  if (!strcmp(cmd, "fit")) return FitRun(PETSC_COMM_WORLD, exit_code);
+  if (!strcmp(cmd, "analyze")) return AnalyzeRun(PETSC_COMM_WORLD, positional, exit_code);
+  if (!strcmp(cmd, "glm")) return GlmRun(PETSC_COMM_WORLD, positional, exit_code);
+  if (!strcmp(cmd, "export")) return ExportRun(PETSC_COMM_WORLD, positional, exit_code);
+  if (!strcmp(cmd, "bench")) return BenchRun(PETSC_COMM_WORLD, exit_code);
+  if (!strcmp(cmd, "landscape")) return LandscapeRun(PETSC_COMM_WORLD, exit_code);
+  if (!strcmp(cmd, "generate")) return GenerateRun(PETSC_COMM_WORLD, exit_code);
+  if (rank == 0) fprintf(stderr, "spikefit: unknown subcommand '%s'\n%s", cmd, usage);
+  *exit_code = 2;
+  return 0;
+}
+
+/* One message for a failed run, and its exit code. When every rank failed (a collective check,
+ * or the same bad file seen by each rank) the ranks agree and end normally; a failure that
+ * only some ranks saw cannot wait for the others, which may be blocked in a collective call:
+ * each failing rank prints its message and the job is aborted. */
+static int FailExit(PetscErrorCode ierr, int rank, int size)
+{
+  int code = ierr == PARALLEL_ERR_SIGNAL || first_error_code == PARALLEL_ERR_SIGNAL ? PARALLEL_EXIT_SIGNAL : 1;
+  if (size == 1 || ParallelErrorAgree(first_error_shared ? 30.0 : 5.0)) {
+    if (rank == 0) fprintf(stderr, "spikefit: error: %s\n", first_error);
+    fflush(stderr);
+    PetscPopErrorHandler();
+    ParallelErrorCleanup();
+    PetscFinalize();
+    return code;
+  }
+  fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
+  fflush(stderr);
+  ParallelAbort(PETSC_COMM_WORLD, code);
+  return code;
+}
+
 int main(int argc, char **argv)
 {
   const char    *cmd = argc > 1 && argv[1][0] != '-' ? argv[1] : NULL, *positional = NULL;
@@ -73,21 +132,7 @@ int main(int argc, char **argv)
       argc--;
     }
   }
-  {
-    /* before PETSc, which would stop with a raw error block on a bad -options_file */
-    char        bad[PETSC_MAX_PATH_LEN + 256];
-    const char *r    = getenv("OMPI_COMM_WORLD_RANK") ? getenv("OMPI_COMM_WORLD_RANK") : getenv("PMI_RANK");
-    int         fail = AppCheckArguments(argc, argv, bad, sizeof(bad));
-    if (!fail && positional && strcmp(cmd, "analyze") && strcmp(cmd, "glm") && strcmp(cmd, "export")) {
-      snprintf(bad, sizeof(bad), "unexpected argument '%s': spikefit %s takes options only (-name [value])", positional,
-               cmd);
-      fail = 1;
-    }
-    if (fail) {
-      if (!r || !strcmp(r, "0")) fprintf(stderr, "spikefit: error: %s\n", bad);
-      return 1;
-    }
-  }
+  if (CheckArguments(argc, argv, cmd, positional)) return 1;
   if (PetscInitialize(&argc, &argv, NULL, usage)) return 1;
   rank = ParallelRank(PETSC_COMM_WORLD);
   size = ParallelSize(PETSC_COMM_WORLD);
@@ -97,47 +142,8 @@ int main(int argc, char **argv)
   openblas_set_num_threads(1); /* our threads are OpenMP over windows: BLAS must not add more */
   PetscPushErrorHandler(RecordError, NULL);
 
-  if (!cmd) {
-    if (!AppHelpRequested()) fprintf(stderr, "%s", usage), exit_code = 2;
-    ierr = 0;
-  } else if (!strcmp(cmd, "fit")) {
-    ierr = FitRun(PETSC_COMM_WORLD, &exit_code);
-  } else if (!strcmp(cmd, "analyze")) {
-    ierr = AnalyzeRun(PETSC_COMM_WORLD, positional, &exit_code);
-  } else if (!strcmp(cmd, "glm")) {
-    ierr = GlmRun(PETSC_COMM_WORLD, positional, &exit_code);
-  } else if (!strcmp(cmd, "export")) {
-    ierr = ExportRun(PETSC_COMM_WORLD, positional, &exit_code);
-  } else if (!strcmp(cmd, "bench")) {
-    ierr = BenchRun(PETSC_COMM_WORLD, &exit_code);
-  } else if (!strcmp(cmd, "landscape")) {
-    ierr = LandscapeRun(PETSC_COMM_WORLD, &exit_code);
-  } else if (!strcmp(cmd, "generate")) {
-    ierr = GenerateRun(PETSC_COMM_WORLD, &exit_code);
-  } else {
-    if (rank == 0) fprintf(stderr, "spikefit: unknown subcommand '%s'\n%s", cmd, usage);
-    ierr      = 0;
-    exit_code = 2;
-  }
-  if (ierr) {
-    int code = ierr == PARALLEL_ERR_SIGNAL || first_error_code == PARALLEL_ERR_SIGNAL ? PARALLEL_EXIT_SIGNAL : 1;
-    /* one message. When every rank failed (a collective check, or the same bad file seen by
-     * each rank) the ranks agree and end normally; a failure that only some ranks saw cannot
-     * wait for the others, which may be blocked in a collective call: each failing rank
-     * prints its message and the job is aborted. */
-    if (size == 1 || ParallelErrorAgree(first_error_shared ? 30.0 : 5.0)) {
-      if (rank == 0) fprintf(stderr, "spikefit: error: %s\n", first_error);
-      fflush(stderr);
-      PetscPopErrorHandler();
-      ParallelErrorCleanup();
-      PetscFinalize();
-      return code;
-    }
-    fprintf(stderr, "spikefit: error (rank %d): %s\n", rank, first_error);
-    fflush(stderr);
-    ParallelAbort(PETSC_COMM_WORLD, code);
-    return code;
-  }
+  ierr = Dispatch(cmd, positional, rank, &exit_code);
+  if (ierr) return FailExit(ierr, rank, size);
   ParallelErrorCleanup();
   PetscPopErrorHandler();
   if (PetscFinalize()) return 1;

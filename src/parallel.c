@@ -118,6 +118,13 @@ int ParallelSize(MPI_Comm comm)
   return size;
 }
 
+PetscErrorCode ParallelMaxInt(MPI_Comm comm, int local, int *global)
+{
+  PetscFunctionBeginUser;
+  PetscCallMPI(MPI_Allreduce(&local, global, 1, MPI_INT, MPI_MAX, comm));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode ParallelMax(MPI_Comm comm, double local, double *global)
 {
   PetscFunctionBeginUser;

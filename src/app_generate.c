@@ -17,7 +17,7 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   char               out[PETSC_MAX_PATH_LEN] = "";
   PetscInt           seed = 0, n = 12, T = 400, nwin;
   double             duration = 4000, dt = 1.0, exc_fraction = 0;
-  char               model_name[32] = "lif";
+  char               model_name[32] = "lif", models[256], help[320];
   const NeuronModel *model;
   ModelConfig  cfg = {.theta = 30.0, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = PETSC_TRUE};
   PetscInt    *exc;
@@ -34,8 +34,9 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   *exit_code = 0;
   PetscOptionsBegin(comm, NULL, "spikefit generate: the source paper's synthetic ground truth", NULL);
   PetscCall(PetscOptionsString("-o", "Output file (HDF5)", NULL, out, out, sizeof(out), NULL));
-  PetscCall(PetscOptionsString("-gen_model", "Neuron model of the ground truth (lif, nlif, glif, slif, izh)", NULL,
-                               model_name, model_name, sizeof(model_name), NULL));
+  PetscCall(ModelList(models, sizeof(models)));
+  PetscCall(PetscSNPrintf(help, sizeof(help), "Neuron model of the ground truth (%s)", models));
+  PetscCall(PetscOptionsString("-gen_model", help, NULL, model_name, model_name, sizeof(model_name), NULL));
   PetscCall(PetscOptionsInt("-gen_seed", "Ground-truth seed (the paper uses 0..3)", NULL, seed, &seed, NULL));
   PetscCall(PetscOptionsInt("-gen_n", "Number of neurons (three populations)", NULL, n, &n, NULL));
   PetscCall(PetscOptionsReal("-gen_duration_ms", "Duration of the spike trains (ms)", NULL, duration, &duration, NULL));
@@ -49,6 +50,8 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(
       PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, cfg.input_gain, &cfg.input_gain, NULL));
   PetscOptionsEnd();
+  PetscCall(ModelFind(model_name, &model));
+  PetscCall(ModelConfigSetFromOptions(comm, model, &cfg)); /* the model's own options */
   if (AppHelpRequested()) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
   PetscCheck(out[0], comm, PETSC_ERR_ARG_WRONG, "spikefit generate needs -o FILE");
@@ -84,7 +87,6 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCheck(isfinite(exc_fraction) && exc_fraction >= 0 && exc_fraction < 1, comm, PETSC_ERR_ARG_OUTOFRANGE,
              "-gen_exc_fraction must be in [0, 1) (0: the paper's populations), got %g", exc_fraction);
   GroundTruthTypes(n, exc_fraction, exc);
-  PetscCall(ModelFind(model_name, &model));
   PetscCall(ModelLayoutCreate(model, &cfg, n, exc, &layout));
   PetscCall(PetscMalloc1(layout->total, &truth));
   PetscCall(GroundTruthModel(layout, model_name, exc_fraction, (uint64_t)seed, truth));
@@ -140,6 +142,8 @@ PetscErrorCode GenerateRun(MPI_Comm comm, int *exit_code)
   PetscCall(H5OutAttrInt(h, "/truth", "window_steps", T));
   PetscCall(H5OutAttrDouble(h, "/truth", "theta", cfg.theta));
   PetscCall(H5OutAttrDouble(h, "/truth", "input_gain", cfg.input_gain));
+  for (PetscInt k = 0; k < model->noptions; k++)
+    PetscCall(H5OutAttrDouble(h, "/truth", model->options[k].name, cfg.opt[k]));
   PetscCall(H5OutCommit(&h, NULL));
 
   PetscCall(PetscPrintf(comm,

@@ -130,6 +130,11 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscOptionsInt("-par_expect_size", "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)", NULL,
                             o->expect_size, &o->expect_size, NULL));
   PetscOptionsEnd();
+  { /* the selected model's own options (include/model.h) */
+    const NeuronModel *model;
+    PetscCall(ModelFind(o->model_name, &model));
+    PetscCall(ModelConfigSetFromOptions(comm, model, &o->mcfg));
+  }
   o->mode     = mode_set ? (TargetMode)mode : TARGET_SYNTHETIC;
   o->mode_set = mode_set;
   PetscCall(DataOptionsProcess(comm, &o->dopt));
@@ -202,6 +207,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
       o->ocfg.eps, o->windows, o->window_steps, o->windows_per_step, o->seed, o->input_seed,
       o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded", o->data, (int)o->mcfg.output_current,
       o->use_ref ? 0 : o->sim_batch, SimPrecisions[o->sim_precision]));
+  { /* the model's share: its own options (none for the models before AdEx: their hash is unchanged) */
+    const NeuronModel *model;
+    PetscCall(ModelFind(o->model_name, &model));
+    PetscCall(ModelConfigCanonical(model, &o->mcfg, buf, len));
+  }
   /* the options below appear only when they differ from their defaults (the bounds, initial
    * ranges and data content are added by FitCheckpointIdentity) */
   {

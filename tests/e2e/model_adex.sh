@@ -1,7 +1,8 @@
 # AdEx (src/model_adex.c), added as one file: generate an adex ground truth, fit it for a few
 # iterations on 1 and 2 ranks (same bits, the loss goes down), check the saved gradient with
 # the independent python checker (complex step of docs/MODELS.md's equations), and its own
-# option: -adex_reset_offset changes the spikes and the options hash, and is refused for lif.
+# option: -adex_reset_offset changes the spikes and the options hash, and is refused for lif;
+# and report.py shows its blocks.
 source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 run 1 generate -o gt.h5 -gen_model adex -gen_duration_ms 4000 > gen.txt || fail "generate -gen_model adex failed"
@@ -47,4 +48,14 @@ h5dump -d /canonical_options r_off.h5 | grep -q "adex_reset_offset=5" || fail "a
 h5dump -d /canonical_options r1.h5 | grep -q "adex_reset_offset=0" || fail "adex_reset_offset=0 is not in the canonical options"
 run 1 generate -o gt_lif.h5 -gen_duration_ms 4000 > /dev/null
 expect_fail x "adex_reset_offset" run 1 fit -data gt_lif.h5 -o r_lif.h5 -fit_iters 1 -adex_reset_offset 5
+# the figures show every adex block (postprocess reads the block names from the file)
+"$PY" "$SRC/postprocess/report.py" r1.h5 -o rep > rep.txt 2>&1 || { cat rep.txt; fail "report.py failed on an adex fit"; }
+"$PY" - rep/r1/summary.json << 'PYEOF' || fail "the report lacks adex blocks"
+import sys, json
+d = json.load(open(sys.argv[1]))
+got = d["relative_distance_blocks"]
+print("report blocks:", sorted(got))
+for b in ("Delta_T", "V_T", "a", "b", "tau_w", "E_L", "W"):
+    assert b in got, b
+PYEOF
 echo "model_adex: ok"

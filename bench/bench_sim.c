@@ -101,8 +101,8 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(n, &exc));
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (4 * n) / 5;
-  PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, exc, &layout));
-  PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+  PetscCall(ModelLayoutCreate(ModelRegistry[0] /* lif */, &cfg, n, exc, &layout));
+  PetscCall(SimSetupInit(&sim, ModelRegistry[0] /* lif */, &cfg, layout, T));
   P = layout->total;
   PetscCall(PetscMalloc5(P, &theta, (size_t)nb * T * n, &x, (size_t)nb * T * n, &s, P, &grad, (size_t)T * n, &scratch));
   ParamsDrawInitial(layout, 1, theta);
@@ -281,8 +281,8 @@ int main(int argc, char **argv)
       ParamLayout *layout;
       SimSetup     sim;
       PetscCall(RunCase(n, B, T, (SimPrecision)prec, stride, rate, min_time, min_reps, &tm));
-      PetscCall(ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &layout));
-      PetscCall(SimSetupInit(&sim, &ModelLIF, &cfg, layout, T));
+      PetscCall(ModelLayoutCreate(ModelRegistry[0] /* lif */, &cfg, n, NULL, &layout));
+      PetscCall(SimSetupInit(&sim, ModelRegistry[0] /* lif */, &cfg, layout, T));
       tape = B > 0 ? SimBatchTapeBytes(&sim, stride, (SimPrecision)prec) : 8.0 * (2 + 1 + 6);
       PetscCall(ParamLayoutDestroy(&layout));
       gf = flops / (tm.iter * 1e-3) / 1e9;

@@ -7,6 +7,7 @@
 #include "parallel.h"
 #include "spikes.h"
 #include "io_spikes.h"
+#include "partition.h"
 
 #define FIT_EXIT_CHECKPOINTED 75 /* checkpoint written on a signal or time budget; resume */
 #define FIT_EXIT_DIVERGED     3  /* -fit_max_rollbacks exhausted: results of the best parameters written */
@@ -73,6 +74,8 @@ typedef struct {
   PetscInt     nceil_span; /* its intervals (observed time before the holdout, whole bins) */
   double      *ceil_span;  /* [nceil_span][2] ms */
   double      *rate_hz;    /* recorded: [n] rates over the fitting windows (every rank, exact sum) */
+
+  WindowPartition *part; /* which windows this rank loads, computes and evaluates */
 } FitData;
 
 PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *opt);

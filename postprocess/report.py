@@ -70,7 +70,7 @@ def key_numbers(fit):
         "loss_last": float(L[-1]) if has else None,
         "iterations": int(len(L)) if L is not None else 0,
         "relative_distance": sp.relative_distance(fit),
-        "relative_distance_blocks": {b: sp.relative_distance(fit, b) for b in sp.BLOCKS if b in fit["distance"]},
+        "relative_distance_blocks": {b: sp.relative_distance(fit, b) for b in fit["blocks"] if b in fit["distance"]},
         "mean_abs_rate_error_hz": sp.mean_abs_rate_error(fit),
     }
 
@@ -93,7 +93,7 @@ def set_figures(fits, outdir, prefix, title):
              lambda p: sp.plot_loss_compare(fits, p, title)),
             ("kde.png", "Gaussian KDE of the final parameters per block over the fits (neurons pooled), with the initial values and the ground truth.",
              lambda p: sp.plot_kde(fits, p, title))]
-    for b in sp.VECTOR_BLOCKS:
+    for b in (fits[0]["vector_blocks"] if fits else []):
         todo.append((f"kde_{b}.png", f"Per-neuron KDE of the final {b} over the fits; dashed: ground truth.",
                      lambda p, b=b: sp.plot_kde_neurons(fits, b, p, title)))
     for name, caption, fn in todo:

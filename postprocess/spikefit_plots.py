@@ -18,8 +18,11 @@ import numpy as np  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
 DPI = 150
+# The blocks of a fit come from the file (/params attribute `blocks`, docs/FORMAT.md), so every
+# model's parameters are shown; these are the lif blocks, for files written before it existed.
 BLOCKS = ("E_L", "tau_m", "tau_g", "R_I", "r_p", "W")
 VECTOR_BLOCKS = ("E_L", "tau_m", "tau_g", "R_I")
+SCALAR_BLOCKS = ("r_p",)
 SYMBOL = {"E_L": r"$E_L$", "tau_m": r"$\tau_m$", "tau_g": r"$\tau_g$", "R_I": r"$R_I$",
           "r_p": r"$r_p$", "W": r"$W$", "total": "all parameters"}
 
@@ -37,6 +40,20 @@ COLOR = {
 # one colour per block (distance figure, KDEs)
 BLOCK_COLOR = {"E_L": "#0072B2", "tau_m": "#E69F00", "tau_g": "#009E73", "R_I": "#CC79A7",
                "r_p": "#D55E00", "W": "#56B4E9", "total": "#000000"}
+_MORE_COLORS = ("#F0E442", "#882255", "#44AA99", "#117733", "#999933", "#AA4499", "#332288", "#888888")
+
+
+def block_color(b):
+    """A block's colour: the fixed ones above, then a colour-blind-safe cycle by name."""
+    if b in BLOCK_COLOR:
+        return BLOCK_COLOR[b]
+    return _MORE_COLORS[sum(map(ord, b)) % len(_MORE_COLORS)]
+
+
+def symbol(b):
+    return SYMBOL.get(b, b)
+
+
 # per-neuron lines: excitatory neurons in reds, inhibitory in purples, unknown in greys
 TYPE_CMAP = {1: "Reds", 0: "Purples", -1: "Greys"}
 TYPE_NAME = {1: "excitatory", 0: "inhibitory", -1: "type unknown"}
@@ -58,8 +75,17 @@ def _str(v):
     return v
 
 
-def _blocks(g):
-    return {k: np.asarray(g[k][()], dtype=float) for k in g.keys() if k in BLOCKS} if g is not None else {}
+def block_names(g):
+    """The parameter blocks of a fit in layout order: the /params attribute `blocks` (any model),
+    else (older files) the lif blocks present."""
+    if "params" in g and "blocks" in g["params"].attrs:
+        return [b for b in str(_str(g["params"].attrs["blocks"])).split(",") if b]
+    final = g["params/final"] if "params/final" in g else {}
+    return [b for b in ("E_L", "tau_m", "tau_g", "R_I", "W", "r_p") if b in final]
+
+
+def _blocks(g, names):
+    return {k: np.asarray(g[k][()], dtype=float) for k in names if k in g} if g is not None else {}
 
 
 def _get(g, path):
@@ -76,9 +102,11 @@ def _train(g):
 def load_fit(g, name="fit"):
     """Everything the figures use from one fit: g is an h5py File or the /fit_<k> group."""
     a = {k: _str(v) for k, v in g.attrs.items()}
-    fit = {"name": name, "attrs": a, "loss": {}, "init": _blocks(_get(g, "params/init")),
-           "final": _blocks(_get(g, "params/final")), "history": _blocks(_get(g, "params/history")),
-           "truth": _blocks(_get(g, "truth")), "distance": {}, "eval": None}
+    names = block_names(g)
+    fit = {"name": name, "attrs": a, "loss": {}, "init": _blocks(_get(g, "params/init"), names),
+           "final": _blocks(_get(g, "params/final"), names), "history": _blocks(_get(g, "params/history"), names),
+           "truth": _blocks(_get(g, "truth"), names), "distance": {}, "eval": None, "blocks": names,
+           "vector_blocks": [b for b in names if b != "W" and b not in SCALAR_BLOCKS]}
     if "loss" in g:
         for k in g["loss"].keys():
             fit["loss"][k] = np.asarray(g["loss"][k][()], dtype=float).ravel()
@@ -141,7 +169,7 @@ def relative_distance(fit, block="total"):
     if d is not None and len(d) and d[0] > 0:
         return float(d[-1] / d[0])
     if d is None and fit["truth"] and fit["init"] and fit["final"]:
-        keys = [k for k in BLOCKS if k in fit["truth"] and (block == "total" or k == block)]
+        keys = [k for k in fit["blocks"] if k in fit["truth"] and (block == "total" or k == block)]
         d0 = math.sqrt(sum(np.sum((fit["init"][k] - fit["truth"][k]) ** 2) for k in keys))
         d1 = math.sqrt(sum(np.sum((fit["final"][k] - fit["truth"][k]) ** 2) for k in keys))
         return d1 / d0 if d0 > 0 else None
@@ -162,7 +190,7 @@ def unit(block, dt=1.0):
 
 
 def axis_label(block, dt=1.0):
-    return f"{SYMBOL.get(block, block)} ({unit(block, dt)})"
+    return f"{symbol(block)} ({unit(block, dt)})"
 
 
 def neuron_colors(exc):
@@ -328,7 +356,7 @@ def plot_param_trajectories(fit, path):
     H = fit["history"]
     if not H:
         return None
-    panels = [b for b in ("E_L", "tau_m", "tau_g", "R_I", "r_p", "W") if b in H]
+    panels = [b for b in fit["vector_blocks"] + ["r_p", "W"] if b in H]
     ncol = 3
     nrow = math.ceil(len(panels) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(10, 3.0 * nrow + 0.7), squeeze=False)
@@ -362,7 +390,7 @@ def plot_param_trajectories(fit, path):
                 if b in T:
                     ax.plot([xt], [np.ravel(T[b])[i]], marker="<", color=c, ms=5, ls="none")
             ax.set_ylabel(axis_label(b, fit["dt"]))
-            ax.set_title(f"{SYMBOL[b]} per neuron" if b != "r_p" else r"$r_p$ (input rate)")
+            ax.set_title(f"{symbol(b)} per neuron" if b != "r_p" else r"$r_p$ (input rate)")
             out[b] = h2[-1].tolist()
         ax.set_xlabel("iteration")
         ax.set_xlim(0, xt + 0.5 * max(1, 0.04 * it[-1]))
@@ -425,15 +453,15 @@ def plot_distance(fit, path):
     D = fit["distance"]
     if not D:
         return None
-    blocks = [b for b in BLOCKS if b in D] + (["total"] if "total" in D else [])
+    blocks = [b for b in fit["blocks"] if b in D] + (["total"] if "total" in D else [])
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
     out = {}
     zero_start = []
     for b in blocks:
         d = D[b]
         it = np.arange(len(d))
-        lw, c = (2.2, BLOCK_COLOR["total"]) if b == "total" else (1.3, BLOCK_COLOR[b])
-        lab = SYMBOL[b]
+        lw, c = (2.2, BLOCK_COLOR["total"]) if b == "total" else (1.3, block_color(b))
+        lab = symbol(b)
         if d[0] > 0:
             a1.plot(it, d / d[0], color=c, lw=lw, label=lab)
             out[b] = float(d[-1] / d[0])
@@ -445,7 +473,7 @@ def plot_distance(fit, path):
     a1.set_xlabel("iteration")
     a1.set_ylabel("distance to truth / distance at start")
     a1.set_title("Relative distance to the ground truth" + (
-        "\n(not shown, equal to the truth at the start: " + ", ".join(SYMBOL[b] for b in zero_start) + ")" if zero_start else ""))
+        "\n(not shown, equal to the truth at the start: " + ", ".join(symbol(b) for b in zero_start) + ")" if zero_start else ""))
     a1.legend(frameon=False, ncol=2, loc="best")
     pos = np.concatenate([D[b][D[b] > 0] for b in blocks])
     if len(pos):
@@ -524,7 +552,7 @@ def plot_kde(fits, path, title="fits"):
     fits = [f for f in fits if f["final"]]
     if len(fits) < 2:
         return None
-    blocks = [b for b in BLOCKS if all(b in f["final"] for f in fits)]
+    blocks = [b for b in fits[0]["blocks"] if all(b in f["final"] for f in fits)] if fits else []
     fig, axes = plt.subplots(2, 3, figsize=(11, 6.2), constrained_layout=True, squeeze=False)
     out = {}
     for ax, b in zip(axes.flat, blocks):
@@ -563,7 +591,7 @@ def plot_kde(fits, path, title="fits"):
         ax.set_ylim(bottom=0)
         ax.set_xlabel(axis_label(b, fits[0]["dt"]) + (r", $i \neq j$" if b == "W" else ""))
         ax.set_ylabel("density (1/unit)")
-        ax.set_title(f"{SYMBOL[b]}" + (" (all neurons pooled)" if b in VECTOR_BLOCKS else " (off-diagonal entries)" if b == "W" else " (scalar)"))
+        ax.set_title(f"{symbol(b)}" + (" (all neurons pooled)" if b in fits[0]["vector_blocks"] else " (off-diagonal entries)" if b == "W" else " (scalar)"))
         ax.legend(frameon=False, fontsize=7)
         out[b] = {"n_values": int(len(fv)), "mean_final": float(np.mean(fv))}
     for ax in list(axes.flat)[len(blocks):]:
@@ -576,7 +604,7 @@ def plot_kde(fits, path, title="fits"):
 def plot_kde_neurons(fits, block, path, title="fits"):
     """Per-neuron marginal of one vector block over a set of (at least 3) fits, the truth marked."""
     fits = [f for f in fits if block in f["final"]]
-    if len(fits) < 3 or block not in VECTOR_BLOCKS:  # a density of one neuron needs a few fits
+    if len(fits) < 3 or block not in fits[0]["vector_blocks"]:  # a density of one neuron needs a few fits
         return None
     n = min(len(f["final"][block]) for f in fits)
     if n == 0:
@@ -618,7 +646,7 @@ def plot_kde_neurons(fits, block, path, title="fits"):
         handles.append(Line2D([], [], color=COLOR["truth"], ls="--", label="ground truth"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), frameon=False)
     fig.tight_layout(rect=(0, 0.4 / fig.get_figheight(), 1, 0.95))
-    fig.suptitle(f"{SYMBOL[block]} per neuron over {len(fits)} fits (density, Gaussian KDE): {title}")
+    fig.suptitle(f"{symbol(block)} per neuron over {len(fits)} fits (density, Gaussian KDE): {title}")
     _save(fig, path)
     return {"final": V.tolist()}
 

@@ -38,7 +38,9 @@ static PetscErrorCode GenerateCheckResources(MPI_Comm comm, const GenOptions *g)
 /* Parses and checks the options; *help when -help asked for them only. */
 static PetscErrorCode GenerateOptions(MPI_Comm comm, GenOptions *g, PetscBool *help)
 {
-  ModelConfig *cfg = &g->cfg;
+  ModelConfig       *cfg = &g->cfg;
+  char               models[256], mhelp[320];
+  const NeuronModel *model;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(g, sizeof(*g)));
@@ -50,8 +52,9 @@ static PetscErrorCode GenerateOptions(MPI_Comm comm, GenOptions *g, PetscBool *h
   *cfg = (ModelConfig){.theta = 30.0, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = PETSC_TRUE};
   PetscOptionsBegin(comm, NULL, "spikefit generate: the source paper's synthetic ground truth", NULL);
   PetscCall(PetscOptionsString("-o", "Output file (HDF5)", NULL, g->out, g->out, sizeof(g->out), NULL));
-  PetscCall(PetscOptionsString("-gen_model", "Neuron model of the ground truth (lif, nlif, glif, slif, izh)", NULL,
-                               g->model_name, g->model_name, sizeof(g->model_name), NULL));
+  PetscCall(ModelList(models, sizeof(models)));
+  PetscCall(PetscSNPrintf(mhelp, sizeof(mhelp), "Neuron model of the ground truth (%s)", models));
+  PetscCall(PetscOptionsString("-gen_model", mhelp, NULL, g->model_name, g->model_name, sizeof(g->model_name), NULL));
   PetscCall(PetscOptionsInt("-gen_seed", "Ground-truth seed (the paper uses 0..3)", NULL, g->seed, &g->seed, NULL));
   PetscCall(PetscOptionsInt("-gen_n", "Number of neurons (three populations)", NULL, g->n, &g->n, NULL));
   PetscCall(
@@ -66,6 +69,8 @@ static PetscErrorCode GenerateOptions(MPI_Comm comm, GenOptions *g, PetscBool *h
   PetscCall(
       PetscOptionsReal("-lif_input_gain", "Gain of the Poisson input", NULL, cfg->input_gain, &cfg->input_gain, NULL));
   PetscOptionsEnd();
+  PetscCall(ModelFind(g->model_name, &model));
+  PetscCall(ModelConfigSetFromOptions(comm, model, cfg)); /* the model's own options */
   *help = AppHelpRequested();
   if (*help) PetscFunctionReturn(0);
   PetscCall(AppCheckUnusedOptions(comm));
@@ -164,6 +169,12 @@ static PetscErrorCode GenerateWrite(MPI_Comm comm, const GenOptions *g, const Pa
   PetscCall(H5OutAttrInt(h, "/truth", "window_steps", g->T));
   PetscCall(H5OutAttrDouble(h, "/truth", "theta", g->cfg.theta));
   PetscCall(H5OutAttrDouble(h, "/truth", "input_gain", g->cfg.input_gain));
+  {
+    const NeuronModel *model;
+    PetscCall(ModelFind(g->model_name, &model));
+    for (PetscInt k = 0; k < model->noptions; k++)
+      PetscCall(H5OutAttrDouble(h, "/truth", model->options[k].name, g->cfg.opt[k]));
+  }
   PetscCall(H5OutCommit(&h, NULL));
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(0);

@@ -225,6 +225,8 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "input_gain", o->mcfg.input_gain));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "dt", o->dt));
   PetscCall(H5OutAttrString(h, "/gradient_check", "model", o->model_name));
+  for (PetscInt k = 0; k < f->model->noptions; k++) /* the model's own options */
+    PetscCall(H5OutAttrDouble(h, "/gradient_check", f->model->options[k].name, o->mcfg.opt[k]));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "progress", 0.0));
   {
     double w[LOSS_NTERMS];
@@ -315,6 +317,11 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
       "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
   PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
   PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
+  { /* the blocks in layout order, so readers need no model's list (docs/FORMAT.md) */
+    char names[PARAMS_MAX_BLOCKS * 17];
+    PetscCall(ParamLayoutNames(f->layout, names, sizeof(names)));
+    PetscCall(H5OutAttrString(h, "/params", "blocks", names));
+  }
   /* the best parameters (FitTrain): by the validation loss, or without validation by the
    * training loss; before any iteration is scored, the final ones */
   PetscCall(WriteBlocks(h, "/params/best", f->layout, f->best_it >= 0 ? f->best : f->theta));

@@ -278,6 +278,11 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
   PetscCall(PetscMemzero(o, sizeof(*o)));
   for (int k = 0; k < NROWS; k++) PetscCall(SetDefault(&Table[k], o));
   PetscCall(ParseSection(comm, "spikefit fit", PETSC_FALSE, o));
+  { /* the selected model's own options (include/model.h) */
+    const NeuronModel *model;
+    PetscCall(ModelFind(o->model_name, &model));
+    PetscCall(ModelConfigSetFromOptions(comm, model, &o->mcfg));
+  }
   if (!o->windows_set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
   PetscCall(DataOptionsProcess(comm, &o->dopt));
   o->mcfg.dt = o->dt;
@@ -349,6 +354,9 @@ static PetscErrorCode RowText(const FitOptionSpec *r, const FitOptions *o, Petsc
   PetscFunctionReturn(0);
 }
 
+/* the model's share of the canonical text follows the row at this position (-sim_precision) */
+#define CANONICAL_MODEL_SHARE_AFTER 24
+
 PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, size_t len)
 {
   PetscFunctionBeginUser;
@@ -363,6 +371,11 @@ PetscErrorCode FitOptionsCanonical(const FitOptions *o, PetscInt n, char *buf, s
       }
     if (row < 0) break;
     if (HashWanted(&Table[row], o)) PetscCall(RowText(&Table[row], o, n, order == 1, buf, len));
+    if (order == CANONICAL_MODEL_SHARE_AFTER) { /* the model's own options (none before AdEx: hashes unchanged) */
+      const NeuronModel *model;
+      PetscCall(ModelFind(o->model_name, &model));
+      PetscCall(ModelConfigCanonical(model, &o->mcfg, buf, len));
+    }
   }
   PetscFunctionReturn(0);
 }

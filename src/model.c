@@ -1,19 +1,18 @@
 #include "model.h"
 #include "model_util.h"
 
-static const NeuronModel *const registry[] = {&ModelLIF, &ModelNLIF, &ModelGLIF, &ModelSLIF, &ModelIzh};
-#define NMODELS (sizeof(registry) / sizeof(registry[0]))
+/* ModelRegistry and ModelRegistrySize come from BUILD/generated/model_registry.c (CMake). */
 
 PetscErrorCode ModelFind(const char *name, const NeuronModel **model)
 {
   char list[256];
 
   PetscFunctionBeginUser;
-  for (size_t k = 0; k < NMODELS; k++) {
+  for (PetscInt k = 0; k < ModelRegistrySize; k++) {
     PetscBool eq;
-    PetscCall(PetscStrcmp(registry[k]->name, name, &eq));
+    PetscCall(PetscStrcmp(ModelRegistry[k]->name, name, &eq));
     if (eq) {
-      *model = registry[k];
+      *model = ModelRegistry[k];
       PetscFunctionReturn(0);
     }
   }
@@ -25,9 +24,43 @@ PetscErrorCode ModelList(char *buf, size_t len)
 {
   PetscFunctionBeginUser;
   buf[0] = 0;
-  for (size_t k = 0; k < NMODELS; k++) {
+  for (PetscInt k = 0; k < ModelRegistrySize; k++) {
     if (k) PetscCall(PetscStrlcat(buf, ", ", len));
-    PetscCall(PetscStrlcat(buf, registry[k]->name, len));
+    PetscCall(PetscStrlcat(buf, ModelRegistry[k]->name, len));
+  }
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ModelConfigSetFromOptions(MPI_Comm comm, const NeuronModel *model, ModelConfig *cfg)
+{
+  char title[64];
+
+  PetscFunctionBeginUser;
+  PetscCheck(model->noptions <= MODEL_MAX_OPTIONS, PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "model %s declares %" PetscInt_FMT " options, at most %d fit in ModelConfig", model->name,
+             model->noptions, MODEL_MAX_OPTIONS);
+  if (model->noptions == 0) PetscFunctionReturn(0);
+  PetscCall(PetscSNPrintf(title, sizeof(title), "Options of the model %s", model->name));
+  PetscOptionsBegin(comm, NULL, title, NULL);
+  for (PetscInt k = 0; k < model->noptions; k++) {
+    char opt[64];
+    PetscCall(PetscSNPrintf(opt, sizeof(opt), "-%s", model->options[k].name));
+    PetscCall(PetscOptionsReal(opt, model->options[k].help, NULL, cfg->opt[k], &cfg->opt[k], NULL));
+  }
+  PetscOptionsEnd();
+  for (PetscInt k = 0; k < model->noptions; k++)
+    PetscCheck(isfinite(cfg->opt[k]), comm, PETSC_ERR_ARG_OUTOFRANGE, "-%s must be finite, got %g",
+               model->options[k].name, cfg->opt[k]);
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ModelConfigCanonical(const NeuronModel *model, const ModelConfig *cfg, char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < model->noptions; k++) {
+    char item[96];
+    PetscCall(PetscSNPrintf(item, sizeof(item), " %s=%.17g", model->options[k].name, cfg->opt[k]));
+    PetscCall(PetscStrlcat(buf, item, len));
   }
   PetscFunctionReturn(0);
 }
@@ -44,7 +77,7 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
   PetscCheck(
       !cfg->dale || exc, PETSC_COMM_WORLD, PETSC_ERR_ARG_INCOMP,
       "-fit_dale true needs the neuron types (excitatory/inhibitory), which this data does not give; use -fit_dale false");
-  PetscCall(model->layout(cfg, l));
+  PetscCall(ParamLayoutAddSpecs(l, model->blocks, model->nblocks));
   PetscCall(ParamLayoutAddBlock(l, "W", n, n, -1, 1, 0.1, 0.5));
   W = ParamLayoutBlock(l, "W");
   /* the paper's ranges are for 12 neurons; larger networks start with weights scaled by 12/n

@@ -8,28 +8,14 @@
 enum { G_TAU_M, G_G, G_E_L, G_DTHETA_S, G_B_S, G_F_V, G_DV, G_F_I, G_I_A, G_B_V, G_A_V, G_THETA_INF, G_R_I, G_TAU_G };
 enum { S_V, S_G, S_A, S_S, S_Q };
 
-static PetscErrorCode GLIFLayout(const ModelConfig *cfg, ParamLayout *l)
-{
-  PetscInt n = l->n;
-  (void)cfg;
-  PetscFunctionBeginUser;
-  /* bounds contain the ground truth; the threshold and reset are in mV */
-  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.05, 4, 1.1, 2.6));
-  PetscCall(ParamLayoutAddBlock(l, "G", n, 1, 0.3, 1.5, 0.6, 1.0));
-  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -30, -65, -35));
-  PetscCall(ParamLayoutAddBlock(l, "dtheta_s", n, 1, 0, 40, 10, 20));
-  PetscCall(ParamLayoutAddBlock(l, "b_s", n, 1, 0.05, 0.95, 0.2, 0.5));
-  PetscCall(ParamLayoutAddBlock(l, "f_v", n, 1, 0, 1, 0.05, 0.3));
-  PetscCall(ParamLayoutAddBlock(l, "dV", n, 1, 0, 30, 5, 15));
-  PetscCall(ParamLayoutAddBlock(l, "f_I", n, 1, 0, 0.95, 0.2, 0.6));
-  PetscCall(ParamLayoutAddBlock(l, "I_A", n, 1, -5, 5, 0.5, 2.0));
-  PetscCall(ParamLayoutAddBlock(l, "b_v", n, 1, 0.05, 0.95, 0.2, 0.5));
-  PetscCall(ParamLayoutAddBlock(l, "a_v", n, 1, 0, 1, 0.1, 0.5));
-  PetscCall(ParamLayoutAddBlock(l, "theta_inf", n, 1, -40, 0, -25, -15));
-  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 20, 150, 50, 65));
-  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
-  PetscFunctionReturn(0);
-}
+/* bounds contain the ground truth; the threshold and reset are in mV */
+static const ParamSpec MODEL_GLIF_BLOCKS[] = {
+    {"tau_m", 1.05, 4, 1.1, 2.6},     {"G", 0.3, 1.5, 0.6, 1.0},      {"E_L", -80, -30, -65, -35},
+    {"dtheta_s", 0, 40, 10, 20},      {"b_s", 0.05, 0.95, 0.2, 0.5},  {"f_v", 0, 1, 0.05, 0.3},
+    {"dV", 0, 30, 5, 15},             {"f_I", 0, 0.95, 0.2, 0.6},     {"I_A", -5, 5, 0.5, 2.0},
+    {"b_v", 0.05, 0.95, 0.2, 0.5},    {"a_v", 0, 1, 0.1, 0.5},        {"theta_inf", -40, 0, -25, -15},
+    {"R_I", 20, 150, 50, 65},         PARAM_SPEC_TAU_G,
+};
 
 #define P(k) (c->theta + c->off[k])
 
@@ -153,12 +139,13 @@ static void GLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
 #undef GR
 }
 
-const NeuronModel ModelGLIF = {
+const NeuronModel model_glif = {
     .name         = "glif",
     .nstate       = 5,
     .naux         = 1,
     .syn          = S_G,
-    .layout       = GLIFLayout,
+    .blocks       = MODEL_GLIF_BLOCKS,
+    .nblocks      = sizeof(MODEL_GLIF_BLOCKS) / sizeof(MODEL_GLIF_BLOCKS[0]),
     .init_state   = GLIFInitState,
     .init_adjoint = GLIFInitAdjoint,
     .step         = GLIFStep,

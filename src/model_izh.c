@@ -11,19 +11,10 @@
 enum { IZ_A, IZ_B, IZ_C, IZ_D, IZ_R_I, IZ_TAU_G };
 enum { S_V, S_W, S_G };
 
-static PetscErrorCode IzhLayout(const ModelConfig *cfg, ParamLayout *l)
-{
-  PetscInt n = l->n;
-  (void)cfg;
-  PetscFunctionBeginUser;
-  PetscCall(ParamLayoutAddBlock(l, "a", n, 1, 0.005, 0.2, 0.02, 0.1));
-  PetscCall(ParamLayoutAddBlock(l, "b", n, 1, 0.1, 0.3, 0.2, 0.25));
-  PetscCall(ParamLayoutAddBlock(l, "c", n, 1, -75, -45, -65, -55));
-  PetscCall(ParamLayoutAddBlock(l, "d", n, 1, 0, 10, 2, 8));
-  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 1, 100, 20, 30));
-  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
-  PetscFunctionReturn(0);
-}
+static const ParamSpec MODEL_IZH_BLOCKS[] = {
+    {"a", 0.005, 0.2, 0.02, 0.1}, {"b", 0.1, 0.3, 0.2, 0.25}, {"c", -75, -45, -65, -55},
+    {"d", 0, 10, 2, 8},           {"R_I", 1, 100, 20, 30},    PARAM_SPEC_TAU_G,
+};
 
 #define P(k) (c->theta + c->off[k])
 
@@ -120,12 +111,13 @@ static void IzhStepAdjoint(const ModelCtx *c, const double *prev, const double *
 #undef GR
 }
 
-const NeuronModel ModelIzh = {
+const NeuronModel model_izh = {
     .name         = "izh",
     .nstate       = 3,
     .naux         = 1,
     .syn          = S_G,
-    .layout       = IzhLayout,
+    .blocks       = MODEL_IZH_BLOCKS,
+    .nblocks      = sizeof(MODEL_IZH_BLOCKS) / sizeof(MODEL_IZH_BLOCKS[0]),
     .init_state   = IzhInitState,
     .init_adjoint = IzhInitAdjoint,
     .step         = IzhStep,

@@ -5,17 +5,8 @@
 
 enum { LIF_E_L, LIF_TAU_M, LIF_TAU_G, LIF_R_I };
 
-static PetscErrorCode LIFLayout(const ModelConfig *cfg, ParamLayout *l)
-{
-  PetscInt n = l->n;
-  (void)cfg;
-  PetscFunctionBeginUser;
-  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
-  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
-  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
-  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 100, 150, 135, 140));
-  PetscFunctionReturn(0);
-}
+/* Table 1 of the source paper */
+static const ParamSpec MODEL_LIF_BLOCKS[] = {PARAM_SPEC_E_L, PARAM_SPEC_TAU_M, PARAM_SPEC_TAU_G, PARAM_SPEC_R_I};
 
 /* Derived once per pass: 1/tau_m, the trace's decay 1 - 1/tau_g, and 1/tau_g^2 (dg/dtau_g),
  * so that a step divides only in the soft spike. */
@@ -116,13 +107,14 @@ MODEL_SIMD static void LIFStepAdjoint(const ModelCtx *c, const double *prev, con
   }
 }
 
-const NeuronModel ModelLIF = {
+const NeuronModel model_lif = {
     .name         = "lif",
     .nstate       = 2,
     .naux         = 1,
     .syn          = 1,
     .npre         = LIF_NPRE,
-    .layout       = LIFLayout,
+    .blocks       = MODEL_LIF_BLOCKS,
+    .nblocks      = sizeof(MODEL_LIF_BLOCKS) / sizeof(MODEL_LIF_BLOCKS[0]),
     .prepare      = LIFPrepare,
     .init_state   = ModelRestStateEL,
     .init_adjoint = ModelRestAdjointEL,

@@ -5,17 +5,10 @@
 
 enum { NLIF_E_L, NLIF_TAU_M, NLIF_TAU_G, NLIF_R_I };
 
-static PetscErrorCode NLIFLayout(const ModelConfig *cfg, ParamLayout *l)
-{
-  PetscInt n = l->n;
-  (void)cfg;
-  PetscFunctionBeginUser;
-  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
-  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
-  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
-  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 10, 150, 50, 70));
-  PetscFunctionReturn(0);
-}
+/* lif's blocks, R_I lower: without the leak each input moves v for good (docs/MODELS.md) */
+static const ParamSpec MODEL_NLIF_BLOCKS[] = {
+    PARAM_SPEC_E_L, PARAM_SPEC_TAU_M, PARAM_SPEC_TAU_G, {"R_I", 10, 150, 50, 70}
+};
 
 static void NLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
@@ -65,12 +58,13 @@ static void NLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
   }
 }
 
-const NeuronModel ModelNLIF = {
+const NeuronModel model_nlif = {
     .name         = "nlif",
     .nstate       = 2,
     .naux         = 1,
     .syn          = 1,
-    .layout       = NLIFLayout,
+    .blocks       = MODEL_NLIF_BLOCKS,
+    .nblocks      = sizeof(MODEL_NLIF_BLOCKS) / sizeof(MODEL_NLIF_BLOCKS[0]),
     .init_state   = ModelRestStateEL,
     .init_adjoint = ModelRestAdjointEL,
     .step         = NLIFStep,

@@ -9,18 +9,9 @@
 
 enum { SL_E_L, SL_TAU_M, SL_TAU_G, SL_R_I, SL_BETA };
 
-static PetscErrorCode SLIFLayout(const ModelConfig *cfg, ParamLayout *l)
-{
-  PetscInt n = l->n;
-  (void)cfg;
-  PetscFunctionBeginUser;
-  PetscCall(ParamLayoutAddBlock(l, "E_L", n, 1, -80, -35, -55, -45));
-  PetscCall(ParamLayoutAddBlock(l, "tau_m", n, 1, 1.1, 3, 1.3, 2.3));
-  PetscCall(ParamLayoutAddBlock(l, "tau_g", n, 1, 1.5, 3.5, 2.0, 3.5));
-  PetscCall(ParamLayoutAddBlock(l, "R_I", n, 1, 100, 150, 135, 140));
-  PetscCall(ParamLayoutAddBlock(l, "beta", n, 1, 0.05, 5, 0.5, 1.5));
-  PetscFunctionReturn(0);
-}
+static const ParamSpec MODEL_SLIF_BLOCKS[] = {
+    PARAM_SPEC_E_L, PARAM_SPEC_TAU_M, PARAM_SPEC_TAU_G, PARAM_SPEC_R_I, {"beta", 0.05, 5, 0.5, 1.5}
+};
 
 static void SLIFStep(const ModelCtx *c, const double *prev, const double *cur, double *next, double *aux, double *y)
 {
@@ -80,12 +71,13 @@ static void SLIFStepAdjoint(const ModelCtx *c, const double *prev, const double 
   }
 }
 
-const NeuronModel ModelSLIF = {
+const NeuronModel model_slif = {
     .name         = "slif",
     .nstate       = 2,
     .naux         = 2,
     .syn          = 1,
-    .layout       = SLIFLayout,
+    .blocks       = MODEL_SLIF_BLOCKS,
+    .nblocks      = sizeof(MODEL_SLIF_BLOCKS) / sizeof(MODEL_SLIF_BLOCKS[0]),
     .init_state   = ModelRestStateEL,
     .init_adjoint = ModelRestAdjointEL,
     .step         = SLIFStep,

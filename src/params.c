@@ -75,6 +75,26 @@ PetscErrorCode ParamLayoutAddBlock(ParamLayout *l, const char *name, PetscInt ro
   PetscFunctionReturn(0);
 }
 
+PetscErrorCode ParamLayoutAddSpecs(ParamLayout *l, const ParamSpec *specs, PetscInt count)
+{
+  PetscFunctionBeginUser;
+  for (PetscInt k = 0; k < count; k++)
+    PetscCall(ParamLayoutAddBlock(l, specs[k].name, l->n, 1, specs[k].lo, specs[k].hi, specs[k].init_lo,
+                                  specs[k].init_hi));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode ParamLayoutNames(const ParamLayout *l, char *buf, size_t len)
+{
+  PetscFunctionBeginUser;
+  buf[0] = 0;
+  for (PetscInt b = 0; b < l->nblocks; b++) {
+    if (b) PetscCall(PetscStrlcat(buf, ",", len));
+    PetscCall(PetscStrlcat(buf, l->blocks[b].name, len));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscInt ParamLayoutFind(const ParamLayout *l, const char *name)
 {
   for (PetscInt b = 0; b < l->nblocks; b++) {

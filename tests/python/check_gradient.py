@@ -16,6 +16,10 @@ and the loss with the saved ones, and computes dLoss/dblock in two independent w
     never gating: their truncation error is ~1e-8 relative).
 The r_p derivative is pathwise: perturbing r_p by h shifts every x by h*dt/1000.
 
+Models: lif (SCIENCE.md section 2; adjoint and complex step) and adex (docs/MODELS.md
+"adex", the equations at the top of src/model_adex.c; complex step only: its blocks are
+read from the file).
+
 Every block of /gradient_check/grad is compared with both; the relative error of an entry
 is |a-b| / max(|a|, |b|, 1e-8 * max|grad of the block|). Exit 0 when every block's max
 relative error is below TOL (default 1e-6) and the output/loss agree, else 1 with the
@@ -32,6 +36,9 @@ except ImportError as e:  # pragma: no cover
     sys.exit(2)
 
 BLOCKS = ["E_L", "tau_m", "tau_g", "R_I", "W", "r_p"]
+MODEL_BLOCKS = {"lif": BLOCKS,
+                "adex": ["E_L", "tau_m", "tau_g", "R_I", "Delta_T", "V_T", "a", "b", "tau_w", "W", "r_p"]}
+ADEX_EXP_CAP = 20.0
 EPS_ABS = 1e-12  # |a| = sqrt(a^2 + 1e-12)
 
 
@@ -45,8 +52,13 @@ class Problem:
             if "gradient_check" not in f:
                 raise KeyError("%s has no /gradient_check (run fit with -fit_save_gradient)" % path)
             g = f["gradient_check"]
-            self.params = {b: np.array(g["params/" + b][()], dtype=np.float64) for b in BLOCKS}
-            self.grad = {b: np.array(g["grad/" + b][()], dtype=np.float64) for b in BLOCKS}
+            model = g.attrs.get("model", b"lif")
+            model = model.decode() if isinstance(model, bytes) else str(model)
+            if model not in MODEL_BLOCKS:
+                raise ValueError("model %r: this checker implements %s" % (model, ", ".join(MODEL_BLOCKS)))
+            self.blocks = MODEL_BLOCKS[model]
+            self.params = {b: np.array(g["params/" + b][()], dtype=np.float64) for b in self.blocks}
+            self.grad = {b: np.array(g["grad/" + b][()], dtype=np.float64) for b in self.blocks}
             self.x = np.array(g["input"][()], dtype=np.float64)     # [K][T][N]
             self.s = np.array(g["target"][()], dtype=np.float64)    # [K][T][N]
             self.y_saved = np.array(g["output"][()], dtype=np.float64)
@@ -73,6 +85,7 @@ class Problem:
             self.gain = float(attr("input_gain"))
             self.dt = float(attr("dt"))
             self.model = str(attr("model"))
+            self.reset_offset = float(attr("adex_reset_offset", 0.0)) if self.model == "adex" else 0.0
             self.progress = float(attr("progress", 0.0))
             tw = attr("loss_weights", "")
             tw = tw.decode() if isinstance(tw, bytes) else str(tw)
@@ -81,8 +94,6 @@ class Problem:
             self.forced = int(attr("teacher_forcing", 0)) != 0
         self.K, self.T, self.N = self.x.shape
         self.ftype = np.float64
-        if self.model != "lif":
-            raise ValueError("model %r: this checker implements only 'lif'" % self.model)
         if self.loss_name not in ("frd", "vrd", "mix", "adaptive", "bnll", "pnll", "weighted"):
             raise ValueError("loss %r: this checker implements frd, vrd, mix, adaptive, bnll, pnll, weighted" % self.loss_name)
         # hidden neurons: the target holds the first Nr (recorded) of the N neurons
@@ -92,7 +103,7 @@ class Problem:
             if arr.shape != want or self.Nr > self.N:
                 raise ValueError("/gradient_check/%s has shape %s, input %s" % (name, arr.shape, self.x.shape))
         N = self.N
-        for b in BLOCKS:
+        for b in self.blocks:
             want = (N, N) if b == "W" else ((1,) if b == "r_p" else (N,))
             for kind, d in (("params", self.params), ("grad", self.grad)):
                 if d[b].shape != want and not (b == "r_p" and d[b].size == 1):
@@ -147,9 +158,11 @@ class Problem:
         z_fixed: [K][T][N] hard spikes to use instead of u >= theta.
         dx: shift added to every input count (pathwise r_p perturbation).
         Returns y [K][T][N], z, and (if tape) the tape (u, I, v_prev, g_prev)."""
+        if self.model == "adex":
+            return self.forward_adex(p, z_fixed, dx, tape, forced)
         K, T, N = self.K, self.T, self.N
         EL, tm, tg, R, W = p["E_L"], p["tau_m"], p["tau_g"], p["R_I"], p["W"]
-        cplx = any(np.iscomplexobj(p[b]) for b in BLOCKS) or np.iscomplexobj(dx)
+        cplx = any(np.iscomplexobj(p[b]) for b in self.blocks) or np.iscomplexobj(dx)
         dtype = np.complex128 if cplx else self.ftype
         v = np.broadcast_to(EL, (K, N)).astype(dtype)
         g = np.zeros((K, N), dtype=dtype)
@@ -180,6 +193,55 @@ class Problem:
         if tape:
             return y, z, (tu, tI, tv, tg_)
         return y, z
+
+    def forward_adex(self, p, z_fixed=None, dx=0.0, tape=False, forced=False):
+        """AdEx in the LIF family's discrete time: state v, w, g; the tape is (u,)."""
+        K, T, N = self.K, self.T, self.N
+        EL, tm, tg, R, W = p["E_L"], p["tau_m"], p["tau_g"], p["R_I"], p["W"]
+        DT, VT, a, b, tw = p["Delta_T"], p["V_T"], p["a"], p["b"], p["tau_w"]
+        cplx = any(np.iscomplexobj(p[k]) for k in self.blocks) or np.iscomplexobj(dx)
+        dtype = np.complex128 if cplx else self.ftype
+        v = np.broadcast_to(EL, (K, N)).astype(dtype)
+        w = np.zeros((K, N), dtype=dtype)
+        g = np.zeros((K, N), dtype=dtype)
+        y = np.empty((K, T, N), dtype=dtype)
+        z = np.empty((K, T, N), dtype=self.ftype)
+        tu = np.empty((K, T, N), self.ftype)
+        for t in range(T):
+            I = g @ W + self.gain * (self.x[:, t, :] + dx)
+            arg = (v - VT) / DT
+            e = DT * np.exp(np.where(arg.real > ADEX_EXP_CAP, ADEX_EXP_CAP, arg))
+            u = v + (EL - v + e - w + R * I) / tm
+            cut = VT + 2.0 * DT                     # the spike is cut 2 Delta_T above V_T
+            aux = (u - cut) + self.theta            # the program's tape: spike where aux >= theta
+            if z_fixed is None:
+                zt = (aux.real >= self.theta).astype(self.ftype)
+                if forced:
+                    zt[:, :self.Nr] = self.s[:, t, :]
+            else:
+                zt = z_fixed[:, t, :]
+            y[:, t, :] = zt if self.hard else 1.0 / (1.0 + np.exp(-(u - cut)))
+            z[:, t, :] = zt
+            tu[:, t, :] = aux.real
+            held = np.where(aux.real >= self.theta, cut, u)  # forced without a spike: held at the cut
+            w = w + (a * (v - EL) - w) / tw + zt * b
+            v = np.where(zt > 0, EL + self.reset_offset, held)
+            g = np.where(zt > 0, 1.0, g * (1.0 - 1.0 / tg))
+        if tape:
+            return y, z, (tu,)
+        return y, z
+
+    def evaluate(self):
+        """Models without a hand-written adjoint here: output, spikes, tape and loss only."""
+        y0 = z0 = U0 = None
+        total, zs = 0.0, []
+        for part, forced in self.passes():
+            y, z, (U,) = self.forward(self.params, tape=True, forced=forced)
+            if y0 is None:
+                y0, z0, U0 = y, z, U
+            total += self.loss(y, part)
+            zs.append(z)
+        return y0, z0, U0, None, total, zs
 
     # ----- losses (per window, summed) -----
     def loss(self, y, part="all"):
@@ -316,7 +378,7 @@ class Problem:
     # ----- z-fixed perturbation derivatives -----
     def _perturbed_loss(self, zs, block, idx, delta):
         p = {b: self.params[b].astype(np.complex128 if np.iscomplexobj(delta) else np.float64)
-             for b in BLOCKS}
+             for b in self.blocks}
         dx = 0.0
         if block == "r_p":
             dx = delta * self.dt / 1000.0       # pathwise: every x shifts by h*dt/1000
@@ -330,7 +392,7 @@ class Problem:
 
     def complex_step(self, zs, h=1e-30):
         out = {}
-        for b in BLOCKS:
+        for b in self.blocks:
             gb = np.zeros_like(self.params[b])
             for idx in np.ndindex(gb.shape):
                 if b == "W" and idx[0] == idx[1]:
@@ -341,7 +403,7 @@ class Problem:
 
     def central_fd(self, zs, rel=1e-6):
         out = {}
-        for b in BLOCKS:
+        for b in self.blocks:
             gb = np.zeros_like(self.params[b])
             for idx in np.ndindex(gb.shape):
                 if b == "W" and idx[0] == idx[1]:
@@ -382,7 +444,7 @@ def main(argv):
           "theta %g, gain %g, dt %g%s" % (args[0], P.loss_name, P.vr_tau, P.progress, P.K, P.T,
                                           P.N, P.theta, P.gain, P.dt, ", hard output" if P.hard else "")
           + (", teacher-forced" if P.forced else ""))
-    y, z0, U, g_adj, L, zs = P.adjoint()
+    y, z0, U, g_adj, L, zs = P.adjoint() if P.model == "lif" else P.evaluate()
     margin = np.min(np.abs(U - P.theta))
     nspk = int(z0.sum())
     out_err = np.max(np.abs(y - P.y_saved))
@@ -403,15 +465,15 @@ def main(argv):
         ok = False
         print("  MISMATCH grad/W diagonal is not 0 (the diagonal is fixed): %s" % diag)
 
-    methods = [("adjoint", g_adj)]
-    if "--no-cs" not in flags:
+    methods = [("adjoint", g_adj)] if g_adj is not None else []
+    if "--no-cs" not in flags or g_adj is None:
         methods.append(("complex-step", P.complex_step(zs)))
     fd = P.central_fd(zs) if "--fd" in flags else None
 
     if not quiet:
         print("  %-6s %12s %12s %14s %14s %12s" % ("block", "max|grad|", "max abs diff", "rel adjoint",
                                                   "rel cplx-step", "rel c-fd" if fd else ""))
-    for b in BLOCKS:
+    for b in P.blocks:
         prog = P.grad[b]
         row = []
         for name, gm in methods:
@@ -430,9 +492,12 @@ def main(argv):
         if fd is not None:
             fdcol = "%12.3g" % np.max(relerr(fd[b], prog))
         if not quiet:
-            print("  %-6s %12.4g %12.3g %14.3g %14s %12s" % (b, np.max(np.abs(prog)),
-                                                           np.max(np.abs(prog - g_adj[b])), row[0],
-                                                     ("%.3g" % row[1]) if len(row) > 1 else "-", fdcol))
+            if g_adj is None:  # complex step only
+                print("  %-6s %12.4g %12s %14s %14.3g %12s" % (b, np.max(np.abs(prog)), "-", "-", row[0], fdcol))
+            else:
+                print("  %-6s %12.4g %12.3g %14.3g %14s %12s" % (b, np.max(np.abs(prog)),
+                                                               np.max(np.abs(prog - g_adj[b])), row[0],
+                                                               ("%.3g" % row[1]) if len(row) > 1 else "-", fdcol))
     print("  %s (tolerance %g)" % ("PASS" if ok else "FAIL", tol))
     return 0 if ok else 1
 

@@ -170,7 +170,7 @@ static void test_bounds_projection(void **st)
   ParamLayout *l;
   double      *th;
   (void)st;
-  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 4, exc, &l));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, 4, exc, &l));
   th = malloc(sizeof(double) * l->total);
   for (PetscInt k = 0; k < l->total; k++) th[k] = (k % 2) ? 1e6 : -1e6;
   ParamsProject(l, th);
@@ -191,7 +191,7 @@ static void test_bounds_projection(void **st)
   assert_null(l);
   /* Dale without types is refused */
   TestQuietErrors(PETSC_TRUE);
-  assert_int_not_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 4, NULL, &l));
+  assert_int_not_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, 4, NULL, &l));
   TestQuietErrors(PETSC_FALSE);
   free(th);
 }
@@ -205,7 +205,7 @@ static void test_ground_truth(void **st)
   (void)st;
   GroundTruthTypes(12, 0, exc);
   for (int i = 0; i < 12; i++) assert_int_equal(exc[i], i < 8 ? 1 : 0);
-  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, 12, exc, &l));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, 12, exc, &l));
   assert_true(l->total < 200);
   assert_int_equal(0, GroundTruthLIF(l, 0, 0, a));
   assert_int_equal(0, GroundTruthLIF(l, 0, 0, b));
@@ -257,7 +257,7 @@ static void test_lif_kernels_scalar_bits(void **st)
   double pre[3 * (MODEL_BLOCK + 11)], dy[MODEL_BLOCK + 11], lam[2 * MODEL_BLOCK + 22], lp[2 * MODEL_BLOCK + 22],
       lI[MODEL_BLOCK + 11], force[MODEL_BLOCK + 11], *grad, *gref;
   (void)st;
-  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &l));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, n, NULL, &l));
   th   = malloc(sizeof(double) * l->total);
   grad = calloc(l->total, sizeof(double));
   gref = calloc(l->total, sizeof(double));
@@ -277,17 +277,17 @@ static void test_lif_kernels_scalar_bits(void **st)
     const double *E, *tm, *tg, *R;
     cfg.hard_output = hard ? PETSC_TRUE : PETSC_FALSE;
     ModelCtxSetup(&c, &cfg, l, th);
-    ModelPrepare(&ModelLIF, &c, pre);
+    ModelPrepare(TestModel("lif"), &c, pre);
     c.force  = forced ? force : NULL;
     c.nforce = forced ? n - 5 : 0;
     E        = th + c.off[0];
     tm       = th + c.off[1];
     tg       = th + c.off[2];
     R        = th + c.off[3];
-    ModelLIF.step(&c, prev, cur, next, aux, y);
+    TestModel("lif")->step(&c, prev, cur, next, aux, y);
     memset(grad, 0, sizeof(double) * l->total);
     memset(gref, 0, sizeof(double) * l->total);
-    ModelLIF.step_adjoint(&c, prev, cur, next, aux, dy, lam, lp, lI, grad);
+    TestModel("lif")->step_adjoint(&c, prev, cur, next, aux, dy, lam, lp, lI, grad);
     for (PetscInt j = 0; j < n; j++) {
       double u   = prev[j] + (E[j] - prev[j] + R[j] * cur[j]) * (1.0 / tm[j]);
       int    z   = forced && j < n - 5 ? force[j] > 0.5 : u >= 30;
@@ -322,10 +322,10 @@ static void test_forward_matches_ref(void **st)
   double      *th;
   PetscInt     n = 17, T = 300;
   (void)st;
-  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &l));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, n, NULL, &l));
   th = malloc(sizeof(double) * l->total);
   ParamsDrawInitial(l, 4, th);
-  assert_int_equal(0, SimSetupInit(&s, &ModelLIF, &cfg, l, T));
+  assert_int_equal(0, SimSetupInit(&s, TestModel("lif"), &cfg, l, T));
   assert_int_equal(0, SimWorkCreate(&s, &w1));
   assert_int_equal(0, SimWorkCreate(&s, &w2));
   SimDrawInput(1, 1, 0, n, T, 40, 1.0, w1->x);

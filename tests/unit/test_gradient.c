@@ -30,8 +30,8 @@ static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint
   p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1, 0}, .sm_bin_ms = 20};
   p->progress = 0.3;
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
-  assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &p->cfg, n, exc, &p->layout));
-  assert_int_equal(0, SimSetupInit(&p->sim, &ModelLIF, &p->cfg, p->layout, T));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &p->cfg, n, exc, &p->layout));
+  assert_int_equal(0, SimSetupInit(&p->sim, TestModel("lif"), &p->cfg, p->layout, T));
   assert_int_equal(0, SimWorkCreate(&p->sim, &p->w));
   p->theta = malloc(sizeof(double) * p->layout->total);
   p->x0    = malloc(sizeof(double) * n * T);

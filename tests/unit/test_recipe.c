@@ -57,7 +57,7 @@ static void test_init_rates(void **st)
   double      *th, prev[12] = {0}, cur[6] = {0}, next[12], aux[12], y[6];
   ModelCtx     c;
   (void)st;
-  assert_int_equal(0, ModelLayoutCreate(&ModelSLIF, &cfg, n, NULL, &l));
+  assert_int_equal(0, ModelLayoutCreate(TestModel("slif"), &cfg, n, NULL, &l));
   th = calloc((size_t)l->total, sizeof(double));
   ParamsDrawInitial(l, 3, th);
   for (PetscInt k = ParamLayoutBlock(l, "W")->offset; k < ParamLayoutBlock(l, "W")->offset + n * n; k++) th[k] = 0;
@@ -67,7 +67,7 @@ static void test_init_rates(void **st)
   ModelCtxSetup(&c, &cfg, l, th);
   for (PetscInt j = 0; j < n; j++) prev[j] = th[ParamLayoutBlock(l, "E_L")->offset + j]; /* v = E_L, g = 0 */
   c.seed = 1;
-  ModelSLIF.step(&c, prev, cur, next, aux, y);
+  TestModel("slif")->step(&c, prev, cur, next, aux, y);
   for (PetscInt j = 0; j < n; j++) {
     double want = (j < nrec ? PetscMax(rate[j], 0.1) : 2.0) / 1000.0;
     if (j == 4) { /* 400 Hz is out of reach: E_L at its top, beta at its bottom */
@@ -80,7 +80,7 @@ static void test_init_rates(void **st)
   /* a model without escape noise is refused */
   {
     ParamLayout *ll;
-    assert_int_equal(0, ModelLayoutCreate(&ModelLIF, &cfg, n, NULL, &ll));
+    assert_int_equal(0, ModelLayoutCreate(TestModel("lif"), &cfg, n, NULL, &ll));
     TestQuietErrors(PETSC_TRUE);
     assert_int_not_equal(0, FitRecipeInitRates(ll, &cfg, nrec, rate, 2.0, 0.1, th));
     TestQuietErrors(PETSC_FALSE);

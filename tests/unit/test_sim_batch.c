@@ -211,16 +211,16 @@ static void test_batch_matches_ref(void **st)
   (void)st;
   openblas_set_num_threads(1);
   /* full batches, partial batches (nb < B, as with -fit_windows_per_step < B), B = 1 */
-  CompareToRef(&ModelLIF, 12, 90, 1, 1, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 12, 90, 4, 4, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 12, 90, 16, 3, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 37, 60, 5, 5, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 37, 60, 8, 2, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 130, 40, 6, 6, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 130, 40, 64, 5, 0, PETSC_FALSE);
-  CompareToRef(&ModelLIF, 20, 50, 3, 3, 0, PETSC_TRUE); /* y = I */
+  CompareToRef(TestModel("lif"), 12, 90, 1, 1, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 12, 90, 4, 4, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 12, 90, 16, 3, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 37, 60, 5, 5, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 37, 60, 8, 2, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 130, 40, 6, 6, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 130, 40, 64, 5, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 20, 50, 3, 3, 0, PETSC_TRUE); /* y = I */
   /* with a strided tape (states recomputed) */
-  CompareToRef(&ModelLIF, 37, 60, 5, 4, 7, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 37, 60, 5, 4, 7, PETSC_FALSE);
 }
 
 /* Every registered model behind the same interface. */
@@ -251,7 +251,7 @@ static void test_tape_stride_bitwise(void **st)
   (void)st;
   openblas_set_num_threads(1);
   for (int prec = SIM_DOUBLE; prec <= SIM_SINGLE; prec++) {
-    CaseSetup(&c, &ModelLIF, n, T, nb, 3, PETSC_FALSE);
+    CaseSetup(&c, TestModel("lif"), n, T, nb, 3, PETSC_FALSE);
     P  = c.layout->total;
     y0 = malloc(sizeof(double) * nb * T * n);
     y1 = malloc(sizeof(double) * nb * T * n);
@@ -281,7 +281,7 @@ static void test_batch_repeatable(void **st)
   double  *y0, *y1, *g0, *g1;
   (void)st;
   openblas_set_num_threads(1);
-  CaseSetup(&c, &ModelLIF, n, T, nb, 5, PETSC_FALSE);
+  CaseSetup(&c, TestModel("lif"), n, T, nb, 5, PETSC_FALSE);
   P  = c.layout->total;
   y0 = malloc(sizeof(double) * nb * T * n);
   y1 = malloc(sizeof(double) * nb * T * n);
@@ -306,7 +306,7 @@ static void test_single_precision(void **st)
   double  *y0, *y1, *g0, *g1, ey, eg;
   (void)st;
   openblas_set_num_threads(1);
-  CaseSetup(&c, &ModelLIF, n, T, nb, 8, PETSC_FALSE);
+  CaseSetup(&c, TestModel("lif"), n, T, nb, 8, PETSC_FALSE);
   P  = c.layout->total;
   y0 = malloc(sizeof(double) * nb * T * n);
   y1 = malloc(sizeof(double) * nb * T * n);
@@ -331,7 +331,7 @@ static void test_batch_errors(void **st)
   Case      c;
   SimBatch *bt = NULL;
   (void)st;
-  CaseSetup(&c, &ModelLIF, 5, 10, 1, 1, PETSC_FALSE);
+  CaseSetup(&c, TestModel("lif"), 5, 10, 1, 1, PETSC_FALSE);
   TestQuietErrors(PETSC_TRUE);
   assert_true(SimBatchCreate(&c.sim, 0, 0, SIM_DOUBLE, &bt) != 0);
   assert_true(SimBatchCreate(&c.sim, 2, -1, SIM_DOUBLE, &bt) != 0);

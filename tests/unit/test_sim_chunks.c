@@ -64,25 +64,18 @@ static void Check(const NeuronModel *m, PetscInt n, PetscInt T, PetscInt chunks)
   free(zc);
 }
 
-static void test_chunks_lif(void **state)
+/* Every model of the library's registry. */
+static void test_chunks_every_model(void **state)
 {
   (void)state;
-  Check(&ModelLIF, 7, 50, 4);
-}
-static void test_chunks_glif(void **state)
-{
-  (void)state;
-  Check(&ModelGLIF, 5, 40, 3);
-}
-static void test_chunks_izh(void **state)
-{
-  (void)state;
-  Check(&ModelIzh, 6, 30, 3);
+  for (PetscInt k = 0; k < ModelRegistrySize; k++) {
+    print_message("chunks: %s\n", ModelRegistry[k]->name);
+    Check(ModelRegistry[k], 6, 40, 3);
+  }
+  Check(ModelRegistry[0], 7, 50, 4);
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test(test_chunks_lif),
-    cmocka_unit_test(test_chunks_glif),
-    cmocka_unit_test(test_chunks_izh),
+    cmocka_unit_test(test_chunks_every_model),
 };
 TEST_MAIN(tests)

@@ -1,4 +1,5 @@
 #include "testutil.h"
+#include "model.h"
 #include <math.h>
 
 static PetscErrorCode QuietHandler(MPI_Comm comm, int line, const char *fun, const char *file, PetscErrorCode n,
@@ -33,4 +34,11 @@ int TestRunGroup(int argc, char **argv, const char *name, const struct CMUnitTes
   rc = _cmocka_run_group_tests(name, tests, ntests, NULL, NULL);
   if (PetscFinalize()) return 1;
   return rc;
+}
+
+const struct NeuronModel *TestModel(const char *name)
+{
+  const NeuronModel *m = NULL;
+  assert_int_equal(0, ModelFind(name, &m));
+  return m;
 }

@@ -19,6 +19,10 @@ int TestRunGroup(int argc, char **argv, const char *name, const struct CMUnitTes
 /* Expect a PETSc call to fail (error code != 0) without printing PETSc's error trace. */
 PetscErrorCode TestQuietErrors(PetscBool quiet);
 
+/* A model of the library's registry by name (fails the test when it is not registered). */
+struct NeuronModel;
+const struct NeuronModel *TestModel(const char *name);
+
 /* Relative difference with a floor: |a-b| / max(|a|, |b|, floor). */
 double TestRelDiff(double a, double b, double floor_);
 #endif

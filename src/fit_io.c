@@ -279,12 +279,41 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
   PetscFunctionReturn(0);
 }
 
+/* /loss (per iteration, each term) and /distance (to the truth, per block and total). */
+static PetscErrorCode WriteLossHistory(Fit *f, H5Out *h)
+{
+  hsize_t it = (hsize_t)f->done, it1 = (hsize_t)f->done + 1;
+  double *col;
+
+  PetscFunctionBeginUser;
+  PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
+  PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
+  PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
+  if (f->vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->vloss));
+  PetscCall(PetscMalloc1(f->done + 1, &col));
+  for (int k = 0; k < LOSS_NTERMS; k++) {
+    char name[64];
+    for (PetscInt i = 0; i < f->done; i++) col[i] = f->terms[i * LOSS_NTERMS + k];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
+    PetscCall(H5OutDoubles(h, name, 1, &it, col));
+  }
+  if (f->dist) {
+    PetscInt nb = f->layout->nblocks;
+    for (PetscInt b = 0; b <= nb; b++) {
+      char name[64];
+      for (PetscInt i = 0; i <= f->done; i++) col[i] = f->dist[i * (nb + 1) + b];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->layout->blocks[b].name : "total"));
+      PetscCall(H5OutDoubles(h, name, 1, &it1, col));
+    }
+  }
+  PetscCall(PetscFree(col));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
 {
   const FitOptions *o   = f->opt;
   char             *all = NULL;
-  hsize_t           it = (hsize_t)f->done, it1 = (hsize_t)f->done + 1;
-  double           *col;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetAll(NULL, &all));
@@ -339,27 +368,7 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(WriteExc(h, "/params/exc", f->layout));
   if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
   if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->tlayout, f->data->truth));
-  PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
-  PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
-  PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
-  if (f->vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->vloss));
-  PetscCall(PetscMalloc1(f->done + 1, &col));
-  for (int k = 0; k < LOSS_NTERMS; k++) {
-    char name[64];
-    for (PetscInt i = 0; i < f->done; i++) col[i] = f->terms[i * LOSS_NTERMS + k];
-    PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
-    PetscCall(H5OutDoubles(h, name, 1, &it, col));
-  }
-  if (f->dist) {
-    PetscInt nb = f->layout->nblocks;
-    for (PetscInt b = 0; b <= nb; b++) {
-      char name[64];
-      for (PetscInt i = 0; i <= f->done; i++) col[i] = f->dist[i * (nb + 1) + b];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->layout->blocks[b].name : "total"));
-      PetscCall(H5OutDoubles(h, name, 1, &it1, col));
-    }
-  }
-  PetscCall(PetscFree(col));
+  PetscCall(WriteLossHistory(f, h));
   PetscFunctionReturn(0);
 }
 

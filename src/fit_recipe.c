@@ -64,11 +64,47 @@ static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *n
   PetscFunctionReturn(0);
 }
 
+/* The window length and the windows per optimiser step; *steps: the length in force. */
+static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, double mean, char *summary, size_t len,
+                                    PetscInt *steps)
+{
+  double T;
+  char   v[64], why[256];
+
+  PetscFunctionBeginUser;
+  /* windows: the mean unit should expect a few spikes per window, so that sm's per-window
+   * statistics are not mostly empty; whole 500 ms, from 500 ms to 2 s, and at least 8 windows */
+  T = 500.0 * ceil(4.0 / PetscMax(mean, 1e-3) * 1000.0 / 500.0);
+  T = PetscMin(PetscMax(T, 500.0), 2000.0);
+  while (T > 500.0 && st->span_ms / T < 8.0) T -= 500.0;
+  PetscCall(PetscSNPrintf(v, sizeof(v), "%.0f", T));
+  PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f ms windows: the mean unit (%.3g Hz) expects %.1f spikes in one", T,
+                          mean, mean * T / 1000.0));
+  PetscCall(Choose(comm, PETSC_FALSE, "-fit_window_steps", v, why, summary, len));
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_window_steps", steps, NULL));
+  /* about RECIPE_STEPS optimiser steps per pass over the data, whatever its length: more
+   * steps move the rates away from the recorded ones (docs/RESULTS.md), more windows per
+   * step give sm's statistics more samples */
+  {
+    PetscInt nwin = (PetscInt)floor(st->span_ms / (double)*steps),
+             k    = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
+    PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
+    PetscCall(PetscSNPrintf(
+        why, sizeof(why),
+        "%" PetscInt_FMT
+        " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT
+        " windows",
+        nwin, RECIPE_STEPS, k));
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
+  }
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *summary, size_t len)
 {
   static const char *const loss[]  = {"-loss", "-loss_weights", "-loss_teacher_forcing", NULL};
   static const char *const optim[] = {"-optim", NULL};
-  double                   mean, max, sparse, T;
+  double                   mean, max, sparse;
   PetscInt                 nwin, hidden, iters, steps;
   PetscBool                slif, has, lg, og;
   char                     v[64], why[256], model[32] = "slif";
@@ -99,31 +135,7 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
                    "Adam on theta/(hi - lo): one learning rate moves every block by the same share of its bounds",
                    summary, len));
   PetscCall(Choose(comm, og, "-optim_lr", "0.003", "0.3% of each bound range per step", summary, len));
-  /* windows: the mean unit should expect a few spikes per window, so that sm's per-window
-   * statistics are not mostly empty; whole 500 ms, from 500 ms to 2 s, and at least 8 windows */
-  T = 500.0 * ceil(4.0 / PetscMax(mean, 1e-3) * 1000.0 / 500.0);
-  T = PetscMin(PetscMax(T, 500.0), 2000.0);
-  while (T > 500.0 && st->span_ms / T < 8.0) T -= 500.0;
-  PetscCall(PetscSNPrintf(v, sizeof(v), "%.0f", T));
-  PetscCall(PetscSNPrintf(why, sizeof(why), "%.0f ms windows: the mean unit (%.3g Hz) expects %.1f spikes in one", T,
-                          mean, mean * T / 1000.0));
-  PetscCall(Choose(comm, PETSC_FALSE, "-fit_window_steps", v, why, summary, len));
-  PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_window_steps", &steps, NULL));
-  /* about RECIPE_STEPS optimiser steps per pass over the data, whatever its length: more
-   * steps move the rates away from the recorded ones (docs/RESULTS.md), more windows per
-   * step give sm's statistics more samples */
-  {
-    PetscInt nwin = (PetscInt)floor(st->span_ms / (double)steps),
-             k    = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
-    PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
-    PetscCall(PetscSNPrintf(
-        why, sizeof(why),
-        "%" PetscInt_FMT
-        " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT
-        " windows",
-        nwin, RECIPE_STEPS, k));
-    PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
-  }
+  PetscCall(ChooseWindows(comm, st, mean, summary, len, &steps));
   hidden = 0;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_hidden", &hidden, NULL));
   iters = FitRecipeIterations(st->n + hidden, st->span_ms);

@@ -45,6 +45,7 @@ typedef struct {
   PetscBool   windows_set;       /* -fit_windows given (else -1: chosen from the data) */
   char        loss_weights[256]; /* -loss_weights TERM:W,... as given (parsed into lcfg.weights) */
   PetscBool   loss_weights_set;  /* -loss_weights given */
+  PetscBool   calibrate_best;    /* -fit_calibrate_best: -fit_calibrate_rates also on /params/best */
   PetscInt    step_split;        /* -fit_step_split S: each step's piece of a batch cut into S chunks */
 } FitOptions;
 
@@ -59,8 +60,9 @@ typedef struct {
   PetscInt  nwindows; /* recorded: windows in the fitting span */
   double   *starts;   /* recorded: [nwindows] start times (ms) */
   double  **target;   /* recorded: [nwindows] -> [T][n] binned target, NULL where this rank did not load it */
-  PetscInt  nholdout; /* recorded: held-out windows (evaluation) */
-  double   *holdout;  /* recorded: [nholdout][T][n] */
+  PetscInt  nvalid;   /* recorded: validation windows, at the end of the fitting span after the training ones */
+  double   *valid;    /* recorded: [nvalid][T][n] */
+  double    valid_lo, valid_hi; /* recorded: the validation span (ms; empty without one) */
   PetscInt  nclipped; /* spikes dropped by binning (more than one per bin), this rank's windows */
   uint64_t  hash;     /* FNV-1a of what the fit uses: the truth, or the binned windows (same on every rank) */
   /* recorded: the held-out evaluation (docs/FORMAT.md /eval), the same on every rank */

@@ -12,7 +12,9 @@ typedef struct {
   char   time_unit[16];                   /* -data_time_unit s|ms|samples (text, MATLAB, -data_intervals; default s) */
   double sample_rate;                     /* -data_sample_rate Hz, needed for samples */
   double t0_ms, t1_ms;                    /* -data_t0 / -data_t1 in ms: fitting span (t1 <= 0: to the end) */
-  double holdout_ms;                      /* -data_holdout ms at the end of the span kept for validation (default 0) */
+  double holdout_ms;                      /* -data_holdout ms at the end of the span, never fitted (default 0) */
+  double validation_ms;                   /* -data_validation ms at the end of the fitting span, not trained on but scored
+                                             every iteration (-1: with a holdout, 10% of the fitting span; else 0) */
   char   intervals[PETSC_MAX_PATH_LEN];   /* -data_intervals FILE: "start end" lines (text, phy, MATLAB) */
   char   labels[256];                     /* -data_labels good,mua: phy cluster labels to fit */
   char   var[256];                        /* -data_var NAME (or IDS,TIMES): the MATLAB variable(s) */
@@ -26,6 +28,10 @@ PetscErrorCode DataOptionsDefault(DataOptions *opt);
 PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt);
 /* Checks an options struct filled by hand (DataOptionsProcess calls it). */
 PetscErrorCode DataOptionsValidate(const DataOptions *opt);
+
+/* The validation span (ms) of a fitting span of span_ms: -data_validation, or its default
+ * (with a holdout, 10% of the fitting span and at least min_ms; without one, none). */
+double DataOptionsValidationMs(const DataOptions *opt, double span_ms, double min_ms);
 
 /* The fitting span [fit_lo, fit_hi) and the holdout span [hold_lo, hold_hi) (empty when no
  * holdout) for a recording whose header is info: the span ends at t1 or, when t1 <= 0, at the

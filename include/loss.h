@@ -19,6 +19,7 @@ typedef struct {
   PetscInt  sm_lags;              /* sm: noise covariances at lags 0..sm_lags (bins) */
   double    sm_hidden_rate;       /* sm: target rate (Hz) of hidden neurons; < 0: the recorded neurons' mean */
   double    sm_hidden_weight;     /* sm: weight of the hidden neurons' rate term (0: off) */
+  PetscBool sm_pool;              /* sm: stationary statistics, every bin of every window one sample (below) */
   PetscBool teacher_forcing;      /* -loss_teacher_forcing: bnll/pnll on a run driven by the recorded spikes */
 } LossConfig;
 
@@ -50,6 +51,10 @@ void LossEvaluateColumns(const LossConfig *cfg, double progress, PetscInt n, Pet
  * r_h = 1/(K nb) sum_w sum_k c_w[k][h] is pulled to r* (-loss_sm_hidden_rate in Hz times the
  * bin, or the recorded neurons' mean count per bin, mean_{k,i} m^s[k][i]):
  * sm = K * ( sum_{k,i} (m^y - m^s)^2 + sum_{l,i,j} (C^y_l - C^s_l)^2 + w_h sum_h (r_h - r*)^2 ).
+ * Pooled (-loss_sm_pool, for activity not locked to the window start, e.g. a spontaneous
+ * recording): every bin of every window is one sample, m[i] = 1/(K nb) sum_{w,k} c_w[k][i],
+ * C_l[i][j] = 1/(K (nb-l)) sum_w sum_{k<nb-l} c_w[k][i] c_w[k+l][j] - m[i] m[j], and
+ * sm = K * ( nb sum_i (m^y - m^s)^2 + sum_{l,i,j} (C^y_l - C^s_l)^2 + w_h sum_h (r_h - r*)^2 ).
  * The sums over windows are exact (fixed point), so the statistics are those of the step's
  * windows wherever they are computed. */
 typedef struct {
@@ -58,11 +63,12 @@ typedef struct {
   PetscInt len;               /* doubles per window contribution: 2*half + nh */
   double   hidden_rate;       /* r* in counts per bin, or < 0: the recorded mean */
   double   hidden_weight;     /* w_h */
+  PetscBool pooled;           /* stationary statistics (-loss_sm_pool) */
 } LossSMShape;
 typedef struct {
   LossSMShape sh;
   double      K;
-  double     *m_y, *m_s; /* [nb][n] PSTHs */
+  double     *m_y, *m_s; /* [nb][n] PSTHs (pooled: the first n are the mean counts per bin) */
   double     *D;         /* [L+1][n][n] C^y - C^s */
   double     *r_h;       /* [nh] hidden neurons' mean count per bin */
   double      r_star;    /* their target */

@@ -5,7 +5,10 @@
 # the last ~12% of each held out. Prints each held-out table and a line of targets:
 #   rate error <= 1.25 x poisson_null's + 0.02; corr r >= 0.7 x data_ceiling's;
 #   mean fitted rate within 0.5-2x the recorded mean; max <= max(3 x recorded max, 20 Hz).
+# Then the time to that score: the training seconds until the evaluated parameters
+# (/params/best) were reached, and the wall time of the whole run.
 # usage: jobs/recordings_table.sh [OUTDIR] [RANKS]     (defaults: recordings, 1; ~8 min at 1 rank)
+# RECORDINGS_OPTIONS: extra options for every fit (the ablations of docs/RESULTS.md)
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-recordings}
@@ -28,7 +31,8 @@ for c in "${cases[@]}"; do
   set -- $c
   run=$out/$1_r$ranks.h5
   a=$(date +%s)
-  mpirun -n "$ranks" "$sf" fit -data "$2" -data_holdout "$3" -o "$run" > "$run.log" 2>&1 || echo "$1: exit $? (see $run.log)"
+  # shellcheck disable=SC2086
+  mpirun -n "$ranks" "$sf" fit -data "$2" -data_holdout "$3" ${RECORDINGS_OPTIONS:-} -o "$run" > "$run.log" 2>&1 || echo "$1: exit $? (see $run.log)"
   b=$(date +%s)
   echo "### $1 ($ranks rank(s), -data_holdout $3, $((b - a)) s)"
   echo
@@ -40,5 +44,13 @@ for c in "${cases[@]}"; do
              r3 = "MISSED"; if (fm >= 0.5 * m && fm <= 2 * m) r3 = "MET"; r4 = "MISSED"; if (fx <= lim) r4 = "MET"
              printf "targets: rate error %.3f <= %.3f %s; corr r %.3f >= %.3f %s; mean %.3f in [%.3f, %.3f] %s; max %.2f <= %.2f %s\n",
                fe, bar, r1, fc, cbar, r2, fm, 0.5 * m, 2 * m, r3, fx, lim, r4 }' "$run.log"
+  [ -f "$run" ] && /usr/bin/python3 - "$run" "$((b - a))" <<'PY'
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+it = int(f["/params/best"].attrs["iteration"])
+secs = f["/loss/seconds"][()]
+print("time: the evaluated parameters (/params/best, after iteration %d of %d) reached after %.0f s of training; %s s for the whole run"
+      % (it, len(secs), float(np.sum(secs[:it])), sys.argv[2]))
+PY
   echo
 done

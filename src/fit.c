@@ -78,7 +78,7 @@ PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, 
     TruthRun(f, it, window, tw, s);
   } else {
     const double *src = it < 0
-                            ? (window < f->data->nholdout ? f->data->holdout + window * T * n : f->data->target[window])
+                            ? (window < f->data->nvalid ? f->data->valid + window * T * n : f->data->target[window])
                             : f->data->target[window];
     (void)it;
     PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB,

@@ -85,11 +85,11 @@ static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
 /* The hash of the binned windows a recorded fit uses: each rank hashes the windows it computes
  * (every window has exactly one such rank), the XOR over the ranks puts each window's hash in
  * its slot, so the result does not depend on the number of ranks; then the starts and the
- * held-out windows, which every rank holds. */
+ * validation windows, which every rank holds. */
 static PetscErrorCode HashRecorded(FitData *d, PetscInt T, Parallel *par)
 {
   uint64_t *wh;
-  int64_t   head[4] = {d->n, d->nwindows, T, d->nholdout};
+  int64_t   head[4] = {d->n, d->nwindows, T, d->nvalid};
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(d->nwindows + 1, &wh));
@@ -99,7 +99,7 @@ static PetscErrorCode HashRecorded(FitData *d, PetscInt T, Parallel *par)
   d->hash = HashWords(HASH_FNV_SEED, head, 4);
   d->hash = HashWords(d->hash, d->starts, (size_t)d->nwindows);
   d->hash = HashWords(d->hash, wh, (size_t)d->nwindows);
-  if (d->nholdout) d->hash = HashWords(d->hash, d->holdout, (size_t)(d->nholdout * T * d->n));
+  if (d->nvalid) d->hash = HashWords(d->hash, d->valid, (size_t)(d->nvalid * T * d->n));
   PetscCall(PetscFree(wh));
   PetscFunctionReturn(0);
 }
@@ -212,12 +212,13 @@ static PetscErrorCode WindowRates(Parallel *par, FitData *d, PetscInt T, double 
   PetscFunctionReturn(0);
 }
 
-/* The decomposition of a fit with nwindows training windows and nh held-out ones: the one
- * place where the options that shape it are read. Every rank loads windows [0, shared): the
- * gradient check recomputes the first step's windows, and without a holdout the evaluation
- * uses the first training windows. */
-static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, PetscInt nwindows, PetscInt nh,
-                                   WindowPartition **out)
+/* The decomposition of a fit with nwindows training windows, nv validation windows and a
+ * held-out span or not: the one place where the options that shape it are read. Every rank
+ * loads windows [0, shared): the gradient check recomputes the first step's windows, and
+ * without validation windows the validation (and, without a holdout, the evaluation) uses the
+ * first training windows. */
+static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, PetscInt nwindows, PetscInt nv,
+                                   PetscBool heldout, WindowPartition **out)
 {
   PartitionSpec s;
   PetscInt      all = nwindows;
@@ -228,10 +229,10 @@ static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, Pet
   s.batch    = o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1;
   s.split    = o->step_split;
   s.shared =
-      PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : all) : 0, nh ? 0 : o->eval_windows);
-  s.neval    = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, nh ? nh : nwindows);
+      PetscMax(o->save_gradient ? (o->windows_per_step > 0 ? o->windows_per_step : all) : 0, nv ? 0 : o->eval_windows);
+  s.neval    = o->mode == TARGET_SYNTHETIC ? o->eval_windows : PetscMin(o->eval_windows, nv ? nv : nwindows);
   s.validate = o->validate;
-  s.heldout  = (PetscBool)(nh > 0);
+  s.heldout  = heldout;
   s.rank     = par->grank;
   s.size     = par->gsize;
   s.threads  = par->threads;
@@ -269,13 +270,75 @@ static PetscErrorCode LoadWindows(const FitOptions *o, FitData *d)
   PetscFunctionReturn(0);
 }
 
-/* Recorded targets: the windows of the fitting span the partition has this rank load, and the
- * held-out windows. */
+/* Reads and bins the nv validation windows from starts (every rank holds them). */
+static PetscErrorCode LoadValidation(const FitOptions *o, PetscInt nv, const double *starts, FitData *d)
+{
+  SpikeTrains *st;
+  PetscInt     T = o->window_steps, n = d->n;
+
+  PetscFunctionBeginUser;
+  if (!nv) PetscFunctionReturn(0);
+  PetscCall(SpikeFileReadRange(o->data, &o->dopt, starts[0], starts[nv - 1] + T * o->dt, &st));
+  PetscCall(PetscMalloc1(nv * T * n, &d->valid));
+  for (PetscInt w = 0; w < nv; w++) PetscCall(SpikeTrainsBin(st, starts[w], o->dt, T, d->valid + w * T * n, NULL));
+  PetscCall(SpikeTrainsDestroy(&st));
+  d->nvalid = nv;
+  PetscFunctionReturn(0);
+}
+
+/* The windows of the validation span [*val_lo, fit_hi) at the end of the fitting span (at
+ * most -fit_eval_windows of them): the parameters are scored there every iteration and never
+ * trained on it, so that /params/best is chosen without looking at the held-out span. */
+static PetscErrorCode ValidationWindows(const FitOptions *o, const SpikeTrains *info, double fit_lo, double fit_hi,
+                                        double *val_lo, PetscInt *nv, double **starts)
+{
+  double len = o->window_steps * o->dt, ms = DataOptionsValidationMs(&o->dopt, fit_hi - fit_lo, 2 * len);
+
+  PetscFunctionBeginUser;
+  *val_lo = fit_hi;
+  *nv     = 0;
+  *starts = NULL;
+  if (ms <= 0 || o->mode != TARGET_RECORDED || !o->validate) PetscFunctionReturn(0);
+  PetscCheck(ms < fit_hi - fit_lo, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the validation span of %g ms (-data_validation) leaves nothing to train on in the fitting span [%g, %g) ms",
+             o->data, ms, fit_lo, fit_hi);
+  *val_lo = fit_hi - ms;
+  PetscCall(SpikeTrainsWindows(info, *val_lo, fit_hi, o->dt, o->window_steps, nv, starts));
+  PetscCheck(*nv > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the validation span [%g, %g) ms holds no whole window of %g ms inside an observation interval; lengthen -data_validation (or 0: validate on training windows)",
+             o->data, *val_lo, fit_hi, len);
+  *nv = PetscMin(*nv, o->eval_windows);
+  PetscFunctionReturn(0);
+}
+
+/* One line that says what is trained on, validated on and held out. */
+static PetscErrorCode PrintSplit(const Parallel *par, const FitOptions *o, const FitData *d, double fit_lo, double hold_lo,
+                                 double hold_hi)
+{
+  double len = o->window_steps * o->dt;
+  char   v[256], h[160];
+
+  PetscFunctionBeginUser;
+  if (d->nvalid)
+    PetscCall(PetscSNPrintf(v, sizeof(v),
+                            "validation on the %" PetscInt_FMT " windows from %.6g to %.6g ms (never trained on; -data_validation)",
+                            d->nvalid, d->valid_lo, d->valid_hi));
+  else PetscCall(PetscStrncpy(v, o->validate ? "validation on the first training windows" : "no validation", sizeof(v)));
+  if (hold_hi > hold_lo)
+    PetscCall(PetscSNPrintf(h, sizeof(h), "held out [%.6g, %.6g) ms, simulated only after training", hold_lo, hold_hi));
+  else PetscCall(PetscStrncpy(h, "nothing held out (-data_holdout)", sizeof(h)));
+  PetscCall(PetscPrintf(par->world, "data: %" PetscInt_FMT " training windows of %.6g ms from %.6g ms; %s; %s\n",
+                        d->nwindows, len, fit_lo, v, h));
+  PetscFunctionReturn(0);
+}
+
+/* Recorded targets: the training windows of the fitting span the partition has this rank
+ * load, the validation windows after them, and the held-out span's data. */
 static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *d)
 {
   SpikeTrains *info = NULL;
-  double       fit_lo, fit_hi, hold_lo, hold_hi, *hstarts = NULL;
-  PetscInt     T = o->window_steps, n, nh = 0;
+  double       fit_lo, fit_hi, hold_lo, hold_hi, val_lo, *vstarts = NULL;
+  PetscInt     T = o->window_steps, n, nv = 0;
   double       len = T * o->dt;
 
   PetscFunctionBeginUser;
@@ -283,20 +346,16 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
   n = d->n = info->nunits;
   PetscCheck(n > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: no units to fit", o->data);
   PetscCall(DataOptionsSpan(&o->dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
-  PetscCall(SpikeTrainsWindows(info, fit_lo, fit_hi, o->dt, T, &d->nwindows, &d->starts));
+  PetscCall(ValidationWindows(o, info, fit_lo, fit_hi, &val_lo, &nv, &vstarts));
+  PetscCall(SpikeTrainsWindows(info, fit_lo, val_lo, o->dt, T, &d->nwindows, &d->starts));
   PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "%s: the fitting span [%g, %g) ms holds no whole window of %" PetscInt_FMT
-             " steps (%g ms) inside an observation interval; shorten -fit_window_steps or widen -data_t0/-data_t1",
-             o->data, fit_lo, fit_hi, T, len);
+             "%s: the training span [%g, %g) ms holds no whole window of %" PetscInt_FMT
+             " steps (%g ms) inside an observation interval; shorten -fit_window_steps or -data_validation, or widen -data_t0/-data_t1",
+             o->data, fit_lo, val_lo, T, len);
   if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
-  if (hold_hi > hold_lo) {
-    PetscCall(SpikeTrainsWindows(info, hold_lo, hold_hi, o->dt, T, &nh, &hstarts));
-    PetscCheck(nh > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "%s: the held-out span [%g, %g) ms holds no whole window of %g ms; lengthen -data_holdout", o->data,
-               hold_lo, hold_hi, len);
-    nh = PetscMin(nh, o->eval_windows);
-  }
-  PetscCall(FitPartition(o, par, d->nwindows, nh, &d->part));
+  d->valid_lo = val_lo;
+  d->valid_hi = nv ? fit_hi : val_lo;
+  PetscCall(FitPartition(o, par, d->nwindows, nv, (PetscBool)(hold_hi > hold_lo), &d->part));
   {
     /* before any allocation: the binned windows this rank keeps (a long recording cut into
      * short windows, or a huge span, must be refused here with sizes, not by the allocator) */
@@ -304,22 +363,16 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
     PetscCall(PetscSNPrintf(what, sizeof(what),
                             "%s: %" PetscInt_FMT " windows of %" PetscInt_FMT " steps x %" PetscInt_FMT
                             " units (this rank's share)",
-                            o->data, d->part->nload + nh, T, n));
+                            o->data, d->part->nload + nv, T, n));
     PetscCall(ResourceCheckMemory(PETSC_COMM_SELF, what,
-                                  8.0 * ((double)d->nwindows + ((double)d->part->nload + nh) * T * n)));
+                                  8.0 * ((double)d->nwindows + ((double)d->part->nload + nv) * T * n)));
   }
   PetscCall(LoadWindows(o, d));
   PetscCall(WindowRates(par, d, T, o->dt));
-  if (nh) {
-    SpikeTrains *st;
-    PetscCall(SpikeFileReadRange(o->data, &o->dopt, hstarts[0], hstarts[nh - 1] + len, &st));
-    PetscCall(PetscMalloc1(nh * T * n, &d->holdout));
-    for (PetscInt w = 0; w < nh; w++) PetscCall(SpikeTrainsBin(st, hstarts[w], o->dt, T, d->holdout + w * T * n, NULL));
-    PetscCall(SpikeTrainsDestroy(&st));
-    d->nholdout = nh;
-    PetscCall(LoadHeldOut(o, info, fit_lo, fit_hi, hold_lo, hold_hi, d));
-  }
-  PetscCall(PetscFree(hstarts));
+  PetscCall(LoadValidation(o, nv, vstarts, d));
+  PetscCall(PrintSplit(par, o, d, fit_lo, hold_lo, hold_hi));
+  if (hold_hi > hold_lo) PetscCall(LoadHeldOut(o, info, fit_lo, fit_hi, hold_lo, hold_hi, d));
+  PetscCall(PetscFree(vstarts));
   PetscCall(SpikeTrainsDestroy(&info));
   PetscCall(HashRecorded(d, T, par));
   PetscFunctionReturn(0);
@@ -345,9 +398,11 @@ PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par)
                "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
     /* the recording options would be silently ignored: a synthetic target regenerates spikes */
     PetscCheck(
-        !o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0, par->world,
+        !o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0 &&
+            o->dopt.validation_ms < 0,
+        par->world,
         PETSC_ERR_ARG_INCOMP,
-        "-data_units, -data_t0, -data_t1 and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
+        "-data_units, -data_t0, -data_t1, -data_holdout and -data_validation select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
         o->data);
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */
@@ -367,7 +422,7 @@ PetscErrorCode FitDataLoad(const FitOptions *o, Parallel *par, FitData **out)
   PetscCall(PetscNew(&d));
   if (o->mode == TARGET_SYNTHETIC) {
     PetscCall(LoadTruth(o, d));
-    PetscCall(FitPartition(o, par, o->windows, 0, &d->part));
+    PetscCall(FitPartition(o, par, o->windows, 0, PETSC_FALSE, &d->part));
   } else PetscCall(LoadRecorded(o, par, d));
   *out = d;
   PetscFunctionReturn(0);
@@ -384,7 +439,7 @@ PetscErrorCode FitDataDestroy(FitData **d)
     for (PetscInt w = 0; w < (*d)->nwindows; w++) PetscCall(PetscFree((*d)->target[w]));
   PetscCall(PetscFree((*d)->target));
   PetscCall(PetscFree((*d)->starts));
-  PetscCall(PetscFree((*d)->holdout));
+  PetscCall(PetscFree((*d)->valid));
   PetscCall(PetscFree((*d)->span));
   PetscCall(SpikeTrainsDestroy(&(*d)->held));
   PetscCall(PetscFree((*d)->train_rate));
@@ -454,7 +509,7 @@ PetscErrorCode FitRecipeFromData(MPI_Comm comm, char *summary, size_t len)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-fit_target", target, sizeof(target), NULL));
   PetscCall(PetscStrcmp(target, "recorded", &recorded));
   if (truth && !recorded) PetscFunctionReturn(0); /* a ground truth fitted as such */
-  PetscCall(PetscMemzero(&dopt, sizeof(dopt)));
+  PetscCall(DataOptionsDefault(&dopt));
   PetscCall(DataOptionsProcess(comm, &dopt));
   PetscCall(SpikeFileReadInfo(data, &dopt, &info));
   PetscCall(DataOptionsSpan(&dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));

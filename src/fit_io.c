@@ -74,7 +74,7 @@ PetscInt FitEvalWindows(const Fit *f)
 {
   const FitOptions *o = f->opt;
   return o->mode == TARGET_SYNTHETIC ? o->eval_windows
-                                     : PetscMin(o->eval_windows, f->data->nholdout ? f->data->nholdout : f->nwindows);
+                                     : PetscMin(o->eval_windows, f->data->nvalid ? f->data->nvalid : f->nwindows);
 }
 
 /* The evaluation windows of this rank (its partition's block of them), their model-input uniforms and
@@ -290,6 +290,11 @@ static PetscErrorCode WriteLossHistory(Fit *f, H5Out *h)
   PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
   PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
   if (f->vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->vloss));
+  if (f->vloss && f->data->nvalid) { /* where the validation windows are (recording time) */
+    hsize_t two = 2;
+    double  vs[2] = {f->data->valid_lo, f->data->valid_hi};
+    PetscCall(H5OutDoubles(h, "/loss/validation_span_ms", 1, &two, vs));
+  }
   PetscCall(PetscMalloc1(f->done + 1, &col));
   for (int k = 0; k < LOSS_NTERMS; k++) {
     char name[64];

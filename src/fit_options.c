@@ -22,7 +22,8 @@ typedef enum {
   HASH_SELECTION, /* with any of the recording's selections (issue 16) */
   HASH_SM_HIDDEN, /* with hidden neurons and a loss with the sm term */
   HASH_SM,        /* with the sm term or -loss weighted */
-  HASH_SPLIT      /* with -fit_step_split other than 1 */
+  HASH_SPLIT,     /* with -fit_step_split other than 1 */
+  HASH_HOLDOUT    /* with -data_holdout or -data_validation given */
 } HashWhen;
 
 /* The value text of a row whose value is not just its field. */
@@ -127,6 +128,7 @@ static const FitOptionSpec Table[] = {
   {"-resume",                 "ckpt",  OPT_STRING, F(resume),              "",          0, NULL, HASH_NO, .help = "Continue from this checkpoint"},
   {"-fit_init_rates",         "fit",   OPT_BOOL,   F(init_rates),          "false",     42, "init_rates", HASH_SET, .help = "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)"},
   {"-fit_calibrate_rates",    "fit",   OPT_INT,    F(calibrate),           "0",         43, "calibrate_rates", HASH_SET, .help = "After the fit, K rounds of shifting each neuron's E_L so that its free-running rate over the fitting windows is its recorded rate (slif; 0: off)"},
+  {"-fit_calibrate_best",     "fit",   OPT_BOOL,   F(calibrate_best),      "false",     53, "calibrate_best", HASH_SET, .help = "-fit_calibrate_rates also on the best-validated parameters (/params/best), which the held-out evaluation runs"},
   {"-fit_recipe",             "recipe", OPT_STRING, NOFIELD,               "default",   0, NULL, HASH_NO, .help = "default: options not given are chosen from a recording's data and printed; none: off"},
   {NULL,                      "recipe", OPT_STRING, F(recipe),             BY_OWNER,    44, "recipe", HASH_SET, .help = "the recipe's choices, also those (init ranges) the table does not list"},
   {"-par_expect_size",        "par",   OPT_INT,    F(expect_size),         "0",         0, NULL, HASH_NO, .help = "Fail unless the number of MPI ranks equals this (SLURM_NTASKS)"},
@@ -136,6 +138,7 @@ static const FitOptionSpec Table[] = {
   {"-loss_sm_bin_ms",         "loss",  OPT_REAL,   F(lcfg.sm_bin_ms),      "20",        48, "sm_bin_ms", HASH_SM, .help = "sm: PSTH bin (ms)"},
   {"-loss_sm_hidden_rate",    "loss",  OPT_REAL,   F(lcfg.sm_hidden_rate), "-1",        45, "sm_hidden_rate", HASH_SM_HIDDEN, .help = "sm: target rate of hidden neurons (Hz; -1: the recorded neurons' mean)"},
   {"-loss_sm_hidden_weight",  "loss",  OPT_REAL,   F(lcfg.sm_hidden_weight), "1",       46, "sm_hidden_weight", HASH_SM_HIDDEN, .help = "sm: weight of the hidden neurons' rate term (0: off)"},
+  {"-loss_sm_pool",           "loss",  OPT_BOOL,   F(lcfg.sm_pool),        "false",     52, "sm_pool", HASH_SET, .help = "sm: stationary statistics (every bin of every window one sample: mean rates and lagged covariances) instead of the PSTH over the window's bins, for activity not locked to the window start"},
   {"-loss_sm_lags",           "loss",  OPT_INT,    F(lcfg.sm_lags),        "0",         49, "sm_lags", HASH_SM, .help = "sm: noise covariances at lags 0..L bins"},
   {"-loss_teacher_forcing",   "loss",  OPT_BOOL,   F(lcfg.teacher_forcing), "false",    40, "teacher_forcing", HASH_SET, .help = "bnll/pnll: drive the recorded neurons with the recorded spikes (the other terms run free)"},
   {"-loss_weights",           "loss",  OPT_STRING, F(loss_weights),        "",          47, "weights", HASH_SM, .help = "Weighted sum of terms, e.g. frd:0.5,bnll:1 (terms frd vrd bnll pnll sm); implies -loss weighted", .text = TextWeights, GIVEN(loss_weights_set)},
@@ -152,6 +155,7 @@ static const FitOptionSpec Table[] = {
   {"-data_t0",                "data",  OPT_REAL,   F(dopt.t0_ms),          BY_OWNER,    30, "data_t0", HASH_ALWAYS, .help = NULL},
   {"-data_t1",                "data",  OPT_REAL,   F(dopt.t1_ms),          BY_OWNER,    31, "data_t1", HASH_ALWAYS, .help = NULL},
   {"-data_holdout",           "data",  OPT_REAL,   F(dopt.holdout_ms),     BY_OWNER,    32, "data_holdout", HASH_ALWAYS, .help = NULL},
+  {"-data_validation",        "data",  OPT_REAL,   F(dopt.validation_ms),  BY_OWNER,    51, "data_validation", HASH_HOLDOUT, .help = NULL},
   {"-data_intervals",         "data",  OPT_STRING, F(dopt.intervals),      BY_OWNER,    36, "data_intervals", HASH_SELECTION, .help = NULL},
   {"-data_labels",            "data",  OPT_STRING, F(dopt.labels),         BY_OWNER,    37, "data_labels", HASH_SELECTION, .help = NULL},
   {"-data_var",               "data",  OPT_STRING, F(dopt.var),            BY_OWNER,    38, "data_var", HASH_SELECTION, .help = NULL},
@@ -284,6 +288,7 @@ PetscErrorCode FitOptionsProcess(MPI_Comm comm, FitOptions *o)
     PetscCall(ModelConfigSetFromOptions(comm, model, &o->mcfg));
   }
   if (!o->windows_set) o->windows = -1; /* 10 for a synthetic target, every window of a recording */
+  PetscCall(DataOptionsDefault(&o->dopt));
   PetscCall(DataOptionsProcess(comm, &o->dopt));
   o->mcfg.dt = o->dt;
   PetscCall(ParseSection(comm, "Loss options", PETSC_TRUE, o));
@@ -327,6 +332,7 @@ static PetscBool HashWanted(const FitOptionSpec *r, const FitOptions *o)
   case HASH_SM_HIDDEN: return o->hidden && LossUsesSM(&o->lcfg) ? PETSC_TRUE : PETSC_FALSE;
   case HASH_SM: return LossUsesSM(&o->lcfg) || o->lcfg.kind == LOSS_WEIGHTED ? PETSC_TRUE : PETSC_FALSE;
   case HASH_SPLIT: return o->step_split != 1 ? PETSC_TRUE : PETSC_FALSE;
+  case HASH_HOLDOUT: return o->dopt.holdout_ms > 0 || o->dopt.validation_ms >= 0 ? PETSC_TRUE : PETSC_FALSE;
   }
   return PETSC_FALSE;
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 
 #define RECIPE_STEPS 18 /* optimiser steps per iteration (pass over the fitting span) */
+#define RECIPE_MIN_K 16 /* windows per optimiser step at least: sm's statistics need samples */
 
 void FitRecipeRateSummary(const RecordingStats *st, double *mean, double *max, double *sparse)
 {
@@ -87,14 +88,14 @@ static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, dou
    * step give sm's statistics more samples */
   {
     PetscInt nwin = (PetscInt)floor(st->span_ms / (double)*steps),
-             k    = PetscMax(4, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
+             k    = PetscMax(RECIPE_MIN_K, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
     PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
     PetscCall(PetscSNPrintf(
         why, sizeof(why),
         "%" PetscInt_FMT
-        " windows of the fitting span in about %d optimiser steps per iteration; sm's statistics over %" PetscInt_FMT
+        " windows of the fitting span in about %d optimiser steps per iteration, at least %d windows each: sm's statistics over %" PetscInt_FMT
         " windows",
-        nwin, RECIPE_STEPS, k));
+        nwin, RECIPE_STEPS, RECIPE_MIN_K, k));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
   }
   PetscFunctionReturn(0);
@@ -127,6 +128,9 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
       Choose(comm, lg, "-loss_weights", "bnll:1,sm:10",
              "likelihood of the recorded spikes + sample-and-measure of the free-running PSTH and noise covariances",
              summary, len));
+  PetscCall(Choose(comm, lg, "-loss_sm_pool", "true",
+                   "sm on stationary statistics (rates and covariances over every 20 ms bin): spontaneous activity is not locked to a window's start",
+                   summary, len));
   PetscCall(
       Choose(comm, lg, "-loss_teacher_forcing", "true",
              "the likelihood on a run driven by the recorded spikes: the coupling is learnt from the recorded history",
@@ -164,6 +168,8 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
         comm, PETSC_FALSE, "-fit_calibrate_rates", "2",
         "after the fit, E_L shifted twice so that each neuron's free-running rate over the fitting windows is its recorded one",
         summary, len));
+    PetscCall(Choose(comm, PETSC_FALSE, "-fit_calibrate_best", "true",
+                     "the same calibration of /params/best, the parameters the held-out evaluation runs", summary, len));
   }
   PetscFunctionReturn(0);
 }

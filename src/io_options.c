@@ -12,6 +12,7 @@ PetscErrorCode DataOptionsDefault(DataOptions *opt)
   PetscFunctionBeginUser;
   PetscCall(PetscMemzero(opt, sizeof(*opt)));
   PetscCall(PetscStrncpy(opt->time_unit, "s", sizeof(opt->time_unit)));
+  opt->validation_ms = -1;
   PetscFunctionReturn(0);
 }
 
@@ -146,6 +147,8 @@ PetscErrorCode DataOptionsValidate(const DataOptions *opt)
              opt->t1_ms);
   PetscCheck(opt->t1_ms <= 0 || opt->t1_ms > opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "-data_t1 %g ms must be after -data_t0 %g ms", opt->t1_ms, opt->t0_ms);
+  PetscCheck(isfinite(opt->validation_ms) && (opt->validation_ms >= 0 || opt->validation_ms == -1), PETSC_COMM_SELF,
+             PETSC_ERR_ARG_WRONG, "-data_validation must be >= 0 ms (or -1: the default), got %g", opt->validation_ms);
   PetscCheck(opt->holdout_ms >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "-data_holdout must be >= 0 ms, got %g",
              opt->holdout_ms);
   PetscCheck(opt->t1_ms <= 0 || opt->holdout_ms < opt->t1_ms - opt->t0_ms, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
@@ -164,7 +167,7 @@ PetscErrorCode DataOptionsValidate(const DataOptions *opt)
 
 PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
 {
-  PetscReal t0 = opt->t0_ms, t1 = opt->t1_ms, ho = opt->holdout_ms, sr = opt->sample_rate;
+  PetscReal t0 = opt->t0_ms, t1 = opt->t1_ms, ho = opt->holdout_ms, va = opt->validation_ms, sr = opt->sample_rate;
 
   PetscFunctionBeginUser;
   if (!opt->time_unit[0]) PetscCall(PetscStrncpy(opt->time_unit, "s", sizeof(opt->time_unit)));
@@ -182,6 +185,10 @@ PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
                              "DataOptionsProcess", t1, &t1, NULL));
   PetscCall(PetscOptionsReal("-data_holdout", "Time (ms) at the end of the span kept for validation",
                              "DataOptionsProcess", ho, &ho, NULL));
+  PetscCall(PetscOptionsReal("-data_validation",
+                             "Time (ms) at the end of the fitting span scored every iteration and never trained on, for "
+                             "/params/best (-1: with -data_holdout, 10% of the fitting span; 0: validate on training windows)",
+                             "DataOptionsProcess", va, &va, NULL));
   PetscCall(PetscOptionsString(
       "-data_intervals",
       "Observation intervals of a text, phy or MATLAB recording: a file of \"start end\" lines in -data_time_unit",
@@ -202,9 +209,16 @@ PetscErrorCode DataOptionsProcess(MPI_Comm comm, DataOptions *opt)
   opt->t0_ms       = t0;
   opt->t1_ms       = t1;
   opt->holdout_ms  = ho;
+  opt->validation_ms = va;
   opt->sample_rate = sr;
   PetscCall(DataOptionsValidate(opt));
   PetscFunctionReturn(0);
+}
+
+double DataOptionsValidationMs(const DataOptions *opt, double span_ms, double min_ms)
+{
+  if (opt->validation_ms >= 0) return opt->validation_ms;
+  return opt->holdout_ms > 0 ? PetscMax(0.1 * span_ms, min_ms) : 0;
 }
 
 PetscErrorCode DataOptionsSpan(const DataOptions *opt, const SpikeTrains *info, double *fit_lo, double *fit_hi,

@@ -199,6 +199,7 @@ PetscErrorCode LossSMShapeInit(const LossConfig *cfg, PetscInt n, PetscInt nh, P
   sh->len           = 2 * sh->half + nh;
   sh->hidden_rate   = cfg->sm_hidden_rate < 0 ? -1.0 : cfg->sm_hidden_rate * (double)sh->bin * cfg->dt / 1000.0;
   sh->hidden_weight = cfg->sm_hidden_weight;
+  sh->pooled        = cfg->sm_pool;
   PetscFunctionReturn(0);
 }
 
@@ -265,6 +266,36 @@ PetscErrorCode LossSMStatsDestroy(LossSMStats **st)
   PetscFunctionReturn(0);
 }
 
+/* The pooled moments (include/loss.h): means into m_y[0..n), m_s[0..n); returns the mean and
+ * covariance part of sm / K. */
+static double SMFinishPooled(LossSMStats *st, const double *sums)
+{
+  const LossSMShape *sh = &st->sh;
+  PetscInt           n = sh->n, nb = sh->nb, half = sh->half;
+  double             mean = 0, cov = 0;
+
+  for (PetscInt i = 0; i < n; i++) {
+    double a = 0, b = 0;
+    for (PetscInt k = 0; k < nb; k++) {
+      a += sums[k * n + i];
+      b += sums[half + k * n + i];
+    }
+    st->m_y[i] = a / (st->K * (double)nb);
+    st->m_s[i] = b / (st->K * (double)nb);
+    mean += (st->m_y[i] - st->m_s[i]) * (st->m_y[i] - st->m_s[i]);
+  }
+  for (PetscInt l = 0; l <= sh->L; l++)
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < n; j++) {
+        PetscInt idx = (l * n + i) * n + j;
+        double   f = 1.0 / (st->K * (double)(nb - l)), cy = sums[nb * n + idx] * f - st->m_y[i] * st->m_y[j],
+               cs = sums[half + nb * n + idx] * f - st->m_s[i] * st->m_s[j];
+        st->D[idx] = cy - cs;
+        cov += st->D[idx] * st->D[idx];
+      }
+  return (double)nb * mean + cov;
+}
+
 void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
 {
   const LossSMShape *sh = &st->sh;
@@ -272,6 +303,17 @@ void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
   double             psth = 0, cov = 0, hid = 0, ms = 0;
 
   st->K = (double)K;
+  if (sh->pooled) {
+    double part = SMFinishPooled(st, sums);
+    for (PetscInt i = 0; i < n; i++) ms += st->m_s[i];
+    st->r_star = sh->hidden_rate >= 0 ? sh->hidden_rate : ms / (double)n;
+    for (PetscInt h = 0; h < sh->nh; h++) {
+      st->r_h[h] = sums[2 * half + h] / (st->K * (double)nb);
+      hid += (st->r_h[h] - st->r_star) * (st->r_h[h] - st->r_star);
+    }
+    st->value = st->K * (part + sh->hidden_weight * hid);
+    return;
+  }
   for (PetscInt k = 0; k < nb * n; k++) {
     st->m_y[k] = sums[k] / st->K;
     st->m_s[k] = sums[half + k] / st->K;
@@ -298,6 +340,25 @@ void LossSMFinish(LossSMStats *st, PetscInt K, const double *sums)
   st->value = st->K * (psth + cov + sh->hidden_weight * hid);
 }
 
+/* Pooled: the part of dsm/dc_w[k][a] that is the same in every bin k (from the means), into
+ * work[k n + a]; the lagged products add the rest (LossSMGradient, with d = c). */
+static void SMPooledConstant(const LossSMStats *st, double *work)
+{
+  const LossSMShape *sh = &st->sh;
+  PetscInt           n = sh->n, nb = sh->nb;
+
+  for (PetscInt a = 0; a < n; a++) {
+    double g = 2.0 * (st->m_y[a] - st->m_s[a]);
+    for (PetscInt l = 0; l <= sh->L; l++) {
+      const double *Dl = st->D + l * n * n;
+      double        c  = 0;
+      for (PetscInt j = 0; j < n; j++) c += (Dl[a * n + j] + Dl[j * n + a]) * st->m_y[j];
+      g -= 2.0 * c / (double)nb;
+    }
+    for (PetscInt k = 0; k < nb; k++) work[k * n + a] = g;
+  }
+}
+
 void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double *y, double weight, double *dy,
                     double *work)
 {
@@ -306,10 +367,12 @@ void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double
   double            *d = (double *)malloc(sizeof(double) * (size_t)(nb * n));
   (void)T;
   SMBin(sh, ld, y, d);
-  for (PetscInt k = 0; k < nb * n; k++) {
-    d[k] -= st->m_y[k];
-    work[k] = 2.0 * (st->m_y[k] - st->m_s[k]);
-  }
+  if (sh->pooled) SMPooledConstant(st, work);
+  else
+    for (PetscInt k = 0; k < nb * n; k++) {
+      d[k] -= st->m_y[k];
+      work[k] = 2.0 * (st->m_y[k] - st->m_s[k]);
+    }
   for (PetscInt l = 0; l <= sh->L; l++) {
     const double *Dl = st->D + l * n * n;
     double        f  = 2.0 / (double)(nb - l);
@@ -334,6 +397,60 @@ void LossSMGradient(const LossSMStats *st, PetscInt ld, PetscInt T, const double
   free(d);
 }
 
+/* The pooled sm's mean and covariance part / K from its plain definition (include/loss.h). */
+static double SMPooled_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
+                           const double *s, double *mean_s)
+{
+  PetscInt      bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin, L = cfg->sm_lags, ld[2] = {n + nh, n};
+  const double *src[2] = {y, s};
+  double       *c[2], *m[2], *C[2], total = 0;
+
+  for (int a = 0; a < 2; a++) {
+    c[a] = (double *)calloc((size_t)(K * nb * n), sizeof(double));
+    m[a] = (double *)calloc((size_t)n, sizeof(double));
+    C[a] = (double *)calloc((size_t)((L + 1) * n * n), sizeof(double));
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt t = 0; t < nb * bin; t++)
+        for (PetscInt i = 0; i < n; i++) c[a][(w * nb + t / bin) * n + i] += src[a][(w * T + t) * ld[a] + i];
+    for (PetscInt r = 0; r < K * nb; r++)
+      for (PetscInt i = 0; i < n; i++) m[a][i] += c[a][r * n + i] / (double)(K * nb);
+    for (PetscInt l = 0; l <= L; l++)
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt j = 0; j < n; j++) {
+          double acc = 0;
+          for (PetscInt w = 0; w < K; w++)
+            for (PetscInt k = 0; k + l < nb; k++) acc += c[a][(w * nb + k) * n + i] * c[a][(w * nb + k + l) * n + j];
+          C[a][(l * n + i) * n + j] = acc / (double)(K * (nb - l)) - m[a][i] * m[a][j];
+        }
+  }
+  for (PetscInt i = 0; i < n; i++) total += (double)nb * (m[0][i] - m[1][i]) * (m[0][i] - m[1][i]);
+  for (PetscInt k = 0; k < (L + 1) * n * n; k++) total += (C[0][k] - C[1][k]) * (C[0][k] - C[1][k]);
+  *mean_s = 0;
+  for (PetscInt i = 0; i < n; i++) *mean_s += m[1][i] / (double)n;
+  for (int a = 0; a < 2; a++) {
+    free(c[a]);
+    free(m[a]);
+    free(C[a]);
+  }
+  return total;
+}
+
+/* w_h sum_h (r_h - r*)^2, r_h the hidden neuron's mean count per bin. */
+static double SMHidden_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
+                           double rstar)
+{
+  PetscInt bin = (PetscInt)floor(cfg->sm_bin_ms / cfg->dt + 0.5), nb = T / bin;
+  double   total = 0;
+  for (PetscInt h = 0; h < nh; h++) {
+    double r = 0;
+    for (PetscInt w = 0; w < K; w++)
+      for (PetscInt t = 0; t < nb * bin; t++) r += y[(w * T + t) * (n + nh) + n + h];
+    r /= (double)(K * nb);
+    total += cfg->sm_hidden_weight * (r - rstar) * (r - rstar);
+  }
+  return total;
+}
+
 double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, PetscInt K, const double *y,
                   const double *s)
 {
@@ -341,6 +458,12 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, Pe
   double   total = 0, rstar = 0;
   double  *c[2], *m[2], *C[2];
   const double *src[2] = {y, s};
+
+  if (cfg->sm_pool) {
+    total = SMPooled_ref(cfg, n, nh, T, K, y, s, &rstar);
+    if (cfg->sm_hidden_rate >= 0) rstar = cfg->sm_hidden_rate * (double)bin * cfg->dt / 1000.0;
+    return K * (total + SMHidden_ref(cfg, n, nh, T, K, y, rstar));
+  }
 
   for (int a = 0; a < 2; a++) {
     c[a] = (double *)calloc((size_t)(K * nb * n), sizeof(double));
@@ -368,13 +491,7 @@ double LossSM_ref(const LossConfig *cfg, PetscInt n, PetscInt nh, PetscInt T, Pe
   /* hidden neurons: mean count per bin against r* */
   for (PetscInt k = 0; k < nb * n; k++) rstar += m[1][k] / (double)(nb * n);
   if (cfg->sm_hidden_rate >= 0) rstar = cfg->sm_hidden_rate * (double)bin * cfg->dt / 1000.0;
-  for (PetscInt h = 0; h < nh; h++) {
-    double r = 0;
-    for (PetscInt w = 0; w < K; w++)
-      for (PetscInt t = 0; t < nb * bin; t++) r += y[(w * T + t) * (n + nh) + n + h];
-    r /= (double)(K * nb);
-    total += cfg->sm_hidden_weight * (r - rstar) * (r - rstar);
-  }
+  total += SMHidden_ref(cfg, n, nh, T, K, y, rstar);
   for (int a = 0; a < 2; a++) {
     free(c[a]);
     free(m[a]);

@@ -26,7 +26,7 @@ grep -qF "recipe: -model not chosen (given)" o.log || { cat o.log; fail "-model 
 grep -qF "recipe: -loss_weights not chosen (options of its group given)" o.log || { cat o.log; fail "-loss frd did not keep the recipe off the loss"; }
 grep -qF "recipe: -fit_init_rates" o.log && fail "-fit_init_rates chosen for a model without escape noise"
 h5dump -a /model o.h5 | grep -q '"lif"' || fail "-model lif not used"
-[ "$(h5dump -a /windows o.h5 | awk '/\(0\)/{print $2}')" = 50 ] || fail "-fit_window_steps 400 not used"
+[ "$(h5dump -a /windows o.h5 | awk '/\(0\)/{print $2}')" = 45 ] || fail "-fit_window_steps 400 not used (45 training windows, 5 validate)"
 # -fit_recipe none: the plain defaults
 run 1 "${rec[@]}" -fit_recipe none -o n.h5 > n.log
 grep -q "^recipe:" n.log && fail "-fit_recipe none printed recipe choices"

@@ -13,7 +13,7 @@ h5dump -a /target r1.h5 | grep -q '"recorded"' || fail "retina fit not in record
 h5dump -d /eval/compare/rate_rmse r1.h5 > /dev/null || fail "no held-out comparison"
 h5dump -a /eval/compare/data r1.h5 | grep -q "held-out" || fail "comparison not on held-out data"
 windows=$(h5dump -a /windows r1.h5 | awk '/\(0\)/{print $2}')
-[ "$windows" = 50 ] || fail "expected 50 windows of 400 ms in [0, 20 s), got $windows"
+[ "$windows" = 45 ] || fail "expected 45 training windows of 400 ms in [0, 18 s) (the last 2 s validate), got $windows"
 # W is free in sign for a recording
 h5dump -d /params/exc r1.h5 | grep -q -- "-1" || fail "neuron types should be unknown for a recording"
 # NWB (3 units)

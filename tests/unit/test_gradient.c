@@ -299,13 +299,13 @@ static double SMLossAt(Problem *p, const double *theta, PetscInt K, PetscInt nre
   return total;
 }
 
-static void test_grad_sm_hidden(void **state)
+static void GradSMHidden(PetscBool pooled)
 {
   Problem  p;
   PetscInt K = 3, nrec = 4, n = 6, T = 80;
   double  *xs, *ss, *ys, *grad, *th, gmax = 0, worst = 0, hidden_max = 0;
-  (void)state;
   ProblemSetup(&p, LOSS_WEIGHTED, n, T, 13, PETSC_TRUE);
+  p.lcfg.sm_pool                 = pooled;
   p.lcfg.weights[LOSS_TERM_FRD]  = 0.3;
   p.lcfg.weights[LOSS_TERM_VRD]  = 0.5;
   p.lcfg.weights[LOSS_TERM_BNLL] = 0;
@@ -358,15 +358,27 @@ static void test_grad_sm_hidden(void **state)
   ProblemDestroy(&p);
 }
 
-/* sm against its plain definition and the exact-statistics split: K windows at once. */
-static void test_sm_value(void **state)
+static void test_grad_sm_hidden(void **state)
 {
-  LossConfig   c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1};
+  (void)state;
+  GradSMHidden(PETSC_FALSE);
+}
+
+/* the pooled (stationary) statistics: the same check */
+static void test_grad_sm_pooled(void **state)
+{
+  (void)state;
+  GradSMHidden(PETSC_TRUE);
+}
+
+/* sm against its plain definition and the exact-statistics split: K windows at once. */
+static void SMValue(PetscBool pooled)
+{
+  LossConfig   c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 1, .sm_pool = pooled};
   PetscInt     n = 3, T = 40, K = 4;
   double       y[480], s[480], *sums;
   LossSMShape  sh;
   LossSMStats *st;
-  (void)state;
   for (PetscInt k = 0; k < K * T * n; k++) {
     y[k] = RngUniform(4, 1, 0, (uint32_t)k, 0) * 0.2;
     s[k] = RngUniform(4, 2, 0, (uint32_t)k, 0) < 0.1;
@@ -382,6 +394,32 @@ static void test_sm_value(void **state)
   assert_true(LossSM_ref(&c, n, 0, T, K, s, s) == 0);
   free(sums);
   LossSMStatsDestroy(&st);
+}
+
+static void test_sm_value(void **state)
+{
+  (void)state;
+  SMValue(PETSC_FALSE);
+}
+
+/* pooled: against its plain definition; and it ignores where in the window a spike falls,
+ * which the PSTH does not: the target's windows rotated by one bin give the same pooled mean
+ * (only the lagged products at the wrap change), a different PSTH term */
+static void test_sm_pooled_value(void **state)
+{
+  LossConfig c = {.kind = LOSS_SM, .vr_tau = 20, .dt = 1.0, .sm_bin_ms = 5, .sm_lags = 0};
+  PetscInt   n = 3, T = 40, K = 4;
+  double     y[480], s[480], r[480];
+  (void)state;
+  SMValue(PETSC_TRUE);
+  for (PetscInt k = 0; k < K * T * n; k++) s[k] = RngUniform(4, 2, 0, (uint32_t)k, 0) < 0.1;
+  for (PetscInt w = 0; w < K; w++) /* each window's bins rotated by one bin (5 steps) */
+    for (PetscInt t = 0; t < T; t++)
+      for (PetscInt i = 0; i < n; i++) r[(w * T + t) * n + i] = s[(w * T + (t + 5) % T) * n + i];
+  memcpy(y, s, sizeof(y));
+  assert_true(LossSM_ref(&c, n, 0, T, K, r, s) > 0); /* the PSTH sees the shift */
+  c.sm_pool = PETSC_TRUE;
+  assert_true(fabs(LossSM_ref(&c, n, 0, T, K, r, y)) < 1e-12); /* lag 0, whole bins: the same samples */
 }
 
 /* sm's hidden-rate term: hidden neurons firing y = v per step have r_h = v * bin counts per
@@ -437,6 +475,8 @@ static void test_sm_hidden_rate(void **state)
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_grad_sm_hidden),
     cmocka_unit_test(test_sm_value),
+    cmocka_unit_test(test_grad_sm_pooled),
+    cmocka_unit_test(test_sm_pooled_value),
     cmocka_unit_test(test_sm_hidden_rate),
     cmocka_unit_test(test_grad_frd),
     cmocka_unit_test(test_grad_vrd),

@@ -402,7 +402,7 @@ PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par)
             o->dopt.validation_ms < 0,
         par->world,
         PETSC_ERR_ARG_INCOMP,
-        "-data_units, -data_t0, -data_t1, -data_holdout and -data_validation select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
+        "-data_units, -data_t0, -data_t1, -data_validation and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
         o->data);
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */

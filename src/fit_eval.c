@@ -8,11 +8,11 @@
 #include "eval_table.h"
 #include "analysis_stats.h"
 #include "rng.h"
+#include "window_source.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
 #define HELD_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu) /* chunks of the held-out runs */
 #define HELD_NOISE  RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu)
 #define NULL_STREAM RngStreamId(RNG_STREAM_ANALYSIS, 0x504E) /* the Poisson null's draws */
@@ -160,16 +160,15 @@ static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, do
     double        t0        = o->mode == TARGET_SYNTHETIC ? (double)(win * T) * o->dt : f->data->starts[win];
     span[2 * win]           = t0;
     span[2 * win + 1]       = o->mode == TARGET_SYNTHETIC ? (double)((win + 1) * T) * o->dt : t0 + T * o->dt;
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], zt));
+    WindowKey key           = WindowKeyEval((uint64_t)o->input_seed, win);
+    PetscCall(WindowSourceGet(f, &key, NULL, 0, NULL, zt));
     for (PetscInt s = 0; s < T; s++)
       for (PetscInt i = 0; i < nr; i++)
         if (zt[s * nr + i] > 0.5)
           SpikeListAdd(&l[0], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
     for (int k = 0; k < 2; k++) {
-      SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
-      w->window       = win;
-      w->noise_seed   = (uint64_t)o->input_seed;
-      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+      WindowKeyDrawInput(&key, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
+      WindowKeyApply(&key, w);
       SimForward(&f->sim, thetas[k], w);
       SimHardSpikes(&f->sim, w, w->scratch);
       for (PetscInt s = 0; s < T; s++) {

@@ -13,10 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HELD_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu) /* chunks of the held-out runs */
-#define HELD_NOISE  RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu)
-#define NULL_STREAM RngStreamId(RNG_STREAM_ANALYSIS, 0x504E) /* the Poisson null's draws */
-
 /* Spikes (unit, time) appended in time order; plain malloc, so that OpenMP threads can
  * grow their own lists. */
 typedef struct {
@@ -100,12 +96,11 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
     PetscInt steps = EvalSpanBins(1, d->span + 2 * k, EVAL_BIN_MS, NULL) * per_bin;
     w->init        = NULL; /* each interval starts from rest */
     for (PetscInt c = 0; c * T < steps; c++, g++) {
-      PetscInt len = PetscMin(T, steps - c * T);
-      SimDrawInput((uint64_t)o->input_seed, HELD_STREAM, g, n, T, theta[f->sim.offRp], o->dt, w->x);
-      w->window       = g;
-      w->noise_seed   = (uint64_t)o->input_seed;
-      w->noise_stream = HELD_NOISE;
-      w->force        = NULL;
+      PetscInt  len = PetscMin(T, steps - c * T);
+      WindowKey k   = WindowKeyHeldOut((uint64_t)o->input_seed, g);
+      WindowKeyDrawInput(&k, n, T, theta[f->sim.offRp], o->dt, w->x);
+      WindowKeyApply(&k, w);
+      w->force = NULL;
       SimForward(&f->sim, theta, w);
       SimHardSpikes(&f->sim, w, w->scratch);
       for (PetscInt s = 0; s < len; s++) {
@@ -279,9 +274,10 @@ static PetscErrorCode PoissonNull(Fit *f, PetscInt nb, const double *target, Eva
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)nb * n + 1, &c));
   for (PetscInt dr = 0; dr < EVAL_POISSON_DRAWS; dr++) {
+    WindowKey k = WindowKeyPoissonNull((uint64_t)f->opt->input_seed, dr);
     for (PetscInt b = 0; b < nb; b++)
       for (PetscInt i = 0; i < n; i++)
-        c[b * n + i] = RngPoisson((uint64_t)f->opt->input_seed, NULL_STREAM, (uint32_t)dr, (uint32_t)i, (uint32_t)b,
+        c[b * n + i] = RngPoisson(k.seed, k.input_stream, (uint32_t)k.window, (uint32_t)i, (uint32_t)b,
                                   f->data->train_rate[i] * EVAL_BIN_MS / 1000.0);
     PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, c, target, &draws[dr]));
   }

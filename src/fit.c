@@ -1,6 +1,7 @@
-/* One training iteration of `spikefit fit`: each window's input and target, the batched (or
- * per-window) forward and backward over the chunks the partition gives this rank, the exact
- * reduction of every step over threads and ranks, and the optimiser step. */
+/* One training iteration of `spikefit fit`: the batched (or per-window) forward and backward
+ * over the chunks the partition gives this rank, with each window's input and target from
+ * window_source.c (training keys), the exact reduction of every step over threads and ranks,
+ * and the optimiser step. */
 #include "fit.h"
 #include "fit_impl.h"
 #include "checkpoint.h"

@@ -111,12 +111,7 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped);
 /* Loss and gradient summed over windows [wlo, whi) at theta (every rank of the group). */
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
                            LossValue *val);
-/* The target of one window: synthetic (truth simulated with the same uniforms) or recorded. */
-PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s);
-/* A window's model input x at theta's rate and, when s is not NULL, its target (a synthetic
- * truth is driven by the same uniforms, drawn once; a recording's window is copied). */
-void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
-                     double *s);
+/* A window's input and target: window_source.h. */
 
 /* The datasets and attributes a results file and a checkpoint share. */
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h);

@@ -7,6 +7,7 @@
 #include "parallel.h"
 #include "rng.h"
 #include "sim.h"
+#include "window_source.h"
 #include <petsctime.h>
 
 PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code)
@@ -43,8 +44,9 @@ PetscErrorCode BenchRun(MPI_Comm comm, int *exit_code)
   PetscCall(SimBatchCreate(&sim, B, 0, SIM_DOUBLE, &bt));
   bt->nb = B;
   for (PetscInt b = 0; b < B; b++) {
+    WindowKey k   = WindowKeyTrain(1, 0, b); /* like a fit's first iteration, seed 1 */
     bt->window[b] = b;
-    SimDrawInput(1, RngStreamId(RNG_STREAM_INPUT, 0), b, n, T, 20.0, 1.0, x);
+    WindowKeyDrawInput(&k, n, T, 20.0, 1.0, x);
     SimBatchSetInput(bt, b, x);
   }
   for (PetscInt k = 0; k < T * n; k++) s[k] = RngUniform(1, 9, 0, (uint32_t)k, 0) < 0.005;

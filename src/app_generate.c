@@ -5,12 +5,10 @@
 #include "h5io.h"
 #include "parallel.h"
 #include "resources.h"
-#include "rng.h"
 #include "sim.h"
 #include "spikes.h"
+#include "window_source.h"
 #include <math.h>
-
-#define GENERATE_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu)
 
 typedef struct {
   char        out[PETSC_MAX_PATH_LEN], model_name[32];
@@ -112,10 +110,9 @@ static PetscErrorCode GenerateSimulate(const GenOptions *g, const NeuronModel *m
     PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
                "stopped by a signal at window %" PetscInt_FMT " of %" PetscInt_FMT "; %s was not written", win, g->nwin,
                g->out);
-    SimDrawInput((uint64_t)g->seed, GENERATE_STREAM, win, n, T, truth[sim.offRp], g->dt, w->x);
-    w->window       = win; /* stochastic models: spike noise keyed by the window */
-    w->noise_seed   = (uint64_t)g->seed;
-    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu);
+    WindowKey k = WindowKeyGenerate((uint64_t)g->seed, win);
+    WindowKeyDrawInput(&k, n, T, truth[sim.offRp], g->dt, w->x);
+    WindowKeyApply(&k, w); /* stochastic models: spike noise keyed by the window */
     SimForward(&sim, truth, w);
     SimHardSpikes(&sim, w, z + win * T * n);
   }

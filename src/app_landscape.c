@@ -6,7 +6,7 @@
 #include "fit_impl.h"
 #include "h5io.h"
 #include "parallel.h"
-#include "rng.h"
+#include "window_source.h"
 #include <math.h>
 #include <string.h>
 
@@ -66,16 +66,14 @@ static PetscErrorCode PointLoss(Fit *f, const double *theta, double *loss, doubl
   PetscInt          n = f->layout->n, T = o->window_steps;
   SimWork          *w = f->work[0];
   double           *s = f->target[0], spikes = 0, *sums = NULL;
-  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
 
   PetscFunctionBeginUser;
   *loss = 0;
   if (f->sm) PetscCall(PetscCalloc1(f->smsh.len, &sums));
   for (PetscInt win = 0; win < f->nwindows; win++) {
-    FitWindowInputs(f, 0, win, stream, theta, 0, w->x, s);
-    w->window       = win;
-    w->noise_seed   = (uint64_t)o->input_seed;
-    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+    WindowKey k = WindowKeyTrain((uint64_t)o->input_seed, 0, win); /* the first iteration's */
+    PetscCall(WindowSourceGet(f, &k, theta, 0, w->x, s));
+    WindowKeyApply(&k, w);
     *loss += FitWindowLoss(f, theta, w, s, 0.0, 0, sums);
     SimHardSpikes(&f->sim, w, w->dy);
     for (PetscInt k = 0; k < n * T; k++) spikes += w->dy[k];

@@ -1,14 +1,15 @@
-/* One training iteration of `spikefit fit`: each window's input and target, the batched (or
- * per-window) forward and backward over the chunks the partition gives this rank, the exact
- * reduction of every step over threads and ranks, and the optimiser step. */
+/* One training iteration of `spikefit fit`: the batched (or per-window) forward and backward
+ * over the chunks the partition gives this rank, with each window's input and target from
+ * window_source.c (training keys), the exact reduction of every step over threads and ranks,
+ * and the optimiser step. */
 #include "fit.h"
 #include "fit_impl.h"
 #include "checkpoint.h"
 #include "app.h"
 #include "h5io.h"
 #include "resources.h"
-#include "rng.h"
 #include "fit_recipe.h"
+#include "window_source.h"
 #include <math.h>
 #include <petsctime.h>
 #ifdef _OPENMP
@@ -46,48 +47,6 @@ int FitThreadId(void)
 #endif
 }
 
-/* The synthetic target of a window whose truth input is in tw->x: the truth's hard spikes
- * of its first nrec neurons (the recorded ones). */
-static void TruthRun(Fit *f, PetscInt it, PetscInt window, SimWork *tw, double *s)
-{
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->nrec, T = o->window_steps, nt = f->tsim.n;
-
-  /* a stochastic truth's spike noise, keyed like the model's: iteration and window */
-  tw->window       = window;
-  tw->noise_seed   = (uint64_t)o->input_seed;
-  tw->noise_stream = RngStreamId(RNG_STREAM_SPIKE, it < 0 ? 0xFFFFFFu : (uint32_t)it);
-  SimForward(&f->tsim, f->data->truth, tw);
-  if (nt == n) SimHardSpikes(&f->tsim, tw, s);
-  else {
-    SimHardSpikes(&f->tsim, tw, tw->scratch);
-    for (PetscInt t = 0; t < T; t++)
-      for (PetscInt i = 0; i < n; i++) s[t * n + i] = tw->scratch[t * nt + i];
-  }
-}
-
-PetscErrorCode FitTarget(Fit *f, PetscInt it, PetscInt window, uint32_t stream, SimWork *tw, double *s)
-{
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->nrec, T = o->window_steps;
-
-  PetscFunctionBeginUser;
-  if (o->mode == TARGET_SYNTHETIC) {
-    /* the truth receives input drawn from the same uniforms at its own rate */
-    SimDrawInput((uint64_t)o->input_seed, stream, window, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
-    TruthRun(f, it, window, tw, s);
-  } else {
-    const double *src = it < 0
-                            ? (window < f->data->nvalid ? f->data->valid + window * T * n : f->data->target[window])
-                            : f->data->target[window];
-    (void)it;
-    PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-               "window %" PetscInt_FMT " of the recording is not loaded on this rank", window);
-    PetscCall(PetscArraycpy(s, src, T * n));
-  }
-  PetscFunctionReturn(0);
-}
-
 PetscInt FitPasses(const Fit *f, FitPass pass[2])
 {
   if (!f->opt->lcfg.teacher_forcing) {
@@ -99,55 +58,11 @@ PetscInt FitPasses(const Fit *f, FitPass pass[2])
   return f->free_pass ? 2 : 1;
 }
 
-/* A synthetic target's window: one draw of the uniforms for the model's input x and (unless
- * tx is NULL) the truth's tx, each at its own rate. */
-static void SyntheticInputs(Fit *f, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
-                            double *tx)
-{
-  const FitOptions *o = f->opt;
-  PetscInt          T = o->window_steps;
-  double           *u = f->uni[tid];
-
-  SimDrawUniforms((uint64_t)o->input_seed, stream, window, f->nuni, T, u);
-  SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
-  if (tx) SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tx);
-}
-
-void FitWindowInputs(Fit *f, PetscInt it, PetscInt window, uint32_t stream, const double *theta, int tid, double *x,
-                     double *s)
-{
-  const FitOptions *o = f->opt;
-  PetscInt          T = o->window_steps;
-
-  if (o->mode == TARGET_SYNTHETIC) {
-    SyntheticInputs(f, window, stream, theta, tid, x, s ? f->twork[tid]->x : NULL);
-    if (s) TruthRun(f, it, window, f->twork[tid], s);
-  } else {
-    SimDrawInput((uint64_t)o->input_seed, stream, window, f->nm, T, theta[f->sim.offRp], o->dt, x);
-    if (s) (void)FitTarget(f, it, window, stream, f->twork[tid], s); /* a copy of loaded data */
-  }
-}
-
 static double SMWeight(const Fit *f)
 {
   double w[LOSS_NTERMS];
   LossWeights(&f->opt->lcfg, 0.0, w);
   return w[LOSS_TERM_SM];
-}
-
-/* Where window `window` (slot b of the thread's batch) gets its target: the thread's batch
- * buffer for a synthetic target (FitWindowInputs fills it), NULL for a recording, whose
- * loaded windows are read in place. Either way f->bsrc[tid][b] points at the target. */
-static double *BatchTarget(Fit *f, int tid, PetscInt window, PetscInt b)
-{
-  const FitOptions *o = f->opt;
-  if (o->mode == TARGET_SYNTHETIC) {
-    double *s       = f->btarget[tid] + (size_t)b * o->window_steps * f->nrec;
-    f->bsrc[tid][b] = s;
-    return s;
-  }
-  f->bsrc[tid][b] = f->data->target[window];
-  return NULL;
 }
 
 /* sm: the statistics' sums of windows [blo, bhi) (forward only) into the thread's sm
@@ -156,22 +71,17 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w      = f->work[tid];
-  const double     *s      = f->target[tid];
-  double           *acc    = f->smbuf[tid];
-  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
-  SimBatch         *bt     = f->batch ? f->batch[tid] : NULL;
+  SimWork          *w   = f->work[tid];
+  const double     *s   = f->target[tid];
+  double           *acc = f->smbuf[tid];
+  SimBatch         *bt  = f->batch ? f->batch[tid] : NULL;
+  WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, blo);
 
   if (bt) {
-    bt->nb = bhi - blo;
-    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = NULL; /* sm measures free-running samples */
-    bt->noise_seed   = (uint64_t)o->input_seed;
-    bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-    for (PetscInt b = 0; b < bt->nb; b++) {
-      bt->window[b] = blo + b;
-      FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
-      SimBatchSetInput(bt, b, w->x);
-    }
+    for (PetscInt b = 0; b < bhi - blo; b++) bt->force[b] = NULL; /* sm measures free-running samples */
+    /* the truth window by window here (the gradient's pass batches it: the same bits below
+     * SIM_SMALL_N neurons) */
+    WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_FALSE);
     SimBatchForward(&f->sim, theta, bt);
   }
   for (PetscInt win = blo; win < bhi; win++) {
@@ -180,12 +90,11 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
       y = bt->y + (win - blo) * T * n;
       s = f->bsrc[tid][win - blo];
     } else {
-      FitWindowInputs(f, it, win, stream, theta, tid, w->x, f->target[tid]);
-      s               = f->target[tid];
-      w->window       = win;
-      w->noise_seed   = (uint64_t)o->input_seed;
-      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-      w->force        = NULL;
+      WindowKey kw = WindowKeyAt(&key, win);
+      (void)WindowSourceGet(f, &kw, theta, tid, w->x, f->target[tid]);
+      s = f->target[tid];
+      WindowKeyApply(&kw, w);
+      w->force = NULL;
       SimForward(&f->sim, theta, w);
       y = w->y;
     }
@@ -204,14 +113,12 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
   SimWork          *w = f->work[tid];
   double           *g = f->gbuf[tid], *s = f->target[tid];
-  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+  WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, window);
   FitPass           pass[2];
 
-  FitWindowInputs(f, it, window, stream, theta, tid, w->x, s);
-  w->window       = window;
-  w->noise_seed   = (uint64_t)o->input_seed; /* stochastic models: fresh spike noise per iteration */
-  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-  w->nforce       = f->nrec;
+  (void)WindowSourceGet(f, &key, theta, tid, w->x, s);
+  WindowKeyApply(&key, w); /* stochastic models: fresh spike noise per iteration */
+  w->nforce = f->nrec;
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) { /* each pass's gradient adds to g */
@@ -234,37 +141,6 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
   FixedSumAdd(f->acc[tid], g);
 }
 
-/* FitWindowInputs for the nb windows from blo of a batch, with the synthetic truth simulated
- * as a batch too (matrix products over the windows instead of a matrix-vector product per
- * window and step; its targets are its hard output, z = aux0 >= theta as in TruthRun). Below
- * SIM_SMALL_N neurons the bits are TruthRun's; above, the products' rounding may differ in
- * the last bit, which changes a spike only where u lies within that of theta. */
-static void BatchSyntheticInputs(Fit *f, PetscInt it, PetscInt blo, PetscInt nb, uint32_t stream, const double *theta,
-                                 int tid)
-{
-  const FitOptions *o = f->opt;
-  PetscInt          T = o->window_steps, nt = f->tsim.n, nr = f->nrec;
-  SimBatch         *bt = f->batch[tid], *tb = f->tbatch[tid];
-  double           *x = f->work[tid]->x, *tx = f->twork[tid]->x;
-
-  tb->nb           = nb;
-  tb->noise_seed   = (uint64_t)o->input_seed;
-  tb->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-  for (PetscInt b = 0; b < nb; b++) {
-    bt->window[b] = tb->window[b] = blo + b;
-    SyntheticInputs(f, blo + b, stream, theta, tid, x, tx);
-    SimBatchSetInput(bt, b, x);
-    SimBatchSetInput(tb, b, tx);
-  }
-  SimBatchForward(&f->tsim, f->data->truth, tb);
-  for (PetscInt b = 0; b < nb; b++) {
-    double       *s = BatchTarget(f, tid, blo + b, b);
-    const double *z = tb->y + (size_t)b * T * nt;
-    for (PetscInt t = 0; t < T; t++)
-      for (PetscInt i = 0; i < nr; i++) s[t * nr + i] = z[t * nt + i];
-  }
-}
-
 /* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
  * that lies in the evaluated range) simulated together; their sum enters the thread's
  * accumulator as one value, so the bits depend on the batch, not on who computes it. */
@@ -273,25 +149,15 @@ static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const
 {
   const FitOptions *o = f->opt;
   PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimWork          *w      = f->work[tid];
-  SimBatch         *bt     = f->batch[tid];
-  double           *g      = f->gbuf[tid];
-  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, (uint32_t)it);
+  SimBatch         *bt  = f->batch[tid];
+  double           *g   = f->gbuf[tid];
+  WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, blo);
   FitPass           pass[2];
 
-  bt->nb           = bhi - blo;
-  bt->noise_seed   = (uint64_t)o->input_seed;
-  bt->noise_stream = RngStreamId(RNG_STREAM_SPIKE, (uint32_t)it);
-  bt->nforce       = f->nrec;
+  bt->nforce = f->nrec;
   /* every window's input and target before the forward pass (teacher forcing needs the
    * targets there; a synthetic target shares the input's uniforms) */
-  if (f->tbatch) BatchSyntheticInputs(f, it, blo, bt->nb, stream, theta, tid);
-  else
-    for (PetscInt b = 0; b < bt->nb; b++) {
-      bt->window[b] = blo + b;
-      FitWindowInputs(f, it, blo + b, stream, theta, tid, w->x, BatchTarget(f, tid, blo + b, b));
-      SimBatchSetInput(bt, b, w->x);
-    }
+  WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_TRUE);
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {

@@ -5,11 +5,8 @@
  * without touching the coupling. Training windows only, never the held-out ones. */
 #include "fit_impl.h"
 #include "fixedsum.h"
-#include "rng.h"
+#include "window_source.h"
 #include <math.h>
-
-#define CALIB_STREAM(round) RngStreamId(RNG_STREAM_SPIKE, 0xFFFFF0u - (uint32_t)(round))
-#define CALIB_INPUT         RngStreamId(RNG_STREAM_INPUT, 0xFFFFF0u)
 
 /* Hard spikes per model neuron of the free-running network at theta over the fitting windows
  * this rank computes, summed exactly over the group: the same counts on every rank. */
@@ -23,12 +20,11 @@ static PetscErrorCode CalibCounts(Fit *f, const double *theta, PetscInt round, d
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(count, n));
   for (PetscInt win = 0; win < f->nwindows; win++) {
+    WindowKey k = WindowKeyCalibration((uint64_t)o->input_seed, round, win);
     if (!WindowPartitionComputes(f->part, win)) continue;
-    SimDrawInput((uint64_t)o->input_seed, CALIB_INPUT, win, n, T, theta[f->sim.offRp], o->dt, w->x);
-    w->window       = win;
-    w->noise_seed   = (uint64_t)o->input_seed;
-    w->noise_stream = CALIB_STREAM(round);
-    w->force        = NULL;
+    WindowKeyDrawInput(&k, n, T, theta[f->sim.offRp], o->dt, w->x);
+    WindowKeyApply(&k, w);
+    w->force = NULL;
     SimForward(&f->sim, theta, w);
     SimHardSpikes(&f->sim, w, w->scratch);
     for (PetscInt t = 0; t < T; t++)

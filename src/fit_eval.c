@@ -8,14 +8,10 @@
 #include "eval_table.h"
 #include "analysis_stats.h"
 #include "rng.h"
+#include "window_source.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
-#define HELD_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFEu) /* chunks of the held-out runs */
-#define HELD_NOISE  RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFEu)
-#define NULL_STREAM RngStreamId(RNG_STREAM_ANALYSIS, 0x504E) /* the Poisson null's draws */
 
 /* Spikes (unit, time) appended in time order; plain malloc, so that OpenMP threads can
  * grow their own lists. */
@@ -100,12 +96,11 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
     PetscInt steps = EvalSpanBins(1, d->span + 2 * k, EVAL_BIN_MS, NULL) * per_bin;
     w->init        = NULL; /* each interval starts from rest */
     for (PetscInt c = 0; c * T < steps; c++, g++) {
-      PetscInt len = PetscMin(T, steps - c * T);
-      SimDrawInput((uint64_t)o->input_seed, HELD_STREAM, g, n, T, theta[f->sim.offRp], o->dt, w->x);
-      w->window       = g;
-      w->noise_seed   = (uint64_t)o->input_seed;
-      w->noise_stream = HELD_NOISE;
-      w->force        = NULL;
+      PetscInt  len = PetscMin(T, steps - c * T);
+      WindowKey k   = WindowKeyHeldOut((uint64_t)o->input_seed, g);
+      WindowKeyDrawInput(&k, n, T, theta[f->sim.offRp], o->dt, w->x);
+      WindowKeyApply(&k, w);
+      w->force = NULL;
       SimForward(&f->sim, theta, w);
       SimHardSpikes(&f->sim, w, w->scratch);
       for (PetscInt s = 0; s < len; s++) {
@@ -160,16 +155,15 @@ static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, do
     double        t0        = o->mode == TARGET_SYNTHETIC ? (double)(win * T) * o->dt : f->data->starts[win];
     span[2 * win]           = t0;
     span[2 * win + 1]       = o->mode == TARGET_SYNTHETIC ? (double)((win + 1) * T) * o->dt : t0 + T * o->dt;
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], zt));
+    WindowKey key           = WindowKeyEval((uint64_t)o->input_seed, win);
+    PetscCall(WindowSourceGet(f, &key, NULL, 0, NULL, zt));
     for (PetscInt s = 0; s < T; s++)
       for (PetscInt i = 0; i < nr; i++)
         if (zt[s * nr + i] > 0.5)
           SpikeListAdd(&l[0], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
     for (int k = 0; k < 2; k++) {
-      SimDrawInput((uint64_t)o->input_seed, EVAL_STREAM, win, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
-      w->window       = win;
-      w->noise_seed   = (uint64_t)o->input_seed;
-      w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+      WindowKeyDrawInput(&key, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
+      WindowKeyApply(&key, w);
       SimForward(&f->sim, thetas[k], w);
       SimHardSpikes(&f->sim, w, w->scratch);
       for (PetscInt s = 0; s < T; s++) {
@@ -280,9 +274,10 @@ static PetscErrorCode PoissonNull(Fit *f, PetscInt nb, const double *target, Eva
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)nb * n + 1, &c));
   for (PetscInt dr = 0; dr < EVAL_POISSON_DRAWS; dr++) {
+    WindowKey k = WindowKeyPoissonNull((uint64_t)f->opt->input_seed, dr);
     for (PetscInt b = 0; b < nb; b++)
       for (PetscInt i = 0; i < n; i++)
-        c[b * n + i] = RngPoisson((uint64_t)f->opt->input_seed, NULL_STREAM, (uint32_t)dr, (uint32_t)i, (uint32_t)b,
+        c[b * n + i] = RngPoisson(k.seed, k.input_stream, (uint32_t)k.window, (uint32_t)i, (uint32_t)b,
                                   f->data->train_rate[i] * EVAL_BIN_MS / 1000.0);
     PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, c, target, &draws[dr]));
   }

@@ -1,14 +1,12 @@
 /* Files of a fit: results (docs/FORMAT.md), checkpoints, the gradient check, the summary. */
 #include "fit_impl.h"
 #include "h5io.h"
-#include "rng.h"
+#include "window_source.h"
 #include "analysis_stats.h"
 #include <math.h>
 #include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
-
-#define EVAL_STREAM RngStreamId(RNG_STREAM_INPUT, 0xFFFFFFu)
 
 /* Dataset shape of one block, with an optional leading dimension. */
 static int BlockDims(const ParamLayout *l, const ParamBlock *b, hsize_t lead, hsize_t dims[3])
@@ -78,9 +76,9 @@ PetscInt FitEvalWindows(const Fit *f)
 }
 
 /* The evaluation windows of this rank (its partition's block of them), their model-input uniforms and
- * their targets, made once: the evaluation input is fixed (EVAL_STREAM), so is a recording's
+ * their targets, made once: the evaluation input is fixed (WindowKeyEval), so is a recording's
  * or a deterministic truth's target. (A stochastic truth's eval target is fixed too: its spike
- * noise is keyed by the evaluation stream.) */
+ * noise is keyed by the evaluation key.) */
 static PetscErrorCode ValidationCache(Fit *f)
 {
   const FitOptions *o = f->opt;
@@ -93,11 +91,12 @@ static PetscErrorCode ValidationCache(Fit *f)
   PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec,
                          &f->vtarget));
   for (PetscInt win = lo; win < hi; win++) {
-    double *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n,
+    WindowKey k = WindowKeyEval((uint64_t)o->input_seed, win);
+    double   *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n,
            *s = f->vtarget + (size_t)(win - lo) * T * f->nrec;
-    SimDrawUniforms((uint64_t)o->input_seed, EVAL_STREAM, win, nu, T, u);
+    WindowKeyDrawUniforms(&k, nu, T, u);
     for (PetscInt t = 0; t < T; t++) PetscCall(PetscArraycpy(vu + t * n, u + t * nu, n));
-    PetscCall(FitTarget(f, -1, win, EVAL_STREAM, f->twork[0], s));
+    PetscCall(WindowSourceGet(f, &k, NULL, 0, NULL, s));
   }
   PetscCall(FixedSumCreate(1 + (f->sm ? f->smsh.len : 0), &f->vacc));
   PetscCall(PetscMalloc1(f->nthreads, &f->vaccs));
@@ -163,11 +162,11 @@ static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double p
   PetscInt          n = f->nm, T = o->window_steps;
   SimWork          *w = f->work[tid];
   double           *v = f->vbuf[tid];
+  WindowKey         k = WindowKeyEval((uint64_t)o->input_seed, win);
 
+  /* the input from the cached uniforms of the key (ValidationCache) */
   SimInputFromUniforms(f->vuni + (size_t)(win - f->vlo) * T * n, n, n, T, theta[f->sim.offRp], o->dt, w->x);
-  w->window       = win;
-  w->noise_seed   = (uint64_t)o->input_seed;
-  w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0xFFFFFFu);
+  WindowKeyApply(&k, w);
   PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
   v[0] = FitWindowLoss(f, theta, w, f->vtarget + (size_t)(win - f->vlo) * T * f->nrec, progress, tid,
                        f->sm ? v + 1 : NULL);
@@ -247,8 +246,7 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 {
   const FitOptions *o = f->opt;
   PetscInt          K, w0, n = f->layout->n, T = o->window_steps, P = f->P;
-  SimWork          *w = f->work[0], *tw = f->twork[0];
-  uint32_t          stream = RngStreamId(RNG_STREAM_INPUT, 0);
+  SimWork          *w = f->work[0];
 
   PetscFunctionBeginUser;
   WindowPartitionStep(f->part, 0, &w0, &K); /* the first step: windows [0, K) */
@@ -262,11 +260,10 @@ PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
   /* the windows are recomputed here (the simulation is deterministic), so no rank has to
    * send its windows anywhere */
   for (PetscInt win = 0; win < K; win++) {
-    PetscCall(FitTarget(f, 0, win, stream, tw, f->gc_target + win * T * f->nrec));
-    SimDrawInput((uint64_t)o->input_seed, stream, win, n, T, f->theta[f->sim.offRp], o->dt, w->x);
-    w->window       = win;
-    w->noise_seed   = (uint64_t)o->input_seed;
-    w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
+    WindowKey k = WindowKeyTrain((uint64_t)o->input_seed, 0, win); /* the first iteration's */
+    PetscCall(WindowSourceGet(f, &k, NULL, 0, NULL, f->gc_target + win * T * f->nrec));
+    WindowKeyDrawInput(&k, n, T, f->theta[f->sim.offRp], o->dt, w->x);
+    WindowKeyApply(&k, w);
     /* with teacher forcing: the output of the forced run (the likelihood's) */
     w->force  = o->lcfg.teacher_forcing ? f->gc_target + win * T * f->nrec : NULL;
     w->nforce = f->nrec;

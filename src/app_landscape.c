@@ -139,7 +139,20 @@ static PetscErrorCode LandscapeBase(const Fit *f, const FitData *data, const cha
     }
     PetscCall(H5InClose(&file, base));
   } else {
-    PetscCall(PetscArraycpy(theta, data->truth, f->P));
+    /* the truth's parameters on the neurons both networks have; a model neuron the truth
+     * lacks (-fit_hidden) keeps its initial parameters, a truth neuron the model lacks
+     * (-fit_recorded) is left out */
+    const ParamLayout *tl = f->tlayout, *ml = f->layout;
+    PetscCheck(tl && data->truth, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+               "the landscape's base is the ground truth, and the data has none: give -land_base RUN.h5");
+    PetscCall(PetscArraycpy(theta, f->theta, f->P));
+    for (PetscInt b = 0; b < ml->nblocks; b++) {
+      const ParamBlock *bm = &ml->blocks[b], *bt = ParamLayoutBlock(tl, bm->name);
+      if (!bt) continue;
+      for (PetscInt i = 0; i < PetscMin(bm->rows, bt->rows); i++)
+        for (PetscInt j = 0; j < PetscMin(bm->cols, bt->cols); j++)
+          theta[bm->offset + i * bm->cols + j] = data->truth[bt->offset + i * bt->cols + j];
+    }
   }
   PetscFunctionReturn(0);
 }

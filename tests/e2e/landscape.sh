@@ -26,6 +26,9 @@ run 3 "${lf[@]}" -loss_teacher_forcing -o lf3.h5
 h5diff lf1.h5 lf3.h5 /landscape/loss /landscape/loss > /dev/null || fail "forced landscape differs between 1 and 3 ranks"
 run 1 "${lf[@]}" -o lfree.h5
 h5diff -q lf1.h5 lfree.h5 /landscape/loss /landscape/loss > /dev/null && fail "teacher forcing did not change the landscape"
+# the base with hidden neurons: the truth's parameters on its 12 neurons, deterministic
+run 1 "${lf[@]}" -o lfree2.h5
+h5diff lfree.h5 lfree2.h5 /landscape/base /landscape/base > /dev/null || fail "the base of a landscape with hidden neurons is not deterministic"
 expect_fail 1 "no parameter block" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x Q:1
 expect_fail 1 "not a free weight" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x W:2,2
 expect_fail 1 "same parameter" "$SPIKEFIT" landscape -data gt.h5 -o bad.h5 -land_x E_L:1 -land_y E_L:1

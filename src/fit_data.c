@@ -298,7 +298,7 @@ static PetscErrorCode ValidationWindows(const FitOptions *o, const SpikeTrains *
   *val_lo = fit_hi;
   *nv     = 0;
   *starts = NULL;
-  if (ms <= 0 || o->mode != TARGET_RECORDED || !o->validate) PetscFunctionReturn(0);
+  if (ms <= 0 || !o->validate) PetscFunctionReturn(0);
   PetscCheck(ms < fit_hi - fit_lo, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "%s: the validation span of %g ms (-data_validation) leaves nothing to train on in the fitting span [%g, %g) ms",
              o->data, ms, fit_lo, fit_hi);
@@ -354,7 +354,7 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
              o->data, fit_lo, val_lo, T, len);
   if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
   d->valid_lo = val_lo;
-  d->valid_hi = nv ? fit_hi : val_lo;
+  d->valid_hi = nv ? vstarts[nv - 1] + len : val_lo; /* the end of the last window used (-fit_eval_windows caps them) */
   PetscCall(FitPartition(o, par, d->nwindows, nv, (PetscBool)(hold_hi > hold_lo), &d->part));
   {
     /* before any allocation: the binned windows this rank keeps (a long recording cut into

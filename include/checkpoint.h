@@ -3,7 +3,7 @@
 /* Checkpoints of a fit (docs/FORMAT.md): written atomically, read back on -resume. */
 #include "fit_impl.h"
 
-/* f->canonical and f->hash: the options (FitOptionsCanonical), the bounds and initial ranges
+/* f->cfg.canonical and f->cfg.hash: the options (FitOptionsCanonical), the bounds and initial ranges
  * in use, the restart and the hash of the data loaded; a checkpoint resumes only the same. */
 PetscErrorCode FitCheckpointIdentity(Fit *f);
 /* Writes -ckpt_file, keeping the previous one as CKPT.prev (H5OutCommit). */

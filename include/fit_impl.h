@@ -6,59 +6,42 @@
 #include "h5io.h"
 #include "eval_table.h"
 
+/* Configuration: what the fit was made from and how it is spread over ranks and threads. */
 typedef struct {
-  FitOptions        *opt;
-  Parallel          *par;
-  FitData           *data;
-  PetscInt           restart;
-  char               prefix[32];
+  FitOptions            *opt;
+  Parallel              *par;
+  PetscInt               restart;
+  char                   prefix[32];       /* "[fit k] " with restarts, else "" */
+  char                   canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
+  uint64_t               hash;
+  const WindowPartition *part;     /* data->part: the windows this rank loads, computes and evaluates */
+  int                    nthreads; /* part->threads: the size of Fit.thread */
+} FitConfig;
+
+/* The model and its parameters: layouts, simulation set-ups, sizes and the loss split. */
+typedef struct {
   const NeuronModel *model;
   ParamLayout       *layout;
   SimSetup           sim;
+  SimSetup           tsim;    /* the truth's simulation (synthetic; ntruth neurons) */
+  ParamLayout       *tlayout; /* the truth's layout, or NULL */
   PetscInt           P, nwindows;
   PetscInt           nrec, nm; /* recorded neurons (scored) and model neurons nrec + hidden */
-  SimSetup           tsim;     /* the truth's simulation (synthetic; ntruth neurons) */
-  ParamLayout       *tlayout;  /* the truth's layout, or NULL */
-  double           **lwork;    /* per thread: 3*T*nrec doubles for the losses */
-  LossSMShape        smsh;     /* sm: shape of the statistics */
-  LossSMStats       *sm;       /* sm: statistics of the current step, or NULL without sm */
-  FixedSum         **smacc;    /* per thread: sm sums */
-  double           **smbuf;    /* per thread: one window's sm sums */
-  double            *smsums;   /* reduced sm sums */
-  int                nthreads;
-  SimWork          **work, **twork; /* per thread: the model's and the truth's */
-  SimBatch         **batch;         /* per thread: batched kernels (NULL with -sim_batch 0 or -sim_ref) */
-  SimBatch         **tbatch;        /* per thread: a synthetic truth's windows of a batch (or NULL) */
-  FixedSum         **acc;           /* per thread */
-  double           **gbuf, **target;
-  double            *gfull; /* reduced [P + 1 + LOSS_NTERMS] */
-  double            *theta, *theta0, *grad;
-  Optim             *optim;
-  PetscInt           done; /* iterations completed */
-  PetscBool          gradient_saved;
-  /* history, on every rank */
-  double *loss, *terms, *gnorm, *secs;        /* [iters] */
-  double *vloss;                              /* [iters] loss on the evaluation windows, or NULL */
-  double *hist;                               /* [iters+1][P] or NULL */
-  double *dist;                               /* [iters+1][nblocks+1] or NULL (no truth) */
-  double *rate_target, *rate_fit, *rate_init; /* [n] Hz over the evaluation windows */
-  /* the first step's evaluation, kept for /gradient_check */
-  double  *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
-  PetscInt gc_windows;
+  PetscInt           nuni;     /* max(model neurons, truth neurons): the uniforms' row length */
   /* teacher forcing: the likelihood part (forced run) and the rest (free run) of the loss */
-  LossConfig      lforced, lfree;
-  PetscBool       free_pass; /* the rest has terms: a second, free-running simulation */
-  double        **btarget;   /* per thread: [Bmax][T][nrec] synthetic targets of a batch, or NULL */
-  const double ***bsrc;      /* per thread: [Bmax] the batch's targets (btarget or the recording) */
-  double        **uni;       /* per thread: [T][nuni] the uniforms of one window's input */
-  PetscInt        nuni;      /* max(model neurons, truth neurons) */
-  /* validation: this rank's block [vlo, vhi) of the evaluation windows, made once */
-  PetscInt  vlo, vhi;
-  double   *vuni, *vtarget;   /* [vhi-vlo][T][nm] input uniforms, [vhi-vlo][T][nrec] targets */
-  FixedSum *vacc, **vaccs;    /* loss and sm sums: total, per thread */
-  double  **vbuf;             /* per thread: one window's [1 + sm length] */
-  char      canonical[16384]; /* every input that changes the result (FitCheckpointIdentity) */
-  uint64_t  hash;
+  LossConfig  lforced, lfree;
+  PetscBool   free_pass; /* the rest has terms: a second, free-running simulation */
+  LossSMShape smsh;      /* sm: shape of the statistics */
+} FitNet;
+
+/* The optimiser's state and the step's reduced sums. */
+typedef struct {
+  double      *theta, *theta0, *grad;
+  double      *gfull; /* reduced [P + 1 + LOSS_NTERMS] */
+  Optim       *optim;
+  PetscInt     done;   /* iterations completed */
+  LossSMStats *sm;     /* sm: statistics of the current step, or NULL without sm */
+  double      *smsums; /* reduced sm sums */
   /* the parameters with the best validation loss (the best training loss without
    * validation) and the iteration after which they were reached (-1: none yet) */
   double  *best;
@@ -68,13 +51,62 @@ typedef struct {
   PetscInt  rollbacks;
   PetscInt  nonfinite; /* non-finite values of the last evaluation (after the reduction) */
   PetscBool diverged, out_of_time;
-  /* the evaluation's table (FitEvalWrite) */
+} FitState;
+
+/* History, on every rank, and the first step's evaluation kept for /gradient_check. */
+typedef struct {
+  double   *loss, *terms, *gnorm, *secs;        /* [iters] */
+  double   *vloss;                              /* [iters] loss on the evaluation windows, or NULL */
+  double   *params;                             /* [iters+1][P] or NULL */
+  double   *dist;                               /* [iters+1][nblocks+1] or NULL (no truth) */
+  double   *rate_target, *rate_fit, *rate_init; /* [n] Hz over the evaluation windows */
+  PetscBool gradient_saved;
+  double   *gc_params, *gc_grad, *gc_input, *gc_target, *gc_output, gc_loss;
+  PetscInt  gc_windows;
+} FitHistory;
+
+/* Validation: this rank's block [lo, hi) of the evaluation windows, made once. */
+typedef struct {
+  PetscInt  lo, hi;
+  double   *uni, *target; /* [hi-lo][T][nm] input uniforms, [hi-lo][T][nrec] targets */
+  FixedSum *acc;          /* loss and sm sums over threads and ranks */
+} FitValidCache;
+
+/* The evaluation's table (FitEvalWrite). */
+typedef struct {
   EvalRow  rows[8];
   PetscInt nrows;
   double   rec_mean, rec_max; /* the target's mean and largest rate there */
   char     span_desc[256];
+} FitEvalTable;
 
-  const WindowPartition *part; /* data->part: the windows this rank loads, computes and evaluates */
+/* One thread's workspace (Fit.thread[tid]); FitThreadCreate makes every buffer, FitThreadDestroy frees them. */
+typedef struct {
+  SimWork       *work, *twork; /* one window of the model and of a synthetic truth */
+  SimBatch      *batch;        /* the batched kernels (B = 1 with -sim_batch 0 or -sim_ref) */
+  SimBatch      *tbatch;       /* a synthetic truth's windows of a batch, or NULL */
+  FixedSum      *acc;          /* the step's loss and gradient */
+  double        *gbuf;         /* one batch's [P + 1 + LOSS_NTERMS] */
+  double        *target;       /* [T][nrec] one window's target */
+  double        *btarget;      /* [Bmax][T][nrec] synthetic targets of a batch, or NULL */
+  const double **bsrc;         /* [Bmax] the batch's targets (btarget or the recording) */
+  double        *uni;          /* [T][nuni] the uniforms of one window's input */
+  double        *lwork;        /* 3*T*nrec doubles for the losses */
+  FixedSum      *smacc;        /* sm sums, or NULL without sm */
+  double        *smbuf;        /* one window's sm sums, or NULL */
+  FixedSum      *vacc;         /* validation: loss and sm sums */
+  double        *vbuf;         /* validation: one window's [1 + sm length] */
+} FitThread;
+
+typedef struct {
+  FitConfig     cfg;
+  FitData      *data;
+  FitNet        net;
+  FitState      state;
+  FitHistory    history;
+  FitValidCache valid;
+  FitEvalTable  table;
+  FitThread    *thread; /* [cfg.nthreads] */
 } Fit;
 
 typedef enum { FIT_STEP_OK, FIT_BAD_START, FIT_BAD_STEP } FitStepStatus;
@@ -107,6 +139,10 @@ PetscErrorCode FitDataLoad(const FitOptions *o, Parallel *par, FitData **out);
 PetscErrorCode FitDataDestroy(FitData **data);
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out);
 PetscErrorCode FitDestroy(Fit **f);
+/* The per-thread workspace of a fit whose configuration, model and step sums are set:
+ * f->cfg.nthreads FitThread in one array; destroy frees every buffer and sets *t to NULL. */
+PetscErrorCode FitThreadCreate(const Fit *f, FitThread **t);
+PetscErrorCode FitThreadDestroy(int nthreads, FitThread **t);
 PetscErrorCode FitTrain(Fit *f, PetscBool *stopped);
 /* Loss and gradient summed over windows [wlo, whi) at theta (every rank of the group). */
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,

@@ -49,9 +49,9 @@ void WindowKeyDrawUniforms(const WindowKey *k, PetscInt n, PetscInt T, double *u
  * recording's is its loaded window (an evaluation key: the held-out window). The caller
  * applies the key to the SimWork that simulates the model (WindowKeyApply). */
 PetscErrorCode WindowSourceGet(Fit *f, const WindowKey *k, const double *theta, int tid, double *x, double *s);
-/* Windows k->window .. k->window + nb - 1 as the slots of the thread's batch f->batch[tid]:
- * inputs set, key applied, each slot's target at f->bsrc[tid][b]. batched_truth: a synthetic
- * truth simulated as a batch too (f->tbatch; the products' rounding may differ in the last
+/* Windows k->window .. k->window + nb - 1 as the slots of the thread's batch f->thread[tid].batch:
+ * inputs set, key applied, each slot's target at f->thread[tid].bsrc[b]. batched_truth: a synthetic
+ * truth simulated as a batch too (f->thread[tid].tbatch; the products' rounding may differ in the last
  * bit from the per-window truth above SIM_SMALL_N neurons). */
 void WindowSourceBatch(Fit *f, const WindowKey *k, PetscInt nb, const double *theta, int tid, PetscBool batched_truth);
 #endif

@@ -89,11 +89,11 @@ static PetscErrorCode RunRestart(const FitOptions *o, Parallel *par, FitData *da
     *checked = PETSC_TRUE;
   }
   if (done_before) {
-    PetscCall(PetscPrintf(par->group, "%salready finished: %s\n", f->prefix, ok.out));
+    PetscCall(PetscPrintf(par->group, "%salready finished: %s\n", f->cfg.prefix, ok.out));
   } else {
     if (resume) PetscCall(FitCheckpointRead(f, ok.resume));
     PetscCall(FitTrain(f, stopped));
-    if (f->diverged) *diverged = PETSC_TRUE;
+    if (f->state.diverged) *diverged = PETSC_TRUE;
     if (!*stopped) {
       PetscCall(FitCalibrateRates(f, ok.calibrate));
       PetscCall(FitWriteResults(f));

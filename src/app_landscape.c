@@ -62,29 +62,29 @@ static PetscErrorCode ParseAxis(const ParamLayout *l, const char *opt, Axis *a)
  * (Hz) at theta, on this rank alone. */
 static PetscErrorCode PointLoss(Fit *f, const double *theta, double *loss, double *rate)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w = f->work[0];
-  double           *s = f->target[0], spikes = 0, *sums = NULL;
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.layout->n, T = o->window_steps;
+  SimWork          *w = f->thread[0].work;
+  double           *s = f->thread[0].target, spikes = 0, *sums = NULL;
 
   PetscFunctionBeginUser;
   *loss = 0;
-  if (f->sm) PetscCall(PetscCalloc1(f->smsh.len, &sums));
-  for (PetscInt win = 0; win < f->nwindows; win++) {
+  if (f->state.sm) PetscCall(PetscCalloc1(f->net.smsh.len, &sums));
+  for (PetscInt win = 0; win < f->net.nwindows; win++) {
     WindowKey k = WindowKeyTrain((uint64_t)o->input_seed, 0, win); /* the first iteration's */
     PetscCall(WindowSourceGet(f, &k, theta, 0, w->x, s));
     WindowKeyApply(&k, w);
     *loss += FitWindowLoss(f, theta, w, s, 0.0, 0, sums);
-    SimHardSpikes(&f->sim, w, w->dy);
+    SimHardSpikes(&f->net.sim, w, w->dy);
     for (PetscInt k = 0; k < n * T; k++) spikes += w->dy[k];
   }
   if (sums) {
     double term;
-    PetscCall(FitSMTerm(f, f->nwindows, sums, 0.0, &term));
+    PetscCall(FitSMTerm(f, f->net.nwindows, sums, 0.0, &term));
     *loss += term;
     PetscCall(PetscFree(sums));
   }
-  *rate = spikes / (n * f->nwindows * T * o->dt / 1000.0);
+  *rate = spikes / (n * f->net.nwindows * T * o->dt / 1000.0);
   PetscFunctionReturn(0);
 }
 
@@ -132,20 +132,21 @@ static PetscErrorCode LandscapeBase(const Fit *f, const FitData *data, const cha
   if (base[0]) {
     hid_t file;
     PetscCall(H5InOpen(base, &file));
-    for (PetscInt b = 0; b < f->layout->nblocks; b++) {
+    for (PetscInt b = 0; b < f->net.layout->nblocks; b++) {
       char name[64];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/final/%s", f->layout->blocks[b].name));
-      PetscCall(H5InDoubles(file, base, name, (hsize_t)f->layout->blocks[b].size, theta + f->layout->blocks[b].offset));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/params/final/%s", f->net.layout->blocks[b].name));
+      PetscCall(H5InDoubles(file, base, name, (hsize_t)f->net.layout->blocks[b].size,
+                            theta + f->net.layout->blocks[b].offset));
     }
     PetscCall(H5InClose(&file, base));
   } else {
     /* the truth's parameters on the neurons both networks have; a model neuron the truth
      * lacks (-fit_hidden) keeps its initial parameters, a truth neuron the model lacks
      * (-fit_recorded) is left out */
-    const ParamLayout *tl = f->tlayout, *ml = f->layout;
+    const ParamLayout *tl = f->net.tlayout, *ml = f->net.layout;
     PetscCheck(tl && data->truth, PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
                "the landscape's base is the ground truth, and the data has none: give -land_base RUN.h5");
-    PetscCall(PetscArraycpy(theta, f->theta, f->P));
+    PetscCall(PetscArraycpy(theta, f->state.theta, f->net.P));
     for (PetscInt b = 0; b < ml->nblocks; b++) {
       const ParamBlock *bm = &ml->blocks[b], *bt = ParamLayoutBlock(tl, bm->name);
       if (!bt) continue;
@@ -165,12 +166,12 @@ static PetscErrorCode LandscapeGrid(Fit *f, const Axis *ax, const Axis *ay, cons
 
   PetscFunctionBeginUser;
   PetscCall(PetscArrayzero(vals, 2 * npts));
-  ParallelBlock(npts, f->par->rank, f->par->size, &lo, &hi);
+  ParallelBlock(npts, f->cfg.par->rank, f->cfg.par->size, &lo, &hi);
   for (PetscInt p = lo; p < hi; p++) {
     PetscInt j = p / ax->npts, i = p % ax->npts;
     double   save_x = theta[ax->index], save_y = theta[ay->index];
     PetscCheck(!ParallelSignalReceived(), PETSC_COMM_SELF, PARALLEL_ERR_SIGNAL,
-               "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, f->opt->out);
+               "stopped by a signal at grid point %" PetscInt_FMT "; %s was not written", p, f->cfg.opt->out);
     theta[ax->index] = xs[i];
     theta[ay->index] = ys[j];
     PetscCall(PointLoss(f, theta, &vals[p], &vals[npts + p]));
@@ -187,21 +188,21 @@ static PetscErrorCode LandscapeWrite(MPI_Comm comm, const Fit *f, const Axis *ax
   H5Out  *h;
 
   PetscFunctionBeginUser;
-  PetscCall(H5OutCreate(comm, f->opt->out, &h));
+  PetscCall(H5OutCreate(comm, f->cfg.opt->out, &h));
   PetscCall(H5OutAttrString(h, "/", "spikefit_format", "landscape"));
   PetscCall(H5OutDoubles(h, "/landscape/loss", 2, d2, vals));
   PetscCall(H5OutDoubles(h, "/landscape/rate", 2, d2, vals + ax->npts * ay->npts));
   PetscCall(H5OutDoubles(h, "/landscape/x", 1, &dx, xs));
   PetscCall(H5OutDoubles(h, "/landscape/y", 1, &dy, ys));
-  PetscCall(H5OutDoubles(h, "/landscape/base", 1, (hsize_t[]){(hsize_t)f->P}, theta));
+  PetscCall(H5OutDoubles(h, "/landscape/base", 1, (hsize_t[]){(hsize_t)f->net.P}, theta));
   PetscCall(H5OutAttrString(h, "/landscape", "x_param", ax->spec));
   PetscCall(H5OutAttrString(h, "/landscape", "y_param", ay->spec));
   PetscCall(H5OutAttrDouble(h, "/landscape", "x_base", theta[ax->index]));
   PetscCall(H5OutAttrDouble(h, "/landscape", "y_base", theta[ay->index]));
   PetscCall(H5OutAttrString(h, "/landscape", "base", base[0] ? base : "truth"));
-  PetscCall(H5OutAttrString(h, "/landscape", "loss", LossKinds[f->opt->lcfg.kind]));
-  PetscCall(H5OutAttrInt(h, "/landscape", "windows", f->nwindows));
-  PetscCall(H5OutString(h, "/canonical_options", f->canonical));
+  PetscCall(H5OutAttrString(h, "/landscape", "loss", LossKinds[f->cfg.opt->lcfg.kind]));
+  PetscCall(H5OutAttrInt(h, "/landscape", "windows", f->net.nwindows));
+  PetscCall(H5OutString(h, "/canonical_options", f->cfg.canonical));
   PetscCall(H5OutCommit(&h, NULL));
   PetscFunctionReturn(0);
 }
@@ -241,10 +242,10 @@ PetscErrorCode LandscapeRun(MPI_Comm comm, int *exit_code)
              "a landscape of a recording runs on one rank (each rank would read only its share of the windows)");
   PetscCall(FitCreate(&o, par, data, 0, &f));
   PetscCall(AppCheckUnusedOptions(comm));
-  PetscCall(ParseAxis(f->layout, "-land_x", &ax));
-  PetscCall(ParseAxis(f->layout, "-land_y", &ay));
+  PetscCall(ParseAxis(f->net.layout, "-land_x", &ax));
+  PetscCall(ParseAxis(f->net.layout, "-land_y", &ay));
   PetscCheck(ax.index != ay.index, comm, PETSC_ERR_ARG_WRONG, "-land_x and -land_y name the same parameter");
-  PetscCall(PetscMalloc1(f->P, &theta));
+  PetscCall(PetscMalloc1(f->net.P, &theta));
   PetscCall(LandscapeBase(f, data, base, theta));
   PetscCall(FixedSumCreate(2 * ax.npts * ay.npts, &acc));
   PetscCall(PetscMalloc3(2 * ax.npts * ay.npts, &vals, ax.npts, &xs, ay.npts, &ys));

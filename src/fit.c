@@ -49,19 +49,19 @@ int FitThreadId(void)
 
 PetscInt FitPasses(const Fit *f, FitPass pass[2])
 {
-  if (!f->opt->lcfg.teacher_forcing) {
-    pass[0] = (FitPass){&f->opt->lcfg, PETSC_FALSE, (PetscBool)(f->sm != NULL)};
+  if (!f->cfg.opt->lcfg.teacher_forcing) {
+    pass[0] = (FitPass){&f->cfg.opt->lcfg, PETSC_FALSE, (PetscBool)(f->state.sm != NULL)};
     return 1;
   }
-  pass[0] = (FitPass){&f->lforced, PETSC_TRUE, PETSC_FALSE};
-  pass[1] = (FitPass){&f->lfree, PETSC_FALSE, (PetscBool)(f->sm != NULL)};
-  return f->free_pass ? 2 : 1;
+  pass[0] = (FitPass){&f->net.lforced, PETSC_TRUE, PETSC_FALSE};
+  pass[1] = (FitPass){&f->net.lfree, PETSC_FALSE, (PetscBool)(f->state.sm != NULL)};
+  return f->net.free_pass ? 2 : 1;
 }
 
 static double SMWeight(const Fit *f)
 {
   double w[LOSS_NTERMS];
-  LossWeights(&f->opt->lcfg, 0.0, w);
+  LossWeights(&f->cfg.opt->lcfg, 0.0, w);
   return w[LOSS_TERM_SM];
 }
 
@@ -69,12 +69,12 @@ static double SMWeight(const Fit *f)
  * accumulator, one FixedSumAdd per window. */
 static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, int tid)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps;
-  SimWork          *w   = f->work[tid];
-  const double     *s   = f->target[tid];
-  double           *acc = f->smbuf[tid];
-  SimBatch         *bt  = f->batch ? f->batch[tid] : NULL;
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.layout->n, T = o->window_steps;
+  SimWork          *w   = f->thread[tid].work;
+  const double     *s   = f->thread[tid].target;
+  double           *acc = f->thread[tid].smbuf;
+  SimBatch         *bt  = f->thread[tid].batch;
   WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, blo);
 
   if (bt) {
@@ -82,25 +82,25 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
     /* the truth window by window here (the gradient's pass batches it: the same bits below
      * SIM_SMALL_N neurons) */
     WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_FALSE);
-    SimBatchForward(&f->sim, theta, bt);
+    SimBatchForward(&f->net.sim, theta, bt);
   }
   for (PetscInt win = blo; win < bhi; win++) {
     const double *y;
     if (bt) {
       y = bt->y + (win - blo) * T * n;
-      s = f->bsrc[tid][win - blo];
+      s = f->thread[tid].bsrc[win - blo];
     } else {
       WindowKey kw = WindowKeyAt(&key, win);
-      (void)WindowSourceGet(f, &kw, theta, tid, w->x, f->target[tid]);
-      s = f->target[tid];
+      (void)WindowSourceGet(f, &kw, theta, tid, w->x, f->thread[tid].target);
+      s = f->thread[tid].target;
       WindowKeyApply(&kw, w);
       w->force = NULL;
-      SimForward(&f->sim, theta, w);
+      SimForward(&f->net.sim, theta, w);
       y = w->y;
     }
-    PetscArrayzero(acc, f->smsh.len);
-    LossSMAccumulate(&f->smsh, n, T, y, s, acc);
-    FixedSumAdd(f->smacc[tid], acc);
+    PetscArrayzero(acc, f->net.smsh.len);
+    LossSMAccumulate(&f->net.smsh, n, T, y, s, acc);
+    FixedSumAdd(f->thread[tid].smacc, acc);
   }
 }
 
@@ -109,36 +109,36 @@ static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const dou
 static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid,
                            PetscBool log_events)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimWork          *w = f->work[tid];
-  double           *g = f->gbuf[tid], *s = f->target[tid];
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.layout->n, T = o->window_steps, P = f->net.P, np;
+  SimWork          *w = f->thread[tid].work;
+  double           *g = f->thread[tid].gbuf, *s = f->thread[tid].target;
   WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, window);
   FitPass           pass[2];
 
   (void)WindowSourceGet(f, &key, theta, tid, w->x, s);
   WindowKeyApply(&key, w); /* stochastic models: fresh spike noise per iteration */
-  w->nforce = f->nrec;
+  w->nforce = f->net.nrec;
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) { /* each pass's gradient adds to g */
     LossValue val;
     w->force = pass[k].forced ? s : NULL;
     if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-    SimForward(&f->sim, theta, w);
+    SimForward(&f->net.sim, theta, w);
     if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
     if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, s, w->dy, f->lwork[tid], &val);
-    if (pass[k].sm) LossSMGradient(f->sm, n, T, w->y, SMWeight(f), w->dy, f->lwork[tid]);
+    LossEvaluateColumns(pass[k].lcfg, progress, f->net.nrec, n, T, w->y, s, w->dy, f->thread[tid].lwork, &val);
+    if (pass[k].sm) LossSMGradient(f->state.sm, n, T, w->y, SMWeight(f), w->dy, f->thread[tid].lwork);
     if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
     if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-    SimBackward(&f->sim, theta, w, g);
+    SimBackward(&f->net.sim, theta, w, g);
     if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
     g[P] += val.total;
     for (int t = 0; t < LOSS_NTERMS; t++) g[P + 1 + t] += val.term[t];
   }
   w->force = NULL;
-  FixedSumAdd(f->acc[tid], g);
+  FixedSumAdd(f->thread[tid].acc, g);
 }
 
 /* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
@@ -147,48 +147,49 @@ static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *t
 static void BatchGradient(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, double progress,
                           int tid, PetscBool log_events)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->layout->n, T = o->window_steps, P = f->P, np;
-  SimBatch         *bt  = f->batch[tid];
-  double           *g   = f->gbuf[tid];
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.layout->n, T = o->window_steps, P = f->net.P, np;
+  SimBatch         *bt  = f->thread[tid].batch;
+  double           *g   = f->thread[tid].gbuf;
   WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, blo);
   FitPass           pass[2];
 
-  bt->nforce = f->nrec;
+  bt->nforce = f->net.nrec;
   /* every window's input and target before the forward pass (teacher forcing needs the
    * targets there; a synthetic target shares the input's uniforms) */
   WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_TRUE);
   PetscArrayzero(g, P + 1 + LOSS_NTERMS);
   np = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {
-    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = pass[k].forced ? f->bsrc[tid][b] : NULL;
+    for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = pass[k].forced ? f->thread[tid].bsrc[b] : NULL;
     if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-    SimBatchForward(&f->sim, theta, bt);
+    SimBatchForward(&f->net.sim, theta, bt);
     if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
     for (PetscInt b = 0; b < bt->nb; b++) { /* window order: the batch's loss is a fixed sum */
       LossValue     val;
-      const double *s = f->bsrc[tid][b];
+      const double *s = f->thread[tid].bsrc[b];
       if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-      LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n,
-                          f->lwork[tid], &val);
-      if (pass[k].sm) LossSMGradient(f->sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->lwork[tid]);
+      LossEvaluateColumns(pass[k].lcfg, progress, f->net.nrec, n, T, bt->y + b * T * n, s, bt->dy + b * T * n,
+                          f->thread[tid].lwork, &val);
+      if (pass[k].sm)
+        LossSMGradient(f->state.sm, n, T, bt->y + b * T * n, SMWeight(f), bt->dy + b * T * n, f->thread[tid].lwork);
       if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
       g[P] += val.total;
       for (int t = 0; t < LOSS_NTERMS; t++) g[P + 1 + t] += val.term[t];
     }
     if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-    SimBatchBackward(&f->sim, theta, bt, g);
+    SimBatchBackward(&f->net.sim, theta, bt, g);
     if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
   }
   for (PetscInt b = 0; b < bt->nb; b++) bt->force[b] = NULL;
-  FixedSumAdd(f->acc[tid], g);
+  FixedSumAdd(f->thread[tid].acc, g);
 }
 
 /* A step whose sums hold NaN, infinite or huge values: the loss is NaN, the gradient zero. */
 static PetscErrorCode NonFinite(Fit *f, double *grad, LossValue *val)
 {
   PetscFunctionBeginUser;
-  PetscCall(PetscArrayzero(grad, f->P));
+  PetscCall(PetscArrayzero(grad, f->net.P));
   val->total = NAN;
   for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = NAN;
   PetscFunctionReturn(0);
@@ -205,13 +206,13 @@ static void ChunkRange(const WindowPartition *p, PetscInt c, PetscInt wlo, Petsc
  * ranks), so that every window's gradient can be taken given them. */
 static PetscErrorCode SMStep(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, PetscBool *bad)
 {
-  const WindowPartition *p = f->part;
+  const WindowPartition *p = f->cfg.part;
   PetscInt               c0, c1;
-  int                    nthreads = f->nthreads, rank = p->spec.rank;
+  int                    nthreads = f->cfg.nthreads, rank = p->spec.rank;
 
   PetscFunctionBeginUser;
   WindowPartitionChunks(p, wlo, whi, &c0, &c1);
-  for (int t = 0; t < nthreads; t++) FixedSumZero(f->smacc[t]);
+  for (int t = 0; t < nthreads; t++) FixedSumZero(f->thread[t].smacc);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
   for (PetscInt c = c0; c < c1; c++) {
     PetscInt lo, hi;
@@ -219,37 +220,37 @@ static PetscErrorCode SMStep(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, co
     ChunkRange(p, c, wlo, whi, &lo, &hi);
     SMWindows(f, it, lo, hi, theta, FitThreadId());
   }
-  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->smacc[0], f->smacc[t]);
-  PetscCall(ParallelSumFixed(f->par, f->smacc[0]));
-  *bad = (PetscBool)(f->smacc[0]->nonfinite != 0); /* the same on every rank (after the exact sum) */
+  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->thread[0].smacc, f->thread[t].smacc);
+  PetscCall(ParallelSumFixed(f->cfg.par, f->thread[0].smacc));
+  *bad = (PetscBool)(f->thread[0].smacc->nonfinite != 0); /* the same on every rank (after the exact sum) */
   if (*bad) {
-    f->nonfinite = f->smacc[0]->nonfinite;
+    f->state.nonfinite = f->thread[0].smacc->nonfinite;
     PetscFunctionReturn(0);
   }
-  FixedSumGet(f->smacc[0], f->smsums);
-  LossSMFinish(f->sm, whi - wlo, f->smsums);
+  FixedSumGet(f->thread[0].smacc, f->state.smsums);
+  LossSMFinish(f->state.sm, whi - wlo, f->state.smsums);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, const double *theta, double *grad,
                            LossValue *val)
 {
-  const FitOptions      *o        = f->opt;
-  const WindowPartition *p        = f->part;
-  PetscInt               P        = f->P, c0, c1;
+  const FitOptions      *o        = f->cfg.opt;
+  const WindowPartition *p        = f->cfg.part;
+  PetscInt               P        = f->net.P, c0, c1;
   double                 progress = o->iters > 0 ? (double)it / (double)o->iters : 0.0;
-  int                    nthreads = f->nthreads, rank = p->spec.rank;
+  int                    nthreads = f->cfg.nthreads, rank = p->spec.rank;
   PetscBool              log_events = nthreads == 1 ? PETSC_TRUE : PETSC_FALSE, bad = PETSC_FALSE;
 
   PetscFunctionBeginUser;
-  if (f->sm) {
+  if (f->state.sm) {
     PetscCall(SMStep(f, it, wlo, whi, theta, &bad));
     if (bad) { /* the caller rolls back */
       PetscCall(NonFinite(f, grad, val));
       PetscFunctionReturn(0);
     }
   }
-  for (int t = 0; t < nthreads; t++) FixedSumZero(f->acc[t]);
+  for (int t = 0; t < nthreads; t++) FixedSumZero(f->thread[t].acc);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   /* this rank's chunks of [wlo, whi): a batch each, or window by window on the per-window path */
   WindowPartitionChunks(p, wlo, whi, &c0, &c1);
@@ -258,27 +259,27 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
     PetscInt lo, hi;
     if (p->owner[c] != rank) continue;
     ChunkRange(p, c, wlo, whi, &lo, &hi);
-    if (f->batch) BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
+    if (f->thread[0].batch) BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
     else
       for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
   }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));
-  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->acc[0], f->acc[t]);
-  PetscCall(ParallelSumFixed(f->par, f->acc[0]));
+  for (int t = 1; t < nthreads; t++) FixedSumMerge(f->thread[0].acc, f->thread[t].acc);
+  PetscCall(ParallelSumFixed(f->cfg.par, f->thread[0].acc));
   PetscCall(PetscLogEventEnd(FIT_EVENT_REDUCE, 0, 0, 0, 0));
-  if (f->acc[0]->nonfinite) {
-    f->nonfinite = f->acc[0]->nonfinite;
+  if (f->thread[0].acc->nonfinite) {
+    f->state.nonfinite = f->thread[0].acc->nonfinite;
     PetscCall(NonFinite(f, grad, val));
     PetscFunctionReturn(0);
   }
-  FixedSumGet(f->acc[0], f->gfull);
-  PetscCall(PetscArraycpy(grad, f->gfull, P));
-  val->total = f->gfull[P];
-  for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = f->gfull[P + 1 + k];
-  if (f->sm) {
-    val->term[LOSS_TERM_SM] = f->sm->value;
-    val->total += SMWeight(f) * f->sm->value;
+  FixedSumGet(f->thread[0].acc, f->state.gfull);
+  PetscCall(PetscArraycpy(grad, f->state.gfull, P));
+  val->total = f->state.gfull[P];
+  for (int k = 0; k < LOSS_NTERMS; k++) val->term[k] = f->state.gfull[P + 1 + k];
+  if (f->state.sm) {
+    val->term[LOSS_TERM_SM] = f->state.sm->value;
+    val->total += SMWeight(f) * f->state.sm->value;
   }
   PetscFunctionReturn(0);
 }
@@ -292,12 +293,12 @@ static double Norm2(const double *v, PetscInt n)
 
 void FitRecordParams(Fit *f, PetscInt it)
 {
-  if (f->hist) PetscArraycpy(f->hist + it * f->P, f->theta, f->P);
-  if (f->dist) {
-    PetscInt nb = f->layout->nblocks;
+  if (f->history.params) PetscArraycpy(f->history.params + it * f->net.P, f->state.theta, f->net.P);
+  if (f->history.dist) {
+    PetscInt nb = f->net.layout->nblocks;
     for (PetscInt b = 0; b < nb; b++)
-      f->dist[it * (nb + 1) + b] = ParamsBlockDistance(f->layout, b, f->theta, f->data->truth);
-    f->dist[it * (nb + 1) + nb] = ParamsBlockDistance(f->layout, -1, f->theta, f->data->truth);
+      f->history.dist[it * (nb + 1) + b] = ParamsBlockDistance(f->net.layout, b, f->state.theta, f->data->truth);
+    f->history.dist[it * (nb + 1) + nb] = ParamsBlockDistance(f->net.layout, -1, f->state.theta, f->data->truth);
   }
 }
 
@@ -307,38 +308,40 @@ void FitRecordParams(Fit *f, PetscInt it)
  * exact reductions, so every rank of the group returns the same status. */
 PetscErrorCode FitIteration(Fit *f, PetscInt it, FitStepStatus *bad)
 {
-  const FitOptions *o   = f->opt;
+  const FitOptions *o   = f->cfg.opt;
   LossValue         sum = {0, {0}}, val;
   double            gn2 = 0;
 
   PetscFunctionBeginUser;
-  *bad         = FIT_STEP_OK;
-  f->nonfinite = 0;
-  for (PetscInt st = 0; st < f->part->nsteps; st++) {
+  *bad               = FIT_STEP_OK;
+  f->state.nonfinite = 0;
+  for (PetscInt st = 0; st < f->cfg.part->nsteps; st++) {
     PetscInt wlo, whi;
-    WindowPartitionStep(f->part, st, &wlo, &whi);
-    PetscCall(FitEvaluate(f, it, wlo, whi, f->theta, f->grad, &val));
+    WindowPartitionStep(f->cfg.part, st, &wlo, &whi);
+    PetscCall(FitEvaluate(f, it, wlo, whi, f->state.theta, f->state.grad, &val));
     if (!isfinite(val.total)) {
       *bad = wlo == 0 ? FIT_BAD_START : FIT_BAD_STEP;
       PetscFunctionReturn(0);
     }
-    if (it == 0 && wlo == 0 && o->save_gradient && !f->gradient_saved) PetscCall(FitSaveGradientCheck(f, val.total));
+    if (it == 0 && wlo == 0 && o->save_gradient && !f->history.gradient_saved)
+      PetscCall(FitSaveGradientCheck(f, val.total));
     sum.total += val.total;
     for (int k = 0; k < LOSS_NTERMS; k++) sum.term[k] += val.term[k];
-    gn2 += Norm2(f->grad, f->P) * Norm2(f->grad, f->P);
+    gn2 += Norm2(f->state.grad, f->net.P) * Norm2(f->state.grad, f->net.P);
     PetscCall(PetscLogEventBegin(FIT_EVENT_OPTIM, 0, 0, 0, 0));
-    PetscCall(OptimStep(f->optim, f->grad));
-    PetscCall(OptimGetTheta(f->optim, f->theta));
+    PetscCall(OptimStep(f->state.optim, f->state.grad));
+    PetscCall(OptimGetTheta(f->state.optim, f->state.theta));
     PetscCall(PetscLogEventEnd(FIT_EVENT_OPTIM, 0, 0, 0, 0));
   }
-  f->loss[it] = sum.total;
-  for (int k = 0; k < LOSS_NTERMS; k++) f->terms[it * LOSS_NTERMS + k] = sum.term[k];
-  f->gnorm[it] = sqrt(gn2);
-  if (f->vloss) {
+  f->history.loss[it] = sum.total;
+  for (int k = 0; k < LOSS_NTERMS; k++) f->history.terms[it * LOSS_NTERMS + k] = sum.term[k];
+  f->history.gnorm[it] = sqrt(gn2);
+  if (f->history.vloss) {
     PetscCall(PetscLogEventBegin(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
-    PetscCall(FitValidationLoss(f, f->theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0, &f->vloss[it]));
+    PetscCall(FitValidationLoss(f, f->state.theta, o->iters > 0 ? (double)it / (double)o->iters : 0.0,
+                                &f->history.vloss[it]));
     PetscCall(PetscLogEventEnd(FIT_EVENT_VALIDATE, 0, 0, 0, 0));
-    if (!isfinite(f->vloss[it])) *bad = FIT_BAD_STEP;
+    if (!isfinite(f->history.vloss[it])) *bad = FIT_BAD_STEP;
   }
   FitRecordParams(f, it + 1);
   PetscFunctionReturn(0);

@@ -35,213 +35,267 @@ static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, i
  * simulation set-up, and a synthetic truth's. */
 static PetscErrorCode FitModelSetup(Fit *f)
 {
-  FitOptions *o    = f->opt;
+  FitOptions *o    = f->cfg.opt;
   FitData    *data = f->data;
-  PetscInt    n = f->nm, T = o->window_steps, *mexc = NULL;
+  PetscInt    n = f->net.nm, T = o->window_steps, *mexc = NULL;
 
   PetscFunctionBeginUser;
   if (data->exc) {
     PetscCall(PetscMalloc1(n, &mexc));
     for (PetscInt i = 0; i < n; i++) mexc[i] = i < data->n ? data->exc[i] : -1;
   }
-  PetscCall(ModelLayoutCreate(f->model, &o->mcfg, n, mexc, &f->layout));
+  PetscCall(ModelLayoutCreate(f->net.model, &o->mcfg, n, mexc, &f->net.layout));
   PetscCall(PetscFree(mexc));
-  PetscCall(ParamLayoutSetFromOptions(f->layout));
-  PetscCall(SimSetupInit(&f->sim, f->model, &o->mcfg, f->layout, T));
-  f->sim.use_ref = o->use_ref;
+  PetscCall(ParamLayoutSetFromOptions(f->net.layout));
+  PetscCall(SimSetupInit(&f->net.sim, f->net.model, &o->mcfg, f->net.layout, T));
+  f->net.sim.use_ref = o->use_ref;
   if (data->has_truth) {
-    PetscCall(ModelLayoutCreate(f->model, &o->mcfg, data->ntruth, data->texc, &f->tlayout));
-    PetscCall(SimSetupInit(&f->tsim, f->model, &o->mcfg, f->tlayout, T));
-    f->tsim.use_ref = o->use_ref;
+    PetscCall(ModelLayoutCreate(f->net.model, &o->mcfg, data->ntruth, data->texc, &f->net.tlayout));
+    PetscCall(SimSetupInit(&f->net.tsim, f->net.model, &o->mcfg, f->net.tlayout, T));
+    f->net.tsim.use_ref = o->use_ref;
     /* only the truth's hard spikes (from the tape) are used: no soft output to compute */
-    f->tsim.cfg.hard_output    = PETSC_TRUE;
-    f->tsim.cfg.output_current = PETSC_FALSE;
-  } else f->tsim = f->sim;
-  f->P = f->layout->total;
+    f->net.tsim.cfg.hard_output    = PETSC_TRUE;
+    f->net.tsim.cfg.output_current = PETSC_FALSE;
+  } else f->net.tsim = f->net.sim;
+  f->net.P    = f->net.layout->total;
+  f->net.nuni = PetscMax(n, f->net.tsim.n);
   PetscFunctionReturn(0);
 }
 
-/* The per-thread workspace: batches, simulation work, exact accumulators, targets, uniforms,
- * the losses' scratch and the sm sums, one of each for the partition's threads. */
-static PetscErrorCode FitWorkspaceCreate(Fit *f)
+/* The model part: the model, its sizes and set-ups, the fit's window count, the loss split. */
+static PetscErrorCode FitNetCreate(Fit *f)
 {
-  FitOptions *o    = f->opt;
+  FitOptions *o    = f->cfg.opt;
   FitData    *data = f->data;
-  PetscInt    n = f->nm, T = o->window_steps, P = f->P;
+  Parallel   *par  = f->cfg.par;
+
+  PetscFunctionBeginUser;
+  PetscCall(ModelFind(o->model_name, &f->net.model));
+  PetscCall(FitCheckMemory(o, data, par->threads));
+  f->net.nrec = data->n;
+  f->net.nm   = data->n + o->hidden;
+  PetscCall(FitModelSetup(f));
+  f->net.nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
+  PetscCheck(o->mode == TARGET_RECORDED || f->net.nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
+  PetscCheck(f->net.nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data,
+             o->window_steps);
+  if (o->lcfg.teacher_forcing) f->net.free_pass = LossSplitForced(&o->lcfg, &f->net.lforced, &f->net.lfree);
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FitNetDestroy(FitNet *net)
+{
+  PetscFunctionBeginUser;
+  PetscCall(ParamLayoutDestroy(&net->tlayout));
+  PetscCall(ParamLayoutDestroy(&net->layout));
+  PetscFunctionReturn(0);
+}
+
+/* Windows per batch: -sim_batch B, or 1 (-sim_batch 0, -sim_ref: one window at a time). */
+static PetscInt FitBatchSize(const FitOptions *o) { return o->sim_batch > 0 && !o->use_ref ? o->sim_batch : 1; }
+
+/* One thread's buffers: the batches, one window's simulation work, the exact accumulators,
+ * targets, uniforms, the losses' scratch, the sm sums and the validation sums. */
+static PetscErrorCode ThreadCreate(const Fit *f, FitThread *w)
+{
+  const FitOptions *o    = f->cfg.opt;
+  const FitData    *data = f->data;
+  PetscInt          n = f->net.nm, T = o->window_steps, P = f->net.P, B = FitBatchSize(o);
+  PetscInt          vlen = 1 + (f->state.sm ? f->net.smsh.len : 0);
 
   PetscFunctionBeginUser;
   if (o->sim_batch > 0 && !o->use_ref) {
-    PetscCall(PetscCalloc1(f->nthreads, &f->batch));
-    for (int t = 0; t < f->nthreads; t++)
-      PetscCall(
-          SimBatchCreate(&f->sim, o->sim_batch, o->sim_tape_stride, (SimPrecision)o->sim_precision, &f->batch[t]));
+    PetscCall(SimBatchCreate(&f->net.sim, B, o->sim_tape_stride, (SimPrecision)o->sim_precision, &w->batch));
     if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
       /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
       PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
-      PetscCall(PetscCalloc1(f->nthreads, &f->tbatch));
-      for (int t = 0; t < f->nthreads; t++)
-        PetscCall(SimBatchCreate(&f->tsim, o->sim_batch, stride, SIM_DOUBLE, &f->tbatch[t]));
+      PetscCall(SimBatchCreate(&f->net.tsim, B, stride, SIM_DOUBLE, &w->tbatch));
     }
+    /* a batch's targets: computed (synthetic) or pointers into the recording */
+    if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)B * T * f->net.nrec, &w->btarget));
+    PetscCall(PetscCalloc1(B, &w->bsrc));
   }
-  PetscCall(PetscCalloc6(f->nthreads, &f->work, f->nthreads, &f->twork, f->nthreads, &f->acc, f->nthreads, &f->gbuf,
-                         f->nthreads, &f->target, P + 1 + LOSS_NTERMS, &f->gfull));
-  for (int t = 0; t < f->nthreads; t++) {
-    PetscCall(SimWorkCreate(&f->sim, &f->work[t]));
-    PetscCall(SimWorkCreate(&f->tsim, &f->twork[t]));
-    PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &f->acc[t]));
-    PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &f->gbuf[t]));
-    PetscCall(PetscMalloc1(T * n, &f->target[t]));
-  }
-  if (f->batch) { /* a batch's targets: computed (synthetic) or pointers into the recording */
-    PetscCall(PetscCalloc2(f->nthreads, &f->btarget, f->nthreads, &f->bsrc));
-    for (int t = 0; t < f->nthreads; t++) {
-      if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)o->sim_batch * T * f->nrec, &f->btarget[t]));
-      PetscCall(PetscCalloc1(o->sim_batch, &f->bsrc[t]));
-    }
-  }
+  PetscCall(SimWorkCreate(&f->net.sim, &w->work));
+  PetscCall(SimWorkCreate(&f->net.tsim, &w->twork));
+  PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &w->acc));
+  PetscCall(PetscMalloc1(P + 1 + LOSS_NTERMS, &w->gbuf));
+  PetscCall(PetscMalloc1(T * n, &w->target));
   /* the uniforms of one window's input, shared by the model and a synthetic truth */
-  f->nuni = PetscMax(n, f->tsim.n);
-  PetscCall(PetscCalloc1(f->nthreads, &f->uni));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1((size_t)T * f->nuni, &f->uni[t]));
-  PetscCall(PetscCalloc1(f->nthreads, &f->lwork));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(3 * T * f->nrec, &f->lwork[t]));
+  PetscCall(PetscMalloc1((size_t)T * f->net.nuni, &w->uni));
+  PetscCall(PetscMalloc1(3 * T * f->net.nrec, &w->lwork));
+  if (f->state.sm) {
+    PetscCall(FixedSumCreate(f->net.smsh.len, &w->smacc));
+    PetscCall(PetscMalloc1(f->net.smsh.len, &w->smbuf));
+  }
+  PetscCall(FixedSumCreate(vlen, &w->vacc));
+  PetscCall(PetscMalloc1(vlen, &w->vbuf));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode ThreadDestroy(FitThread *w)
+{
+  PetscFunctionBeginUser;
+  PetscCall(SimBatchDestroy(&w->batch));
+  PetscCall(SimBatchDestroy(&w->tbatch));
+  PetscCall(PetscFree(w->btarget));
+  PetscCall(PetscFree(w->bsrc));
+  PetscCall(SimWorkDestroy(&w->work));
+  PetscCall(SimWorkDestroy(&w->twork));
+  PetscCall(FixedSumDestroy(&w->acc));
+  PetscCall(PetscFree(w->gbuf));
+  PetscCall(PetscFree(w->target));
+  PetscCall(PetscFree(w->uni));
+  PetscCall(PetscFree(w->lwork));
+  PetscCall(FixedSumDestroy(&w->smacc));
+  PetscCall(PetscFree(w->smbuf));
+  PetscCall(FixedSumDestroy(&w->vacc));
+  PetscCall(PetscFree(w->vbuf));
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitThreadCreate(const Fit *f, FitThread **out)
+{
+  FitThread *w;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscCalloc1(f->cfg.nthreads, &w));
+  for (int t = 0; t < f->cfg.nthreads; t++) PetscCall(ThreadCreate(f, &w[t]));
+  *out = w;
+  PetscFunctionReturn(0);
+}
+
+PetscErrorCode FitThreadDestroy(int nthreads, FitThread **tp)
+{
+  PetscFunctionBeginUser;
+  if (!tp || !*tp) PetscFunctionReturn(0);
+  for (int t = 0; t < nthreads; t++) PetscCall(ThreadDestroy(&(*tp)[t]));
+  PetscCall(PetscFree(*tp));
+  PetscFunctionReturn(0);
+}
+
+/* The step's shared sums (the reduced gradient, sm's statistics) and the per-thread workspace. */
+static PetscErrorCode FitWorkspaceCreate(Fit *f)
+{
+  FitOptions *o = f->cfg.opt;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc1(f->net.P + 1 + LOSS_NTERMS, &f->state.gfull));
   if (LossUsesSM(&o->lcfg)) {
-    PetscCall(LossSMShapeInit(&o->lcfg, f->nrec, f->nm - f->nrec, T, &f->smsh));
-    PetscCall(LossSMStatsCreate(&f->smsh, &f->sm));
-    PetscCall(PetscCalloc2(f->nthreads, &f->smacc, f->nthreads, &f->smbuf));
-    PetscCall(PetscMalloc1(f->smsh.len, &f->smsums));
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(FixedSumCreate(f->smsh.len, &f->smacc[t]));
-      PetscCall(PetscMalloc1(f->smsh.len, &f->smbuf[t]));
-    }
+    PetscCall(LossSMShapeInit(&o->lcfg, f->net.nrec, f->net.nm - f->net.nrec, o->window_steps, &f->net.smsh));
+    PetscCall(LossSMStatsCreate(&f->net.smsh, &f->state.sm));
+    PetscCall(PetscMalloc1(f->net.smsh.len, &f->state.smsums));
   }
+  PetscCall(FitThreadCreate(f, &f->thread));
   PetscFunctionReturn(0);
 }
 
-static PetscErrorCode FitWorkspaceDestroy(Fit *f)
+/* The optimiser's state: the initial parameters of restart k (drawn from the initial ranges,
+ * projected, and with -fit_init_rates set to the recorded rates), the optimiser, the best ones. */
+static PetscErrorCode FitStateCreate(Fit *f)
 {
-  PetscFunctionBeginUser;
-  if (f->batch)
-    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->batch[t]));
-  PetscCall(PetscFree(f->batch));
-  if (f->tbatch)
-    for (int t = 0; t < f->nthreads; t++) PetscCall(SimBatchDestroy(&f->tbatch[t]));
-  PetscCall(PetscFree(f->tbatch));
-  for (int t = 0; t < f->nthreads; t++) {
-    PetscCall(SimWorkDestroy(&f->work[t]));
-    PetscCall(SimWorkDestroy(&f->twork[t]));
-    PetscCall(FixedSumDestroy(&f->acc[t]));
-    PetscCall(PetscFree(f->gbuf[t]));
-    PetscCall(PetscFree(f->target[t]));
-  }
-  PetscCall(PetscFree6(f->work, f->twork, f->acc, f->gbuf, f->target, f->gfull));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscFree(f->lwork[t]));
-  PetscCall(PetscFree(f->lwork));
-  if (f->btarget) {
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(PetscFree(f->btarget[t]));
-      PetscCall(PetscFree(f->bsrc[t]));
-    }
-    PetscCall(PetscFree2(f->btarget, f->bsrc));
-  }
-  PetscCall(FitValidationCacheDestroy(f));
-  for (int t = 0; t < f->nthreads && f->uni; t++) PetscCall(PetscFree(f->uni[t]));
-  PetscCall(PetscFree(f->uni));
-  if (f->sm) {
-    for (int t = 0; t < f->nthreads; t++) {
-      PetscCall(FixedSumDestroy(&f->smacc[t]));
-      PetscCall(PetscFree(f->smbuf[t]));
-    }
-    PetscCall(PetscFree2(f->smacc, f->smbuf));
-    PetscCall(PetscFree(f->smsums));
-    PetscCall(LossSMStatsDestroy(&f->sm));
-  }
-  PetscFunctionReturn(0);
-}
-
-/* The initial parameters of restart k: drawn from the initial ranges, projected, and with
- * -fit_init_rates set to the recorded rates. */
-static PetscErrorCode FitInitialParams(Fit *f)
-{
-  FitOptions *o    = f->opt;
+  FitOptions *o    = f->cfg.opt;
   FitData    *data = f->data;
-  PetscInt    T = o->window_steps, P = f->P;
+  PetscInt    T = o->window_steps, P = f->net.P;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscMalloc3(P, &f->theta, P, &f->theta0, P, &f->grad));
-  ParamsDrawInitial(f->layout, (uint64_t)(o->seed + f->restart), f->theta);
-  ParamsProject(f->layout, f->theta);
+  PetscCall(PetscMalloc3(P, &f->state.theta, P, &f->state.theta0, P, &f->state.grad));
+  ParamsDrawInitial(f->net.layout, (uint64_t)(o->seed + f->cfg.restart), f->state.theta);
+  ParamsProject(f->net.layout, f->state.theta);
   if (o->init_rates) {
     double mean = 0;
-    PetscCheck(data->rate_hz, f->par->group, PETSC_ERR_ARG_INCOMP,
+    PetscCheck(data->rate_hz, f->cfg.par->group, PETSC_ERR_ARG_INCOMP,
                "-fit_init_rates sets each neuron's initial rate from a recording: %s is fitted as a ground truth",
                o->data);
-    for (PetscInt i = 0; i < f->nrec; i++) mean += data->rate_hz[i] / (double)f->nrec;
+    for (PetscInt i = 0; i < f->net.nrec; i++) mean += data->rate_hz[i] / (double)f->net.nrec;
     /* hidden neurons start at the recorded mean; silent units at one spike per fitted span */
-    PetscCall(FitRecipeInitRates(f->layout, &o->mcfg, f->nrec, data->rate_hz,
+    PetscCall(FitRecipeInitRates(f->net.layout, &o->mcfg, f->net.nrec, data->rate_hz,
                                  o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean,
-                                 1000.0 / (f->nwindows * T * o->dt), f->theta));
+                                 1000.0 / (f->net.nwindows * T * o->dt), f->state.theta));
   }
-  PetscCall(PetscArraycpy(f->theta0, f->theta, P));
+  PetscCall(PetscArraycpy(f->state.theta0, f->state.theta, P));
+  PetscCall(OptimCreate(f->cfg.par->group, &o->ocfg, P, f->state.theta, f->net.layout->lo, f->net.layout->hi,
+                        &f->state.optim));
+  f->state.best_it = -1;
+  PetscCall(PetscMalloc1(P, &f->state.best));
   PetscFunctionReturn(0);
 }
 
-/* The history (losses, parameters, distances to the truth), the optimiser and the identity. */
+static PetscErrorCode FitStateDestroy(FitState *s)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree3(s->theta, s->theta0, s->grad));
+  PetscCall(PetscFree(s->gfull));
+  PetscCall(OptimDestroy(&s->optim));
+  PetscCall(LossSMStatsDestroy(&s->sm));
+  PetscCall(PetscFree(s->smsums));
+  PetscCall(PetscFree(s->best));
+  PetscFunctionReturn(0);
+}
+
+/* The history: losses, parameters, distances to the truth. */
 static PetscErrorCode FitHistoryCreate(Fit *f)
 {
-  FitOptions *o    = f->opt;
+  FitOptions *o    = f->cfg.opt;
   FitData    *data = f->data;
-  PetscInt    n = f->nm, P = f->P;
+  PetscInt    n = f->net.nm, P = f->net.P;
 
   PetscFunctionBeginUser;
-  PetscCall(PetscCalloc4(o->iters + 1, &f->loss, (o->iters + 1) * LOSS_NTERMS, &f->terms, o->iters + 1, &f->gnorm,
-                         o->iters + 1, &f->secs));
-  if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->hist));
-  if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->vloss));
+  PetscCall(PetscCalloc4(o->iters + 1, &f->history.loss, (o->iters + 1) * LOSS_NTERMS, &f->history.terms, o->iters + 1,
+                         &f->history.gnorm, o->iters + 1, &f->history.secs));
+  if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->history.params));
+  if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->history.vloss));
   /* distances to the truth need the same layout (no hidden part of the truth left out) */
   if (data->has_truth && data->ntruth == n)
-    PetscCall(PetscCalloc1((o->iters + 1) * (f->layout->nblocks + 1), &f->dist));
+    PetscCall(PetscCalloc1((o->iters + 1) * (f->net.layout->nblocks + 1), &f->history.dist));
   FitRecordParams(f, 0);
-  PetscCall(OptimCreate(f->par->group, &o->ocfg, P, f->theta, f->layout->lo, f->layout->hi, &f->optim));
-  PetscCall(FitCheckpointIdentity(f));
-  f->best_it = -1;
-  PetscCall(PetscMalloc1(P, &f->best));
+  PetscFunctionReturn(0);
+}
+
+static PetscErrorCode FitHistoryDestroy(FitHistory *h)
+{
+  PetscFunctionBeginUser;
+  PetscCall(PetscFree4(h->loss, h->terms, h->gnorm, h->secs));
+  PetscCall(PetscFree(h->params));
+  PetscCall(PetscFree(h->vloss));
+  PetscCall(PetscFree(h->dist));
+  PetscCall(PetscFree3(h->rate_target, h->rate_fit, h->rate_init));
+  PetscCall(PetscFree5(h->gc_params, h->gc_grad, h->gc_input, h->gc_target, h->gc_output));
+  PetscFunctionReturn(0);
+}
+
+/* The configuration: the options, the rank group, the restart and the data's partition. */
+static PetscErrorCode FitConfigInit(Fit *f, FitOptions *o, Parallel *par, FitData *data, PetscInt restart)
+{
+  PetscFunctionBeginUser;
+  f->cfg.opt     = o;
+  f->cfg.par     = par;
+  f->cfg.restart = restart;
+  f->data        = data;
+  if (o->restarts > 1)
+    PetscCall(PetscSNPrintf(f->cfg.prefix, sizeof(f->cfg.prefix), "[fit %" PetscInt_FMT "] ", restart));
+  f->cfg.part     = data->part;
+  f->cfg.nthreads = f->cfg.part->threads;
+  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
+  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
+             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt restart, Fit **out)
 {
-  Fit     *f;
-  PetscInt T = o->window_steps;
+  Fit *f;
 
   PetscFunctionBeginUser;
   PetscCall(PetscNew(&f));
-  f->opt     = o;
-  f->par     = par;
-  f->data    = data;
-  f->restart = restart;
-  if (o->restarts > 1) PetscCall(PetscSNPrintf(f->prefix, sizeof(f->prefix), "[fit %" PetscInt_FMT "] ", restart));
-  PetscCall(ModelFind(o->model_name, &f->model));
-  f->nrec = data->n;
-  PetscCall(FitCheckMemory(o, data, par->threads));
-  f->nm = data->n + o->hidden;
-  PetscCall(FitModelSetup(f));
-  f->nwindows = o->mode == TARGET_SYNTHETIC ? o->windows : data->nwindows;
-  PetscCheck(o->mode == TARGET_RECORDED || f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-fit_windows must be positive for a synthetic target, got %" PetscInt_FMT, o->windows);
-  PetscCheck(f->nwindows > 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "the fit has no windows: %s holds no whole window of %" PetscInt_FMT " steps in the fitting span", o->data,
-             T);
-  f->part     = data->part;
-  f->nthreads = f->part->threads;
-  PetscCheck(o->sim_batch >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-sim_batch must be >= 0 (0: one window at a time), got %" PetscInt_FMT, o->sim_batch);
-  PetscCheck(o->sim_tape_stride >= 0, par->group, PETSC_ERR_ARG_OUTOFRANGE,
-             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, o->sim_tape_stride);
+  PetscCall(FitConfigInit(f, o, par, data, restart));
+  PetscCall(FitNetCreate(f));
   PetscCall(FitWorkspaceCreate(f));
-  if (o->lcfg.teacher_forcing) f->free_pass = LossSplitForced(&o->lcfg, &f->lforced, &f->lfree);
-  PetscCall(FitInitialParams(f));
+  PetscCall(FitStateCreate(f));
   PetscCall(FitHistoryCreate(f));
+  PetscCall(FitCheckpointIdentity(f));
   *out = f;
   PetscFunctionReturn(0);
 }
@@ -249,21 +303,15 @@ PetscErrorCode FitCreate(FitOptions *o, Parallel *par, FitData *data, PetscInt r
 PetscErrorCode FitDestroy(Fit **fp)
 {
   Fit *f;
+
   PetscFunctionBeginUser;
   if (!fp || !*fp) PetscFunctionReturn(0);
   f = *fp;
-  PetscCall(FitWorkspaceDestroy(f));
-  PetscCall(ParamLayoutDestroy(&f->tlayout));
-  PetscCall(PetscFree3(f->theta, f->theta0, f->grad));
-  PetscCall(PetscFree(f->best));
-  PetscCall(PetscFree4(f->loss, f->terms, f->gnorm, f->secs));
-  PetscCall(PetscFree(f->hist));
-  PetscCall(PetscFree(f->vloss));
-  PetscCall(PetscFree(f->dist));
-  PetscCall(PetscFree3(f->rate_target, f->rate_fit, f->rate_init));
-  PetscCall(PetscFree5(f->gc_params, f->gc_grad, f->gc_input, f->gc_target, f->gc_output));
-  PetscCall(OptimDestroy(&f->optim));
-  PetscCall(ParamLayoutDestroy(&f->layout));
+  PetscCall(FitThreadDestroy(f->cfg.nthreads, &f->thread));
+  PetscCall(FitValidationCacheDestroy(f));
+  PetscCall(FitHistoryDestroy(&f->history));
+  PetscCall(FitStateDestroy(&f->state));
+  PetscCall(FitNetDestroy(&f->net));
   PetscCall(PetscFree(*fp));
   PetscFunctionReturn(0);
 }

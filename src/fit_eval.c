@@ -85,11 +85,11 @@ static PetscErrorCode TrainsFree(Trains *tr)
  * counts into hidden. */
 static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, SpikeList *l, double *hidden)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   const FitData    *d = f->data;
-  PetscInt          n = f->nm, nr = f->nrec, T = o->window_steps, ns = f->model->nstate, g = 0;
+  PetscInt          n = f->net.nm, nr = f->net.nrec, T = o->window_steps, ns = f->net.model->nstate, g = 0;
   PetscInt          per_bin = (PetscInt)llround(EVAL_BIN_MS / o->dt);
-  SimWork          *w       = f->work[tid];
+  SimWork          *w       = f->thread[tid].work;
 
   for (PetscInt k = 0; k < d->nspan; k++) {
     double   a     = d->span[2 * k];
@@ -98,11 +98,11 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
     for (PetscInt c = 0; c * T < steps; c++, g++) {
       PetscInt  len = PetscMin(T, steps - c * T);
       WindowKey k   = WindowKeyHeldOut((uint64_t)o->input_seed, g);
-      WindowKeyDrawInput(&k, n, T, theta[f->sim.offRp], o->dt, w->x);
+      WindowKeyDrawInput(&k, n, T, theta[f->net.sim.offRp], o->dt, w->x);
       WindowKeyApply(&k, w);
       w->force = NULL;
-      SimForward(&f->sim, theta, w);
-      SimHardSpikes(&f->sim, w, w->scratch);
+      SimForward(&f->net.sim, theta, w);
+      SimHardSpikes(&f->net.sim, w, w->scratch);
       for (PetscInt s = 0; s < len; s++) {
         const double *z = w->scratch + s * n;
         for (PetscInt i = 0; i < nr; i++)
@@ -143,15 +143,15 @@ static PetscErrorCode HeldTarget(const FitData *d, Trains *tr)
 static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, double *span, SpikeList l[3],
                                  double *hidden)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->nm, nr = f->nrec, T = o->window_steps;
-  SimWork          *w = f->work[0];
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.nm, nr = f->net.nrec, T = o->window_steps;
+  SimWork          *w = f->thread[0].work;
   double           *zt;
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1(T * nr, &zt));
   for (PetscInt win = 0; win < E; win++) {
-    const double *thetas[2] = {theta_fit, f->theta0};
+    const double *thetas[2] = {theta_fit, f->state.theta0};
     double        t0        = o->mode == TARGET_SYNTHETIC ? (double)(win * T) * o->dt : f->data->starts[win];
     span[2 * win]           = t0;
     span[2 * win + 1]       = o->mode == TARGET_SYNTHETIC ? (double)((win + 1) * T) * o->dt : t0 + T * o->dt;
@@ -162,10 +162,10 @@ static PetscErrorCode RunWindows(Fit *f, const double *theta_fit, PetscInt E, do
         if (zt[s * nr + i] > 0.5)
           SpikeListAdd(&l[0], i, o->mode == TARGET_SYNTHETIC ? (double)(win * T + s) * o->dt : t0 + s * o->dt);
     for (int k = 0; k < 2; k++) {
-      WindowKeyDrawInput(&key, n, T, thetas[k][f->sim.offRp], o->dt, w->x);
+      WindowKeyDrawInput(&key, n, T, thetas[k][f->net.sim.offRp], o->dt, w->x);
       WindowKeyApply(&key, w);
-      SimForward(&f->sim, thetas[k], w);
-      SimHardSpikes(&f->sim, w, w->scratch);
+      SimForward(&f->net.sim, thetas[k], w);
+      SimHardSpikes(&f->net.sim, w, w->scratch);
       for (PetscInt s = 0; s < T; s++) {
         const double *z = w->scratch + s * n;
         for (PetscInt i = 0; i < nr; i++)
@@ -204,7 +204,7 @@ static double OffDiagonalCorrelation(const double *A, const double *B, PetscInt 
  * rates' RMSE and the neuron-by-neuron correlations of the counts (bin-major [nb][n]). */
 static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double *bt, const double *bf)
 {
-  PetscInt n     = f->nrec;
+  PetscInt n     = f->net.nrec;
   double   bin   = EVAL_BIN_MS, *ct, *cf, *rt, *rf, *kt, *kf, *kx, rmse, cdist, cpair, spike;
   hsize_t  dn[2] = {(hsize_t)n, (hsize_t)n};
 
@@ -234,10 +234,10 @@ static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double
   PetscCall(H5OutScalar(h, "/eval/compare/spike_correlation", spike));
   if (f->data->has_truth) {
     /* connectivity among the recorded neurons: truth against fit (off-diagonal entries) */
-    const ParamBlock *bT = ParamLayoutBlock(f->tlayout, "W"), *bF = ParamLayoutBlock(f->layout, "W");
+    const ParamBlock *bT = ParamLayoutBlock(f->net.tlayout, "W"), *bF = ParamLayoutBlock(f->net.layout, "W");
     if (bT && bF) {
       double  *Wt, *Wf, wc;
-      PetscInt nt = f->tlayout->n, nm = f->layout->n;
+      PetscInt nt = f->net.tlayout->n, nm = f->net.layout->n;
       PetscCall(PetscMalloc2(n * n, &Wt, n * n, &Wf));
       for (PetscInt i = 0; i < n; i++)
         for (PetscInt j = 0; j < n; j++) {
@@ -246,19 +246,19 @@ static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double
         }
       wc = OffDiagonalCorrelation(Wf, Wt, n);
       PetscCall(H5OutScalar(h, "/eval/compare/weight_corr_recorded", wc));
-      if (!f->opt->quiet)
-        PetscCall(PetscPrintf(f->par->group,
+      if (!f->cfg.opt->quiet)
+        PetscCall(PetscPrintf(f->cfg.par->group,
                               "%scompare: correlation of fitted and true weights among the %" PetscInt_FMT
                               " recorded neurons %.3f\n",
-                              f->prefix, n, wc));
+                              f->cfg.prefix, n, wc));
       PetscCall(PetscFree2(Wt, Wf));
     }
   }
-  if (!f->opt->quiet)
-    PetscCall(PetscPrintf(
-        f->par->group,
-        "%scompare (20 ms bins): rate RMSE %.3f Hz; pairwise correlations: similarity %.3f, relative distance %.3f; spike correlation fitted-target %.3f\n",
-        f->prefix, rmse, cpair, cdist, spike));
+  if (!f->cfg.opt->quiet)
+    PetscCall(PetscPrintf(f->cfg.par->group,
+                          "%scompare (20 ms bins): rate RMSE %.3f Hz; pairwise correlations: similarity %.3f, relative "
+                          "distance %.3f; spike correlation fitted-target %.3f\n",
+                          f->cfg.prefix, rmse, cpair, cdist, spike));
   PetscCall(PetscFree7(ct, cf, rt, rf, kt, kf, kx));
   PetscFunctionReturn(0);
 }
@@ -267,14 +267,14 @@ static PetscErrorCode CompareClassic(Fit *f, H5Out *h, PetscInt nb, const double
  * draws keyed by (seed, draw, neuron, bin); the mean of each metric over the draws. */
 static PetscErrorCode PoissonNull(Fit *f, PetscInt nb, const double *target, EvalMetrics *m)
 {
-  PetscInt    n = f->nrec;
+  PetscInt    n = f->net.nrec;
   double     *c;
   EvalMetrics draws[EVAL_POISSON_DRAWS];
 
   PetscFunctionBeginUser;
   PetscCall(PetscMalloc1((size_t)nb * n + 1, &c));
   for (PetscInt dr = 0; dr < EVAL_POISSON_DRAWS; dr++) {
-    WindowKey k = WindowKeyPoissonNull((uint64_t)f->opt->input_seed, dr);
+    WindowKey k = WindowKeyPoissonNull((uint64_t)f->cfg.opt->input_seed, dr);
     for (PetscInt b = 0; b < nb; b++)
       for (PetscInt i = 0; i < n; i++)
         c[b * n + i] = RngPoisson(k.seed, k.input_stream, (uint32_t)k.window, (uint32_t)i, (uint32_t)b,
@@ -295,26 +295,26 @@ static void Rates(const Trains *tr, PetscInt n, double ms, double *rate)
 static PetscErrorCode MakeRows(Fit *f, PetscInt nb, double *const cnt[3])
 {
   FitData    *d = f->data;
-  PetscInt    n = f->nrec;
+  PetscInt    n = f->net.nrec;
   EvalMetrics rec;
 
   PetscFunctionBeginUser;
   PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, cnt[0], cnt[0], &rec));
-  f->rec_mean = rec.mean_rate;
-  f->rec_max  = rec.max_rate;
-  f->nrows    = 0;
-  PetscCall(PetscStrncpy(f->rows[f->nrows].name, "fitted", sizeof(f->rows[0].name)));
-  PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, cnt[1], cnt[0], &f->rows[f->nrows++].m));
-  PetscCall(PetscStrncpy(f->rows[f->nrows].name, "initial", sizeof(f->rows[0].name)));
-  PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, cnt[2], cnt[0], &f->rows[f->nrows++].m));
+  f->table.rec_mean = rec.mean_rate;
+  f->table.rec_max  = rec.max_rate;
+  f->table.nrows    = 0;
+  PetscCall(PetscStrncpy(f->table.rows[f->table.nrows].name, "fitted", sizeof(f->table.rows[0].name)));
+  PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, cnt[1], cnt[0], &f->table.rows[f->table.nrows++].m));
+  PetscCall(PetscStrncpy(f->table.rows[f->table.nrows].name, "initial", sizeof(f->table.rows[0].name)));
+  PetscCall(EvalMetricsCompute(n, nb, EVAL_BIN_MS, cnt[2], cnt[0], &f->table.rows[f->table.nrows++].m));
   if (d->nspan) {
-    EvalRow *r = &f->rows[f->nrows++];
+    EvalRow *r = &f->table.rows[f->table.nrows++];
     PetscCall(PetscStrncpy(r->name, "poisson_null", sizeof(r->name)));
     PetscCall(PoissonNull(f, nb, cnt[0], &r->m));
     PetscCall(PetscSNPrintf(r->note, sizeof(r->note),
                             "independent Poisson neurons at the fitting span's rates, mean over %d draws",
                             EVAL_POISSON_DRAWS));
-    r = &f->rows[f->nrows++];
+    r = &f->table.rows[f->table.nrows++];
     PetscCall(PetscStrncpy(r->name, "data_ceiling", sizeof(r->name)));
     PetscCall(EvalMetricsCompute2(n, d->nceil, d->ceil, nb, cnt[0], EVAL_BIN_MS, &r->m));
     if (d->nceil < nb)
@@ -326,11 +326,11 @@ static PetscErrorCode MakeRows(Fit *f, PetscInt nb, double *const cnt[3])
       PetscCall(PetscSNPrintf(r->note, sizeof(r->note), "the recording's %.0f ms just before the holdout, from %.6g ms",
                               d->nceil * EVAL_BIN_MS, d->ceil_lo));
   }
-  for (PetscInt r = 0; r < f->nrows; r++) {
+  for (PetscInt r = 0; r < f->table.nrows; r++) {
     char why[192];
-    if (!strcmp(f->rows[r].name, "data_ceiling")) continue;
-    f->rows[r].runaway = EvalRunaway(&f->rows[r].m, rec.mean_rate, rec.max_rate, why, sizeof(why));
-    if (f->rows[r].runaway) PetscCall(PetscStrncpy(f->rows[r].note, why, sizeof(f->rows[r].note)));
+    if (!strcmp(f->table.rows[r].name, "data_ceiling")) continue;
+    f->table.rows[r].runaway = EvalRunaway(&f->table.rows[r].m, rec.mean_rate, rec.max_rate, why, sizeof(why));
+    if (f->table.rows[r].runaway) PetscCall(PetscStrncpy(f->table.rows[r].note, why, sizeof(f->table.rows[r].note)));
   }
   PetscFunctionReturn(0);
 }
@@ -339,9 +339,9 @@ static PetscErrorCode MakeRows(Fit *f, PetscInt nb, double *const cnt[3])
  * network (and the hidden neurons', nh of them). */
 static PetscErrorCode WriteSpansRates(Fit *f, H5Out *h, PetscInt K, const double *span, PetscInt nh, const double *hid)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   FitData          *d = f->data;
-  PetscInt          n = f->nrec, E = FitEvalWindows(f);
+  PetscInt          n = f->net.nrec, E = FitEvalWindows(f);
   hsize_t           dn = (hsize_t)n, dh = (hsize_t)nh, ds[2];
 
   PetscFunctionBeginUser;
@@ -353,12 +353,14 @@ static PetscErrorCode WriteSpansRates(Fit *f, H5Out *h, PetscInt K, const double
   PetscCall(H5OutAttrString(
       h, "/eval", "input",
       d->nspan
-          ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps with the state carried over; fitted and initial share the input seed"
-          : "fixed evaluation seed shared by target, fitted and initial model; separate windows from rest, one per /eval/span_ms row"));
-  PetscCall(H5OutAttrString(h, "/eval", "params", f->best_it >= 0 ? "best" : "final"));
-  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->rate_target));
-  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->rate_fit));
-  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->rate_init));
+          ? "continuous runs over the held-out intervals (/eval/span_ms, recording time), in chunks of window_steps "
+            "with the state carried over; fitted and initial share the input seed"
+          : "fixed evaluation seed shared by target, fitted and initial model; separate "
+            "windows from rest, one per /eval/span_ms row"));
+  PetscCall(H5OutAttrString(h, "/eval", "params", f->state.best_it >= 0 ? "best" : "final"));
+  PetscCall(H5OutDoubles(h, "/eval/rate_target", 1, &dn, f->history.rate_target));
+  PetscCall(H5OutDoubles(h, "/eval/rate_fitted", 1, &dn, f->history.rate_fit));
+  PetscCall(H5OutDoubles(h, "/eval/rate_initial", 1, &dn, f->history.rate_init));
   if (nh) PetscCall(H5OutDoubles(h, "/eval/rate_hidden", 1, &dh, hid));
   if (d->nspan) { /* what the reference rows are made of, so that they can be recomputed */
     hsize_t dc[2] = {(hsize_t)d->nceil_span, 2};
@@ -370,30 +372,31 @@ static PetscErrorCode WriteSpansRates(Fit *f, H5Out *h, PetscInt K, const double
 
 PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   FitData          *d = f->data;
-  PetscInt          n = f->nrec, nh = f->nm - f->nrec, E = FitEvalWindows(f), K, nb;
+  PetscInt          n = f->net.nrec, nh = f->net.nm - f->net.nrec, E = FitEvalWindows(f), K, nb;
   const char       *names[3] = {"/eval/target", "/eval/fitted", "/eval/initial"};
   SpikeList         l[3]     = {{0}};
   Trains            tr[3];
   double           *span, *hid, *cnt[3], ms = 0;
 
   PetscFunctionBeginUser;
-  PetscCheck(fabs(EVAL_BIN_MS / o->dt - llround(EVAL_BIN_MS / o->dt)) < 1e-9, f->par->group, PETSC_ERR_ARG_INCOMP,
+  PetscCheck(fabs(EVAL_BIN_MS / o->dt - llround(EVAL_BIN_MS / o->dt)) < 1e-9, f->cfg.par->group, PETSC_ERR_ARG_INCOMP,
              "the evaluation's %g ms bins need -sim_dt to divide them, got %g ms", EVAL_BIN_MS, o->dt);
   PetscCall(PetscCalloc1(nh + 1, &hid));
   if (d->nspan) {
     double *carry[2];
-    int     nt = f->nthreads >= 2 ? 2 : 1;
+    int     nt = f->cfg.nthreads >= 2 ? 2 : 1;
     K          = d->nspan;
     PetscCall(PetscMalloc1(2 * K, &span));
     PetscCall(PetscArraycpy(span, d->span, 2 * K));
     PetscCall(HeldTarget(d, &tr[0]));
-    PetscCall(PetscMalloc2(f->model->nstate * f->nm, &carry[0], f->model->nstate * f->nm, &carry[1]));
+    PetscCall(PetscMalloc2(f->net.model->nstate * f->net.nm, &carry[0], f->net.model->nstate * f->net.nm, &carry[1]));
     /* the fitted and the initial network, one per thread when there are two */
 #pragma omp parallel for num_threads(nt) schedule(static, 1)
     for (int k = 0; k < 2; k++)
-      RunHeldOut(f, k ? f->theta0 : FitEvalTheta(f), FitThreadId(), carry[FitThreadId()], &l[1 + k], k ? NULL : hid);
+      RunHeldOut(f, k ? f->state.theta0 : FitEvalTheta(f), FitThreadId(), carry[FitThreadId()], &l[1 + k],
+                 k ? NULL : hid);
     PetscCall(PetscFree2(carry[0], carry[1]));
   } else {
     K = E;
@@ -406,10 +409,10 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   nb = EvalSpanBins(K, span, EVAL_BIN_MS, NULL);
   for (PetscInt k = 0; k < K; k++) ms += span[2 * k + 1] - span[2 * k];
   for (PetscInt k = 0; k < nh; k++) hid[k] /= ms / 1000.0; /* Hz */
-  PetscCall(PetscMalloc3(n, &f->rate_target, n, &f->rate_fit, n, &f->rate_init));
-  Rates(&tr[0], n, ms, f->rate_target);
-  Rates(&tr[1], n, ms, f->rate_fit);
-  Rates(&tr[2], n, ms, f->rate_init);
+  PetscCall(PetscMalloc3(n, &f->history.rate_target, n, &f->history.rate_fit, n, &f->history.rate_init));
+  Rates(&tr[0], n, ms, f->history.rate_target);
+  Rates(&tr[1], n, ms, f->history.rate_fit);
+  Rates(&tr[2], n, ms, f->history.rate_init);
   for (int c = 0; c < 3; c++) {
     PetscCall(PetscMalloc1((size_t)nb * n + 1, &cnt[c]));
     PetscCall(EvalCountSpikes(n, tr[c].off, tr[c].times, K, span, EVAL_BIN_MS, cnt[c]));
@@ -417,7 +420,7 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
   }
   PetscCall(WriteSpansRates(f, h, K, span, nh, hid));
   PetscCall(MakeRows(f, nb, cnt));
-  for (PetscInt r = 0; r < f->nrows; r++) PetscCall(EvalRowWrite(h, "/eval/compare", &f->rows[r]));
+  for (PetscInt r = 0; r < f->table.nrows; r++) PetscCall(EvalRowWrite(h, "/eval/compare", &f->table.rows[r]));
   PetscCall(CompareClassic(f, h, nb, cnt[0], cnt[1]));
   PetscCall(H5OutAttrDouble(h, "/eval/compare", "bin_ms", EVAL_BIN_MS));
   PetscCall(H5OutAttrString(
@@ -425,7 +428,7 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
       o->mode == TARGET_RECORDED && d->nspan
           ? "held-out intervals"
           : (o->mode == TARGET_RECORDED ? "training windows (no -data_holdout)" : "fresh synthetic windows")));
-  PetscCall(EvalSpanDescribe(K, span, f->span_desc, sizeof(f->span_desc)));
+  PetscCall(EvalSpanDescribe(K, span, f->table.span_desc, sizeof(f->table.span_desc)));
   for (int c = 0; c < 3; c++) {
     PetscCall(TrainsFree(&tr[c]));
     PetscCall(PetscFree(cnt[c]));
@@ -437,25 +440,27 @@ PetscErrorCode FitEvalWrite(Fit *f, H5Out *h)
 
 PetscErrorCode FitEvalPrint(Fit *f)
 {
-  MPI_Comm comm = f->par->group;
+  MPI_Comm comm = f->cfg.par->group;
   char     header[512];
   FitData *d = f->data;
 
   PetscFunctionBeginUser;
-  if (!f->nrows) PetscFunctionReturn(0);
+  if (!f->table.nrows) PetscFunctionReturn(0);
   PetscCall(PetscSNPrintf(
       header, sizeof(header), "evaluation on %s (%s; %s parameters; %.0f ms bins; recorded mean %.3f Hz, max %.3f Hz):",
-      d->nspan ? "the held-out data"
-               : (f->opt->mode == TARGET_SYNTHETIC ? "fresh synthetic windows" : "training windows (no -data_holdout)"),
-      f->span_desc, f->best_it >= 0 ? "best-validated" : "final", EVAL_BIN_MS, f->rec_mean, f->rec_max));
-  PetscCall(EvalTablePrint(comm, f->prefix, header, f->nrows, f->rows));
+      d->nspan
+          ? "the held-out data"
+          : (f->cfg.opt->mode == TARGET_SYNTHETIC ? "fresh synthetic windows" : "training windows (no -data_holdout)"),
+      f->table.span_desc, f->state.best_it >= 0 ? "best-validated" : "final", EVAL_BIN_MS, f->table.rec_mean,
+      f->table.rec_max));
+  PetscCall(EvalTablePrint(comm, f->cfg.prefix, header, f->table.nrows, f->table.rows));
   if (d->nspan)
-    PetscCall(PetscPrintf(
-        comm,
-        "%sjudge the fit against poisson_null (its rate error is the bar to beat) and data_ceiling (its corr r is the most to expect)\n",
-        f->prefix));
-  if (f->rows[0].runaway)
-    PetscCall(PetscPrintf(comm, "%swarning: the fitted network runs away on the %s: %s\n", f->prefix,
-                          d->nspan ? "held-out data" : "evaluation windows", f->rows[0].note));
+    PetscCall(PetscPrintf(comm,
+                          "%sjudge the fit against poisson_null (its rate error is the bar to beat) and "
+                          "data_ceiling (its corr r is the most to expect)\n",
+                          f->cfg.prefix));
+  if (f->table.rows[0].runaway)
+    PetscCall(PetscPrintf(comm, "%swarning: the fitted network runs away on the %s: %s\n", f->cfg.prefix,
+                          d->nspan ? "held-out data" : "evaluation windows", f->table.rows[0].note));
   PetscFunctionReturn(0);
 }

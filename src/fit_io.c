@@ -66,13 +66,16 @@ static PetscErrorCode WriteExc(H5Out *h, const char *name, const ParamLayout *l)
   PetscFunctionReturn(0);
 }
 
-const double *FitEvalTheta(const Fit *f) { return f->best && f->best_it >= 0 ? f->best : f->theta; }
+const double *FitEvalTheta(const Fit *f)
+{
+  return f->state.best && f->state.best_it >= 0 ? f->state.best : f->state.theta;
+}
 
 PetscInt FitEvalWindows(const Fit *f)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   return o->mode == TARGET_SYNTHETIC ? o->eval_windows
-                                     : PetscMin(o->eval_windows, f->data->nvalid ? f->data->nvalid : f->nwindows);
+                                     : PetscMin(o->eval_windows, f->data->nvalid ? f->data->nvalid : f->net.nwindows);
 }
 
 /* The evaluation windows of this rank (its partition's block of them), their model-input uniforms and
@@ -81,60 +84,51 @@ PetscInt FitEvalWindows(const Fit *f)
  * noise is keyed by the evaluation key.) */
 static PetscErrorCode ValidationCache(Fit *f)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          T = o->window_steps, n = f->nm, nu = f->nuni, lo = f->part->elo, hi = f->part->ehi;
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          T = o->window_steps, n = f->net.nm, nu = f->net.nuni, lo = f->cfg.part->elo, hi = f->cfg.part->ehi;
 
   PetscFunctionBeginUser;
-  if (f->vuni) PetscFunctionReturn(0);
-  f->vlo = lo;
-  f->vhi = hi;
-  PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->vuni, (size_t)PetscMax(hi - lo, 1) * T * f->nrec,
-                         &f->vtarget));
+  if (f->valid.uni) PetscFunctionReturn(0);
+  f->valid.lo = lo;
+  f->valid.hi = hi;
+  PetscCall(PetscMalloc2((size_t)PetscMax(hi - lo, 1) * T * n, &f->valid.uni,
+                         (size_t)PetscMax(hi - lo, 1) * T * f->net.nrec, &f->valid.target));
   for (PetscInt win = lo; win < hi; win++) {
     WindowKey k = WindowKeyEval((uint64_t)o->input_seed, win);
-    double   *u = f->uni[0], *vu = f->vuni + (size_t)(win - lo) * T * n,
-           *s = f->vtarget + (size_t)(win - lo) * T * f->nrec;
+    double   *u = f->thread[0].uni, *vu = f->valid.uni + (size_t)(win - lo) * T * n,
+           *s = f->valid.target + (size_t)(win - lo) * T * f->net.nrec;
     WindowKeyDrawUniforms(&k, nu, T, u);
     for (PetscInt t = 0; t < T; t++) PetscCall(PetscArraycpy(vu + t * n, u + t * nu, n));
     PetscCall(WindowSourceGet(f, &k, NULL, 0, NULL, s));
   }
-  PetscCall(FixedSumCreate(1 + (f->sm ? f->smsh.len : 0), &f->vacc));
-  PetscCall(PetscMalloc1(f->nthreads, &f->vaccs));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(FixedSumCreate(1 + (f->sm ? f->smsh.len : 0), &f->vaccs[t]));
-  PetscCall(PetscMalloc1(f->nthreads, &f->vbuf));
-  for (int t = 0; t < f->nthreads; t++) PetscCall(PetscMalloc1(1 + (f->sm ? f->smsh.len : 0), &f->vbuf[t]));
+  /* (the per-thread sums are the workspace's: FitThread.vacc, vbuf) */
+  PetscCall(FixedSumCreate(1 + (f->state.sm ? f->net.smsh.len : 0), &f->valid.acc));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode FitValidationCacheDestroy(Fit *f)
 {
   PetscFunctionBeginUser;
-  if (!f->vuni) PetscFunctionReturn(0);
-  PetscCall(PetscFree2(f->vuni, f->vtarget));
-  PetscCall(FixedSumDestroy(&f->vacc));
-  for (int t = 0; t < f->nthreads; t++) {
-    PetscCall(FixedSumDestroy(&f->vaccs[t]));
-    PetscCall(PetscFree(f->vbuf[t]));
-  }
-  PetscCall(PetscFree(f->vaccs));
-  PetscCall(PetscFree(f->vbuf));
+  if (!f->valid.uni) PetscFunctionReturn(0);
+  PetscCall(PetscFree2(f->valid.uni, f->valid.target));
+  PetscCall(FixedSumDestroy(&f->valid.acc));
   PetscFunctionReturn(0);
 }
 
 double FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid, double *smsums)
 {
-  PetscInt n = f->nm, T = f->opt->window_steps, np;
+  PetscInt n = f->net.nm, T = f->cfg.opt->window_steps, np;
   FitPass  pass[2];
   double   total = 0;
 
-  w->nforce = f->nrec;
+  w->nforce = f->net.nrec;
   np        = FitPasses(f, pass);
   for (PetscInt k = 0; k < np; k++) {
     LossValue lv;
     w->force = pass[k].forced ? s : NULL;
-    SimForward(&f->sim, theta, w);
-    LossEvaluateColumns(pass[k].lcfg, progress, f->nrec, n, T, w->y, s, NULL, f->lwork[tid], &lv);
-    if (smsums && pass[k].sm) LossSMAccumulate(&f->smsh, n, T, w->y, s, smsums);
+    SimForward(&f->net.sim, theta, w);
+    LossEvaluateColumns(pass[k].lcfg, progress, f->net.nrec, n, T, w->y, s, NULL, f->thread[tid].lwork, &lv);
+    if (smsums && pass[k].sm) LossSMAccumulate(&f->net.smsh, n, T, w->y, s, smsums);
     total += lv.total;
   }
   w->force = NULL;
@@ -147,9 +141,9 @@ PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress
   double       wt[LOSS_NTERMS];
 
   PetscFunctionBeginUser;
-  PetscCall(LossSMStatsCreate(&f->smsh, &st));
+  PetscCall(LossSMStatsCreate(&f->net.smsh, &st));
   LossSMFinish(st, K, sums);
-  LossWeights(&f->opt->lcfg, progress, wt);
+  LossWeights(&f->cfg.opt->lcfg, progress, wt);
   *term = wt[LOSS_TERM_SM] * st->value;
   PetscCall(LossSMStatsDestroy(&st));
   PetscFunctionReturn(0);
@@ -158,19 +152,20 @@ PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress
 /* Loss of one evaluation window (forward only) and its sm sums, into the thread's sum. */
 static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double progress, int tid)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          n = f->nm, T = o->window_steps;
-  SimWork          *w = f->work[tid];
-  double           *v = f->vbuf[tid];
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          n = f->net.nm, T = o->window_steps;
+  SimWork          *w = f->thread[tid].work;
+  double           *v = f->thread[tid].vbuf;
   WindowKey         k = WindowKeyEval((uint64_t)o->input_seed, win);
 
   /* the input from the cached uniforms of the key (ValidationCache) */
-  SimInputFromUniforms(f->vuni + (size_t)(win - f->vlo) * T * n, n, n, T, theta[f->sim.offRp], o->dt, w->x);
+  SimInputFromUniforms(f->valid.uni + (size_t)(win - f->valid.lo) * T * n, n, n, T, theta[f->net.sim.offRp], o->dt,
+                       w->x);
   WindowKeyApply(&k, w);
-  PetscArrayzero(v, 1 + (f->sm ? f->smsh.len : 0));
-  v[0] = FitWindowLoss(f, theta, w, f->vtarget + (size_t)(win - f->vlo) * T * f->nrec, progress, tid,
-                       f->sm ? v + 1 : NULL);
-  FixedSumAdd(f->vaccs[tid], v);
+  PetscArrayzero(v, 1 + (f->state.sm ? f->net.smsh.len : 0));
+  v[0] = FitWindowLoss(f, theta, w, f->valid.target + (size_t)(win - f->valid.lo) * T * f->net.nrec, progress, tid,
+                       f->state.sm ? v + 1 : NULL);
+  FixedSumAdd(f->thread[tid].vacc, v);
 }
 
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss)
@@ -180,23 +175,23 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
 
   PetscFunctionBeginUser;
   PetscCall(ValidationCache(f));
-  len = 1 + (f->sm ? f->smsh.len : 0);
+  len = 1 + (f->state.sm ? f->net.smsh.len : 0);
   /* each rank its block of windows, threads over them; exact sums, so the value does not
    * depend on ranks or threads */
-  for (int t = 0; t < f->nthreads; t++) FixedSumZero(f->vaccs[t]);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(f->nthreads)
-  for (PetscInt win = f->vlo; win < f->vhi; win++) ValidationWindow(f, win, theta, progress, FitThreadId());
-  FixedSumZero(f->vacc);
-  for (int t = 0; t < f->nthreads; t++) FixedSumMerge(f->vacc, f->vaccs[t]);
-  PetscCall(ParallelSumFixed(f->par, f->vacc));
-  if (f->vacc->nonfinite) { /* the same on every rank: the training loop rolls back */
+  for (int t = 0; t < f->cfg.nthreads; t++) FixedSumZero(f->thread[t].vacc);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(f->cfg.nthreads)
+  for (PetscInt win = f->valid.lo; win < f->valid.hi; win++) ValidationWindow(f, win, theta, progress, FitThreadId());
+  FixedSumZero(f->valid.acc);
+  for (int t = 0; t < f->cfg.nthreads; t++) FixedSumMerge(f->valid.acc, f->thread[t].vacc);
+  PetscCall(ParallelSumFixed(f->cfg.par, f->valid.acc));
+  if (f->valid.acc->nonfinite) { /* the same on every rank: the training loop rolls back */
     *loss = NAN;
     PetscFunctionReturn(0);
   }
   PetscCall(PetscMalloc1(len, &sums));
-  FixedSumGet(f->vacc, sums);
+  FixedSumGet(f->valid.acc, sums);
   *loss = sums[0];
-  if (f->sm) { /* sm over the evaluation windows as one step */
+  if (f->state.sm) { /* sm over the evaluation windows as one step */
     double term;
     PetscCall(FitSMTerm(f, E, sums + 1, progress, &term));
     *loss += term;
@@ -207,25 +202,25 @@ PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, d
 
 static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
 {
-  const FitOptions *o        = f->opt;
-  hsize_t           dims[3]  = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->layout->n};
-  hsize_t           tdims[3] = {(hsize_t)f->gc_windows, (hsize_t)o->window_steps, (hsize_t)f->nrec};
+  const FitOptions *o        = f->cfg.opt;
+  hsize_t           dims[3]  = {(hsize_t)f->history.gc_windows, (hsize_t)o->window_steps, (hsize_t)f->net.layout->n};
+  hsize_t           tdims[3] = {(hsize_t)f->history.gc_windows, (hsize_t)o->window_steps, (hsize_t)f->net.nrec};
 
   PetscFunctionBeginUser;
-  PetscCall(WriteBlocks(h, "/gradient_check/params", f->layout, f->gc_params));
-  PetscCall(WriteBlocks(h, "/gradient_check/grad", f->layout, f->gc_grad));
-  PetscCall(H5OutDoubles(h, "/gradient_check/input", 3, dims, f->gc_input));
-  PetscCall(H5OutDoubles(h, "/gradient_check/target", 3, tdims, f->gc_target));
-  PetscCall(H5OutDoubles(h, "/gradient_check/output", 3, dims, f->gc_output));
-  PetscCall(H5OutScalar(h, "/gradient_check/loss", f->gc_loss));
+  PetscCall(WriteBlocks(h, "/gradient_check/params", f->net.layout, f->history.gc_params));
+  PetscCall(WriteBlocks(h, "/gradient_check/grad", f->net.layout, f->history.gc_grad));
+  PetscCall(H5OutDoubles(h, "/gradient_check/input", 3, dims, f->history.gc_input));
+  PetscCall(H5OutDoubles(h, "/gradient_check/target", 3, tdims, f->history.gc_target));
+  PetscCall(H5OutDoubles(h, "/gradient_check/output", 3, dims, f->history.gc_output));
+  PetscCall(H5OutScalar(h, "/gradient_check/loss", f->history.gc_loss));
   PetscCall(H5OutAttrString(h, "/gradient_check", "loss_name", LossKinds[o->lcfg.kind]));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "vr_tau", o->lcfg.vr_tau));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "theta", o->mcfg.theta));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "input_gain", o->mcfg.input_gain));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "dt", o->dt));
   PetscCall(H5OutAttrString(h, "/gradient_check", "model", o->model_name));
-  for (PetscInt k = 0; k < f->model->noptions; k++) /* the model's own options */
-    PetscCall(H5OutAttrDouble(h, "/gradient_check", f->model->options[k].name, o->mcfg.opt[k]));
+  for (PetscInt k = 0; k < f->net.model->noptions; k++) /* the model's own options */
+    PetscCall(H5OutAttrDouble(h, "/gradient_check", f->net.model->options[k].name, o->mcfg.opt[k]));
   PetscCall(H5OutAttrDouble(h, "/gradient_check", "progress", 0.0));
   {
     double w[LOSS_NTERMS];
@@ -244,67 +239,67 @@ static PetscErrorCode WriteGradientCheck(Fit *f, H5Out *h)
 
 PetscErrorCode FitSaveGradientCheck(Fit *f, double loss)
 {
-  const FitOptions *o = f->opt;
-  PetscInt          K, w0, n = f->layout->n, T = o->window_steps, P = f->P;
-  SimWork          *w = f->work[0];
+  const FitOptions *o = f->cfg.opt;
+  PetscInt          K, w0, n = f->net.layout->n, T = o->window_steps, P = f->net.P;
+  SimWork          *w = f->thread[0].work;
 
   PetscFunctionBeginUser;
-  WindowPartitionStep(f->part, 0, &w0, &K); /* the first step: windows [0, K) */
+  WindowPartitionStep(f->cfg.part, 0, &w0, &K); /* the first step: windows [0, K) */
   (void)w0;
-  f->gc_windows = K;
-  PetscCall(PetscMalloc5(P, &f->gc_params, P, &f->gc_grad, K * T * n, &f->gc_input, K * T * f->nrec, &f->gc_target,
-                         K * T * n, &f->gc_output));
-  PetscCall(PetscArraycpy(f->gc_params, f->theta, P));
-  PetscCall(PetscArraycpy(f->gc_grad, f->grad, P));
-  f->gc_loss = loss;
+  f->history.gc_windows = K;
+  PetscCall(PetscMalloc5(P, &f->history.gc_params, P, &f->history.gc_grad, K * T * n, &f->history.gc_input,
+                         K * T * f->net.nrec, &f->history.gc_target, K * T * n, &f->history.gc_output));
+  PetscCall(PetscArraycpy(f->history.gc_params, f->state.theta, P));
+  PetscCall(PetscArraycpy(f->history.gc_grad, f->state.grad, P));
+  f->history.gc_loss = loss;
   /* the windows are recomputed here (the simulation is deterministic), so no rank has to
    * send its windows anywhere */
   for (PetscInt win = 0; win < K; win++) {
     WindowKey k = WindowKeyTrain((uint64_t)o->input_seed, 0, win); /* the first iteration's */
-    PetscCall(WindowSourceGet(f, &k, NULL, 0, NULL, f->gc_target + win * T * f->nrec));
-    WindowKeyDrawInput(&k, n, T, f->theta[f->sim.offRp], o->dt, w->x);
+    PetscCall(WindowSourceGet(f, &k, NULL, 0, NULL, f->history.gc_target + win * T * f->net.nrec));
+    WindowKeyDrawInput(&k, n, T, f->state.theta[f->net.sim.offRp], o->dt, w->x);
     WindowKeyApply(&k, w);
     /* with teacher forcing: the output of the forced run (the likelihood's) */
-    w->force  = o->lcfg.teacher_forcing ? f->gc_target + win * T * f->nrec : NULL;
-    w->nforce = f->nrec;
-    SimForward(&f->sim, f->theta, w);
+    w->force  = o->lcfg.teacher_forcing ? f->history.gc_target + win * T * f->net.nrec : NULL;
+    w->nforce = f->net.nrec;
+    SimForward(&f->net.sim, f->state.theta, w);
     w->force = NULL;
-    PetscCall(PetscArraycpy(f->gc_input + win * T * n, w->x, T * n));
-    PetscCall(PetscArraycpy(f->gc_output + win * T * n, w->y, T * n));
+    PetscCall(PetscArraycpy(f->history.gc_input + win * T * n, w->x, T * n));
+    PetscCall(PetscArraycpy(f->history.gc_output + win * T * n, w->y, T * n));
   }
-  f->gradient_saved = PETSC_TRUE;
+  f->history.gradient_saved = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
 
 /* /loss (per iteration, each term) and /distance (to the truth, per block and total). */
 static PetscErrorCode WriteLossHistory(Fit *f, H5Out *h)
 {
-  hsize_t it = (hsize_t)f->done, it1 = (hsize_t)f->done + 1;
+  hsize_t it = (hsize_t)f->state.done, it1 = (hsize_t)f->state.done + 1;
   double *col;
 
   PetscFunctionBeginUser;
-  PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->loss));
-  PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->gnorm));
-  PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->secs));
-  if (f->vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->vloss));
-  if (f->vloss && f->data->nvalid) { /* where the validation windows are (recording time) */
-    hsize_t two = 2;
+  PetscCall(H5OutDoubles(h, "/loss/train", 1, &it, f->history.loss));
+  PetscCall(H5OutDoubles(h, "/loss/grad_norm", 1, &it, f->history.gnorm));
+  PetscCall(H5OutDoubles(h, "/loss/seconds", 1, &it, f->history.secs));
+  if (f->history.vloss) PetscCall(H5OutDoubles(h, "/loss/validation", 1, &it, f->history.vloss));
+  if (f->history.vloss && f->data->nvalid) { /* where the validation windows are (recording time) */
+    hsize_t two   = 2;
     double  vs[2] = {f->data->valid_lo, f->data->valid_hi};
     PetscCall(H5OutDoubles(h, "/loss/validation_span_ms", 1, &two, vs));
   }
-  PetscCall(PetscMalloc1(f->done + 1, &col));
+  PetscCall(PetscMalloc1(f->state.done + 1, &col));
   for (int k = 0; k < LOSS_NTERMS; k++) {
     char name[64];
-    for (PetscInt i = 0; i < f->done; i++) col[i] = f->terms[i * LOSS_NTERMS + k];
+    for (PetscInt i = 0; i < f->state.done; i++) col[i] = f->history.terms[i * LOSS_NTERMS + k];
     PetscCall(PetscSNPrintf(name, sizeof(name), "/loss/%s", LossTermNames[k]));
     PetscCall(H5OutDoubles(h, name, 1, &it, col));
   }
-  if (f->dist) {
-    PetscInt nb = f->layout->nblocks;
+  if (f->history.dist) {
+    PetscInt nb = f->net.layout->nblocks;
     for (PetscInt b = 0; b <= nb; b++) {
       char name[64];
-      for (PetscInt i = 0; i <= f->done; i++) col[i] = f->dist[i * (nb + 1) + b];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->layout->blocks[b].name : "total"));
+      for (PetscInt i = 0; i <= f->state.done; i++) col[i] = f->history.dist[i * (nb + 1) + b];
+      PetscCall(PetscSNPrintf(name, sizeof(name), "/distance/%s", b < nb ? f->net.layout->blocks[b].name : "total"));
       PetscCall(H5OutDoubles(h, name, 1, &it1, col));
     }
   }
@@ -314,78 +309,80 @@ static PetscErrorCode WriteLossHistory(Fit *f, H5Out *h)
 
 PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
 {
-  const FitOptions *o   = f->opt;
+  const FitOptions *o   = f->cfg.opt;
   char             *all = NULL;
 
   PetscFunctionBeginUser;
   PetscCall(PetscOptionsGetAll(NULL, &all));
   PetscCall(H5OutString(h, "/options", all ? all : ""));
   PetscCall(PetscFree(all));
-  PetscCall(H5OutString(h, "/canonical_options", f->canonical));
+  PetscCall(H5OutString(h, "/canonical_options", f->cfg.canonical));
   PetscCall(H5OutAttrString(h, "/", "model", o->model_name));
   PetscCall(H5OutAttrString(h, "/", "loss", LossKinds[o->lcfg.kind]));
   PetscCall(H5OutAttrInt(h, "/", "teacher_forcing", (int64_t)o->lcfg.teacher_forcing));
   PetscCall(H5OutAttrString(h, "/", "optim", OptimKinds[o->ocfg.kind]));
   PetscCall(H5OutAttrString(h, "/", "target", o->mode == TARGET_SYNTHETIC ? "synthetic" : "recorded"));
   PetscCall(H5OutAttrString(h, "/", "data", o->data));
-  PetscCall(H5OutAttrInt(h, "/", "n", f->layout->n));
-  PetscCall(H5OutAttrInt(h, "/", "recorded", f->nrec));
-  PetscCall(H5OutAttrInt(h, "/", "hidden", f->layout->n - f->nrec));
+  PetscCall(H5OutAttrInt(h, "/", "n", f->net.layout->n));
+  PetscCall(H5OutAttrInt(h, "/", "recorded", f->net.nrec));
+  PetscCall(H5OutAttrInt(h, "/", "hidden", f->net.layout->n - f->net.nrec));
   {
-    int64_t hidden = f->layout->n - f->nrec;
+    int64_t hidden = f->net.layout->n - f->net.nrec;
     hsize_t one    = 1;
     PetscCall(H5OutInts(h, "/params/hidden", 1, &one, &hidden));
   }
-  PetscCall(H5OutAttrInt(h, "/", "iterations", f->done));
-  PetscCall(H5OutAttrInt(h, "/", "windows", f->nwindows));
+  PetscCall(H5OutAttrInt(h, "/", "iterations", f->state.done));
+  PetscCall(H5OutAttrInt(h, "/", "windows", f->net.nwindows));
   PetscCall(H5OutAttrInt(h, "/", "window_steps", o->window_steps));
   PetscCall(H5OutAttrDouble(h, "/", "dt", o->dt));
-  PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->par->gsize));
-  PetscCall(H5OutAttrInt(h, "/", "omp_threads", f->nthreads));
-  PetscCall(H5OutAttrInt(h, "/", "step_windows_per_rank", WindowPartitionStepLoad(f->part)));
+  PetscCall(H5OutAttrInt(h, "/", "mpi_ranks", f->cfg.par->gsize));
+  PetscCall(H5OutAttrInt(h, "/", "omp_threads", f->cfg.nthreads));
+  PetscCall(H5OutAttrInt(h, "/", "step_windows_per_rank", WindowPartitionStepLoad(f->cfg.part)));
   PetscCall(H5OutAttrString(
       h, "/", "r_p_gradient",
       "pathwise: x = r_p*dt/1000 + (x_drawn - r_p*dt/1000) with the bracket constant, dx/dr_p = dt/1000"));
-  PetscCall(WriteBlocks(h, "/params/init", f->layout, f->theta0));
-  PetscCall(WriteBlocks(h, "/params/final", f->layout, f->theta));
+  PetscCall(WriteBlocks(h, "/params/init", f->net.layout, f->state.theta0));
+  PetscCall(WriteBlocks(h, "/params/final", f->net.layout, f->state.theta));
   { /* the blocks in layout order, so readers need no model's list (docs/FORMAT.md) */
     char names[PARAMS_MAX_BLOCKS * 17];
-    PetscCall(ParamLayoutNames(f->layout, names, sizeof(names)));
+    PetscCall(ParamLayoutNames(f->net.layout, names, sizeof(names)));
     PetscCall(H5OutAttrString(h, "/params", "blocks", names));
   }
   /* the best parameters (FitTrain): by the validation loss, or without validation by the
    * training loss; before any iteration is scored, the final ones */
-  PetscCall(WriteBlocks(h, "/params/best", f->layout, f->best_it >= 0 ? f->best : f->theta));
-  PetscCall(H5OutAttrInt(h, "/params/best", "iteration", f->best_it >= 0 ? f->best_it : f->done));
-  PetscCall(H5OutAttrDouble(h, "/params/best", "loss", f->best_it >= 0 ? f->best_loss : NAN));
+  PetscCall(WriteBlocks(h, "/params/best", f->net.layout, f->state.best_it >= 0 ? f->state.best : f->state.theta));
+  PetscCall(H5OutAttrInt(h, "/params/best", "iteration", f->state.best_it >= 0 ? f->state.best_it : f->state.done));
+  PetscCall(H5OutAttrDouble(h, "/params/best", "loss", f->state.best_it >= 0 ? f->state.best_loss : NAN));
   PetscCall(H5OutAttrString(h, "/params/best", "criterion",
-                            f->best_it < 0 ? "none (the final parameters)"
-                                           : (f->vloss ? "validation loss" : "training loss")));
+                            f->state.best_it < 0 ? "none (the final parameters)"
+                                                 : (f->history.vloss ? "validation loss" : "training loss")));
   PetscCall(H5OutAttrString(h, "/", "stopped",
-                            f->diverged ? "diverged (-fit_max_rollbacks spent)"
-                                        : (f->out_of_time ? "time budget (-fit_max_minutes)"
-                                                          : (f->done < o->iters ? "interrupted" : "completed"))));
-  PetscCall(H5OutAttrInt(h, "/", "rollbacks", f->rollbacks));
-  PetscCall(H5OutAttrDouble(h, "/", "lr_scale", f->optim->scale));
-  PetscCall(WriteExc(h, "/params/exc", f->layout));
-  if (f->hist) PetscCall(WriteHistory(h, "/params/history", f->layout, f->done + 1, f->hist));
-  if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->tlayout, f->data->truth));
+                            f->state.diverged
+                                ? "diverged (-fit_max_rollbacks spent)"
+                                : (f->state.out_of_time ? "time budget (-fit_max_minutes)"
+                                                        : (f->state.done < o->iters ? "interrupted" : "completed"))));
+  PetscCall(H5OutAttrInt(h, "/", "rollbacks", f->state.rollbacks));
+  PetscCall(H5OutAttrDouble(h, "/", "lr_scale", f->state.optim->scale));
+  PetscCall(WriteExc(h, "/params/exc", f->net.layout));
+  if (f->history.params)
+    PetscCall(WriteHistory(h, "/params/history", f->net.layout, f->state.done + 1, f->history.params));
+  if (f->data->has_truth) PetscCall(WriteBlocks(h, "/truth", f->net.tlayout, f->data->truth));
   PetscCall(WriteLossHistory(f, h));
   PetscFunctionReturn(0);
 }
 
 PetscErrorCode FitWriteResults(Fit *f)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   H5Out            *h;
 
   PetscFunctionBeginUser;
   PetscCall(PetscLogEventBegin(FIT_EVENT_IO, 0, 0, 0, 0));
-  PetscCall(H5OutCreate(f->par->group, o->out, &h));
+  PetscCall(H5OutCreate(f->cfg.par->group, o->out, &h));
   PetscCall(H5OutAttrString(h, "/", "spikefit_format", "run"));
   PetscCall(FitWriteCommon(f, h));
   PetscCall(FitEvalWrite(f, h));
-  if (f->gradient_saved) PetscCall(WriteGradientCheck(f, h));
+  if (f->history.gradient_saved) PetscCall(WriteGradientCheck(f, h));
   PetscCall(H5OutCommit(&h, NULL));
   PetscCall(PetscLogEventEnd(FIT_EVENT_IO, 0, 0, 0, 0));
   PetscFunctionReturn(0);
@@ -393,39 +390,40 @@ PetscErrorCode FitWriteResults(Fit *f)
 
 PetscErrorCode FitPrintSummary(Fit *f)
 {
-  MPI_Comm comm = f->par->group;
-  PetscInt n    = f->nrec;
+  MPI_Comm comm = f->cfg.par->group;
+  PetscInt n    = f->net.nrec;
   double   peak;
 
   PetscFunctionBeginUser;
   PetscCall(ParallelMax(comm, ParallelPeakMemoryMB(), &peak));
-  if (f->opt->quiet) PetscFunctionReturn(0);
-  PetscCall(
-      PetscPrintf(comm, "%speak memory per rank: %.1f MB (largest over %d ranks)\n", f->prefix, peak, f->par->gsize));
-  PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->prefix,
-                        f->done, f->done ? f->loss[0] : NAN, f->done ? f->loss[f->done - 1] : NAN));
-  if (f->dist) {
-    PetscInt nb = f->layout->nblocks;
-    double   d0 = f->dist[nb], d1 = f->dist[f->done * (nb + 1) + nb];
-    PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->prefix, d0, d1,
+  if (f->cfg.opt->quiet) PetscFunctionReturn(0);
+  PetscCall(PetscPrintf(comm, "%speak memory per rank: %.1f MB (largest over %d ranks)\n", f->cfg.prefix, peak,
+                        f->cfg.par->gsize));
+  PetscCall(PetscPrintf(comm, "%ssummary: %" PetscInt_FMT " iterations, loss first %.6g last %.6g\n", f->cfg.prefix,
+                        f->state.done, f->state.done ? f->history.loss[0] : NAN,
+                        f->state.done ? f->history.loss[f->state.done - 1] : NAN));
+  if (f->history.dist) {
+    PetscInt nb = f->net.layout->nblocks;
+    double   d0 = f->history.dist[nb], d1 = f->history.dist[f->state.done * (nb + 1) + nb];
+    PetscCall(PetscPrintf(comm, "%sdistance to the truth: start %.6g end %.6g (relative %.4f)", f->cfg.prefix, d0, d1,
                           d0 > 0 ? d1 / d0 : NAN));
     for (PetscInt b = 0; b < nb; b++) {
-      double b0 = f->dist[b], b1 = f->dist[f->done * (nb + 1) + b];
-      if (b0 > 0) PetscCall(PetscPrintf(comm, "  %s %.3f", f->layout->blocks[b].name, b1 / b0));
-      else PetscCall(PetscPrintf(comm, "  %s (started at the truth; now %.3g)", f->layout->blocks[b].name, b1));
+      double b0 = f->history.dist[b], b1 = f->history.dist[f->state.done * (nb + 1) + b];
+      if (b0 > 0) PetscCall(PetscPrintf(comm, "  %s %.3f", f->net.layout->blocks[b].name, b1 / b0));
+      else PetscCall(PetscPrintf(comm, "  %s (started at the truth; now %.3g)", f->net.layout->blocks[b].name, b1));
     }
     PetscCall(PetscPrintf(comm, "\n"));
   }
   PetscCall(PetscPrintf(comm, "%srates (Hz) over the evaluation windows:\n%s  neuron   target   fitted  initial\n",
-                        f->prefix, f->prefix));
+                        f->cfg.prefix, f->cfg.prefix));
   for (PetscInt i = 0; i < n && i < 64; i++)
-    PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->prefix, i, f->rate_target[i],
-                          f->rate_fit[i], f->rate_init[i]));
+    PetscCall(PetscPrintf(comm, "%s  %6" PetscInt_FMT " %8.2f %8.2f %8.2f\n", f->cfg.prefix, i,
+                          f->history.rate_target[i], f->history.rate_fit[i], f->history.rate_init[i]));
   if (n > 64)
     PetscCall(
-        PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->prefix, n));
+        PetscPrintf(comm, "%s  ... (%" PetscInt_FMT " neurons; all in /eval of the results file)\n", f->cfg.prefix, n));
   PetscCall(FitEvalPrint(f));
-  PetscCall(PetscPrintf(comm, "%sresults: %s\n", f->prefix, f->opt->out));
+  PetscCall(PetscPrintf(comm, "%sresults: %s\n", f->cfg.prefix, f->cfg.opt->out));
   PetscFunctionReturn(0);
 }
 

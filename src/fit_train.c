@@ -30,9 +30,9 @@ static PetscErrorCode SnapshotTake(Fit *f, PetscInt it, Snapshot *s)
 {
   PetscFunctionBeginUser;
   s->it = it;
-  s->t  = f->optim->t;
-  PetscCall(PetscArraycpy(s->theta, f->theta, f->P));
-  PetscCall(OptimGetMoments(f->optim, s->m, s->v));
+  s->t  = f->state.optim->t;
+  PetscCall(PetscArraycpy(s->theta, f->state.theta, f->net.P));
+  PetscCall(OptimGetMoments(f->state.optim, s->m, s->v));
   s->valid = PETSC_TRUE;
   PetscFunctionReturn(0);
 }
@@ -40,9 +40,9 @@ static PetscErrorCode SnapshotTake(Fit *f, PetscInt it, Snapshot *s)
 static PetscErrorCode SnapshotRestore(Fit *f, const Snapshot *s)
 {
   PetscFunctionBeginUser;
-  PetscCall(OptimSetState(f->optim, s->t, s->theta, s->m, s->v));
-  PetscCall(PetscArraycpy(f->theta, s->theta, f->P));
-  f->done = s->it;
+  PetscCall(OptimSetState(f->state.optim, s->t, s->theta, s->m, s->v));
+  PetscCall(PetscArraycpy(f->state.theta, s->theta, f->net.P));
+  f->state.done = s->it;
   PetscFunctionReturn(0);
 }
 
@@ -57,7 +57,7 @@ static double GradMedian(const Fit *f, PetscInt it)
 {
   double   buf[FIT_GRAD_HISTORY];
   PetscInt k = 0;
-  for (PetscInt i = PetscMax(0, it - FIT_GRAD_HISTORY); i < it; i++) buf[k++] = f->gnorm[i];
+  for (PetscInt i = PetscMax(0, it - FIT_GRAD_HISTORY); i < it; i++) buf[k++] = f->history.gnorm[i];
   if (k < 3) return NAN;
   qsort(buf, (size_t)k, sizeof(double), CmpDouble);
   return k % 2 ? buf[k / 2] : 0.5 * (buf[k / 2 - 1] + buf[k / 2]);
@@ -71,25 +71,25 @@ static void Exploded(const Fit *f, PetscInt it, double best_train, char *why, si
 {
   double med = GradMedian(f, it), ref = best_train;
   why[0] = 0;
-  if (isfinite(f->loss[0]) && fabs(f->loss[0]) > fabs(ref)) ref = f->loss[0];
-  if (isfinite(ref) && f->loss[it] - ref > FIT_EXPLODE_LOSS * PetscMax(fabs(ref), 1e-300))
+  if (isfinite(f->history.loss[0]) && fabs(f->history.loss[0]) > fabs(ref)) ref = f->history.loss[0];
+  if (isfinite(ref) && f->history.loss[it] - ref > FIT_EXPLODE_LOSS * PetscMax(fabs(ref), 1e-300))
     PetscSNPrintf(
         why, len,
         "the loss %.6g exceeds the larger of the best so far and the first (%.6g) by more than %g times its size",
-        f->loss[it], ref, FIT_EXPLODE_LOSS);
-  else if (isfinite(med) && f->gnorm[it] > FIT_EXPLODE_GRAD * med)
-    PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->gnorm[it], FIT_EXPLODE_GRAD,
-                  med);
+        f->history.loss[it], ref, FIT_EXPLODE_LOSS);
+  else if (isfinite(med) && f->history.gnorm[it] > FIT_EXPLODE_GRAD * med)
+    PetscSNPrintf(why, len, "|grad| %.4g is above %g times its running median %.4g", f->history.gnorm[it],
+                  FIT_EXPLODE_GRAD, med);
 }
 
 /* theta (the parameters at the start of iteration it) with its score: the best so far? */
 static PetscErrorCode ConsiderBest(Fit *f, const double *theta, double score, PetscInt it)
 {
   PetscFunctionBeginUser;
-  if (!isfinite(score) || (f->best_it >= 0 && !(score < f->best_loss))) PetscFunctionReturn(0);
-  PetscCall(PetscArraycpy(f->best, theta, f->P));
-  f->best_loss = score;
-  f->best_it   = it;
+  if (!isfinite(score) || (f->state.best_it >= 0 && !(score < f->state.best_loss))) PetscFunctionReturn(0);
+  PetscCall(PetscArraycpy(f->state.best, theta, f->net.P));
+  f->state.best_loss = score;
+  f->state.best_it   = it;
   PetscFunctionReturn(0);
 }
 
@@ -108,32 +108,33 @@ static double EvalEstimate(const Fit *f, double avg)
   double         chunks = 0, per_window;
   if (!d->nspan) return 0;
   for (PetscInt k = 0; k < d->nspan; k++)
-    chunks += ceil((d->span[2 * k + 1] - d->span[2 * k]) / (f->opt->window_steps * f->opt->dt));
-  per_window = avg * f->par->gsize * f->nthreads / PetscMax(f->nwindows, 1);
-  return 2.0 * chunks * per_window / 3.0 / (f->nthreads >= 2 ? 2 : 1);
+    chunks += ceil((d->span[2 * k + 1] - d->span[2 * k]) / (f->cfg.opt->window_steps * f->cfg.opt->dt));
+  per_window = avg * f->cfg.par->gsize * f->cfg.nthreads / PetscMax(f->net.nwindows, 1);
+  return 2.0 * chunks * per_window / 3.0 / (f->cfg.nthreads >= 2 ? 2 : 1);
 }
 
 static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, double left_budget)
 {
-  const FitOptions *o       = f->opt;
+  const FitOptions *o       = f->cfg.opt;
   char              rel[64] = "", terms[256] = "", item[64], eta[128], a[32], b[32];
   double            w[LOSS_NTERMS], rest = avg * (double)(o->iters - it - 1), ev = EvalEstimate(f, avg);
 
   PetscFunctionBeginUser;
   if (o->quiet) PetscFunctionReturn(0);
-  if (f->dist && f->dist[f->layout->nblocks] > 0) {
-    PetscInt nb = f->layout->nblocks;
-    PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f", f->dist[(it + 1) * (nb + 1) + nb] / f->dist[nb]));
+  if (f->history.dist && f->history.dist[f->net.layout->nblocks] > 0) {
+    PetscInt nb = f->net.layout->nblocks;
+    PetscCall(PetscSNPrintf(rel, sizeof(rel), "  dist/dist0 %.4f",
+                            f->history.dist[(it + 1) * (nb + 1) + nb] / f->history.dist[nb]));
   }
   /* the terms the loss uses (frd and vrd always, as in the source paper's logs) */
   LossWeights(&o->lcfg, o->iters > 0 ? (double)it / (double)o->iters : 0.0, w);
   for (int k = 0; k < LOSS_NTERMS; k++) {
     if (k > LOSS_TERM_VRD && w[k] == 0) continue;
-    PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->terms[it * LOSS_NTERMS + k]));
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  %s %.6g", LossTermNames[k], f->history.terms[it * LOSS_NTERMS + k]));
     PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
   }
-  if (f->vloss) {
-    PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->vloss[it]));
+  if (f->history.vloss) {
+    PetscCall(PetscSNPrintf(item, sizeof(item), "  validation %.6g", f->history.vloss[it]));
     PetscCall(PetscStrlcat(terms, item, sizeof(terms)));
   }
   /* the ETA: the remaining iterations (or the time budget, when it comes first) and the
@@ -144,9 +145,9 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, doub
     PetscCall(
         PetscSNPrintf(eta, sizeof(eta), "%s + ~%s evaluation%s", a, b, left_budget < rest ? " (time budget)" : ""));
   else PetscCall(PetscSNPrintf(eta, sizeof(eta), "%s%s", a, left_budget < rest ? " (time budget)" : ""));
-  PetscCall(PetscPrintf(f->par->group,
-                        "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %s%s\n",
-                        f->prefix, it + 1, o->iters, f->loss[it], terms, f->gnorm[it], secs, eta, rel));
+  PetscCall(PetscPrintf(
+      f->cfg.par->group, "%sit %3" PetscInt_FMT "/%" PetscInt_FMT "  loss %.6g%s  |grad| %.4g  %.6f s/it  ETA %s%s\n",
+      f->cfg.prefix, it + 1, o->iters, f->history.loss[it], terms, f->history.gnorm[it], secs, eta, rel));
   PetscFunctionReturn(0);
 }
 
@@ -155,36 +156,36 @@ static PetscErrorCode Monitor(Fit *f, PetscInt it, double secs, double avg, doub
 static PetscErrorCode Rollback(Fit *f, PetscInt it, FitStepStatus bad, const char *why, Snapshot *prev, Snapshot *cur,
                                PetscBool *stop)
 {
-  const FitOptions *o  = f->opt;
+  const FitOptions *o  = f->cfg.opt;
   Snapshot         *to = bad == FIT_BAD_START ? prev : cur;
 
   PetscFunctionBeginUser;
   *stop = PETSC_FALSE;
   if (!to->valid) to = NULL; /* e.g. the first iteration's own start is bad */
-  if (!to || f->rollbacks >= o->max_rollbacks) {
+  if (!to || f->state.rollbacks >= o->max_rollbacks) {
     /* the last state known good becomes /params/final */
     if (bad == FIT_BAD_STEP && cur->valid) PetscCall(SnapshotRestore(f, cur));
     else if (prev->valid) PetscCall(SnapshotRestore(f, prev));
     else if (cur->valid) PetscCall(SnapshotRestore(f, cur));
-    f->diverged = PETSC_TRUE;
-    *stop       = PETSC_TRUE;
+    f->state.diverged = PETSC_TRUE;
+    *stop             = PETSC_TRUE;
     PetscCall(
-        PetscPrintf(f->par->group,
+        PetscPrintf(f->cfg.par->group,
                     "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); %s: stopping after %" PetscInt_FMT
                     " iterations, results from the %s parameters (exit %d)\n",
-                    f->prefix, it + 1, why,
+                    f->cfg.prefix, it + 1, why,
                     to ? "the rollback budget (-fit_max_rollbacks) is spent" : "no earlier good state to go back to",
-                    f->done, f->best_it >= 0 ? "best" : "last good", FIT_EXIT_DIVERGED));
+                    f->state.done, f->state.best_it >= 0 ? "best" : "last good", FIT_EXIT_DIVERGED));
     PetscFunctionReturn(0);
   }
   PetscCall(SnapshotRestore(f, to));
-  f->rollbacks++;
-  f->optim->scale *= 0.5;
-  PetscCall(PetscPrintf(f->par->group,
-                        "%sspikefit: iteration %" PetscInt_FMT
-                        " diverged (%s); rolled back to the state after iteration %" PetscInt_FMT
-                        ", learning rate halved to %.4g (rollback %" PetscInt_FMT " of %" PetscInt_FMT ")\n",
-                        f->prefix, it + 1, why, to->it, o->ocfg.lr * f->optim->scale, f->rollbacks, o->max_rollbacks));
+  f->state.rollbacks++;
+  f->state.optim->scale *= 0.5;
+  PetscCall(PetscPrintf(
+      f->cfg.par->group,
+      "%sspikefit: iteration %" PetscInt_FMT " diverged (%s); rolled back to the state after iteration %" PetscInt_FMT
+      ", learning rate halved to %.4g (rollback %" PetscInt_FMT " of %" PetscInt_FMT ")\n",
+      f->cfg.prefix, it + 1, why, to->it, o->ocfg.lr * f->state.optim->scale, f->state.rollbacks, o->max_rollbacks));
   if (prev == to) cur->valid = PETSC_FALSE; /* cur was made from the bad state */
   prev->valid = PETSC_FALSE;                /* only one step back each time */
   PetscFunctionReturn(0);
@@ -197,14 +198,14 @@ static PetscErrorCode BadReason(Fit *f, PetscInt it, double best_train, FitStepS
   PetscFunctionBeginUser;
   why[0] = 0;
   if (*bad == FIT_BAD_START)
-    PetscCall(
-        PetscSNPrintf(why, len, "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge", f->nonfinite));
+    PetscCall(PetscSNPrintf(why, len, "%" PetscInt_FMT " gradient or loss values are NaN, infinite or huge",
+                            f->state.nonfinite));
   else if (*bad == FIT_BAD_STEP)
     PetscCall(PetscSNPrintf(why, len,
-                            f->nonfinite ? "%" PetscInt_FMT
-                                           " gradient or loss values of a later step are NaN, infinite or huge"
-                                         : "the validation loss is NaN, infinite or huge",
-                            f->nonfinite));
+                            f->state.nonfinite ? "%" PetscInt_FMT
+                                                 " gradient or loss values of a later step are NaN, infinite or huge"
+                                               : "the validation loss is NaN, infinite or huge",
+                            f->state.nonfinite));
   else {
     Exploded(f, it, best_train, why, len);
     if (why[0]) *bad = FIT_BAD_START;
@@ -216,43 +217,43 @@ static PetscErrorCode BadReason(Fit *f, PetscInt it, double best_train, FitStepS
  * time budgets; *brk when training ends here (*stopped: with a checkpoint to resume from). */
 static PetscErrorCode AtBoundary(Fit *f, double elapsed, double budget, PetscBool *stopped, PetscBool *brk)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   PetscBool         stop, over, out_of_time;
 
   PetscFunctionBeginUser;
   *brk = PETSC_FALSE;
-  PetscCall(ParallelSignalAgreed(f->par, &stop));
-  PetscCall(
-      ParallelAny(f->par->group, (PetscBool)(o->ckpt_max_hours > 0 && elapsed > o->ckpt_max_hours * 3600.0), &over));
-  PetscCall(ParallelAny(f->par->group, (PetscBool)(elapsed > budget), &out_of_time));
-  if ((stop || over) && f->done < o->iters) {
+  PetscCall(ParallelSignalAgreed(f->cfg.par, &stop));
+  PetscCall(ParallelAny(f->cfg.par->group, (PetscBool)(o->ckpt_max_hours > 0 && elapsed > o->ckpt_max_hours * 3600.0),
+                        &over));
+  PetscCall(ParallelAny(f->cfg.par->group, (PetscBool)(elapsed > budget), &out_of_time));
+  if ((stop || over) && f->state.done < o->iters) {
     PetscCall(FitCheckpointWrite(f));
-    PetscCall(PetscPrintf(f->par->group,
+    PetscCall(PetscPrintf(f->cfg.par->group,
                           "%sspikefit: %s after iteration %" PetscInt_FMT
                           "; checkpoint %s written, resume with -resume %s (exit %d)\n",
-                          f->prefix, stop ? "signal received" : "time budget reached", f->done, o->ckpt_file,
+                          f->cfg.prefix, stop ? "signal received" : "time budget reached", f->state.done, o->ckpt_file,
                           o->ckpt_file, FIT_EXIT_CHECKPOINTED));
     *stopped = PETSC_TRUE;
     *brk     = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
-  if (out_of_time && f->done < o->iters) {
-    f->out_of_time = PETSC_TRUE;
-    PetscCall(PetscPrintf(f->par->group,
+  if (out_of_time && f->state.done < o->iters) {
+    f->state.out_of_time = PETSC_TRUE;
+    PetscCall(PetscPrintf(f->cfg.par->group,
                           "%sspikefit: stopped after %" PetscInt_FMT " of %" PetscInt_FMT
                           " iterations (time budget: -fit_max_minutes %g); results from the best parameters\n",
-                          f->prefix, f->done, o->iters, o->max_minutes));
+                          f->cfg.prefix, f->state.done, o->iters, o->max_minutes));
     *brk = PETSC_TRUE;
     PetscFunctionReturn(0);
   }
   PetscFunctionReturn(0);
 }
 
-/* Trains from f->done to the end, or until a signal, a time budget or a spent rollback
+/* Trains from f->state.done to the end, or until a signal, a time budget or a spent rollback
  * budget stops it. *stopped: stopped by a signal or -ckpt_max_hours (checkpoint written). */
 PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   PetscLogDouble    start, t0, t1;
   double            total = 0, best_train = NAN, budget = o->max_minutes > 0 ? o->max_minutes * 60.0 : INFINITY;
   PetscInt          count   = 0;
@@ -265,11 +266,12 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
   *stopped = PETSC_FALSE;
   /* with -ckpt_file, the last iteration is checkpointed too: a finished fit can be continued */
   PetscCall(PetscOptionsHasName(NULL, NULL, "-ckpt_file", &at_end));
-  for (int k = 0; k < 2; k++) PetscCall(PetscMalloc3(f->P, &snap[k].theta, f->P, &snap[k].m, f->P, &snap[k].v));
-  for (PetscInt i = 0; i < f->done; i++)
-    best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[i]) : f->loss[i];
+  for (int k = 0; k < 2; k++)
+    PetscCall(PetscMalloc3(f->net.P, &snap[k].theta, f->net.P, &snap[k].m, f->net.P, &snap[k].v));
+  for (PetscInt i = 0; i < f->state.done; i++)
+    best_train = isfinite(best_train) ? PetscMin(best_train, f->history.loss[i]) : f->history.loss[i];
   PetscCall(PetscTime(&start));
-  for (PetscInt it = f->done; it < o->iters;) {
+  for (PetscInt it = f->state.done; it < o->iters;) {
     PetscBool     stop;
     FitStepStatus bad;
     char          why[256] = "";
@@ -283,30 +285,31 @@ PetscErrorCode FitTrain(Fit *f, PetscBool *stopped)
     if (bad != FIT_STEP_OK) {
       PetscCall(Rollback(f, it, bad, why, prev, cur, &stop));
       if (stop) break;
-      it = f->done;
+      it = f->state.done;
       continue;
     }
     /* accepted: its start is a candidate for the best (scored by the validation loss at the
      * end of the iteration before, or without validation by its own training loss) */
-    if (f->vloss && it > 0) PetscCall(ConsiderBest(f, cur->theta, f->vloss[it - 1], it));
-    else if (!f->vloss) PetscCall(ConsiderBest(f, cur->theta, f->loss[it], it));
-    best_train = isfinite(best_train) ? PetscMin(best_train, f->loss[it]) : f->loss[it];
+    if (f->history.vloss && it > 0) PetscCall(ConsiderBest(f, cur->theta, f->history.vloss[it - 1], it));
+    else if (!f->history.vloss) PetscCall(ConsiderBest(f, cur->theta, f->history.loss[it], it));
+    best_train = isfinite(best_train) ? PetscMin(best_train, f->history.loss[it]) : f->history.loss[it];
     tmp        = prev;
     prev       = cur;
     cur        = tmp;
-    PetscCall(ParallelMax(f->par->group, t1 - t0, &f->secs[it])); /* the same on every rank (checkpoint checksums) */
+    PetscCall(ParallelMax(f->cfg.par->group, t1 - t0,
+                          &f->history.secs[it])); /* the same on every rank (checkpoint checksums) */
     total += t1 - t0;
     count++;
-    f->done = ++it;
+    f->state.done = ++it;
     PetscCall(Monitor(f, it - 1, t1 - t0, total / count, budget - (t1 - start)));
     PetscCall(AtBoundary(f, t1 - start, budget, stopped, &stop));
     if (stop) break;
-    if (f->done == o->iters ? at_end : (o->ckpt_every > 0 && f->done % o->ckpt_every == 0))
+    if (f->state.done == o->iters ? at_end : (o->ckpt_every > 0 && f->state.done % o->ckpt_every == 0))
       PetscCall(FitCheckpointWrite(f));
   }
   /* the last parameters, validated at the end of the last iteration, are a candidate too */
-  if (!*stopped && f->vloss && f->done > 0 && !f->diverged)
-    PetscCall(ConsiderBest(f, f->theta, f->vloss[f->done - 1], f->done));
+  if (!*stopped && f->history.vloss && f->state.done > 0 && !f->state.diverged)
+    PetscCall(ConsiderBest(f, f->state.theta, f->history.vloss[f->state.done - 1], f->state.done));
   for (int k = 0; k < 2; k++) PetscCall(PetscFree3(snap[k].theta, snap[k].m, snap[k].v));
   PetscFunctionReturn(0);
 }

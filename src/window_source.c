@@ -91,13 +91,13 @@ void WindowKeyDrawUniforms(const WindowKey *k, PetscInt n, PetscInt T, double *u
  * of its first nrec neurons (the recorded ones); a stochastic truth's noise is the key's. */
 static void TruthRun(Fit *f, const WindowKey *k, SimWork *tw, double *s)
 {
-  PetscInt n = f->nrec, T = f->opt->window_steps, nt = f->tsim.n;
+  PetscInt n = f->net.nrec, T = f->cfg.opt->window_steps, nt = f->net.tsim.n;
 
   WindowKeyApply(k, tw);
-  SimForward(&f->tsim, f->data->truth, tw);
-  if (nt == n) SimHardSpikes(&f->tsim, tw, s);
+  SimForward(&f->net.tsim, f->data->truth, tw);
+  if (nt == n) SimHardSpikes(&f->net.tsim, tw, s);
   else {
-    SimHardSpikes(&f->tsim, tw, tw->scratch);
+    SimHardSpikes(&f->net.tsim, tw, tw->scratch);
     for (PetscInt t = 0; t < T; t++)
       for (PetscInt i = 0; i < n; i++) s[t * n + i] = tw->scratch[t * nt + i];
   }
@@ -107,13 +107,13 @@ static void TruthRun(Fit *f, const WindowKey *k, SimWork *tw, double *s)
  * tx is NULL) the truth's tx, each at its own rate. */
 static void SyntheticInputs(Fit *f, const WindowKey *k, const double *theta, int tid, double *x, double *tx)
 {
-  const FitOptions *o = f->opt;
+  const FitOptions *o = f->cfg.opt;
   PetscInt          T = o->window_steps;
-  double           *u = f->uni[tid];
+  double           *u = f->thread[tid].uni;
 
-  WindowKeyDrawUniforms(k, f->nuni, T, u);
-  SimInputFromUniforms(u, f->nuni, f->nm, T, theta[f->sim.offRp], o->dt, x);
-  if (tx) SimInputFromUniforms(u, f->nuni, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tx);
+  WindowKeyDrawUniforms(k, f->net.nuni, T, u);
+  SimInputFromUniforms(u, f->net.nuni, f->net.nm, T, theta[f->net.sim.offRp], o->dt, x);
+  if (tx) SimInputFromUniforms(u, f->net.nuni, f->net.tsim.n, T, f->data->truth[f->net.tsim.offRp], o->dt, tx);
 }
 
 /* A recording's window as loaded: an evaluation key reads the held-out windows (those
@@ -123,29 +123,29 @@ static const double *RecordedWindow(Fit *f, const WindowKey *k)
   const FitData *d = f->data;
   PetscInt       w = k->window;
 
-  if (k->purpose == WINDOW_EVAL && w < d->nvalid) return d->valid + w * f->opt->window_steps * f->nrec;
+  if (k->purpose == WINDOW_EVAL && w < d->nvalid) return d->valid + w * f->cfg.opt->window_steps * f->net.nrec;
   return d->target[w];
 }
 
 PetscErrorCode WindowSourceGet(Fit *f, const WindowKey *k, const double *theta, int tid, double *x, double *s)
 {
-  const FitOptions *o  = f->opt;
+  const FitOptions *o  = f->cfg.opt;
   PetscInt          T  = o->window_steps;
-  SimWork          *tw = f->twork[tid];
+  SimWork          *tw = f->thread[tid].twork;
 
   PetscFunctionBeginUser;
   if (o->mode == TARGET_SYNTHETIC) {
     /* the truth receives input drawn from the same uniforms at its own rate */
     if (x) SyntheticInputs(f, k, theta, tid, x, s ? tw->x : NULL);
-    else if (s) WindowKeyDrawInput(k, f->tsim.n, T, f->data->truth[f->tsim.offRp], o->dt, tw->x);
+    else if (s) WindowKeyDrawInput(k, f->net.tsim.n, T, f->data->truth[f->net.tsim.offRp], o->dt, tw->x);
     if (s) TruthRun(f, k, tw, s);
   } else {
-    if (x) WindowKeyDrawInput(k, f->nm, T, theta[f->sim.offRp], o->dt, x);
+    if (x) WindowKeyDrawInput(k, f->net.nm, T, theta[f->net.sim.offRp], o->dt, x);
     if (s) {
       const double *src = RecordedWindow(f, k);
       PetscCheck(src, PETSC_COMM_SELF, PETSC_ERR_PLIB,
                  "window %" PetscInt_FMT " of the recording is not loaded on this rank", k->window);
-      PetscCall(PetscArraycpy(s, src, T * f->nrec));
+      PetscCall(PetscArraycpy(s, src, T * f->net.nrec));
     }
   }
   PetscFunctionReturn(0);
@@ -153,15 +153,15 @@ PetscErrorCode WindowSourceGet(Fit *f, const WindowKey *k, const double *theta, 
 
 /* Where slot b (window `window`) of the thread's batch gets its target: the thread's batch
  * buffer for a synthetic target (returned, to be filled), NULL for a recording, whose loaded
- * windows are read in place. Either way f->bsrc[tid][b] points at the target. */
+ * windows are read in place. Either way f->thread[tid].bsrc[b] points at the target. */
 static double *BatchTarget(Fit *f, int tid, PetscInt window, PetscInt b)
 {
-  if (f->opt->mode == TARGET_SYNTHETIC) {
-    double *s       = f->btarget[tid] + (size_t)b * f->opt->window_steps * f->nrec;
-    f->bsrc[tid][b] = s;
+  if (f->cfg.opt->mode == TARGET_SYNTHETIC) {
+    double *s              = f->thread[tid].btarget + (size_t)b * f->cfg.opt->window_steps * f->net.nrec;
+    f->thread[tid].bsrc[b] = s;
     return s;
   }
-  f->bsrc[tid][b] = f->data->target[window];
+  f->thread[tid].bsrc[b] = f->data->target[window];
   return NULL;
 }
 
@@ -172,9 +172,9 @@ static double *BatchTarget(Fit *f, int tid, PetscInt window, PetscInt b)
  * within that of theta. */
 static void BatchSynthetic(Fit *f, const WindowKey *k, PetscInt nb, const double *theta, int tid)
 {
-  PetscInt  T = f->opt->window_steps, nt = f->tsim.n, nr = f->nrec;
-  SimBatch *bt = f->batch[tid], *tb = f->tbatch[tid];
-  double   *x = f->work[tid]->x, *tx = f->twork[tid]->x;
+  PetscInt  T = f->cfg.opt->window_steps, nt = f->net.tsim.n, nr = f->net.nrec;
+  SimBatch *bt = f->thread[tid].batch, *tb = f->thread[tid].tbatch;
+  double   *x = f->thread[tid].work->x, *tx = f->thread[tid].twork->x;
 
   tb->nb = nb;
   WindowKeyApplyBatch(k, tb);
@@ -185,7 +185,7 @@ static void BatchSynthetic(Fit *f, const WindowKey *k, PetscInt nb, const double
     SimBatchSetInput(bt, b, x);
     SimBatchSetInput(tb, b, tx);
   }
-  SimBatchForward(&f->tsim, f->data->truth, tb);
+  SimBatchForward(&f->net.tsim, f->data->truth, tb);
   for (PetscInt b = 0; b < nb; b++) {
     double       *s = BatchTarget(f, tid, k->window + b, b);
     const double *z = tb->y + (size_t)b * T * nt;
@@ -196,12 +196,12 @@ static void BatchSynthetic(Fit *f, const WindowKey *k, PetscInt nb, const double
 
 void WindowSourceBatch(Fit *f, const WindowKey *k, PetscInt nb, const double *theta, int tid, PetscBool batched_truth)
 {
-  SimBatch *bt = f->batch[tid];
-  SimWork  *w  = f->work[tid];
+  SimBatch *bt = f->thread[tid].batch;
+  SimWork  *w  = f->thread[tid].work;
 
   bt->nb = nb;
   WindowKeyApplyBatch(k, bt);
-  if (batched_truth && f->tbatch) {
+  if (batched_truth && f->thread[tid].tbatch) {
     BatchSynthetic(f, k, nb, theta, tid);
     return;
   }

@@ -1,7 +1,7 @@
-/* One training iteration of `spikefit fit`: the batched (or per-window) forward and backward
- * over the chunks the partition gives this rank, with each window's input and target from
- * window_source.c (training keys), the exact reduction of every step over threads and ranks,
- * and the optimiser step. */
+/* One training iteration of `spikefit fit`: the batched forward and backward (batches of one
+ * window with -sim_batch 0 or -sim_ref) over the chunks the partition gives this rank, with
+ * each window's input and target from window_source.c (training keys), the exact reduction
+ * of every step over threads and ranks, and the optimiser step. */
 #include "fit.h"
 #include "fit_impl.h"
 #include "checkpoint.h"
@@ -65,80 +65,26 @@ static double SMWeight(const Fit *f)
   return w[LOSS_TERM_SM];
 }
 
-/* sm: the statistics' sums of windows [blo, bhi) (forward only) into the thread's sm
- * accumulator, one FixedSumAdd per window. */
+/* sm: the statistics' sums of windows [blo, bhi) (forward only, one batch) into the thread's
+ * sm accumulator, one FixedSumAdd per window. */
 static void SMWindows(Fit *f, PetscInt it, PetscInt blo, PetscInt bhi, const double *theta, int tid)
 {
   const FitOptions *o = f->cfg.opt;
   PetscInt          n = f->net.layout->n, T = o->window_steps;
-  SimWork          *w   = f->thread[tid].work;
-  const double     *s   = f->thread[tid].target;
   double           *acc = f->thread[tid].smbuf;
   SimBatch         *bt  = f->thread[tid].batch;
   WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, blo);
 
-  if (bt) {
-    for (PetscInt b = 0; b < bhi - blo; b++) bt->force[b] = NULL; /* sm measures free-running samples */
-    /* the truth window by window here (the gradient's pass batches it: the same bits below
-     * SIM_SMALL_N neurons) */
-    WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_FALSE);
-    SimBatchForward(&f->net.sim, theta, bt);
-  }
-  for (PetscInt win = blo; win < bhi; win++) {
-    const double *y;
-    if (bt) {
-      y = bt->y + (win - blo) * T * n;
-      s = f->thread[tid].bsrc[win - blo];
-    } else {
-      WindowKey kw = WindowKeyAt(&key, win);
-      (void)WindowSourceGet(f, &kw, theta, tid, w->x, f->thread[tid].target);
-      s = f->thread[tid].target;
-      WindowKeyApply(&kw, w);
-      w->force = NULL;
-      SimForward(&f->net.sim, theta, w);
-      y = w->y;
-    }
+  for (PetscInt b = 0; b < bhi - blo; b++) bt->force[b] = NULL; /* sm measures free-running samples */
+  /* the truth window by window here (the gradient's pass batches it: the same bits below
+   * SIM_SMALL_N neurons) */
+  WindowSourceBatch(f, &key, bhi - blo, theta, tid, PETSC_FALSE);
+  SimBatchForward(&f->net.sim, theta, bt);
+  for (PetscInt b = 0; b < bhi - blo; b++) {
     PetscArrayzero(acc, f->net.smsh.len);
-    LossSMAccumulate(&f->net.smsh, n, T, y, s, acc);
+    LossSMAccumulate(&f->net.smsh, n, T, bt->y + b * T * n, f->thread[tid].bsrc[b], acc);
     FixedSumAdd(f->thread[tid].smacc, acc);
   }
-}
-
-/* Loss and gradient of one window at theta, into the thread's accumulator: the per-window
- * path (-sim_batch 0, and -sim_ref with the plain loops). */
-static void WindowGradient(Fit *f, PetscInt it, PetscInt window, const double *theta, double progress, int tid,
-                           PetscBool log_events)
-{
-  const FitOptions *o = f->cfg.opt;
-  PetscInt          n = f->net.layout->n, T = o->window_steps, P = f->net.P, np;
-  SimWork          *w = f->thread[tid].work;
-  double           *g = f->thread[tid].gbuf, *s = f->thread[tid].target;
-  WindowKey         key = WindowKeyTrain((uint64_t)o->input_seed, it, window);
-  FitPass           pass[2];
-
-  (void)WindowSourceGet(f, &key, theta, tid, w->x, s);
-  WindowKeyApply(&key, w); /* stochastic models: fresh spike noise per iteration */
-  w->nforce = f->net.nrec;
-  PetscArrayzero(g, P + 1 + LOSS_NTERMS);
-  np = FitPasses(f, pass);
-  for (PetscInt k = 0; k < np; k++) { /* each pass's gradient adds to g */
-    LossValue val;
-    w->force = pass[k].forced ? s : NULL;
-    if (log_events) PetscLogEventBegin(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-    SimForward(&f->net.sim, theta, w);
-    if (log_events) PetscLogEventEnd(FIT_EVENT_FORWARD, 0, 0, 0, 0);
-    if (log_events) PetscLogEventBegin(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    LossEvaluateColumns(pass[k].lcfg, progress, f->net.nrec, n, T, w->y, s, w->dy, f->thread[tid].lwork, &val);
-    if (pass[k].sm) LossSMGradient(f->state.sm, n, T, w->y, SMWeight(f), w->dy, f->thread[tid].lwork);
-    if (log_events) PetscLogEventEnd(FIT_EVENT_LOSS, 0, 0, 0, 0);
-    if (log_events) PetscLogEventBegin(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-    SimBackward(&f->net.sim, theta, w, g);
-    if (log_events) PetscLogEventEnd(FIT_EVENT_BACKWARD, 0, 0, 0, 0);
-    g[P] += val.total;
-    for (int t = 0; t < LOSS_NTERMS; t++) g[P + 1 + t] += val.term[t];
-  }
-  w->force = NULL;
-  FixedSumAdd(f->thread[tid].acc, g);
 }
 
 /* Loss and gradient of the consecutive windows [blo, bhi) (one batch, or the part of one
@@ -252,16 +198,14 @@ PetscErrorCode FitEvaluate(Fit *f, PetscInt it, PetscInt wlo, PetscInt whi, cons
   }
   for (int t = 0; t < nthreads; t++) FixedSumZero(f->thread[t].acc);
   PetscCall(PetscLogEventBegin(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
-  /* this rank's chunks of [wlo, whi): a batch each, or window by window on the per-window path */
+  /* this rank's chunks of [wlo, whi): a batch each (of one window with -sim_batch 0 or -sim_ref) */
   WindowPartitionChunks(p, wlo, whi, &c0, &c1);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nthreads)
   for (PetscInt c = c0; c < c1; c++) {
     PetscInt lo, hi;
     if (p->owner[c] != rank) continue;
     ChunkRange(p, c, wlo, whi, &lo, &hi);
-    if (f->thread[0].batch) BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
-    else
-      for (PetscInt wi = lo; wi < hi; wi++) WindowGradient(f, it, wi, theta, progress, FitThreadId(), log_events);
+    BatchGradient(f, it, lo, hi, theta, progress, FitThreadId(), log_events);
   }
   PetscCall(PetscLogEventEnd(FIT_EVENT_WINDOWS, 0, 0, 0, 0));
   PetscCall(PetscLogEventBegin(FIT_EVENT_REDUCE, 0, 0, 0, 0));

@@ -106,17 +106,17 @@ static PetscErrorCode ThreadCreate(const Fit *f, FitThread *w)
   PetscInt          vlen = 1 + (f->state.sm ? f->net.smsh.len : 0);
 
   PetscFunctionBeginUser;
-  if (o->sim_batch > 0 && !o->use_ref) {
-    PetscCall(SimBatchCreate(&f->net.sim, B, o->sim_tape_stride, (SimPrecision)o->sim_precision, &w->batch));
-    if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
-      /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
-      PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
-      PetscCall(SimBatchCreate(&f->net.tsim, B, stride, SIM_DOUBLE, &w->tbatch));
-    }
-    /* a batch's targets: computed (synthetic) or pointers into the recording */
-    if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)B * T * f->net.nrec, &w->btarget));
-    PetscCall(PetscCalloc1(B, &w->bsrc));
+  /* -sim_ref: the reference loops in double (SimSetup.use_ref) */
+  PetscCall(SimBatchCreate(&f->net.sim, B, o->sim_tape_stride, o->use_ref ? SIM_DOUBLE : (SimPrecision)o->sim_precision,
+                           &w->batch));
+  if (o->mode == TARGET_SYNTHETIC && data->has_truth) {
+    /* forward only: a full tape for few neurons, else a strided one of about sqrt(T) steps */
+    PetscInt stride = data->ntruth < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
+    PetscCall(SimBatchCreate(&f->net.tsim, B, stride, SIM_DOUBLE, &w->tbatch));
   }
+  /* a batch's targets: computed (synthetic) or pointers into the recording */
+  if (o->mode == TARGET_SYNTHETIC) PetscCall(PetscMalloc1((size_t)B * T * f->net.nrec, &w->btarget));
+  PetscCall(PetscCalloc1(B, &w->bsrc));
   PetscCall(SimWorkCreate(&f->net.sim, &w->work));
   PetscCall(SimWorkCreate(&f->net.tsim, &w->twork));
   PetscCall(FixedSumCreate(P + 1 + LOSS_NTERMS, &w->acc));

@@ -2,6 +2,7 @@
 #include "resources.h"
 #include "rng.h"
 #include "vecmath.h"
+#include "sim_ref.h"
 #include <cblas.h>
 #include <float.h>
 #if defined(__SSE2__)
@@ -180,15 +181,8 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
                              lamI, grad);
     }
     /* the recurrent share: syn_prev[i] reaches I[j] through W[i][j] */
-    if (s->use_ref) {
-      for (PetscInt i = 0; i < n; i++) {
-        double acc = 0;
-        for (PetscInt j = 0; j < n; j++) acc += W[i * n + j] * lamI[j];
-        lsyn[i] += acc;
-      }
-    } else {
-      cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, lsyn, 1);
-    }
+    if (s->use_ref) SimAdjointRows_ref(n, 1, lamI, W, lsyn, n);
+    else cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, lsyn, 1);
     for (PetscInt j = 0; j < n; j++) sumI += lamI[j];
     tmp         = w->lam;
     w->lam      = w->lam_prev;
@@ -197,17 +191,8 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
   s->model->init_adjoint(&ctx, w->lam, grad);
 
   /* dW[i][j] = sum_t syn_{t-1}[i] * lamI_t[j]: one product over the whole window */
-  if (s->use_ref) {
-    for (PetscInt t = 0; t < T; t++) {
-      const double *syn = w->state + t * ns * n + s->model->syn * n, *lamI = w->lamI + t * n;
-      for (PetscInt i = 0; i < n; i++) {
-        if (syn[i] == 0.0) continue;
-        for (PetscInt j = 0; j < n; j++) gW[i * n + j] += syn[i] * lamI[j];
-      }
-    }
-  } else {
-    OuterAccumulate(n, T, w->state + s->model->syn * n, ns * n, w->lamI, n, gW);
-  }
+  if (s->use_ref) SimOuterAccumulate_ref(n, T, w->state + s->model->syn * n, ns * n, w->lamI, n, gW);
+  else OuterAccumulate(n, T, w->state + s->model->syn * n, ns * n, w->lamI, n, gW);
   for (PetscInt i = 0; i < n; i++) gW[i * n + i] = 0.0; /* the diagonal is fixed */
   /* pathwise r_p gradient: x = r_p*dt/1000 + const, dI/dx = gain */
   grad[s->offRp] += sumI * s->cfg.input_gain * s->cfg.dt / 1000.0;
@@ -416,7 +401,10 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   const float   *x    = bt->x + (size_t)t * nb * n;
   const double   gain = s->cfg.input_gain;
 
-  if (bt->precision == SIM_SINGLE) {
+  if (s->use_ref) {
+    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
+    SimRowsTimes_ref(n, nb, prev + syn * n, ns * n, W, cur, n);
+  } else if (bt->precision == SIM_SINGLE) {
     ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
     SgemmFTZ(CblasNoTrans, CblasNoTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
@@ -479,10 +467,11 @@ void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt)
 /* dW += S^T LamI over the rows (t - c0, b) of chunk [c0, c1): S rows at syn with leading
  * dimension lds (the chunk buffer cs, or the tape itself when it holds the whole window),
  * LamI rows in cl. */
-static void FlushChunk(SimBatch *bt, PetscInt rows, const double *syn, PetscInt lds, double *gW)
+static void FlushChunk(const SimSetup *s, SimBatch *bt, PetscInt rows, const double *syn, PetscInt lds, double *gW)
 {
   const PetscInt n = bt->n;
-  if (bt->precision == SIM_SINGLE) {
+  if (s->use_ref) SimOuterAccumulate_ref(n, rows, syn, lds, bt->cl, n, gW);
+  else if (bt->precision == SIM_SINGLE) {
     ToFloat(syn, rows, n, lds, bt->fa);
     ToFloat(bt->cl, rows, n, n, bt->fb);
     /* fc = fa^T fb in single, then added to the double gradient (n x n fits: fc has >= n rows) */
@@ -537,7 +526,9 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
         if (!direct) PetscArraycpy(bt->cs + (size_t)(row + b) * n, prev + (size_t)b * ns * n + syn * n, n);
       }
       /* lamS[b][i] += sum_j LamI[b][j] W[i][j] */
-      if (bt->precision == SIM_SINGLE) {
+      if (s->use_ref) {
+        SimAdjointRows_ref(n, nb, lamI, W, bt->lam_prev + syn * n, ns * n);
+      } else if (bt->precision == SIM_SINGLE) {
         ToFloat(lamI, nb, n, n, bt->fa);
         SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
         for (PetscInt b = 0; b < nb; b++)
@@ -559,8 +550,8 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
       if (t == c0) {
         /* the rows (t, b) of syn_{t-1} lie at a constant stride ns*n on the full tape: the
          * product reads them there (the same values as the copy, so the same bits) */
-        if (direct) FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, prev + syn * n, ns * n, gW);
-        else FlushChunk(bt, (PetscMin(c0 + C, T) - c0) * nb, bt->cs, n, gW);
+        if (direct) FlushChunk(s, bt, (PetscMin(c0 + C, T) - c0) * nb, prev + syn * n, ns * n, gW);
+        else FlushChunk(s, bt, (PetscMin(c0 + C, T) - c0) * nb, bt->cs, n, gW);
       }
     }
   }

@@ -94,6 +94,7 @@ typedef struct {
   double        *lwork;        /* 3*T*nrec doubles for the losses */
   FixedSum      *smacc;        /* sm sums, or NULL without sm */
   double        *smbuf;        /* one window's sm sums, or NULL */
+  SimBatch      *vbatch;       /* validation: one window in double, forward only (SimForward's bits), or NULL */
   FixedSum      *vacc;         /* validation: loss and sm sums */
   double        *vbuf;         /* validation: one window's [1 + sm length] */
 } FitThread;
@@ -163,7 +164,9 @@ PetscInt FitEvalWindows(const Fit *f);
 PetscErrorCode FitValidationLoss(Fit *f, const double *theta, double progress, double *loss);
 PetscErrorCode FitValidationCacheDestroy(Fit *f);
 /* Loss of one window (forward only) whose input is in w->x (window and noise keys set) and
- * whose target is s: the passes of FitPasses; adds its sm sums to smsums when not NULL. */
+ * whose target is s: the passes of FitPasses; adds its sm sums to smsums when not NULL. The
+ * landscape's (it reads the hard spikes off w's tape); the validation loss runs the same passes
+ * on the thread's one-window batch (FitThread.vbatch). */
 double FitWindowLoss(Fit *f, const double *theta, SimWork *w, const double *s, double progress, int tid,
                      double *smsums);
 /* The weighted sm term from the sums over K windows. */

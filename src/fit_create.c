@@ -129,6 +129,10 @@ static PetscErrorCode ThreadCreate(const Fit *f, FitThread *w)
     PetscCall(FixedSumCreate(f->net.smsh.len, &w->smacc));
     PetscCall(PetscMalloc1(f->net.smsh.len, &w->smbuf));
   }
+  if (o->validate && FitEvalWindows(f) > 0) {
+    PetscInt stride = n < SIM_SMALL_N ? 0 : (PetscInt)ceil(sqrt((double)T));
+    PetscCall(SimBatchCreate(&f->net.sim, 1, stride, SIM_DOUBLE, &w->vbatch));
+  }
   PetscCall(FixedSumCreate(vlen, &w->vacc));
   PetscCall(PetscMalloc1(vlen, &w->vbuf));
   PetscFunctionReturn(0);
@@ -150,6 +154,7 @@ static PetscErrorCode ThreadDestroy(FitThread *w)
   PetscCall(PetscFree(w->lwork));
   PetscCall(FixedSumDestroy(&w->smacc));
   PetscCall(PetscFree(w->smbuf));
+  PetscCall(SimBatchDestroy(&w->vbatch));
   PetscCall(FixedSumDestroy(&w->vacc));
   PetscCall(PetscFree(w->vbuf));
   PetscFunctionReturn(0);

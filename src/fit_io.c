@@ -149,22 +149,36 @@ PetscErrorCode FitSMTerm(Fit *f, PetscInt K, const double *sums, double progress
   PetscFunctionReturn(0);
 }
 
-/* Loss of one evaluation window (forward only) and its sm sums, into the thread's sum. */
+/* Loss of one evaluation window (forward only, a batch of one in double: the bits of
+ * SimForward) and its sm sums, into the thread's sum. */
 static void ValidationWindow(Fit *f, PetscInt win, const double *theta, double progress, int tid)
 {
   const FitOptions *o = f->cfg.opt;
-  PetscInt          n = f->net.nm, T = o->window_steps;
-  SimWork          *w = f->thread[tid].work;
-  double           *v = f->thread[tid].vbuf;
+  PetscInt          n = f->net.nm, T = o->window_steps, np;
+  SimBatch         *bt = f->thread[tid].vbatch;
+  double           *v = f->thread[tid].vbuf, *x = f->thread[tid].work->x;
+  const double     *s = f->valid.target + (size_t)(win - f->valid.lo) * T * f->net.nrec;
   WindowKey         k = WindowKeyEval((uint64_t)o->input_seed, win);
+  FitPass           pass[2];
 
   /* the input from the cached uniforms of the key (ValidationCache) */
-  SimInputFromUniforms(f->valid.uni + (size_t)(win - f->valid.lo) * T * n, n, n, T, theta[f->net.sim.offRp], o->dt,
-                       w->x);
-  WindowKeyApply(&k, w);
+  SimInputFromUniforms(f->valid.uni + (size_t)(win - f->valid.lo) * T * n, n, n, T, theta[f->net.sim.offRp], o->dt, x);
+  bt->nb        = 1;
+  bt->window[0] = k.window;
+  bt->nforce    = f->net.nrec;
+  WindowKeyApplyBatch(&k, bt);
+  SimBatchSetInput(bt, 0, x);
   PetscArrayzero(v, 1 + (f->state.sm ? f->net.smsh.len : 0));
-  v[0] = FitWindowLoss(f, theta, w, f->valid.target + (size_t)(win - f->valid.lo) * T * f->net.nrec, progress, tid,
-                       f->state.sm ? v + 1 : NULL);
+  np = FitPasses(f, pass);
+  for (PetscInt p = 0; p < np; p++) {
+    LossValue lv;
+    bt->force[0] = pass[p].forced ? s : NULL;
+    SimBatchForward(&f->net.sim, theta, bt);
+    LossEvaluateColumns(pass[p].lcfg, progress, f->net.nrec, n, T, bt->y, s, NULL, f->thread[tid].lwork, &lv);
+    if (f->state.sm && pass[p].sm) LossSMAccumulate(&f->net.smsh, n, T, bt->y, s, v + 1);
+    v[0] += lv.total;
+  }
+  bt->force[0] = NULL;
   FixedSumAdd(f->thread[tid].vacc, v);
 }
 

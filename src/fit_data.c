@@ -240,31 +240,41 @@ static PetscErrorCode FitPartition(const FitOptions *o, const Parallel *par, Pet
   PetscFunctionReturn(0);
 }
 
+/* Reads the span of the nw consecutive windows from starts[0] to starts[nw - 1] + T dt in one
+ * read and bins window k into dst[k] ([T][n]); the clipped spikes of the windows the partition
+ * p has this rank compute (w0 + k; p NULL: none) add to d->nclipped. */
+static PetscErrorCode ReadBinWindows(const FitOptions *o, const double *starts, PetscInt nw, double *const *dst,
+                                     const WindowPartition *p, PetscInt w0, FitData *d)
+{
+  PetscInt     T = o->window_steps;
+  SpikeTrains *st;
+
+  PetscFunctionBeginUser;
+  PetscCall(SpikeFileReadRange(o->data, &o->dopt, starts[0], starts[nw - 1] + T * o->dt, &st));
+  for (PetscInt k = 0; k < nw; k++)
+    PetscCall(
+        SpikeTrainsBin(st, starts[k], o->dt, T, dst[k], p && WindowPartitionComputes(p, w0 + k) ? &d->nclipped : NULL));
+  PetscCall(SpikeTrainsDestroy(&st));
+  PetscFunctionReturn(0);
+}
+
 /* Reads and bins the training windows the partition has this rank load, each contiguous run of
  * them as one span of the file; counts the clipped spikes of the windows it computes. */
 static PetscErrorCode LoadWindows(const FitOptions *o, FitData *d)
 {
   const WindowPartition *p = d->part;
   PetscInt               T = o->window_steps, n = d->n;
-  double                 len = T * o->dt;
 
   PetscFunctionBeginUser;
   PetscCall(PetscCalloc1(d->nwindows, &d->target));
   for (PetscInt a = 0; a < d->nwindows;) {
-    PetscInt     b;
-    SpikeTrains *st;
+    PetscInt b;
     if (!p->load[a]) {
       a++;
       continue;
     }
-    for (b = a; b < d->nwindows && p->load[b]; b++) {}
-    PetscCall(SpikeFileReadRange(o->data, &o->dopt, d->starts[a], d->starts[b - 1] + len, &st));
-    for (PetscInt w = a; w < b; w++) {
-      PetscCall(PetscMalloc1(T * n, &d->target[w]));
-      PetscCall(SpikeTrainsBin(st, d->starts[w], o->dt, T, d->target[w],
-                               WindowPartitionComputes(p, w) ? &d->nclipped : NULL));
-    }
-    PetscCall(SpikeTrainsDestroy(&st));
+    for (b = a; b < d->nwindows && p->load[b]; b++) PetscCall(PetscMalloc1(T * n, &d->target[b]));
+    PetscCall(ReadBinWindows(o, d->starts + a, b - a, d->target + a, p, a, d));
     a = b;
   }
   PetscFunctionReturn(0);
@@ -273,15 +283,16 @@ static PetscErrorCode LoadWindows(const FitOptions *o, FitData *d)
 /* Reads and bins the nv validation windows from starts (every rank holds them). */
 static PetscErrorCode LoadValidation(const FitOptions *o, PetscInt nv, const double *starts, FitData *d)
 {
-  SpikeTrains *st;
-  PetscInt     T = o->window_steps, n = d->n;
+  PetscInt T = o->window_steps, n = d->n;
+  double **dst;
 
   PetscFunctionBeginUser;
   if (!nv) PetscFunctionReturn(0);
-  PetscCall(SpikeFileReadRange(o->data, &o->dopt, starts[0], starts[nv - 1] + T * o->dt, &st));
   PetscCall(PetscMalloc1(nv * T * n, &d->valid));
-  for (PetscInt w = 0; w < nv; w++) PetscCall(SpikeTrainsBin(st, starts[w], o->dt, T, d->valid + w * T * n, NULL));
-  PetscCall(SpikeTrainsDestroy(&st));
+  PetscCall(PetscMalloc1(nv, &dst));
+  for (PetscInt w = 0; w < nv; w++) dst[w] = d->valid + w * T * n;
+  PetscCall(ReadBinWindows(o, starts, nv, dst, NULL, 0, d));
+  PetscCall(PetscFree(dst));
   d->nvalid = nv;
   PetscFunctionReturn(0);
 }
@@ -299,21 +310,23 @@ static PetscErrorCode ValidationWindows(const FitOptions *o, const SpikeTrains *
   *nv     = 0;
   *starts = NULL;
   if (ms <= 0 || !o->validate) PetscFunctionReturn(0);
-  PetscCheck(ms < fit_hi - fit_lo, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "%s: the validation span of %g ms (-data_validation) leaves nothing to train on in the fitting span [%g, %g) ms",
-             o->data, ms, fit_lo, fit_hi);
+  PetscCheck(
+      ms < fit_hi - fit_lo, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+      "%s: the validation span of %g ms (-data_validation) leaves nothing to train on in the fitting span [%g, %g) ms",
+      o->data, ms, fit_lo, fit_hi);
   *val_lo = fit_hi - ms;
   PetscCall(SpikeTrainsWindows(info, *val_lo, fit_hi, o->dt, o->window_steps, nv, starts));
-  PetscCheck(*nv > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "%s: the validation span [%g, %g) ms holds no whole window of %g ms inside an observation interval; lengthen -data_validation (or 0: validate on training windows)",
-             o->data, *val_lo, fit_hi, len);
+  PetscCheck(
+      *nv > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+      "%s: the validation span [%g, %g) ms holds no whole window of %g ms inside an observation interval; lengthen -data_validation (or 0: validate on training windows)",
+      o->data, *val_lo, fit_hi, len);
   *nv = PetscMin(*nv, o->eval_windows);
   PetscFunctionReturn(0);
 }
 
 /* One line that says what is trained on, validated on and held out. */
-static PetscErrorCode PrintSplit(const Parallel *par, const FitOptions *o, const FitData *d, double fit_lo, double hold_lo,
-                                 double hold_hi)
+static PetscErrorCode PrintSplit(const Parallel *par, const FitOptions *o, const FitData *d, double fit_lo,
+                                 double hold_lo, double hold_hi)
 {
   double len = o->window_steps * o->dt;
   char   v[256], h[160];
@@ -321,9 +334,11 @@ static PetscErrorCode PrintSplit(const Parallel *par, const FitOptions *o, const
   PetscFunctionBeginUser;
   if (d->nvalid)
     PetscCall(PetscSNPrintf(v, sizeof(v),
-                            "validation on the %" PetscInt_FMT " windows from %.6g to %.6g ms (never trained on; -data_validation)",
+                            "validation on the %" PetscInt_FMT
+                            " windows from %.6g to %.6g ms (never trained on; -data_validation)",
                             d->nvalid, d->valid_lo, d->valid_hi));
-  else PetscCall(PetscStrncpy(v, o->validate ? "validation on the first training windows" : "no validation", sizeof(v)));
+  else
+    PetscCall(PetscStrncpy(v, o->validate ? "validation on the first training windows" : "no validation", sizeof(v)));
   if (hold_hi > hold_lo)
     PetscCall(PetscSNPrintf(h, sizeof(h), "held out [%.6g, %.6g) ms, simulated only after training", hold_lo, hold_hi));
   else PetscCall(PetscStrncpy(h, "nothing held out (-data_holdout)", sizeof(h)));
@@ -348,10 +363,11 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
   PetscCall(DataOptionsSpan(&o->dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
   PetscCall(ValidationWindows(o, info, fit_lo, fit_hi, &val_lo, &nv, &vstarts));
   PetscCall(SpikeTrainsWindows(info, fit_lo, val_lo, o->dt, T, &d->nwindows, &d->starts));
-  PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "%s: the training span [%g, %g) ms holds no whole window of %" PetscInt_FMT
-             " steps (%g ms) inside an observation interval; shorten -fit_window_steps or -data_validation, or widen -data_t0/-data_t1",
-             o->data, fit_lo, val_lo, T, len);
+  PetscCheck(
+      d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+      "%s: the training span [%g, %g) ms holds no whole window of %" PetscInt_FMT
+      " steps (%g ms) inside an observation interval; shorten -fit_window_steps or -data_validation, or widen -data_t0/-data_t1",
+      o->data, fit_lo, val_lo, T, len);
   if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
   d->valid_lo = val_lo;
   d->valid_hi = nv ? vstarts[nv - 1] + len : val_lo; /* the end of the last window used (-fit_eval_windows caps them) */
@@ -400,8 +416,7 @@ PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par)
     PetscCheck(
         !o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0 &&
             o->dopt.validation_ms < 0,
-        par->world,
-        PETSC_ERR_ARG_INCOMP,
+        par->world, PETSC_ERR_ARG_INCOMP,
         "-data_units, -data_t0, -data_t1, -data_validation and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
         o->data);
   } else {

@@ -32,10 +32,10 @@ static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
     char truth_model[32] = "lif";
     if (H5Aexists_by_name(file, "/truth", "model", H5P_DEFAULT) > 0)
       PetscCall(H5InAttrString(file, o->data, "/truth", "model", truth_model, sizeof(truth_model)));
-    PetscCheck(
-        !strcmp(truth_model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
-        "%s holds a ground truth of model %s but the fit uses -model %s: fit it with -model %s, or fit its spikes with -fit_target recorded",
-        o->data, truth_model, o->model_name, truth_model);
+    PetscCheck(!strcmp(truth_model, o->model_name), PETSC_COMM_SELF, PETSC_ERR_ARG_INCOMP,
+               "%s holds a ground truth of model %s but the fit uses -model %s: fit it with -model %s, or fit "
+               "its spikes with -fit_target recorded",
+               o->data, truth_model, o->model_name, truth_model);
   }
   d->ntruth = (PetscInt)dims[0];
   d->n      = d->ntruth;
@@ -316,10 +316,10 @@ static PetscErrorCode ValidationWindows(const FitOptions *o, const SpikeTrains *
       o->data, ms, fit_lo, fit_hi);
   *val_lo = fit_hi - ms;
   PetscCall(SpikeTrainsWindows(info, *val_lo, fit_hi, o->dt, o->window_steps, nv, starts));
-  PetscCheck(
-      *nv > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-      "%s: the validation span [%g, %g) ms holds no whole window of %g ms inside an observation interval; lengthen -data_validation (or 0: validate on training windows)",
-      o->data, *val_lo, fit_hi, len);
+  PetscCheck(*nv > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the validation span [%g, %g) ms holds no whole window of %g ms inside an observation "
+             "interval; lengthen -data_validation (or 0: validate on training windows)",
+             o->data, *val_lo, fit_hi, len);
   *nv = PetscMin(*nv, o->eval_windows);
   PetscFunctionReturn(0);
 }
@@ -363,11 +363,11 @@ static PetscErrorCode LoadRecorded(const FitOptions *o, Parallel *par, FitData *
   PetscCall(DataOptionsSpan(&o->dopt, info, &fit_lo, &fit_hi, &hold_lo, &hold_hi));
   PetscCall(ValidationWindows(o, info, fit_lo, fit_hi, &val_lo, &nv, &vstarts));
   PetscCall(SpikeTrainsWindows(info, fit_lo, val_lo, o->dt, T, &d->nwindows, &d->starts));
-  PetscCheck(
-      d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-      "%s: the training span [%g, %g) ms holds no whole window of %" PetscInt_FMT
-      " steps (%g ms) inside an observation interval; shorten -fit_window_steps or -data_validation, or widen -data_t0/-data_t1",
-      o->data, fit_lo, val_lo, T, len);
+  PetscCheck(d->nwindows > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: the training span [%g, %g) ms holds no whole window of %" PetscInt_FMT
+             " steps (%g ms) inside an observation interval; shorten -fit_window_steps or -data_validation, "
+             "or widen -data_t0/-data_t1",
+             o->data, fit_lo, val_lo, T, len);
   if (o->windows > 0 && o->windows < d->nwindows) d->nwindows = o->windows;
   d->valid_lo = val_lo;
   d->valid_hi = nv ? vstarts[nv - 1] + len : val_lo; /* the end of the last window used (-fit_eval_windows caps them) */
@@ -413,12 +413,14 @@ PetscErrorCode FitDataResolveOptions(FitOptions *o, Parallel *par)
     PetscCheck(has_truth, par->world, PETSC_ERR_ARG_INCOMP,
                "%s has no ground truth (/truth): it can only be fitted with -fit_target recorded", o->data);
     /* the recording options would be silently ignored: a synthetic target regenerates spikes */
-    PetscCheck(
-        !o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0 &&
-            o->dopt.validation_ms < 0,
-        par->world, PETSC_ERR_ARG_INCOMP,
-        "-data_units, -data_t0, -data_t1, -data_validation and -data_holdout select parts of a recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's spikes",
-        o->data);
+    PetscCheck(!o->dopt.units[0] && o->dopt.t0_ms == 0 && o->dopt.t1_ms <= 0 && o->dopt.holdout_ms == 0 &&
+                   o->dopt.validation_ms < 0,
+               par->world, PETSC_ERR_ARG_INCOMP,
+               "-data_units, -data_t0, -data_t1, -data_validation and -data_holdout select parts of a "
+               "recording, but %s is fitted as a synthetic target (its ground truth regenerates the spikes): "
+               "use -fit_recorded R to see only the first R neurons, or -fit_target recorded to fit the file's "
+               "spikes",
+               o->data);
   } else {
     /* a recording's neuron types are unknown: signs are free unless asked otherwise */
     if (!o->dale_set) o->mcfg.dale = PETSC_FALSE;

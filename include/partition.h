@@ -15,7 +15,7 @@
 typedef struct {
   PetscInt  nwindows; /* training windows */
   PetscInt  per_step; /* windows per optimiser step (0, or >= nwindows: one step of all) */
-  PetscInt  batch;    /* B: windows simulated together (1 for the per-window path) */
+  PetscInt  batch;    /* B: windows simulated together (1 with -sim_batch 0 or -sim_ref) */
   PetscInt  split;    /* parts each step's piece of a batch is cut into (1: whole pieces) */
   PetscInt  shared;   /* training windows [0, shared) every rank loads (gradient check, evaluation) */
   PetscInt  neval;    /* evaluation windows */

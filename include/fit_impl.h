@@ -87,7 +87,7 @@ typedef struct {
   SimBatch      *tbatch;       /* a synthetic truth's windows of a batch, or NULL */
   FixedSum      *acc;          /* the step's loss and gradient */
   double        *gbuf;         /* one batch's [P + 1 + LOSS_NTERMS] */
-  double        *target;       /* [T][nrec] one window's target */
+  double        *target;       /* one window's target [T][nrec] (room for [T][nm]) */
   double        *btarget;      /* [Bmax][T][nrec] synthetic targets of a batch, or NULL */
   const double **bsrc;         /* [Bmax] the batch's targets (btarget or the recording) */
   double        *uni;          /* [T][nuni] the uniforms of one window's input */
@@ -101,7 +101,7 @@ typedef struct {
 
 typedef struct {
   FitConfig     cfg;
-  FitData      *data;
+  FitData      *data; /* the binned windows, a truth (fit_data.c; owned by the caller) */
   FitNet        net;
   FitState      state;
   FitHistory    history;

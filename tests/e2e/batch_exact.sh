@@ -23,7 +23,8 @@ run 2 "${common[@]}" -sim_tape_stride 7 -o k7.h5
 run 1 "${common[@]}" -sim_tape_stride 1 -o k1.h5
 same_final b1.h5 k7.h5
 same_final b1.h5 k1.h5
-# B = 1 and the per-window path agree to rounding (different summation units: not bitwise)
+# batches of one window (-sim_batch 0; -sim_ref: the plain loops) agree with B = 3 to rounding
+# (different summation units: not bitwise)
 run 1 "${common[@]}" -sim_batch 0 -o w0.h5
 run 1 "${common[@]}" -sim_ref -o ref.h5
 h5diff -p 1e-9 w0.h5 ref.h5 /params/final /params/final > /dev/null || fail "-sim_batch 0 and -sim_ref differ by more than 1e-9"

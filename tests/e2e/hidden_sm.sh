@@ -21,7 +21,7 @@ assert f["/eval/rate_hidden"].shape == (4,) and (f["/eval/rate_hidden"][()] >= 0
 assert f["/truth/W"].shape == (12, 12)
 assert "weight_corr_recorded" in f["/eval/compare"]
 PY
-# sm (with bnll, lags 0..2), with and without hidden neurons; batched and per-window paths
+# sm (with bnll, lags 0..2), with and without hidden neurons; batches of B and of one window
 for extra in "" "-fit_hidden 3" "-sim_batch 0" "-fit_windows_per_step 3"; do
   sm=(-loss_weights bnll:1,sm:2 -loss_sm_lags 2 -loss_sm_bin_ms 20 $extra)
   run 1 "${common[@]}" "${sm[@]}" -o s1.h5

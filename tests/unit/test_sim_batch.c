@@ -343,9 +343,57 @@ static void test_batch_errors(void **st)
   CaseDestroy(&c);
 }
 
+/* A batch of one window is the one-window kernels: the reference loops (use_ref, -sim_ref)
+ * give SimForward/SimBackward's outputs, states and gradient bit for bit (dW in one chunk),
+ * and the BLAS forward its outputs (DGEMV and the small loops: the validation loss's bits). */
+static void test_batch_of_one_bitwise(void **st)
+{
+  const PetscInt ns[] = {12, 40};
+  (void)st;
+  openblas_set_num_threads(1);
+  for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+    Case     c;
+    PetscInt n = ns[k], T = 80, P, nst;
+    double  *y0, *y1, *s0, *s1, *g0, *g1;
+    SimWork *w;
+    CaseSetup(&c, TestModel("lif"), n, T, 1, 11, PETSC_FALSE);
+    P   = c.layout->total;
+    nst = (T + 1) * c.model->nstate * n;
+    y0  = malloc(sizeof(double) * T * n);
+    y1  = malloc(sizeof(double) * T * n);
+    s0  = malloc(sizeof(double) * nst);
+    s1  = malloc(sizeof(double) * nst);
+    g0  = calloc(P, sizeof(double));
+    g1  = calloc(P, sizeof(double));
+    RunRef(&c, y0, s0, g0);
+    c.sim.use_ref = PETSC_TRUE;
+    RunBatch(&c, 1, 0, SIM_DOUBLE, y1, s1, g1);
+    c.sim.use_ref = PETSC_FALSE;
+    assert_memory_equal(y0, y1, sizeof(double) * T * n);
+    assert_memory_equal(s0, s1, sizeof(double) * nst);
+    assert_memory_equal(g0, g1, sizeof(double) * P);
+    assert_int_equal(0, SimWorkCreate(&c.sim, &w));
+    w->window = 100;
+    memcpy(w->x, c.x, sizeof(double) * T * n);
+    SimForward(&c.sim, c.theta, w);
+    PetscArrayzero(g1, P);
+    RunBatch(&c, 1, 0, SIM_DOUBLE, y1, NULL, g1);
+    assert_memory_equal(w->y, y1, sizeof(double) * T * n);
+    SimWorkDestroy(&w);
+    free(y0);
+    free(y1);
+    free(s0);
+    free(s1);
+    free(g0);
+    free(g1);
+    CaseDestroy(&c);
+  }
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_batch_matches_ref),   cmocka_unit_test(test_batch_every_model),
     cmocka_unit_test(test_tape_stride_bitwise), cmocka_unit_test(test_batch_repeatable),
     cmocka_unit_test(test_single_precision),    cmocka_unit_test(test_batch_errors),
+    cmocka_unit_test(test_batch_of_one_bitwise),
 };
 TEST_MAIN(tests)

@@ -292,7 +292,7 @@ PetscErrorCode GlmFitNeuron(const double *X, PetscInt T, PetscInt P, const doubl
   for (PetscInt p = 0; p < P; p++) theta[p] = xa[p];
   PetscCall(VecRestoreArray(x, &xa));
   if (info) {
-    double ll, pen = 0;
+    double ll = 0, pen = 0;
     PetscCall(GlmObjective(X, T, P, s, n, i, 0.0, theta, &ll, NULL, NULL, c.work));
     for (PetscInt p = 1; p < P; p++) pen += theta[p] * theta[p];
     info->loglik     = -ll;

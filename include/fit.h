@@ -41,6 +41,7 @@ typedef struct {
   double      max_minutes;       /* -fit_max_minutes: wall-time budget of the training (0: none) */
   PetscInt    calibrate;         /* -fit_calibrate_rates K: rounds of rate calibration after the fit */
   PetscBool   init_rates;        /* -fit_init_rates: each neuron starts at its recorded rate (slif) */
+  PetscBool   init_latent;       /* -fit_init_latent: latent loadings matched to the recording's co-modulation */
   char        recipe[1024];      /* the recipe's choices for a recording ("" when off), hashed */
   PetscBool   windows_set;       /* -fit_windows given (else -1: chosen from the data) */
   char        loss_weights[256]; /* -loss_weights TERM:W,... as given (parsed into lcfg.weights) */

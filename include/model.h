@@ -35,6 +35,10 @@ typedef struct {
   PetscBool z_constant;     /* slif: no straight-through term, z held constant in the gradient too
                           * (the exact adjoint that finite differences check) */
   double opt[MODEL_MAX_OPTIONS]; /* the selected model's own options (NeuronModel.options), 0 = default */
+  /* a shared latent input (any model): I_j += lat_j * l(t), l an Ornstein-Uhlenbeck process of
+   * unit variance and this time constant (ms), drawn per window from the spike-noise key;
+   * 0: none (no "lat" block); -1: from the data (the fit resolves it before simulating) */
+  double latent_tau;
 } ModelConfig;
 
 typedef struct {
@@ -102,7 +106,7 @@ PetscErrorCode ModelConfigSetFromOptions(MPI_Comm comm, const NeuronModel *model
 PetscErrorCode ModelConfigCanonical(const NeuronModel *model, const ModelConfig *cfg, char *buf, size_t len);
 
 /* Full layout: the model's blocks, then W (n x n, diagonal fixed at 0, signs by exc when
- * cfg->dale) and r_p. exc may be NULL (types unknown; Dale then not allowed). */
+ * cfg->dale), r_p and, with cfg->latent_tau != 0, the latent input's loadings "lat" [n]. exc may be NULL (types unknown; Dale then not allowed). */
 PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc,
                                  ParamLayout **layout);
 void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);

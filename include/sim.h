@@ -12,6 +12,8 @@ typedef struct {
   const ParamLayout *layout;
   PetscInt           n, T;
   PetscInt           offW, offRp; /* offsets of the W block and the r_p scalar */
+  PetscInt           offLat;      /* offset of the latent loadings "lat", or -1 (no latent input) */
+  double             lat_rho;     /* the latent's decay per step, exp(-dt / latent_tau) */
   PetscBool          use_ref;     /* plain loops instead of BLAS */
 } SimSetup;
 
@@ -41,6 +43,10 @@ typedef struct {
   /* the state [nstate][n] the window starts from (a long run in chunks carries the last
    * state over); NULL (SimWorkCreate's default): the model's resting state */
   const double *init;
+  /* the shared latent input l[T] of the last forward run (NULL without one); it starts from
+   * *lat_init carried over (a long run in chunks) or, NULL (the default), from its stationary law */
+  double       *lat;
+  const double *lat_init;
 } SimWork;
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout,
@@ -56,6 +62,12 @@ void SimDrawInput(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, P
  * then x[t][j] for the first m <= n columns (the same bits as SimDrawInput). */
 void SimDrawUniforms(uint64_t seed, uint32_t stream, PetscInt window, PetscInt n, PetscInt T, double *u);
 void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, double rate_hz, double dt, double *x);
+/* The shared latent input of a window: l_t = rho l_{t-1} + sqrt(1 - rho^2) xi_t, xi_t the
+ * normal keyed by (seed, stream, window, SIM_LATENT_INDEX, t), l_{-1} = *start or, with start
+ * NULL, l_0 = xi_0 (stationary: unit variance at every step). */
+#define SIM_LATENT_INDEX 0xFFFFFFFFu /* the key's neuron index: above any neuron's */
+void SimDrawLatent(uint64_t seed, uint32_t stream, PetscInt window, PetscInt T, double rho, const double *start,
+                   double *lat);
 /* Runs the window with input w->x; fills the tape and w->y. */
 void SimForward(const SimSetup *s, const double *theta, SimWork *w);
 /* Given w->dy, accumulates dLoss/dtheta of this window into grad (zeroed by the caller). */
@@ -107,6 +119,7 @@ typedef struct {
   double        *zero;              /* [n] */
   double        *pre;               /* [npre][n] the model's derived per-neuron values */
   double        *wt;                /* [n][n] W transposed for the backward products of few neurons (or NULL) */
+  double        *lat;               /* [Bmax][T] each window's latent input (or NULL without one) */
   float         *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
   size_t         bytes;             /* allocated */
 } SimBatch;

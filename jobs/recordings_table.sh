@@ -9,6 +9,7 @@
 # (/params/best) were reached, and the wall time of the whole run.
 # usage: jobs/recordings_table.sh [OUTDIR] [RANKS]     (defaults: recordings, 1; ~8 min at 1 rank)
 # RECORDINGS_OPTIONS: extra options for every fit (the ablations of docs/RESULTS.md)
+# RECORDINGS_ONLY: a regular expression; only the cases whose name matches it run
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-recordings}
@@ -29,6 +30,7 @@ cases=("Wong1993_Adult $src/inputs/data/Wong1993_Adult.h5 20000"
        "synthetic_40pct_hidden $out/synthetic_hidden.h5 24000")
 for c in "${cases[@]}"; do
   set -- $c
+  [[ "$1" =~ ${RECORDINGS_ONLY:-.} ]] || continue
   run=$out/$1_r$ranks.h5
   a=$(date +%s)
   # shellcheck disable=SC2086

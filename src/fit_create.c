@@ -2,6 +2,7 @@
  * workspace, the initial parameters and the history, made from the options, the data and its
  * window partition, and freed again. */
 #include "fit_impl.h"
+#include "fit_latent.h"
 #include "checkpoint.h"
 #include "resources.h"
 #include "fit_recipe.h"
@@ -31,6 +32,8 @@ static PetscErrorCode FitCheckMemory(const FitOptions *o, const FitData *data, i
   PetscFunctionReturn(0);
 }
 
+static PetscErrorCode FitLatentResolve(Fit *f, ModelConfig *cfg);
+
 /* The model of the recorded neurons and then the hidden ones (types unknown: free signs), its
  * simulation set-up, and a synthetic truth's. */
 static PetscErrorCode FitModelSetup(Fit *f)
@@ -38,20 +41,24 @@ static PetscErrorCode FitModelSetup(Fit *f)
   FitOptions *o    = f->cfg.opt;
   FitData    *data = f->data;
   PetscInt    n = f->net.nm, T = o->window_steps, *mexc = NULL;
+  ModelConfig mcfg = o->mcfg; /* with the latent input's time constant resolved */
 
   PetscFunctionBeginUser;
   if (data->exc) {
     PetscCall(PetscMalloc1(n, &mexc));
     for (PetscInt i = 0; i < n; i++) mexc[i] = i < data->n ? data->exc[i] : -1;
   }
-  PetscCall(ModelLayoutCreate(f->net.model, &o->mcfg, n, mexc, &f->net.layout));
+  PetscCall(FitLatentResolve(f, &mcfg));
+  PetscCall(ModelLayoutCreate(f->net.model, &mcfg, n, mexc, &f->net.layout));
   PetscCall(PetscFree(mexc));
   PetscCall(ParamLayoutSetFromOptions(f->net.layout));
-  PetscCall(SimSetupInit(&f->net.sim, f->net.model, &o->mcfg, f->net.layout, T));
+  PetscCall(SimSetupInit(&f->net.sim, f->net.model, &mcfg, f->net.layout, T));
   f->net.sim.use_ref = o->use_ref;
   if (data->has_truth) {
-    PetscCall(ModelLayoutCreate(f->net.model, &o->mcfg, data->ntruth, data->texc, &f->net.tlayout));
-    PetscCall(SimSetupInit(&f->net.tsim, f->net.model, &o->mcfg, f->net.tlayout, T));
+    ModelConfig tcfg = o->mcfg;
+    tcfg.latent_tau  = 0; /* a ground truth has no latent input */
+    PetscCall(ModelLayoutCreate(f->net.model, &tcfg, data->ntruth, data->texc, &f->net.tlayout));
+    PetscCall(SimSetupInit(&f->net.tsim, f->net.model, &tcfg, f->net.tlayout, T));
     f->net.tsim.use_ref = o->use_ref;
     /* only the truth's hard spikes (from the tape) are used: no soft output to compute */
     f->net.tsim.cfg.hard_output    = PETSC_TRUE;
@@ -196,6 +203,52 @@ static PetscErrorCode FitWorkspaceCreate(Fit *f)
   PetscFunctionReturn(0);
 }
 
+/* -model_latent_tau -1: the time constant from the training windows, printed; the options keep -1. */
+static PetscErrorCode FitLatentResolve(Fit *f, ModelConfig *cfg)
+{
+  PetscFunctionBeginUser;
+  if (cfg->latent_tau >= 0) PetscFunctionReturn(0);
+  PetscCheck(f->data->target, f->cfg.par->group, PETSC_ERR_ARG_INCOMP,
+             "-model_latent_tau -1 takes the time constant from a recording: %s is fitted as a ground truth (give MS)",
+             f->cfg.opt->data);
+  PetscCall(FitLatentTimeConstant(f->cfg.par, f->data, f->cfg.opt->window_steps, f->cfg.opt->dt, &cfg->latent_tau));
+  /* correlated over two bins at most: no co-modulation slower than what synaptic traces
+   * (<= 20 ms) through the membrane give, which the coupling reproduces; a fast latent would
+   * only add noise */
+  if (cfg->latent_tau <= LATENT_MIN_TAU_MS) {
+    if (f->cfg.restart == 0)
+      PetscCall(PetscPrintf(f->cfg.par->world,
+                            "latent: none (the population's %.0f ms counts are correlated over %.0f ms, not longer than "
+                            "%.0f ms: no co-modulation slower than the coupling's; -model_latent_tau)\n",
+                            EVAL_BIN_MS, cfg->latent_tau, LATENT_MIN_TAU_MS));
+    cfg->latent_tau = 0;
+    PetscFunctionReturn(0);
+  }
+  if (f->cfg.restart == 0)
+    PetscCall(PetscPrintf(f->cfg.par->world,
+                          "latent: time constant %.0f ms (the correlation time of the population's 20 ms counts over "
+                          "the training windows; -model_latent_tau)\n",
+                          cfg->latent_tau));
+  PetscFunctionReturn(0);
+}
+
+/* -fit_init_latent: the loadings matched to the training windows' count covariance. */
+static PetscErrorCode FitInitialLatent(Fit *f)
+{
+  PetscInt n = f->data->n;
+  double  *mean, *cov, *c;
+
+  PetscFunctionBeginUser;
+  PetscCheck(f->data->target, f->cfg.par->group, PETSC_ERR_ARG_INCOMP,
+             "-fit_init_latent matches a recording's co-modulation: %s is fitted as a ground truth", f->cfg.opt->data);
+  PetscCall(PetscMalloc3(n, &mean, n * n, &cov, n, &c));
+  PetscCall(FitLatentCountStats(f->cfg.par, f->data, f->cfg.opt->window_steps, f->cfg.opt->dt, mean, cov));
+  FitLatentLoadings(n, mean, cov, c);
+  PetscCall(FitLatentApply(f->net.layout, f->net.nrec, c, f->state.theta));
+  PetscCall(PetscFree3(mean, cov, c));
+  PetscFunctionReturn(0);
+}
+
 /* The optimiser's state: the initial parameters of restart k (drawn from the initial ranges,
  * projected, and with -fit_init_rates set to the recorded rates), the optimiser, the best ones. */
 static PetscErrorCode FitStateCreate(Fit *f)
@@ -219,6 +272,8 @@ static PetscErrorCode FitStateCreate(Fit *f)
                                  o->lcfg.sm_hidden_rate >= 0 ? o->lcfg.sm_hidden_rate : mean,
                                  1000.0 / (f->net.nwindows * T * o->dt), f->state.theta));
   }
+  /* with -model_latent_tau -1 resolved to none there are no loadings to set */
+  if (o->init_latent && !(o->mcfg.latent_tau < 0 && f->net.sim.offLat < 0)) PetscCall(FitInitialLatent(f));
   PetscCall(PetscArraycpy(f->state.theta0, f->state.theta, P));
   PetscCall(OptimCreate(f->cfg.par->group, &o->ocfg, P, f->state.theta, f->net.layout->lo, f->net.layout->hi,
                         &f->state.optim));
@@ -252,7 +307,7 @@ static PetscErrorCode FitHistoryCreate(Fit *f)
   if (o->save_history) PetscCall(PetscCalloc1((o->iters + 1) * P, &f->history.params));
   if (o->validate && FitEvalWindows(f) > 0) PetscCall(PetscCalloc1(o->iters + 1, &f->history.vloss));
   /* distances to the truth need the same layout (no hidden part of the truth left out) */
-  if (data->has_truth && data->ntruth == n)
+  if (data->has_truth && data->ntruth == n && f->net.tlayout->total == f->net.P)
     PetscCall(PetscCalloc1((o->iters + 1) * (f->net.layout->nblocks + 1), &f->history.dist));
   FitRecordParams(f, 0);
   PetscFunctionReturn(0);

@@ -21,8 +21,10 @@ static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
   ParamLayout       *layout;
   const NeuronModel *model;
   PetscBool          has;
+  ModelConfig        tcfg = o->mcfg;
 
   PetscFunctionBeginUser;
+  tcfg.latent_tau = 0; /* a ground truth has no latent input */
   PetscCall(H5InOpen(o->data, &file));
   PetscCall(H5InShape(file, o->data, "/truth/exc", &rank, dims));
   PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,
@@ -54,7 +56,7 @@ static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
   PetscCall(ModelFind(o->model_name, &model));
   PetscCall(PetscMalloc1(d->ntruth, &d->texc));
   PetscCall(PetscArraycpy(d->texc, d->exc, d->ntruth));
-  PetscCall(ModelLayoutCreate(model, &o->mcfg, d->n, d->exc, &layout));
+  PetscCall(ModelLayoutCreate(model, &tcfg, d->n, d->exc, &layout));
   PetscCall(PetscMalloc1(layout->total, &d->truth));
   for (PetscInt b = 0; b < layout->nblocks; b++) {
     char name[64];

@@ -90,11 +90,13 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
   PetscInt          n = f->net.nm, nr = f->net.nrec, T = o->window_steps, ns = f->net.model->nstate, g = 0;
   PetscInt          per_bin = (PetscInt)llround(EVAL_BIN_MS / o->dt);
   SimWork          *w       = f->thread[tid].work;
+  double            lat_carry = 0; /* the latent input's last value, carried over like the state */
 
   for (PetscInt k = 0; k < d->nspan; k++) {
     double   a     = d->span[2 * k];
     PetscInt steps = EvalSpanBins(1, d->span + 2 * k, EVAL_BIN_MS, NULL) * per_bin;
     w->init        = NULL; /* each interval starts from rest */
+    w->lat_init    = NULL;
     for (PetscInt c = 0; c * T < steps; c++, g++) {
       PetscInt  len = PetscMin(T, steps - c * T);
       WindowKey k   = WindowKeyHeldOut((uint64_t)o->input_seed, g);
@@ -112,9 +114,14 @@ static void RunHeldOut(Fit *f, const double *theta, int tid, double *carry, Spik
       }
       PetscArraycpy(carry, w->state + (size_t)T * ns * n, ns * n);
       w->init = carry;
+      if (w->lat) {
+        lat_carry   = w->lat[T - 1];
+        w->lat_init = &lat_carry;
+      }
     }
   }
-  w->init = NULL;
+  w->init     = NULL;
+  w->lat_init = NULL;
 }
 
 /* The recording's spikes inside the held-out intervals. */

@@ -332,6 +332,7 @@ PetscErrorCode FitWriteCommon(Fit *f, H5Out *h)
   PetscCall(PetscFree(all));
   PetscCall(H5OutString(h, "/canonical_options", f->cfg.canonical));
   PetscCall(H5OutAttrString(h, "/", "model", o->model_name));
+  if (f->net.sim.offLat >= 0) PetscCall(H5OutAttrDouble(h, "/", "latent_tau_ms", f->net.sim.cfg.latent_tau));
   PetscCall(H5OutAttrString(h, "/", "loss", LossKinds[o->lcfg.kind]));
   PetscCall(H5OutAttrInt(h, "/", "teacher_forcing", (int64_t)o->lcfg.teacher_forcing));
   PetscCall(H5OutAttrString(h, "/", "optim", OptimKinds[o->ocfg.kind]));

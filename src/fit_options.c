@@ -97,6 +97,7 @@ static const FitOptionSpec Table[] = {
   {"-lif_theta",              "model", OPT_REAL,   F(mcfg.theta),          "30",        3, "theta", HASH_ALWAYS, .help = "Firing threshold (mV)"},
   {"-lif_input_gain",         "model", OPT_REAL,   F(mcfg.input_gain),     "0.9",       4, "input_gain", HASH_ALWAYS, .help = "Gain of the Poisson input"},
   {"-model_output_current",   "model", OPT_BOOL,   F(mcfg.output_current), "false",     22, "current", HASH_ALWAYS, .help = "Losses see the total synaptic input I instead of spikes (continuous targets)"},
+  {"-model_latent_tau",       "model", OPT_REAL,   F(mcfg.latent_tau),     "0",         54, "latent_tau", HASH_SET, .help = "A shared latent input: an Ornstein-Uhlenbeck process with this time constant (ms) into every neuron with a fitted loading (block lat); 0: none; -1: the correlation time of the recording's population count (a recording's training windows)"},
   {"-model_output_hard",      "model", OPT_BOOL,   F(mcfg.hard_output),    "false",     5, "hard", HASH_ALWAYS, .help = "Losses see the hard spike z instead of the soft one"},
   {"-sim_dt",                 "sim",   OPT_REAL,   F(dt),                  "1",         7, "dt", HASH_ALWAYS, .help = "Time step (ms)"},
   {"-sim_ref",                "sim",   OPT_BOOL,   F(use_ref),             "false",     0, NULL, HASH_NO, .help = "Use the plain reference kernels"},
@@ -127,6 +128,7 @@ static const FitOptionSpec Table[] = {
   {"-ckpt_max_hours",         "ckpt",  OPT_REAL,   F(ckpt_max_hours),      "0",         0, NULL, HASH_NO, .help = "Checkpoint and stop (exit 75) after this many hours (0: no budget)"},
   {"-resume",                 "ckpt",  OPT_STRING, F(resume),              "",          0, NULL, HASH_NO, .help = "Continue from this checkpoint"},
   {"-fit_init_rates",         "fit",   OPT_BOOL,   F(init_rates),          "false",     42, "init_rates", HASH_SET, .help = "Each neuron starts at its recorded training rate (slif: beta, E_L; with W and the input near 0)"},
+  {"-fit_init_latent",        "fit",   OPT_BOOL,   F(init_latent),         "false",     55, "init_latent", HASH_SET, .help = "The latent input's loadings start matched to the recording's co-modulation (the count covariance of the training windows; slif with -model_latent_tau, after -fit_init_rates)"},
   {"-fit_calibrate_rates",    "fit",   OPT_INT,    F(calibrate),           "0",         43, "calibrate_rates", HASH_SET, .help = "After the fit, K rounds of shifting each neuron's E_L so that its free-running rate over the fitting windows is its recorded rate (slif; 0: off)"},
   {"-fit_calibrate_best",     "fit",   OPT_BOOL,   F(calibrate_best),      "false",     53, "calibrate_best", HASH_SET, .help = "-fit_calibrate_rates also on the best-validated parameters (/params/best), which the held-out evaluation runs"},
   {"-fit_recipe",             "recipe", OPT_STRING, NOFIELD,               "default",   0, NULL, HASH_NO, .help = "default: options not given are chosen from a recording's data and printed; none: off"},
@@ -250,6 +252,10 @@ static PetscErrorCode FitOptionsValidate(MPI_Comm comm, const FitOptions *o)
              o->mcfg.theta);
   PetscCheck(isfinite(o->mcfg.input_gain), comm, PETSC_ERR_ARG_OUTOFRANGE, "-lif_input_gain must be finite, got %g",
              o->mcfg.input_gain);
+  PetscCheck(isfinite(o->mcfg.latent_tau) && (o->mcfg.latent_tau >= 0 || o->mcfg.latent_tau == -1), comm,
+             PETSC_ERR_ARG_OUTOFRANGE,
+             "-model_latent_tau must be >= 0 ms (0: no latent input) or -1 (from the data), got %g",
+             o->mcfg.latent_tau);
   PetscCheck(o->ckpt_every >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE, "-ckpt_every must be >= 0, got %" PetscInt_FMT,
              o->ckpt_every);
   PetscCheck(o->max_rollbacks >= 0, comm, PETSC_ERR_ARG_OUTOFRANGE,

@@ -101,6 +101,24 @@ static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, dou
   PetscFunctionReturn(0);
 }
 
+/* The shared latent input: its time constant and its loadings from the data. */
+static PetscErrorCode ChooseLatent(MPI_Comm comm, char *summary, size_t len)
+{
+  double tau = -1;
+
+  PetscFunctionBeginUser;
+  PetscCall(Choose(comm, PETSC_FALSE, "-model_latent_tau", "-1",
+                   "a shared input with a loading per neuron, with the correlation time of the population's count "
+                   "(at most a window; none if at most two 20 ms bins): co-modulation slower than synaptic traces",
+                   summary, len));
+  PetscCall(PetscOptionsGetReal(NULL, NULL, "-model_latent_tau", &tau, NULL));
+  if (tau == 0) PetscFunctionReturn(0); /* turned off: no loadings to start */
+  PetscCall(Choose(comm, PETSC_FALSE, "-fit_init_latent", "true",
+                   "loadings that reproduce the training windows' count covariance (rank one, least squares)", summary,
+                   len));
+  PetscFunctionReturn(0);
+}
+
 PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *summary, size_t len)
 {
   static const char *const loss[]  = {"-loss", "-loss_weights", "-loss_teacher_forcing", NULL};
@@ -170,6 +188,7 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
         summary, len));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_calibrate_best", "true",
                      "the same calibration of /params/best, the parameters the held-out evaluation runs", summary, len));
+    PetscCall(ChooseLatent(comm, summary, len));
   }
   PetscFunctionReturn(0);
 }

@@ -109,6 +109,9 @@ PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cf
     }
   }
   PetscCall(ParamLayoutAddBlock(l, "r_p", 1, 1, 0, 100, 10, 10));
+  /* loadings of the shared latent input: R_I * 0.2 is about 27 mV per standard deviation, the
+   * start a small positive co-modulation (the sign of l is arbitrary) */
+  if (cfg->latent_tau != 0) PetscCall(ParamLayoutAddBlock(l, "lat", n, 1, -0.2, 0.2, 0.002, 0.01));
   *out = l;
   PetscFunctionReturn(0);
 }

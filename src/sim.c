@@ -15,6 +15,7 @@ PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelCo
                             PetscInt T)
 {
   const ParamBlock *W = ParamLayoutBlock(layout, "W"), *rp = ParamLayoutBlock(layout, "r_p");
+  const ParamBlock *lat = ParamLayoutBlock(layout, "lat");
 
   PetscFunctionBeginUser;
   PetscCheck(W && rp, PETSC_COMM_SELF, PETSC_ERR_PLIB, "layout lacks W or r_p");
@@ -26,7 +27,11 @@ PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelCo
   s->T       = T;
   s->offW    = W->offset;
   s->offRp   = rp->offset;
+  s->offLat  = lat && cfg->latent_tau > 0 ? lat->offset : -1;
+  s->lat_rho = cfg->latent_tau > 0 ? exp(-cfg->dt / cfg->latent_tau) : 0.0;
   s->use_ref = PETSC_FALSE;
+  PetscCheck(!lat == !(cfg->latent_tau > 0), PETSC_COMM_SELF, PETSC_ERR_PLIB,
+             "the latent block needs a resolved time constant > 0, got %g", cfg->latent_tau);
   PetscFunctionReturn(0);
 }
 
@@ -50,6 +55,7 @@ PetscErrorCode SimWorkCreate(const SimSetup *s, SimWork **out)
   PetscCall(PetscMalloc1(ns * n, &w->lam_prev));
   PetscCall(PetscCalloc1(n, &w->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &w->pre));
+  if (s->offLat >= 0) PetscCall(PetscMalloc1(T, &w->lat));
   w->noise_seed   = 0;
   w->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
   w->window       = 0;
@@ -70,16 +76,21 @@ PetscErrorCode SimWorkDestroy(SimWork **w)
   PetscCall(PetscFree((*w)->lam_prev));
   PetscCall(PetscFree((*w)->zero));
   PetscCall(PetscFree((*w)->pre));
+  PetscCall(PetscFree((*w)->lat));
   PetscCall(PetscFree(*w));
   PetscFunctionReturn(0);
 }
 
 /* I = W^T s + gain * x, with W row-major [pre][post]. */
-static void RecurrentInput(const SimSetup *s, const double *W, const double *syn, const double *x, double *cur)
+static void RecurrentInput(const SimSetup *s, const double *W, const double *lat, double lt, const double *syn,
+                           const double *x, double *cur)
 {
   PetscInt n    = s->n;
   double   gain = s->cfg.input_gain;
-  for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j];
+  if (lat)
+    for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j] + lat[j] * lt;
+  else
+    for (PetscInt j = 0; j < n; j++) cur[j] = gain * x[j];
   if (s->use_ref || n < SIM_SMALL_N) { /* (few neurons: BLAS's call costs more than the sums) */
     for (PetscInt i = 0; i < n; i++) {
       double si = syn[i];
@@ -89,6 +100,16 @@ static void RecurrentInput(const SimSetup *s, const double *W, const double *syn
   } else {
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, syn, 1, 1.0, cur, 1);
   }
+}
+
+/* A window's latent input. A teacher-forced run scores the recorded spikes, with which an
+ * independent draw of the latent has nothing in common: it sees the latent's mean, 0, so the
+ * likelihood neither pays for nor shapes the loadings (the free-running terms do). */
+static void SimLatentOf(const SimSetup *s, PetscBool forced, uint64_t seed, uint32_t stream, PetscInt window,
+                        const double *start, double *lat)
+{
+  if (forced) PetscArrayzero(lat, s->T);
+  else SimDrawLatent(seed, stream, window, s->T, s->lat_rho, start, lat);
 }
 
 static void CtxSetup(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimWork *w)
@@ -114,15 +135,18 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
   const double  *W = theta + s->offW;
   ModelCtx       ctx;
 
+  const double  *lat = s->offLat >= 0 ? theta + s->offLat : NULL;
+
   CtxSetup(&ctx, s, theta, w);
   if (w->init) PetscArraycpy(w->state, w->init, ns * n);
   else s->model->init_state(&ctx, w->state);
+  if (lat) SimLatentOf(s, w->force != NULL, w->noise_seed, w->noise_stream, w->window, w->lat_init, w->lat);
   for (PetscInt t = 0; t < s->T; t++) {
     const double *prev = w->state + t * ns * n;
     double       *next = w->state + (t + 1) * ns * n;
     ctx.step           = t;
     ctx.force          = ForceAt(w->force, w->nforce, t);
-    RecurrentInput(s, W, prev + s->model->syn * n, w->x + t * n, w->cur + t * n);
+    RecurrentInput(s, W, lat, lat ? w->lat[t] : 0.0, prev + s->model->syn * n, w->x + t * n, w->cur + t * n);
     s->model->step(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->y + t * n);
     /* the synaptic-current readout: y = I for any model */
     if (s->cfg.output_current) PetscArraycpy(w->y + t * n, w->cur + t * n, n);
@@ -180,6 +204,8 @@ void SimBackward(const SimSetup *s, const double *theta, SimWork *w, double *gra
       s->model->step_adjoint(&ctx, prev, w->cur + t * n, next, w->aux + t * na * n, w->dy + t * n, w->lam, w->lam_prev,
                              lamI, grad);
     }
+    if (s->offLat >= 0) /* I_j = ... + lat_j l_t */
+      for (PetscInt j = 0; j < n; j++) grad[s->offLat + j] += lamI[j] * w->lat[t];
     /* the recurrent share: syn_prev[i] reaches I[j] through W[i][j] */
     if (s->use_ref) SimAdjointRows_ref(n, 1, lamI, W, lsyn, n);
     else cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, lsyn, 1);
@@ -209,128 +235,6 @@ void SimHardSpikes(const SimSetup *s, const SimWork *w, double *z)
 /* ---- Batched kernels ------------------------------------------------------------------ */
 
 const char *const SimPrecisions[] = {"double", "single", "SimPrecision", "SIM_", NULL};
-
-static PetscInt BatchChunk(PetscInt B, PetscInt T)
-{
-  /* dW products of about 1024 rows (t, b): large enough for GEMM's rate, small enough that
-   * the chunk buffers stay a small fraction of the tape */
-  PetscInt c = (1024 + B - 1) / B;
-  return PetscMax(1, PetscMin(c, T));
-}
-
-double SimBatchTapeBytes(const SimSetup *s, PetscInt stride, SimPrecision prec)
-{
-  PetscInt ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1, T = s->T;
-  PetscInt K        = stride > 0 && stride < T ? stride : T;
-  double   per_step = 8.0 * (double)(ns + na + 1);            /* state, aux, cur of a stored step */
-  double   always   = 4.0 + 8.0 + 8.0;                        /* x (float), y, dy */
-  double   seg      = per_step * (double)(K + 1) / (double)T; /* the segment buffer */
-  double   ck       = K < T ? 8.0 * ns * (double)((T + K - 1) / K) / (double)T : 0.0;
-  (void)prec;
-  return always + seg + ck;
-}
-
-PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride, SimPrecision prec, SimBatch **out)
-{
-  SimBatch *b;
-  PetscInt  n = s->n, T = s->T, ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1;
-  size_t    bytes = 0;
-
-  PetscFunctionBeginUser;
-  PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT,
-             Bmax);
-  PetscCheck(stride >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "-sim_tape_stride must be >= 0 (0: the full tape), got %" PetscInt_FMT, stride);
-  {
-    /* the buffers below, in double: their sizes overflow an int for large networks */
-    double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
-    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) +
-           8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
-    if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * BatchChunk(Bmax, T), dn));
-    PetscCall(ResourceCheckMemory(
-        PETSC_COMM_SELF,
-        "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
-  }
-  PetscCall(PetscNew(&b));
-  b->n            = n;
-  b->T            = T;
-  b->Bmax         = Bmax;
-  b->nstate       = ns;
-  b->naux         = s->model->naux;
-  b->syn          = s->model->syn;
-  b->stride       = stride > 0 && stride < T ? stride : T;
-  b->nseg         = (T + b->stride - 1) / b->stride;
-  b->chunk        = BatchChunk(Bmax, T);
-  b->precision    = prec;
-  b->nb           = Bmax;
-  b->noise_seed   = 0;
-  b->noise_stream = RngStreamId(RNG_STREAM_SPIKE, 0);
-  b->seg_loaded   = -1;
-  PetscCall(PetscCalloc1(Bmax, &b->window));
-  PetscCall(PetscCalloc1(Bmax, &b->force));
-  for (PetscInt k = 0; k < Bmax; k++) b->window[k] = k;
-  PetscCall(PetscMalloc1((size_t)T * Bmax * n, &b->x));
-  PetscCall(PetscMalloc2((size_t)Bmax * T * n, &b->y, (size_t)Bmax * T * n, &b->dy));
-  PetscCall(PetscMalloc1((size_t)b->nseg * Bmax * ns * n, &b->ckpt));
-  PetscCall(PetscMalloc3((size_t)(b->stride + 1) * Bmax * ns * n, &b->state, (size_t)b->stride * Bmax * na * n, &b->aux,
-                         (size_t)b->stride * Bmax * n, &b->cur));
-  /* two allocations: the backward pass swaps lam and lam_prev (an odd step count leaves them
-   * swapped), so they must not be the two halves of one PetscMalloc2 */
-  PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam));
-  PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam_prev));
-  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
-  PetscCall(PetscCalloc1(n, &b->zero));
-  PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
-  if (n < SIM_SMALL_N) {
-    PetscCall(PetscMalloc1(n * n, &b->wt));
-    bytes += sizeof(double) * n * n;
-  }
-  bytes += sizeof(float) * (size_t)T * Bmax * n + 2 * sizeof(double) * (size_t)Bmax * T * n +
-           sizeof(double) * (size_t)b->nseg * Bmax * ns * n;
-  bytes += sizeof(double) * ((size_t)(b->stride + 1) * Bmax * ns * n + (size_t)b->stride * Bmax * (na + 1) * n);
-  bytes += sizeof(double) *
-           (2 * (size_t)Bmax * ns * n + 2 * (size_t)b->chunk * Bmax * n + n + (size_t)PetscMax(1, s->model->npre) * n);
-  if (prec == SIM_SINGLE) {
-    size_t rows = (size_t)PetscMax(b->chunk * Bmax, n);
-    PetscCall(PetscMalloc4((size_t)n * n, &b->fW, rows * n, &b->fa, rows * n, &b->fb, rows * n, &b->fc));
-    bytes += sizeof(float) * ((size_t)n * n + 3 * rows * n);
-  }
-  b->bytes = bytes;
-  *out     = b;
-  PetscFunctionReturn(0);
-}
-
-PetscErrorCode SimBatchDestroy(SimBatch **bp)
-{
-  SimBatch *b;
-  PetscFunctionBeginUser;
-  if (!bp || !*bp) PetscFunctionReturn(0);
-  b = *bp;
-  PetscCall(PetscFree(b->window));
-  PetscCall(PetscFree(b->force));
-  PetscCall(PetscFree(b->x));
-  PetscCall(PetscFree2(b->y, b->dy));
-  PetscCall(PetscFree(b->ckpt));
-  PetscCall(PetscFree3(b->state, b->aux, b->cur));
-  PetscCall(PetscFree(b->lam));
-  PetscCall(PetscFree(b->lam_prev));
-  PetscCall(PetscFree2(b->cs, b->cl));
-  PetscCall(PetscFree(b->zero));
-  PetscCall(PetscFree(b->pre));
-  PetscCall(PetscFree(b->wt));
-  if (b->fW) PetscCall(PetscFree4(b->fW, b->fa, b->fb, b->fc));
-  PetscCall(PetscFree(*bp));
-  PetscFunctionReturn(0);
-}
-
-void SimBatchSetInput(SimBatch *bt, PetscInt b, const double *x)
-{
-  const PetscInt n = bt->n, nb = bt->nb;
-  for (PetscInt t = 0; t < bt->T; t++) {
-    float *dst = bt->x + ((size_t)t * nb + b) * n;
-    for (PetscInt j = 0; j < n; j++) dst[j] = (float)x[(size_t)t * n + j];
-  }
-}
 
 static void BatchCtx(ModelCtx *ctx, const SimSetup *s, const double *theta, const SimBatch *bt)
 {
@@ -393,31 +297,12 @@ VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, 
   }
 }
 
-/* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]. */
-static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev,
-                      double *next, double *aux, double *cur)
+/* The model's step t of every window of the batch from its input current cur [nb][n]. */
+static void BatchModelStep(const SimSetup *s, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev, double *next,
+                           double *aux, double *cur)
 {
-  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1, syn = bt->syn;
-  const float   *x    = bt->x + (size_t)t * nb * n;
-  const double   gain = s->cfg.input_gain;
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, na = bt->naux > 0 ? bt->naux : 1;
 
-  if (s->use_ref) {
-    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
-    SimRowsTimes_ref(n, nb, prev + syn * n, ns * n, W, cur, n);
-  } else if (bt->precision == SIM_SINGLE) {
-    ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
-    SgemmFTZ(CblasNoTrans, CblasNoTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
-    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
-  } else {
-    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
-    /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
-    if (n < SIM_SMALL_N) RowsTimesSmall(n, nb, prev + syn * n, ns * n, W, cur, n);
-    else if (nb == 1)
-      cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
-    else
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n,
-                  (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
-  }
   ctx->step = t;
   for (PetscInt b = 0; b < nb; b++) {
     double *y   = bt->y + ((size_t)b * bt->T + t) * n;
@@ -427,6 +312,44 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
                    aux + (size_t)b * na * n, y);
     if (s->cfg.output_current) PetscArraycpy(y, cur + (size_t)b * n, n);
   }
+}
+
+/* Step t of every window: prev/next [nb][ns][n], aux [nb][na][n], cur [nb][n]: the input
+ * currents, then the model. */
+static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx *ctx, PetscInt t, const double *prev,
+                      double *next, double *aux, double *cur)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, syn = bt->syn;
+  const float   *x    = bt->x + (size_t)t * nb * n;
+  const double   gain = s->cfg.input_gain;
+
+  if (bt->precision == SIM_SINGLE && !s->use_ref) {
+    ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
+    SgemmFTZ(CblasNoTrans, CblasNoTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
+    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
+    if (s->offLat >= 0)
+      for (PetscInt b = 0; b < nb; b++)
+        for (PetscInt j = 0; j < n; j++) cur[b * n + j] += (W - s->offW)[s->offLat + j] * bt->lat[(size_t)b * bt->T + t];
+    BatchModelStep(s, bt, ctx, t, prev, next, aux, cur);
+    return;
+  }
+  if (s->offLat >= 0) { /* the latent input in the same order of operations as RecurrentInput */
+    const double *a = W - s->offW + s->offLat; /* W lies at theta + offW */
+    for (PetscInt b = 0; b < nb; b++) {
+      double lt = bt->lat[(size_t)b * bt->T + t];
+      for (PetscInt j = 0; j < n; j++) cur[b * n + j] = gain * (double)x[b * n + j] + a[j] * lt;
+    }
+  } else
+    for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
+  /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
+  if (s->use_ref) SimRowsTimes_ref(n, nb, prev + syn * n, ns * n, W, cur, n);
+  else if (n < SIM_SMALL_N) RowsTimesSmall(n, nb, prev + syn * n, ns * n, W, cur, n);
+  else if (nb == 1)
+    cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
+  else
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, prev + syn * n,
+                (int)(ns * n), W, (int)n, 1.0, cur, (int)n);
+  BatchModelStep(s, bt, ctx, t, prev, next, aux, cur);
 }
 
 /* Steps [seg*K, min((seg+1)*K, T)) from the state in bt->state[0]. */
@@ -453,6 +376,9 @@ void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt)
   for (PetscInt b = 0; b < nb; b++) {
     ctx.window = bt->window[b];
     s->model->init_state(&ctx, bt->state + (size_t)b * ns * n);
+    if (s->offLat >= 0)
+      SimLatentOf(s, bt->force[b] != NULL, bt->noise_seed, bt->noise_stream, bt->window[b], NULL,
+                  bt->lat + (size_t)b * bt->T);
   }
   for (PetscInt seg = 0; seg < bt->nseg; seg++) {
     if (seg > 0) { /* the last state of the previous segment starts this one */
@@ -479,6 +405,30 @@ static void FlushChunk(const SimSetup *s, SimBatch *bt, PetscInt rows, const dou
     for (PetscInt k = 0; k < n * n; k++) gW[k] += (double)bt->fc[k];
   } else {
     OuterAccumulate(n, rows, syn, lds, bt->cl, n, gW);
+  }
+}
+
+/* The recurrent share of the adjoint: lamS[b][i] += sum_j LamI[b][j] W[i][j]. */
+static void BatchAdjointInput(const SimSetup *s, SimBatch *bt, const double *W, const double *lamI)
+{
+  const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, syn = bt->syn;
+
+  if (s->use_ref) {
+    SimAdjointRows_ref(n, nb, lamI, W, bt->lam_prev + syn * n, ns * n);
+  } else if (bt->precision == SIM_SINGLE) {
+    ToFloat(lamI, nb, n, n, bt->fa);
+    SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
+    for (PetscInt b = 0; b < nb; b++)
+      for (PetscInt i = 0; i < n; i++)
+        bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
+  } else if (bt->wt) {
+    RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
+  } else if (nb == 1) {
+    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n,
+                1);
+  } else {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, W, (int)n, 1.0,
+                bt->lam_prev + syn * n, (int)(ns * n));
   }
 }
 
@@ -523,26 +473,11 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
                                bt->lam + (size_t)b * ns * n, bt->lam_prev + (size_t)b * ns * n, li, grad);
         if (s->cfg.output_current)
           for (PetscInt j = 0; j < n; j++) li[j] += dy[j];
+        if (s->offLat >= 0)
+          for (PetscInt j = 0; j < n; j++) grad[s->offLat + j] += li[j] * bt->lat[(size_t)b * T + t];
         if (!direct) PetscArraycpy(bt->cs + (size_t)(row + b) * n, prev + (size_t)b * ns * n + syn * n, n);
       }
-      /* lamS[b][i] += sum_j LamI[b][j] W[i][j] */
-      if (s->use_ref) {
-        SimAdjointRows_ref(n, nb, lamI, W, bt->lam_prev + syn * n, ns * n);
-      } else if (bt->precision == SIM_SINGLE) {
-        ToFloat(lamI, nb, n, n, bt->fa);
-        SgemmFTZ(CblasNoTrans, CblasTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
-        for (PetscInt b = 0; b < nb; b++)
-          for (PetscInt i = 0; i < n; i++)
-            bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
-      } else if (bt->wt) {
-        RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
-      } else if (nb == 1) {
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n,
-                    1);
-      } else {
-        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, W, (int)n, 1.0,
-                    bt->lam_prev + syn * n, (int)(ns * n));
-      }
+      BatchAdjointInput(s, bt, W, lamI);
       for (PetscInt k = 0; k < nb * n; k++) sumI += lamI[k];
       tmp          = bt->lam;
       bt->lam      = bt->lam_prev;

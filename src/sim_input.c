@@ -36,3 +36,14 @@ void SimInputFromUniforms(const double *u, PetscInt n, PetscInt m, PetscInt T, d
     for (PetscInt j = 0; j < m; j++)
       if (x[t * m + j] < 0) x[t * m + j] = RngPoissonInvert(u[t * n + j], mean, p0);
 }
+
+void SimDrawLatent(uint64_t seed, uint32_t stream, PetscInt window, PetscInt T, double rho, const double *start,
+                   double *lat)
+{
+  const double kick = sqrt(1.0 - rho * rho);
+  for (PetscInt t = 0; t < T; t++) {
+    double xi = RngNormal(seed, stream, (uint32_t)window, SIM_LATENT_INDEX, (uint32_t)t);
+    if (t > 0) lat[t] = rho * lat[t - 1] + kick * xi;
+    else lat[t] = start ? rho * *start + kick * xi : xi;
+  }
+}

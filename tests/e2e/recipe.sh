@@ -8,11 +8,16 @@ run 1 "${rec[@]}" -o r1.h5 > r1.log
 run 2 "${rec[@]}" -o r2.h5 > r2.log
 same_final r1.h5 r2.h5
 for line in "recipe: -model slif" "recipe: -loss_weights bnll:1,sm:10" "recipe: -loss_teacher_forcing true" "recipe: -optim_scaled true" \
-  "recipe: -fit_window_steps 2000" "recipe: -fit_eval_windows 2 (the whole held-out span)" "recipe: -fit_init_rates true" "recipe: -fit_iters not chosen (given)"; do
+  "recipe: -fit_window_steps 2000" "recipe: -fit_eval_windows 2 (the whole held-out span)" "recipe: -fit_init_rates true" "recipe: -fit_iters not chosen (given)" \
+  "recipe: -model_latent_tau -1" "recipe: -fit_init_latent true"; do
   grep -qF -- "$line" r1.log || { cat r1.log; fail "recipe line '$line' not printed"; }
 done
 h5dump -a /model r1.h5 | grep -q '"slif"' || fail "the recipe's model is not slif"
 h5dump -d /params/final/beta r1.h5 > /dev/null || fail "no beta block: the recipe's model was not used"
+# the training windows (the recording's first 16 s) hold no spike: no correlation, no latent
+# input (e2e_latent fits one on a longer stretch)
+grep -q "^latent: none" r1.log || { cat r1.log; fail "a latent input from silent training windows"; }
+h5dump -d /params/final/lat r1.h5 > /dev/null 2>&1 && fail "a lat block from silent training windows"
 # the initial rates follow the recording: beta differs between neurons before any step
 /usr/bin/python3 - <<'PY' || fail "the initial parameters do not follow the recorded rates"
 import h5py, numpy as np
@@ -25,6 +30,7 @@ run 1 "${rec[@]}" -model lif -loss frd -fit_window_steps 400 -o o.h5 > o.log
 grep -qF "recipe: -model not chosen (given)" o.log || { cat o.log; fail "-model lif did not override the recipe"; }
 grep -qF "recipe: -loss_weights not chosen (options of its group given)" o.log || { cat o.log; fail "-loss frd did not keep the recipe off the loss"; }
 grep -qF "recipe: -fit_init_rates" o.log && fail "-fit_init_rates chosen for a model without escape noise"
+grep -qF "recipe: -fit_init_latent" o.log && fail "-fit_init_latent chosen for a model without escape noise"
 h5dump -a /model o.h5 | grep -q '"lif"' || fail "-model lif not used"
 [ "$(h5dump -a /windows o.h5 | awk '/\(0\)/{print $2}')" = 45 ] || fail "-fit_window_steps 400 not used (45 training windows, 5 validate)"
 # -fit_recipe none: the plain defaults

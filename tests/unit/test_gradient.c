@@ -21,12 +21,15 @@ typedef struct {
   SimWork     *w;
 } Problem;
 
+static double latent_tau; /* the problems' -model_latent_tau (0: none) */
+
 static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint64_t seed, PetscBool dale)
 {
   PetscInt exc[16];
   p->n    = n;
   p->T    = T;
-  p->cfg  = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale};
+  p->cfg  = (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .hard_output = PETSC_FALSE, .dale = dale,
+                          .latent_tau = latent_tau};
   p->lcfg = (LossConfig){.kind = kind, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1, 0}, .sm_bin_ms = 20};
   p->progress = 0.3;
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (2 * n) / 3;
@@ -38,6 +41,9 @@ static void ProblemSetup(Problem *p, LossKind kind, PetscInt n, PetscInt T, uint
   p->s     = malloc(sizeof(double) * n * T);
   ParamsDrawInitial(p->layout, seed, p->theta);
   p->theta[p->sim.offRp] = 60.0; /* enough input that every neuron spikes and resets */
+  if (p->sim.offLat >= 0) /* loadings of both signs, large enough to move the potentials */
+    for (PetscInt j = 0; j < n; j++) p->theta[p->sim.offLat + j] = 0.05 * (j % 2 ? -1.0 : 1.0) * (1.0 + 0.3 * j);
+  p->w->window = 3; /* the latent input's key */
   SimDrawInput(seed, 7, 0, n, T, p->theta[p->sim.offRp], 1.0, p->x0);
   for (PetscInt k = 0; k < n * T; k++) p->s[k] = RngUniform(seed, 9, 0, (uint32_t)k, 0) < 0.05;
 }
@@ -117,6 +123,17 @@ static void CheckGradientTol(LossKind kind, PetscBool use_ref, PetscBool dale, d
   free(grad);
   free(th);
   ProblemDestroy(&p);
+}
+
+/* The latent input's loadings (and every other block with it) against finite differences,
+ * with the plain and the BLAS kernels. */
+static void test_grad_latent(void **s)
+{
+  (void)s;
+  latent_tau = 30;
+  CheckGradientTol(LOSS_FRD, PETSC_FALSE, PETSC_TRUE, 1e-5);
+  CheckGradientTol(LOSS_VRD, PETSC_TRUE, PETSC_FALSE, 1e-5);
+  latent_tau = 0;
 }
 
 static void CheckGradient(LossKind kind, PetscBool use_ref, PetscBool dale)
@@ -479,6 +496,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_sm_pooled_value),
     cmocka_unit_test(test_sm_hidden_rate),
     cmocka_unit_test(test_grad_frd),
+    cmocka_unit_test(test_grad_latent),
     cmocka_unit_test(test_grad_vrd),
     cmocka_unit_test(test_grad_mix),
     cmocka_unit_test(test_grad_adaptive),

@@ -22,6 +22,8 @@ typedef struct {
   double            *force;         /* [nb][T][nforce] */
 } Case;
 
+static double case_latent_tau; /* the cases' latent input time constant (0: none) */
+
 static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, PetscInt nb, uint64_t seed,
                       PetscBool output_current)
 {
@@ -31,7 +33,8 @@ static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, Pet
   c->T          = T;
   c->nb         = nb;
   c->cfg =
-      (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current};
+      (ModelConfig){.theta = 30, .input_gain = 0.9, .dt = 1.0, .dale = PETSC_TRUE, .output_current = output_current,
+                    .latent_tau = case_latent_tau};
   c->lcfg = (LossConfig){
       .kind = output_current ? LOSS_VRD : LOSS_MIX, .vr_tau = 20, .dt = 1.0, .weights = {0.3, 0.5, 0.7, 1.1}};
   for (PetscInt i = 0; i < n; i++) exc[i] = i < (4 * n) / 5;
@@ -40,6 +43,8 @@ static void CaseSetup(Case *c, const NeuronModel *m, PetscInt n, PetscInt T, Pet
   c->theta = malloc(sizeof(double) * c->layout->total);
   ParamsDrawInitial(c->layout, seed, c->theta);
   c->theta[c->sim.offRp] = 60.0; /* every neuron spikes and resets */
+  if (c->sim.offLat >= 0)
+    for (PetscInt j = 0; j < n; j++) c->theta[c->sim.offLat + j] = 0.04 * (j % 3 ? 1.0 : -1.0);
   c->x                   = malloc(sizeof(double) * nb * T * n);
   c->s                   = malloc(sizeof(double) * nb * T * n);
   for (PetscInt b = 0; b < nb; b++) SimDrawInput(seed, 7, 100 + b, n, T, c->theta[c->sim.offRp], 1.0, c->x + b * T * n);
@@ -241,6 +246,23 @@ static void test_batch_every_model(void **st)
   }
 }
 
+/* The shared latent input (each window its own draw, keyed by its window id): batched against
+ * per-window, below and above SIM_SMALL_N, partial batches, a strided tape, a stochastic model. */
+static void test_batch_latent(void **st)
+{
+  (void)st;
+  openblas_set_num_threads(1);
+  case_latent_tau = 40;
+  CompareToRef(TestModel("lif"), 12, 90, 1, 1, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 12, 90, 16, 3, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 37, 60, 5, 5, 0, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 37, 60, 5, 4, 7, PETSC_FALSE);
+  CompareToRef(TestModel("lif"), 20, 50, 3, 3, 0, PETSC_TRUE);
+  CompareToRef(TestModel("slif"), 15, 50, 4, 3, 0, PETSC_FALSE);
+  CompareToRefForced(TestModel("slif"), 15, 50, 4, 4, 9, PETSC_FALSE, 10);
+  case_latent_tau = 0;
+}
+
 /* Checkpointed recomputation: the same bits as the full tape for every stride. */
 static void test_tape_stride_bitwise(void **st)
 {
@@ -395,5 +417,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tape_stride_bitwise), cmocka_unit_test(test_batch_repeatable),
     cmocka_unit_test(test_single_precision),    cmocka_unit_test(test_batch_errors),
     cmocka_unit_test(test_batch_of_one_bitwise),
+    cmocka_unit_test(test_batch_latent),
 };
 TEST_MAIN(tests)

@@ -107,6 +107,13 @@ PetscErrorCode ModelConfigCanonical(const NeuronModel *model, const ModelConfig 
 
 /* Full layout: the model's blocks, then W (n x n, diagonal fixed at 0, signs by exc when
  * cfg->dale), r_p and, with cfg->latent_tau != 0, the latent input's loadings "lat" [n]. exc may be NULL (types unknown; Dale then not allowed). */
+/* A ground truth's configuration: the fit's without a latent input (a truth never has one). */
+static inline ModelConfig ModelConfigOfTruth(const ModelConfig *cfg)
+{
+  ModelConfig t = *cfg;
+  t.latent_tau  = 0;
+  return t;
+}
 PetscErrorCode ModelLayoutCreate(const NeuronModel *model, const ModelConfig *cfg, PetscInt n, const PetscInt *exc,
                                  ParamLayout **layout);
 void           ModelCtxSetup(ModelCtx *ctx, const ModelConfig *cfg, const ParamLayout *layout, const double *theta);

@@ -55,8 +55,7 @@ static PetscErrorCode FitModelSetup(Fit *f)
   PetscCall(SimSetupInit(&f->net.sim, f->net.model, &mcfg, f->net.layout, T));
   f->net.sim.use_ref = o->use_ref;
   if (data->has_truth) {
-    ModelConfig tcfg = o->mcfg;
-    tcfg.latent_tau  = 0; /* a ground truth has no latent input */
+    ModelConfig tcfg = ModelConfigOfTruth(&o->mcfg);
     PetscCall(ModelLayoutCreate(f->net.model, &tcfg, data->ntruth, data->texc, &f->net.tlayout));
     PetscCall(SimSetupInit(&f->net.tsim, f->net.model, &tcfg, f->net.tlayout, T));
     f->net.tsim.use_ref = o->use_ref;

@@ -21,10 +21,9 @@ static PetscErrorCode LoadTruth(const FitOptions *o, FitData *d)
   ParamLayout       *layout;
   const NeuronModel *model;
   PetscBool          has;
-  ModelConfig        tcfg = o->mcfg;
+  ModelConfig        tcfg = ModelConfigOfTruth(&o->mcfg);
 
   PetscFunctionBeginUser;
-  tcfg.latent_tau = 0; /* a ground truth has no latent input */
   PetscCall(H5InOpen(o->data, &file));
   PetscCall(H5InShape(file, o->data, "/truth/exc", &rank, dims));
   PetscCheck(rank == 1 && dims[0] > 0, PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED,

@@ -11,24 +11,33 @@
  * more (on/off waves: Wong1993_P15a's c is about 3) starts at this and lets the fit decide. */
 #define LATENT_MAX_C 1.5
 
+/* The counts of window w in nbins bins of per steps, bins [nbins][n] (whole numbers). */
+static void WindowCounts(const FitData *d, PetscInt w, PetscInt per, PetscInt nbins, double *bins)
+{
+  const PetscInt n = d->n;
+  PetscArrayzero(bins, nbins * n);
+  for (PetscInt b = 0; b < nbins; b++)
+    for (PetscInt t = b * per; t < (b + 1) * per; t++)
+      for (PetscInt i = 0; i < n; i++) bins[b * n + i] += d->target[w][t * n + i];
+}
+
 PetscErrorCode FitLatentCountStats(Parallel *par, const FitData *d, PetscInt T, double dt, double *mean, double *cov)
 {
   const PetscInt n = d->n, per = (PetscInt)llround(EVAL_BIN_MS / dt), nbins = T / PetscMax(per, 1);
   const PetscInt len = n + n * n + 1; /* sums of counts, of their products, and the bin count */
   FixedSum      *fs;
-  double        *acc, *bin;
+  double        *acc, *bins;
 
   PetscFunctionBeginUser;
   PetscCheck(nbins > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-fit_init_latent needs windows of at least %g ms, got %g ms", EVAL_BIN_MS, (double)T * dt);
   PetscCall(PetscCalloc1(len, &acc));
-  PetscCall(PetscMalloc1(n, &bin));
+  PetscCall(PetscMalloc1(nbins * n, &bins));
   for (PetscInt w = 0; w < d->nwindows; w++) {
     if (!WindowPartitionComputes(d->part, w)) continue;
+    WindowCounts(d, w, per, nbins, bins);
     for (PetscInt b = 0; b < nbins; b++) {
-      PetscArrayzero(bin, n);
-      for (PetscInt t = b * per; t < (b + 1) * per; t++)
-        for (PetscInt i = 0; i < n; i++) bin[i] += d->target[w][t * n + i];
+      const double *bin = bins + b * n;
       for (PetscInt i = 0; i < n; i++) {
         acc[i] += bin[i];
         if (bin[i] != 0.0)
@@ -49,34 +58,35 @@ PetscErrorCode FitLatentCountStats(Parallel *par, const FitData *d, PetscInt T, 
       for (PetscInt j = 0; j < n; j++) cov[i * n + j] = (acc[n + i * n + j] - K * mean[i] * mean[j]) / (K - 1.0);
   }
   PetscCall(PetscFree(acc));
-  PetscCall(PetscFree(bin));
+  PetscCall(PetscFree(bins));
   PetscFunctionReturn(0);
 }
 
-/* The population count of each bin of window w, [nbins]. */
-static void PopulationBins(const FitData *d, PetscInt w, PetscInt per, PetscInt nbins, double *pop)
+/* The population count of each bin of window w, pop [nbins] (bins: [nbins][n] scratch). */
+static void PopulationBins(const FitData *d, PetscInt w, PetscInt per, PetscInt nbins, double *bins, double *pop)
 {
-  PetscArrayzero(pop, nbins);
-  for (PetscInt b = 0; b < nbins; b++)
-    for (PetscInt t = b * per; t < (b + 1) * per; t++)
-      for (PetscInt i = 0; i < d->n; i++) pop[b] += d->target[w][t * d->n + i];
+  WindowCounts(d, w, per, nbins, bins);
+  for (PetscInt b = 0; b < nbins; b++) {
+    pop[b] = 0;
+    for (PetscInt i = 0; i < d->n; i++) pop[b] += bins[b * d->n + i];
+  }
 }
 
 PetscErrorCode FitLatentTimeConstant(Parallel *par, const FitData *d, PetscInt T, double dt, double *tau_ms)
 {
   const PetscInt per = (PetscInt)llround(EVAL_BIN_MS / dt), nbins = T / PetscMax(per, 1);
   FixedSum      *fs;
-  double        *acc, *pop, *ac, sum = 0;
+  double        *acc, *bins, *pop, *ac, sum = 0;
 
   PetscFunctionBeginUser;
   PetscCheck(nbins >= 2, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "-model_latent_tau -1 needs windows of at least %g ms, got %g ms", 2 * EVAL_BIN_MS, (double)T * dt);
   /* per lag k: sum of pop[b] pop[b+k], of pop[b], of pop[b+k], and the pair count (whole numbers) */
   PetscCall(PetscCalloc1(4 * nbins, &acc));
-  PetscCall(PetscMalloc2(nbins, &pop, nbins, &ac));
+  PetscCall(PetscMalloc3(nbins * d->n, &bins, nbins, &pop, nbins, &ac));
   for (PetscInt w = 0; w < d->nwindows; w++) {
     if (!WindowPartitionComputes(d->part, w)) continue;
-    PopulationBins(d, w, per, nbins, pop);
+    PopulationBins(d, w, per, nbins, bins, pop);
     for (PetscInt k = 0; k < nbins; k++)
       for (PetscInt b = 0; b + k < nbins; b++) {
         acc[4 * k] += pop[b] * pop[b + k];
@@ -98,7 +108,7 @@ PetscErrorCode FitLatentTimeConstant(Parallel *par, const FitData *d, PetscInt T
     for (PetscInt k = 1; k < nbins && ac[k] > 0; k++) sum += ac[k] / ac[1];
   *tau_ms = PetscMin(sum * EVAL_BIN_MS, (double)T * dt);
   PetscCall(PetscFree(acc));
-  PetscCall(PetscFree2(pop, ac));
+  PetscCall(PetscFree3(bins, pop, ac));
   PetscFunctionReturn(0);
 }
 

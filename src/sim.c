@@ -133,9 +133,8 @@ void SimForward(const SimSetup *s, const double *theta, SimWork *w)
 {
   const PetscInt n = s->n, ns = s->model->nstate, na = s->model->naux;
   const double  *W = theta + s->offW;
-  ModelCtx       ctx;
-
   const double  *lat = s->offLat >= 0 ? theta + s->offLat : NULL;
+  ModelCtx       ctx;
 
   CtxSetup(&ctx, s, theta, w);
   if (w->init) PetscArraycpy(w->state, w->init, ns * n);
@@ -322,22 +321,22 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
   const PetscInt n = bt->n, nb = bt->nb, ns = bt->nstate, syn = bt->syn;
   const float   *x    = bt->x + (size_t)t * nb * n;
   const double   gain = s->cfg.input_gain;
+  const double  *lat  = s->offLat >= 0 ? W - s->offW + s->offLat : NULL; /* W lies at theta + offW */
 
   if (bt->precision == SIM_SINGLE && !s->use_ref) {
     ToFloat(prev + syn * n, nb, n, ns * n, bt->fa);
     SgemmFTZ(CblasNoTrans, CblasNoTrans, nb, n, n, bt->fa, n, bt->fW, n, bt->fc, n);
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k] + (double)bt->fc[k];
-    if (s->offLat >= 0)
+    if (lat)
       for (PetscInt b = 0; b < nb; b++)
-        for (PetscInt j = 0; j < n; j++) cur[b * n + j] += (W - s->offW)[s->offLat + j] * bt->lat[(size_t)b * bt->T + t];
+        for (PetscInt j = 0; j < n; j++) cur[b * n + j] += lat[j] * bt->lat[(size_t)b * bt->T + t];
     BatchModelStep(s, bt, ctx, t, prev, next, aux, cur);
     return;
   }
-  if (s->offLat >= 0) { /* the latent input in the same order of operations as RecurrentInput */
-    const double *a = W - s->offW + s->offLat; /* W lies at theta + offW */
+  if (lat) { /* the latent input in the same order of operations as RecurrentInput */
     for (PetscInt b = 0; b < nb; b++) {
       double lt = bt->lat[(size_t)b * bt->T + t];
-      for (PetscInt j = 0; j < n; j++) cur[b * n + j] = gain * (double)x[b * n + j] + a[j] * lt;
+      for (PetscInt j = 0; j < n; j++) cur[b * n + j] = gain * (double)x[b * n + j] + lat[j] * lt;
     }
   } else
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];

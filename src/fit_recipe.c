@@ -5,6 +5,11 @@
 
 #define RECIPE_STEPS 18 /* optimiser steps per iteration (pass over the fitting span) */
 #define RECIPE_MIN_K 16 /* windows per optimiser step at least: sm's statistics need samples */
+/* Below this many neurons a batch of 4 windows runs as fast per window as one of 16
+ * (bench/RESULTS.md, issue 15), so the recipe simulates 4 together and a step's windows are
+ * several chunks that ranks and threads share; above it the products need B = 16. */
+#define RECIPE_SMALL_BATCH_N 256
+#define RECIPE_SMALL_BATCH   4
 
 void FitRecipeRateSummary(const RecordingStats *st, double *mean, double *max, double *sparse)
 {
@@ -66,8 +71,8 @@ static PetscErrorCode Choose(MPI_Comm comm, PetscBool group_given, const char *n
 }
 
 /* The window length and the windows per optimiser step; *steps: the length in force. */
-static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, double mean, char *summary, size_t len,
-                                    PetscInt *steps)
+static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, double mean, PetscInt batch, char *summary,
+                                    size_t len, PetscInt *steps)
 {
   double T;
   char   v[64], why[256];
@@ -89,15 +94,40 @@ static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, dou
   {
     PetscInt nwin = (PetscInt)floor(st->span_ms / (double)*steps),
              k    = PetscMax(RECIPE_MIN_K, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
+    k = (k + batch - 1) / batch * batch; /* whole batches: every chunk of a step is a full batch */
     PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
     PetscCall(PetscSNPrintf(
         why, sizeof(why),
         "%" PetscInt_FMT
-        " windows of the fitting span in about %d optimiser steps per iteration, at least %d windows each: sm's statistics over %" PetscInt_FMT
-        " windows",
-        nwin, RECIPE_STEPS, RECIPE_MIN_K, k));
+        " windows of the fitting span in about %d optimiser steps per iteration, at least %d windows each, whole batches of %" PetscInt_FMT
+        ": sm's statistics over %" PetscInt_FMT " windows, %" PetscInt_FMT " chunks that ranks and threads share",
+        nwin, RECIPE_STEPS, RECIPE_MIN_K, batch, k, k / batch));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
   }
+  PetscFunctionReturn(0);
+}
+
+/* Windows simulated together: 4 below RECIPE_SMALL_BATCH_N neurons (the chunks of a step,
+ * which the exact sum adds as whole values, are then small enough for ranks to share), else
+ * the default. *batch: the batch in force (1 with -sim_batch 0 or -sim_ref). */
+static PetscErrorCode ChooseBatch(MPI_Comm comm, PetscInt neurons, char *summary, size_t len, PetscInt *batch)
+{
+  PetscBool ref = PETSC_FALSE;
+  char      v[32], why[256];
+
+  PetscFunctionBeginUser;
+  *batch = 16;
+  if (neurons < RECIPE_SMALL_BATCH_N) {
+    PetscCall(PetscSNPrintf(v, sizeof(v), "%d", RECIPE_SMALL_BATCH));
+    PetscCall(PetscSNPrintf(why, sizeof(why),
+                            "%d windows simulated together: as fast per window as 16 below %d neurons, and a step's "
+                            "windows are then chunks of %d that ranks and threads share",
+                            RECIPE_SMALL_BATCH, RECIPE_SMALL_BATCH_N, RECIPE_SMALL_BATCH));
+    PetscCall(Choose(comm, PETSC_FALSE, "-sim_batch", v, why, summary, len));
+  }
+  PetscCall(PetscOptionsGetInt(NULL, NULL, "-sim_batch", batch, NULL));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-sim_ref", &ref, NULL));
+  if (*batch < 1 || ref) *batch = 1;
   PetscFunctionReturn(0);
 }
 
@@ -124,7 +154,7 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
   static const char *const loss[]  = {"-loss", "-loss_weights", "-loss_teacher_forcing", NULL};
   static const char *const optim[] = {"-optim", NULL};
   double                   mean, max, sparse;
-  PetscInt                 nwin, hidden, iters, steps;
+  PetscInt                 nwin, hidden, iters, steps, batch;
   PetscBool                slif, has, lg, og;
   char                     v[64], why[256], model[32] = "slif";
 
@@ -157,9 +187,10 @@ PetscErrorCode FitRecipeChoose(MPI_Comm comm, const RecordingStats *st, char *su
                    "Adam on theta/(hi - lo): one learning rate moves every block by the same share of its bounds",
                    summary, len));
   PetscCall(Choose(comm, og, "-optim_lr", "0.003", "0.3% of each bound range per step", summary, len));
-  PetscCall(ChooseWindows(comm, st, mean, summary, len, &steps));
   hidden = 0;
   PetscCall(PetscOptionsGetInt(NULL, NULL, "-fit_hidden", &hidden, NULL));
+  PetscCall(ChooseBatch(comm, st->n + hidden, summary, len, &batch));
+  PetscCall(ChooseWindows(comm, st, mean, batch, summary, len, &steps));
   iters = FitRecipeIterations(st->n + hidden, st->span_ms);
   PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, iters));
   PetscCall(PetscSNPrintf(why, sizeof(why),

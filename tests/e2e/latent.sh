@@ -21,6 +21,16 @@ assert 20 <= tau <= 2000, tau  # one 20 ms bin to one window
 # the recording co-modulates: matched loadings well above the uniform start (0.002-0.01)
 assert np.median(lat) > 0.02 and np.all(np.abs(lat) <= 0.2), lat
 PY
+# resumed from a checkpoint mid-fit (the latent time constant and the loadings come back from
+# it, not from the data again): 2 + 2 iterations on 2 ranks equal 4 straight on 1
+long=(fit -data "$SRC/inputs/data/Wong1993_Adult.h5" -data_t1 40000 -data_holdout 6000 -fit_iters 4 -fit_quiet)
+run 1 "${long[@]}" -o s4.h5 > s4.log || { cat s4.log; fail "latent fit of 4 iterations"; }
+run 1 "${long[@]}" -ckpt_every 2 -ckpt_file l.ckpt -ckpt_max_hours 0 -o tmp4.h5 > c4.log || { cat c4.log; fail "latent fit with checkpoints"; }
+[ -f l.ckpt.prev ] || fail "no iteration-2 checkpoint of the latent fit"
+run 2 "${long[@]}" -resume l.ckpt.prev -ckpt_file l2.ckpt -o res4.h5 > res4.log || { cat res4.log; fail "resume of a latent fit"; }
+same_final s4.h5 res4.h5
+h5diff s4.h5 res4.h5 /params/best /params/best > /dev/null || fail "/params/best differs after resuming a latent fit"
+h5diff s4.h5 res4.h5 /eval/compare /eval/compare > /dev/null || fail "the held-out table differs after resuming a latent fit"
 # without the matched start, and without a latent input: different fits, both run
 run 1 "${rec[@]}" -fit_init_latent false -o u.h5 > u.log || { cat u.log; fail "-fit_init_latent false"; }
 /usr/bin/python3 -c "

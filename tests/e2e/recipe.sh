@@ -9,10 +9,13 @@ run 2 "${rec[@]}" -o r2.h5 > r2.log
 same_final r1.h5 r2.h5
 for line in "recipe: -model slif" "recipe: -loss_weights bnll:1,sm:10" "recipe: -loss_teacher_forcing true" "recipe: -optim_scaled true" \
   "recipe: -fit_window_steps 2000" "recipe: -fit_eval_windows 2 (the whole held-out span)" "recipe: -fit_init_rates true" "recipe: -fit_iters not chosen (given)" \
-  "recipe: -model_latent_tau -1" "recipe: -fit_init_latent true"; do
+  "recipe: -model_latent_tau -1" "recipe: -fit_init_latent true" "recipe: -sim_batch 4" "recipe: -fit_windows_per_step 16"; do
   grep -qF -- "$line" r1.log || { cat r1.log; fail "recipe line '$line' not printed"; }
 done
 h5dump -a /model r1.h5 | grep -q '"slif"' || fail "the recipe's model is not slif"
+# batches of 4: the step's windows are chunks that the 2 ranks share (issue 15)
+load() { h5dump -a /step_windows_per_rank "$1" | grep -o '(0): [0-9]*' | cut -d' ' -f2; }
+[ "$(load r2.h5)" -lt "$(load r1.h5)" ] || fail "2 ranks do not share a step's windows ($(load r1.h5) vs $(load r2.h5) per rank)"
 h5dump -d /params/final/beta r1.h5 > /dev/null || fail "no beta block: the recipe's model was not used"
 # the training windows (the recording's first 16 s) hold no spike: no correlation, no latent
 # input (e2e_latent fits one on a longer stretch)

@@ -93,6 +93,10 @@ typedef enum { SIM_DOUBLE, SIM_SINGLE } SimPrecision;
  * plain loops over the presynaptic neurons that have spiked, in the order of i: BLAS's call,
  * packing and edge kernels cost more than the products at this size. */
 #define SIM_SMALL_N 32
+/* Up to this many neurons the batched backward keeps W^T (n^2 doubles per batch), so that its
+ * recurrent adjoint is a product of untransposed operands, which OpenBLAS computes without
+ * packing W on every step. */
+#define SIM_TRANSPOSE_MAX_N 1024
 extern const char *const SimPrecisions[]; /* option names, PETSc enum style */
 
 typedef struct {

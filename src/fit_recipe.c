@@ -94,14 +94,13 @@ static PetscErrorCode ChooseWindows(MPI_Comm comm, const RecordingStats *st, dou
   {
     PetscInt nwin = (PetscInt)floor(st->span_ms / (double)*steps),
              k    = PetscMax(RECIPE_MIN_K, (nwin + RECIPE_STEPS - 1) / RECIPE_STEPS);
-    k = (k + batch - 1) / batch * batch; /* whole batches: every chunk of a step is a full batch */
     PetscCall(PetscSNPrintf(v, sizeof(v), "%" PetscInt_FMT, k));
     PetscCall(PetscSNPrintf(
         why, sizeof(why),
         "%" PetscInt_FMT
-        " windows of the fitting span in about %d optimiser steps per iteration, at least %d windows each, whole batches of %" PetscInt_FMT
-        ": sm's statistics over %" PetscInt_FMT " windows, %" PetscInt_FMT " chunks that ranks and threads share",
-        nwin, RECIPE_STEPS, RECIPE_MIN_K, batch, k, k / batch));
+        " windows of the fitting span in about %d optimiser steps per iteration, at least %d windows each: sm's statistics over %" PetscInt_FMT
+        " windows, about %" PetscInt_FMT " chunks (batches of %" PetscInt_FMT ") that ranks and threads share",
+        nwin, RECIPE_STEPS, RECIPE_MIN_K, k, (k + batch - 1) / batch, batch));
     PetscCall(Choose(comm, PETSC_FALSE, "-fit_windows_per_step", v, why, summary, len));
   }
   PetscFunctionReturn(0);

@@ -420,8 +420,11 @@ static void BatchAdjointInput(const SimSetup *s, SimBatch *bt, const double *W, 
     for (PetscInt b = 0; b < nb; b++)
       for (PetscInt i = 0; i < n; i++)
         bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
-  } else if (bt->wt) {
+  } else if (n < SIM_SMALL_N) {
     RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
+  } else if (bt->wt && nb > 1) {
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, bt->wt, (int)n,
+                1.0, bt->lam_prev + syn * n, (int)(ns * n));
   } else if (nb == 1) {
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, W, (int)n, lamI, 1, 1.0, bt->lam_prev + syn * n,
                 1);

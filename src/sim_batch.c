@@ -75,7 +75,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
-  if (n < SIM_SMALL_N) {
+  if (n < SIM_SMALL_N || n <= SIM_TRANSPOSE_MAX_N) {
     PetscCall(PetscMalloc1(n * n, &b->wt));
     bytes += sizeof(double) * n * n;
   }

@@ -2,7 +2,8 @@
  * model, windows of T steps. For each N and B: milliseconds per window for the forward pass,
  * the backward pass and a whole window-iteration (forward, loss, backward); GFLOP/s counting
  * the matrix products (forward 2N^2T, backward 2N^2T for dL/dS and 2N^2T for dW per window);
- * the fraction of the DGEMM rate measured here (1000^3, the same run); the batch's memory. B = 0 is the per-window
+ * the fraction of the DGEMM rate measured here (1000^3, the same run); the batch's memory; the floor at the batch's
+ * shapes (the three products alone, ProductsFloor) and the share of the iteration it is. B = 0 is the per-window
  * path (SimForward/SimBackward: GEMV per step), the kernels before batching.
  *
  *   bench_sim [-n 12,200,1000,2000] [-B 0,1,16,64] [-T 400] [-precision double|single]
@@ -233,6 +234,49 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
   PetscFunctionReturn(0);
 }
 
+/* The floor at a batch's shapes: ms per window of the three recurrent products alone, as the
+ * batched kernels call them on a full tape (B >= 2, N >= SIM_SMALL_N): per step the input
+ * S W and the adjoint LamI W^T (B x N times N x N, untransposed), and dW = S^T LamI over
+ * chunks of about 1024 rows (t, b). Nothing else: no model, no loss, no copies. */
+static double ProductsFloor(PetscInt n, PetscInt B, PetscInt T, double min_time, PetscInt min_reps)
+{
+  PetscInt C    = PetscMax(1, PetscMin((1024 + B - 1) / B, T)), rows = C * B;
+  size_t   nn   = (size_t)n * n;
+  double  *W    = malloc(8 * nn), *Wt = malloc(8 * nn), *gW = calloc(nn, 8);
+  double  *S    = malloc(8 * (size_t)rows * n), *L = malloc(8 * (size_t)rows * n), *out = malloc(8 * (size_t)B * n);
+  double   best = INFINITY, t0, el = 0;
+  int      reps = 0;
+  for (size_t k = 0; k < nn; k++) W[k] = Wt[k] = 0.01 * (double)(k % 13) - 0.06;
+  for (size_t k = 0; k < (size_t)rows * n; k++) {
+    S[k] = 0.1 * (double)(k % 7);
+    L[k] = 0.05 * (double)(k % 11) - 0.25;
+  }
+  t0 = Now();
+  do {
+    double a = Now();
+    for (PetscInt t = 0; t < T; t++) {
+      const double *st = S + (size_t)(t % C) * B * n;
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)n, (int)n, 1.0, st, (int)n, W, (int)n, 1.0,
+                  out, (int)n);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)n, (int)n, 1.0, L + (size_t)(t % C) * B * n,
+                  (int)n, Wt, (int)n, 1.0, out, (int)n);
+      if (t % C == C - 1 || t == T - 1)
+        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)n, (int)n, (int)((t % C + 1) * B), 1.0, S, (int)n, L,
+                    (int)n, 1.0, gW, (int)n);
+    }
+    best = PetscMin(best, (Now() - a) * 1e3 / (double)B);
+    reps++;
+    el = Now() - t0;
+  } while (reps < min_reps || el < min_time);
+  free(W);
+  free(Wt);
+  free(gW);
+  free(S);
+  free(L);
+  free(out);
+  return best;
+}
+
 int main(int argc, char **argv)
 {
   PetscInt ns = 8, nB = 8, nlist[8] = {12, 200, 1000, 2000}, Blist[8] = {0, 1, 16, 64}, T = 400, stride = 0,
@@ -268,9 +312,9 @@ int main(int argc, char **argv)
   if (sgemm > 0) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- SGEMM 1000^3, one thread: %.1f GFLOP/s -->\n", sgemm));
   PetscCall(PetscPrintf(
       PETSC_COMM_WORLD,
-      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre |%s\n",
+      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre | products alone ms/window | products' GFLOP/s | products / iteration |%s\n",
       prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
                         prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
   for (PetscInt a = 0; a < ns; a++)
     for (PetscInt c = 0; c < nB; c++) {
@@ -294,12 +338,16 @@ int main(int argc, char **argv)
           PetscCall(PetscSNPrintf(zf, sizeof(zf), "%.2f", tm.zero_frac));
           PetscCall(PetscSNPrintf(af, sizeof(af), "%.2f", tm.active_frac));
         }
-        char ge[24] = "";
+        char ge[24] = "", pf[64] = "- | - | -";
         if (prec == (PetscEnum)SIM_SINGLE) PetscCall(PetscSNPrintf(ge, sizeof(ge), " %.2e |", tm.gerr));
-        PetscCall(
-            PetscPrintf(PETSC_COMM_WORLD,
-                        "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s |%s\n", n,
-                        label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, ge));
+        if (B >= 2 && n >= SIM_SMALL_N && prec == (PetscEnum)SIM_DOUBLE) {
+          double fl = ProductsFloor(n, B, T, min_time, min_reps);
+          PetscCall(PetscSNPrintf(pf, sizeof(pf), "%.3f | %.1f | %.2f", fl, flops / (fl * 1e-3) / 1e9, fl / tm.iter));
+        }
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                              "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s | %s |%s\n",
+                              n, label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, pf,
+                              ge));
       }
     }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- peak RSS %.0f MiB -->\n", PeakRSSMiB()));

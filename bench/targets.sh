@@ -10,8 +10,9 @@
 #   3. ranks x threads: bench/scaling.sh;
 #   4. (issue 15) recording-sized networks, N = 100 and 300, B = 16: bench_sim beside batched
 #      PyTorch, with the ratios and the fraction of the one-thread DGEMM rate;
-#   5. (issue 15) minibatch steps over ranks, 1 vs 2 ranks (retina K = 4, quick start K = 2,
-#      whole chunks and -fit_step_split 2): bench/minibatch.sh.
+#   5. (issue 15) minibatch steps over ranks, 1 vs 2 ranks: the recipe on every shipped
+#      recording and the synthetic one, then the retina options (K = 4) and the quick start
+#      with K = 2, whole chunks and -fit_step_split 2: bench/minibatch.sh.
 # Usage: bench/targets.sh [BUILD_DIR]    (about 10-15 minutes; SECTIONS="1 3" runs only those)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -57,12 +58,24 @@ fit_ms() {
 }
 # the last: the work of the seed's iteration only (the file's spikes as a fixed target, no
 # synthetic target simulated per iteration, no validation loss), as the PyTorch rows do
-for extra in "" "-fit_validate 0" "-fit_target recorded -fit_validate 0"; do
-  echo "spikefit fit, N = 12, 10 windows, default options $extra: $(fit_ms $extra) ms per iteration (wall clock over ${FIT_ITERS:-300} iterations, best of 3)"
-done
+fit_default=$(fit_ms); fit_noval=$(fit_ms -fit_validate 0); fit_fixed=$(fit_ms -fit_target recorded -fit_validate 0)
+echo "spikefit fit, N = 12, 10 windows (wall clock over ${FIT_ITERS:-300} iterations, best of 3): default options $fit_default ms per iteration;" \
+  "-fit_validate 0 $fit_noval; -fit_target recorded -fit_validate 0 (fixed target) $fit_fixed"
 echo
 load
-"$py" "$here/torch_lif.py" --seed_style 10 --seed_n 12 --repeats 3 --n 12 --B 10 --min_time 1 --repeats 5 2>&1 | quiet
+if have_torch; then
+  "$py" "$here/torch_lif.py" --seed_style 10 --seed_n 12 --repeats 3 --n 12 --B 10 --min_time 1 --repeats 5 2>&1 | quiet | tee "$work/torch1.md"
+  echo
+  seed=$(awk -F'|' '$2 ~ /^ *12 *$/ && NF == 6 { gsub(/ /, "", $4); print $4; exit }' "$work/torch1.md")
+  batched=$(awk -v w="$(col "$work/torch1.md" 12 10 5)" 'BEGIN { printf "%.1f", 10 * w }')
+  echo "| spikefit iteration | ms | batched PyTorch (B = 10, 10 x ms/window) / spikefit (target >= 100, default) | seed-style PyTorch / spikefit |"
+  echo "|---|---|---|---|"
+  for row in "default:$fit_default" "-fit_validate 0:$fit_noval" "fixed target:$fit_fixed"; do
+    awk -v r="${row%%:*}" -v f="${row##*:}" -v b="$batched" -v s="$seed" 'BEGIN { printf "| %s | %s | %.0fx (%s ms) | %.0fx |\n", r, f, b / f, b, s / f }'
+  done
+else
+  echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"
+fi
 echo
 load
 "$py" "$here/brian_lif.py" --n 12 --windows 10 --repeats 3 --target cython 2>&1 | quiet
@@ -105,11 +118,12 @@ if have_torch; then
   load
   "$py" "$here/torch_lif.py" --n 100 300 --B 16 --min_time 1 --repeats 3 2>&1 | quiet | tee "$work/torch4.md"
   echo
-  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) |"
-  echo "|---|---|---|---|---|"
+  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) | the products alone, ms (their GFLOP/s) | PyTorch / products alone |"
+  echo "|---|---|---|---|---|---|---|"
   for n in 100 300; do
     a=$(col "$work/sim4.md" "$n" 16 5); b=$(col "$work/torch4.md" "$n" 16 5); d=$(col "$work/sim4.md" "$n" 16 7)
-    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" 'BEGIN { printf "| %d | %s | %s | %.1f | %s |\n", n, a, b, b / a, d }'
+    f=$(col "$work/sim4.md" "$n" 16 12); g=$(col "$work/sim4.md" "$n" 16 13)
+    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" -v f="$f" -v g="$g" 'BEGIN { printf "| %d | %s | %s | %.1f | %s | %s (%s) | %.1f |\n", n, a, b, b / a, d, f, g, b / f }'
   done
 else
   echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"

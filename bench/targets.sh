@@ -58,16 +58,17 @@ fit_ms() {
 }
 # the last: the work of the seed's iteration only (the file's spikes as a fixed target, no
 # synthetic target simulated per iteration, no validation loss), as the PyTorch rows do
-fit_default=$(fit_ms); fit_noval=$(fit_ms -fit_validate 0); fit_fixed=$(fit_ms -fit_target recorded -fit_validate 0)
+fit_default=$(fit_ms); fit_noval=$(fit_ms -fit_validate 0); fit_fixed=$(fit_ms -fit_target recorded -fit_validate 0 -fit_recipe none)
 echo "spikefit fit, N = 12, 10 windows (wall clock over ${FIT_ITERS:-300} iterations, best of 3): default options $fit_default ms per iteration;" \
-  "-fit_validate 0 $fit_noval; -fit_target recorded -fit_validate 0 (fixed target) $fit_fixed"
+  "-fit_validate 0 $fit_noval; -fit_target recorded -fit_validate 0 -fit_recipe none (fixed target; without -fit_recipe none the file's spikes would get the recording recipe) $fit_fixed"
 echo
 load
 if have_torch; then
   "$py" "$here/torch_lif.py" --seed_style 10 --seed_n 12 --repeats 3 --n 12 --B 10 --min_time 1 --repeats 5 2>&1 | quiet | tee "$work/torch1.md"
   echo
   seed=$(awk -F'|' '$2 ~ /^ *12 *$/ && NF == 6 { gsub(/ /, "", $4); print $4; exit }' "$work/torch1.md")
-  batched=$(awk -v w="$(col "$work/torch1.md" 12 10 5)" 'BEGIN { printf "%.1f", 10 * w }')
+  # the batched table's row (5 columns; the seed-style table's "| 12 | 10 |" row has 4)
+  batched=$(awk -F'|' '$2 ~ /^ *12 *$/ && $3 ~ /^ *10 *$/ && NF == 7 { gsub(/ /, "", $6); printf "%.1f", 10 * $6; exit }' "$work/torch1.md")
   echo "| spikefit iteration | ms | batched PyTorch (B = 10, 10 x ms/window) / spikefit (target >= 100, default) | seed-style PyTorch / spikefit |"
   echo "|---|---|---|---|"
   for row in "default:$fit_default" "-fit_validate 0:$fit_noval" "fixed target:$fit_fixed"; do

@@ -27,20 +27,23 @@ static PetscInt ChunkBounds(const PartitionSpec *s, PetscInt K, PetscInt *chunk,
   return nc;
 }
 
-/* Chunks of each step in blocks over the ranks; loads, computes and threads of this rank. */
+/* Chunks of each step in contiguous blocks over the ranks, balanced by windows (chunks differ
+ * in length where a step begins or ends inside a batch): chunk c goes to the rank whose share
+ * of the step's windows holds the chunk's middle. Owners do not change bits, only who waits. */
 static void Assign(WindowPartition *p)
 {
   const PartitionSpec *s    = &p->spec;
   PetscInt             work = 1;
 
   for (PetscInt st = 0; st < p->nsteps; st++) {
-    PetscInt c0 = p->step[st], nc = p->step[st + 1] - c0;
-    for (int r = 0; r < s->size; r++) {
-      PetscInt lo, hi;
-      ParallelBlock(nc, r, s->size, &lo, &hi);
-      for (PetscInt c = c0 + lo; c < c0 + hi; c++) p->owner[c] = r;
-      if (r == s->rank) work = PetscMax(work, hi - lo);
+    PetscInt c0 = p->step[st], c1 = p->step[st + 1], w0 = p->chunk[c0], nw = p->chunk[c1] - w0;
+    PetscInt mine = 0;
+    for (PetscInt c = c0; c < c1; c++) {
+      PetscInt twice_mid = (p->chunk[c] - w0) + (p->chunk[c + 1] - w0); /* 2 x the chunk's middle */
+      p->owner[c]        = (int)PetscMin((PetscInt)s->size - 1, twice_mid * s->size / (2 * nw));
+      if (p->owner[c] == s->rank) mine++;
     }
+    work = PetscMax(work, mine);
   }
   for (PetscInt c = 0; c < p->nchunks; c++)
     for (PetscInt w = p->chunk[c]; w < p->chunk[c + 1]; w++) {

@@ -45,17 +45,25 @@ static void CheckShape(PartitionSpec s)
       assert_true(p[0]->chunk[c] >= lo && p[0]->chunk[c + 1] <= hi && p[0]->chunk[c + 1] > p[0]->chunk[c]);
       assert_int_equal(p[0]->chunk[c] / s.batch, (p[0]->chunk[c + 1] - 1) / s.batch);
     }
-    for (int r = 0; r < size; r++) { /* every rank has the same chunks; they share each step evenly */
-      PetscInt mine = 0;
-      for (PetscInt c = c0; c < c1; c++) {
-        assert_int_equal(p[r]->chunk[c], p[0]->chunk[c]);
-        assert_int_equal(p[r]->owner[c], p[0]->owner[c]);
-        if (p[r]->owner[c] == r) mine++;
+    {
+      PetscInt longest = 0;
+      for (PetscInt c = c0; c < c1; c++) longest = PetscMax(longest, p[0]->chunk[c + 1] - p[0]->chunk[c]);
+      /* every rank has the same chunks, in contiguous blocks of owners; they share each step's
+       * windows evenly: each rank within one chunk of its share */
+      for (PetscInt c = c0 + 1; c < c1; c++) assert_true(p[0]->owner[c] >= p[0]->owner[c - 1]);
+      for (int r = 0; r < size; r++) {
+        PetscInt mine = 0;
+        for (PetscInt c = c0; c < c1; c++) {
+          assert_int_equal(p[r]->chunk[c], p[0]->chunk[c]);
+          assert_int_equal(p[r]->owner[c], p[0]->owner[c]);
+          if (p[r]->owner[c] == r) mine += p[0]->chunk[c + 1] - p[0]->chunk[c];
+        }
+        assert_true(size * mine >= (hi - lo) - size * longest && size * mine <= (hi - lo) + size * longest);
+        nmin = PetscMin(nmin, mine);
+        nmax = PetscMax(nmax, mine);
       }
-      nmin = PetscMin(nmin, mine);
-      nmax = PetscMax(nmax, mine);
+      assert_true(nmax - nmin <= 2 * longest);
     }
-    assert_true(nmax - nmin <= 1);
     for (PetscInt w = lo; w < hi; w++) { /* each window of the step exactly once */
       int n = 0;
       for (int r = 0; r < size; r++)
@@ -97,8 +105,9 @@ static void test_partition_shapes(void **state)
           for (int size = 1; size <= 5; size++) CheckShape(Spec(nw, Ks[k], Bs[b], split, (nw + size) % 7, size));
 }
 
-/* Without steps and without a split, the chunks are the batches and each rank computes a
- * contiguous block of them: the decomposition whose bits every earlier fit has. */
+/* Without steps and without a split, the chunks are the batches (the decomposition whose bits
+ * every earlier fit has) and each rank computes a contiguous block of them, balanced by
+ * windows. */
 static void test_partition_whole_batches(void **state)
 {
   WindowPartition *p;
@@ -110,7 +119,7 @@ static void test_partition_whole_batches(void **state)
   assert_int_equal(p->nchunks, 10);
   for (PetscInt c = 0; c < 10; c++) {
     assert_int_equal(p->chunk[c], 4 * c);
-    assert_int_equal(p->owner[c], c < 4 ? 0 : c < 7 ? 1 : 2); /* 10 batches: 4, 3, 3 */
+    assert_int_equal(p->owner[c], c < 3 ? 0 : c < 6 ? 1 : 2); /* 37 windows in 10 batches: 12, 12, 13 */
   }
   assert_int_equal(p->ncompute, 12);
   assert_int_equal(p->threads, 2);
@@ -150,6 +159,17 @@ static void test_partition_steps_spread(void **state)
     assert_int_equal(p->nchunks, 2 * p->nsteps);
     assert_int_equal(p->ncompute, 20);
     assert_int_equal(WindowPartitionStepLoad(p), 2);
+    assert_int_equal(0, WindowPartitionDestroy(&p));
+  }
+  /* the recipe's shape (Kirkby: K = 25, batches of 4): steps that begin and end inside a
+   * batch have chunks of 1-4 windows; the ranks share them by windows, not by chunk count
+   * (which gave one rank 4 chunks, 16 windows, against 3): 12 and 13 of the first step, 11 and
+   * 14 of the second (3 4 4 | 4 4 4 2: the best contiguous split) */
+  s = Spec(100, 25, 4, 1, 0, 2);
+  for (int r = 0; r < 2; r++) {
+    s.rank = r;
+    assert_int_equal(0, WindowPartitionCreate(&s, &p));
+    assert_int_equal(WindowPartitionStepLoad(p), 14);
     assert_int_equal(0, WindowPartitionDestroy(&p));
   }
 }

@@ -8,8 +8,8 @@
  * consecutive windows (batch k = [kB, (k+1)B)), cut into `split` near-equal parts. A chunk's
  * windows are simulated together and their summed loss and gradient enter the exact sum as
  * one value, so the bits depend on the chunks (on B, K and split), never on which rank or
- * thread computes them. The chunks of every step are dealt in blocks over the ranks, so the
- * ranks share each step's work. */
+ * thread computes them. The chunks of every step are dealt in contiguous blocks over the
+ * ranks, balanced by windows, so the ranks share each step's work. */
 #include <petscsys.h>
 
 typedef struct {

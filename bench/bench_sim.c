@@ -237,10 +237,10 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
 /* The floor at a batch's shapes: ms per window of the three recurrent products alone, as the
  * batched kernels call them on a full tape (B >= 2, N >= SIM_SMALL_N): per step the input
  * S W and the adjoint LamI W^T (B x N times N x N, untransposed), and dW = S^T LamI over
- * chunks of about 1024 rows (t, b). Nothing else: no model, no loss, no copies. */
+ * the batch's chunks of rows (t, b) (SimBatchChunk). Nothing else: no model, no loss, no copies. */
 static double ProductsFloor(PetscInt n, PetscInt B, PetscInt T, double min_time, PetscInt min_reps)
 {
-  PetscInt C    = PetscMax(1, PetscMin((1024 + B - 1) / B, T)), rows = C * B;
+  PetscInt C    = SimBatchChunk(B, T), rows = C * B;
   size_t   nn   = (size_t)n * n;
   double  *W    = malloc(8 * nn), *Wt = malloc(8 * nn), *gW = calloc(nn, 8);
   double  *S    = malloc(8 * (size_t)rows * n), *L = malloc(8 * (size_t)rows * n), *out = malloc(8 * (size_t)B * n);

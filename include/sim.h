@@ -122,7 +122,7 @@ typedef struct {
   double        *cs, *cl;           /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
   double        *zero;              /* [n] */
   double        *pre;               /* [npre][n] the model's derived per-neuron values */
-  double        *wt;                /* [n][n] W transposed for the backward products of few neurons (or NULL) */
+  double        *wt;                /* [n][n] W transposed for the backward's recurrent adjoint (NULL above SIM_TRANSPOSE_MAX_N) */
   double        *lat;               /* [Bmax][T] each window's latent input (or NULL without one) */
   float         *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */
   size_t         bytes;             /* allocated */
@@ -133,6 +133,8 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
 PetscErrorCode SimBatchDestroy(SimBatch **b);
 /* Bytes of tape per neuron-step for these settings (what grows with T and B). */
 double SimBatchTapeBytes(const SimSetup *s, PetscInt stride, SimPrecision prec);
+/* Steps per dW product of a batch of B windows: about 1024 rows (t, b), at most T. */
+PetscInt SimBatchChunk(PetscInt B, PetscInt T);
 /* Copies window b's input x[T][n] (as drawn by SimDrawInput) into the batch layout. */
 void SimBatchSetInput(SimBatch *bt, PetscInt b, const double *x);
 /* Runs the nb windows; fills y (per window [T][n]) and the tape. */

@@ -4,7 +4,7 @@
 #include "resources.h"
 #include "rng.h"
 
-static PetscInt BatchChunk(PetscInt B, PetscInt T)
+PetscInt SimBatchChunk(PetscInt B, PetscInt T)
 {
   /* dW products of about 1024 rows (t, b): large enough for GEMM's rate, small enough that
    * the chunk buffers stay a small fraction of the tape */
@@ -38,9 +38,9 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   {
     /* the buffers below, in double: their sizes overflow an int for large networks */
     double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
-    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * BatchChunk(Bmax, T) + ns) +
+    need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * SimBatchChunk(Bmax, T) + ns) +
            8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
-    if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * BatchChunk(Bmax, T), dn));
+    if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * SimBatchChunk(Bmax, T), dn));
     PetscCall(ResourceCheckMemory(
         PETSC_COMM_SELF,
         "the simulation buffers of one batch (-sim_batch windows of the neurons over the window's steps)", need));
@@ -54,7 +54,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   b->syn          = s->model->syn;
   b->stride       = stride > 0 && stride < T ? stride : T;
   b->nseg         = (T + b->stride - 1) / b->stride;
-  b->chunk        = BatchChunk(Bmax, T);
+  b->chunk        = SimBatchChunk(Bmax, T);
   b->precision    = prec;
   b->nb           = Bmax;
   b->noise_seed   = 0;
@@ -75,7 +75,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
   PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
-  if (n < SIM_SMALL_N || n <= SIM_TRANSPOSE_MAX_N) {
+  if (n <= SIM_TRANSPOSE_MAX_N) {
     PetscCall(PetscMalloc1(n * n, &b->wt));
     bytes += sizeof(double) * n * n;
   }

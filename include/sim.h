@@ -93,6 +93,18 @@ typedef enum { SIM_DOUBLE, SIM_SINGLE } SimPrecision;
  * plain loops over the presynaptic neurons that have spiked, in the order of i: BLAS's call,
  * packing and edge kernels cost more than the products at this size. */
 #define SIM_SMALL_N 32
+/* Below SIM_SMALL_N: rows padded with zeros to a multiple of 8 (SimPadRows), the small
+ * products' operands, so that a row of the result stays in vector registers over its sum. */
+#define SIM_SMALL_PAD(n) (((n) + 7) / 8 * 8)
+void SimPadRows(PetscInt n, const double *M, double *Mp);
+/* out[b][:] += sum_k A[b][k] M[k][:] over the k with A[b][k] != 0, in the order of k (the
+ * bits of SimRowsTimes_ref), for n < SIM_SMALL_N; Mp: M padded by SimPadRows. */
+void SimRowsTimesSmall(PetscInt n, PetscInt nb, const double *A, size_t lda, const double *Mp, double *out, size_t ldo);
+/* gW[i][j] += sum_r syn[r][i] lam[r][j] over the rows in order, skipping zero syn (the bits of
+ * SimOuterAccumulate_ref), for n < SIM_SMALL_N; reads SIM_SMALL_PAD(n) values of each lam row
+ * (the buffer needs that much slack after its last row). */
+void SimOuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, size_t lds, const double *lam, size_t ldl,
+                             double *gW);
 /* Up to this many neurons the batched backward keeps W^T (n^2 doubles per batch), so that its
  * recurrent adjoint is a product of untransposed operands, which OpenBLAS computes without
  * packing W on every step. */
@@ -122,6 +134,7 @@ typedef struct {
   double        *cs, *cl;           /* [chunk][nb][n] syn_{t-1} and dLoss/dI_t of the chunk */
   double        *zero;              /* [n] */
   double        *pre;               /* [npre][n] the model's derived per-neuron values */
+  double        *wp, *wtp;          /* below SIM_SMALL_N: W and W^T padded (SimPadRows) */
   double        *wt;                /* [n][n] W transposed for the backward's recurrent adjoint (NULL above SIM_TRANSPOSE_MAX_N) */
   double        *lat;               /* [Bmax][T] each window's latent input (or NULL without one) */
   float         *fW, *fa, *fb, *fc; /* single: W [n][n], [chunk*Bmax][n] x2, [n][n] */

@@ -10,6 +10,7 @@
   #include <xmmintrin.h>
 #endif
 #include <math.h>
+#include <string.h>
 
 PetscErrorCode SimSetupInit(SimSetup *s, const NeuronModel *model, const ModelConfig *cfg, const ParamLayout *layout,
                             PetscInt T)
@@ -279,20 +280,112 @@ static void SgemmFTZ(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, PetscInt m, PetscIn
 }
 
 /* Few neurons: out[b][:] += sum_k A[b][k] M[k][:] over the k with A[b][k] != 0, in the order
- * of k. The forward input (A = S, M = W: only presynaptic neurons that have spiked) and its
- * adjoint (A = LamI, M = W^T, so that the inner loop is contiguous). */
-VEC_CLONES static void RowsTimesSmall(PetscInt n, PetscInt nb, const double *A, PetscInt lda, const double *M,
-                                      double *out, PetscInt ldo)
+ * of k (SimRowsTimes_ref's sums, bit for bit). The forward input (A = S, M = W: only
+ * presynaptic neurons that have spiked) and its adjoint (A = LamI, M = W^T, so that the inner
+ * loop is contiguous). M's rows are padded with zeros to NP = a multiple of 8 (SimPadRows),
+ * so that rows of out stay in NP/8 vector registers over the whole sum (the plain loop
+ * stored and reloaded them for every k: a chain of store-to-load latencies), four windows at
+ * a time (each row's sum is a chain of dependent additions; four rows overlap theirs). */
+typedef double SimV8 __attribute__((vector_size(64)));
+#define SIM_ROWS_TIMES_PADDED(NP)                                                                              \
+  VEC_CLONES static void RowsTimesPadded##NP(PetscInt n, PetscInt nb, const double *A, size_t lda, const double *Mp, \
+                                             double *out, size_t ldo)                                            \
+  {                                                                                                              \
+    for (PetscInt b0 = 0; b0 < nb; b0 += 4) { /* four windows: four independent chains of sums */              \
+      const PetscInt bb = PetscMin(4, nb - b0);                                                                  \
+      SimV8          acc[4][NP / 8];                                                                             \
+      for (PetscInt r = 0; r < 4; r++) {                                                                         \
+        double row[NP] = {0};                                                                                    \
+        if (r < bb)                                                                                              \
+          for (PetscInt j = 0; j < NP; j++) row[j] = j < n ? out[(b0 + r) * ldo + j] : 0.0; /* (not a memcpy call) */ \
+        memcpy(acc[r], row, sizeof(row));                                                                        \
+      }                                                                                                          \
+      for (PetscInt k = 0; k < n; k++) {                                                                         \
+        SimV8 m[NP / 8];                                                                                         \
+        memcpy(m, Mp + (size_t)k * NP, sizeof(m));                                                               \
+        for (PetscInt r = 0; r < bb; r++) {                                                                      \
+          const double ak = A[(b0 + r) * lda + k];                                                               \
+          if (ak == 0.0) continue;                                                                               \
+          for (int q = 0; q < NP / 8; q++) acc[r][q] += ak * m[q];                                               \
+        }                                                                                                        \
+      }                                                                                                          \
+      for (PetscInt r = 0; r < bb; r++) {                                                                        \
+        double row[NP];                                                                                          \
+        memcpy(row, acc[r], sizeof(row));                                                                        \
+        for (PetscInt j = 0; j < NP; j++)                                                                        \
+          if (j < n) out[(b0 + r) * ldo + j] = row[j];                                                           \
+      }                                                                                                          \
+    }                                                                                                            \
+  }
+SIM_ROWS_TIMES_PADDED(8)
+SIM_ROWS_TIMES_PADDED(16)
+SIM_ROWS_TIMES_PADDED(24)
+SIM_ROWS_TIMES_PADDED(32)
+
+/* Few neurons, a batch's dW: gW[i][j] += sum_r syn[r][i] lam[r][j] over the rows r in order,
+ * skipping zero syn (OuterAccumulateSmall's sums, bit for bit), with four rows of gW held in
+ * vector registers over all the rows r. The NP values of a lam row are read whole: the chunk
+ * buffer has NP - n values of slack after its last row (the lanes beyond n are discarded). */
+#define SIM_OUTER_PADDED(NP)                                                                                   \
+  VEC_CLONES static void OuterPadded##NP(PetscInt n, PetscInt rows, const double *syn, size_t lds,             \
+                                         const double *lam, size_t ldl, double *gW)                            \
+  {                                                                                                            \
+    for (PetscInt i0 = 0; i0 < n; i0 += 4) {                                                                   \
+      const PetscInt ib = PetscMin(4, n - i0);                                                                 \
+      SimV8          acc[4][NP / 8];                                                                           \
+      double         row[NP] = {0};                                                                            \
+      for (PetscInt ii = 0; ii < 4; ii++) {                                                                    \
+        if (ii < ib)                                                                                           \
+          for (PetscInt j = 0; j < NP; j++) row[j] = j < n ? gW[(size_t)(i0 + ii) * n + j] : 0.0;              \
+        memcpy(acc[ii], row, sizeof(acc[ii]));                                                                 \
+      }                                                                                                        \
+      for (PetscInt r = 0; r < rows; r++) {                                                                    \
+        const double *sr = syn + r * lds + i0;                                                                 \
+        SimV8         lv[NP / 8];                                                                              \
+        memcpy(lv, lam + r * ldl, sizeof(lv));                                                                 \
+        for (PetscInt ii = 0; ii < ib; ii++) {                                                                 \
+          const double si = sr[ii];                                                                            \
+          if (si == 0.0) continue;                                                                             \
+          for (int q = 0; q < NP / 8; q++) acc[ii][q] += si * lv[q];                                           \
+        }                                                                                                      \
+      }                                                                                                        \
+      for (PetscInt ii = 0; ii < ib; ii++) {                                                                   \
+        memcpy(row, acc[ii], sizeof(row));                                                                     \
+        for (PetscInt j = 0; j < NP; j++)                                                                      \
+          if (j < n) gW[(size_t)(i0 + ii) * n + j] = row[j];                                                   \
+      }                                                                                                        \
+    }                                                                                                          \
+  }
+SIM_OUTER_PADDED(8)
+SIM_OUTER_PADDED(16)
+SIM_OUTER_PADDED(24)
+SIM_OUTER_PADDED(32)
+
+void SimOuterAccumulateSmall(PetscInt n, PetscInt rows, const double *syn, size_t lds, const double *lam, size_t ldl,
+                             double *gW)
 {
-  for (PetscInt b = 0; b < nb; b++) {
-    const double *ab = A + (size_t)b * lda;
-    double       *ob = out + (size_t)b * ldo;
-    for (PetscInt k = 0; k < n; k++) {
-      const double ak = ab[k], *mk = M + (size_t)k * n;
-      if (ak == 0.0) continue;
-      VEC_IVDEP
-      for (PetscInt j = 0; j < n; j++) ob[j] += ak * mk[j];
-    }
+  switch (SIM_SMALL_PAD(n)) {
+  case 8: OuterPadded8(n, rows, syn, lds, lam, ldl, gW); break;
+  case 16: OuterPadded16(n, rows, syn, lds, lam, ldl, gW); break;
+  case 24: OuterPadded24(n, rows, syn, lds, lam, ldl, gW); break;
+  default: OuterPadded32(n, rows, syn, lds, lam, ldl, gW); break;
+  }
+}
+
+void SimPadRows(PetscInt n, const double *M, double *Mp)
+{
+  const PetscInt np = SIM_SMALL_PAD(n);
+  for (PetscInt k = 0; k < n; k++)
+    for (PetscInt j = 0; j < np; j++) Mp[k * np + j] = j < n ? M[k * n + j] : 0.0;
+}
+
+void SimRowsTimesSmall(PetscInt n, PetscInt nb, const double *A, size_t lda, const double *Mp, double *out, size_t ldo)
+{
+  switch (SIM_SMALL_PAD(n)) {
+  case 8: RowsTimesPadded8(n, nb, A, lda, Mp, out, ldo); break;
+  case 16: RowsTimesPadded16(n, nb, A, lda, Mp, out, ldo); break;
+  case 24: RowsTimesPadded24(n, nb, A, lda, Mp, out, ldo); break;
+  default: RowsTimesPadded32(n, nb, A, lda, Mp, out, ldo); break;
   }
 }
 
@@ -342,7 +435,7 @@ static void BatchStep(const SimSetup *s, const double *W, SimBatch *bt, ModelCtx
     for (PetscInt k = 0; k < nb * n; k++) cur[k] = gain * (double)x[k];
   /* I[b][j] += sum_i S[b][i] W[i][j] (one window: the matrix-vector product) */
   if (s->use_ref) SimRowsTimes_ref(n, nb, prev + syn * n, ns * n, W, cur, n);
-  else if (n < SIM_SMALL_N) RowsTimesSmall(n, nb, prev + syn * n, ns * n, W, cur, n);
+  else if (n < SIM_SMALL_N) SimRowsTimesSmall(n, nb, prev + syn * n, ns * n, bt->wp, cur, n);
   else if (nb == 1)
     cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)n, 1.0, W, (int)n, prev + syn * n, 1, 1.0, cur, 1);
   else
@@ -372,6 +465,7 @@ void SimBatchForward(const SimSetup *s, const double *theta, SimBatch *bt)
 
   BatchCtx(&ctx, s, theta, bt);
   if (bt->precision == SIM_SINGLE) ToFloat(W, n, n, n, bt->fW);
+  if (bt->wp) SimPadRows(n, W, bt->wp);
   for (PetscInt b = 0; b < nb; b++) {
     ctx.window = bt->window[b];
     s->model->init_state(&ctx, bt->state + (size_t)b * ns * n);
@@ -402,6 +496,8 @@ static void FlushChunk(const SimSetup *s, SimBatch *bt, PetscInt rows, const dou
     /* fc = fa^T fb in single, then added to the double gradient (n x n fits: fc has >= n rows) */
     SgemmFTZ(CblasTrans, CblasNoTrans, n, n, rows, bt->fa, n, bt->fb, n, bt->fc, n);
     for (PetscInt k = 0; k < n * n; k++) gW[k] += (double)bt->fc[k];
+  } else if (n < SIM_SMALL_N) {
+    SimOuterAccumulateSmall(n, rows, syn, lds, bt->cl, n, gW);
   } else {
     OuterAccumulate(n, rows, syn, lds, bt->cl, n, gW);
   }
@@ -421,7 +517,7 @@ static void BatchAdjointInput(const SimSetup *s, SimBatch *bt, const double *W, 
       for (PetscInt i = 0; i < n; i++)
         bt->lam_prev[(size_t)b * ns * n + syn * n + i] += (double)bt->fc[(size_t)b * n + i];
   } else if (n < SIM_SMALL_N) {
-    RowsTimesSmall(n, nb, lamI, n, bt->wt, bt->lam_prev + syn * n, ns * n);
+    SimRowsTimesSmall(n, nb, lamI, n, bt->wtp, bt->lam_prev + syn * n, ns * n);
   } else if (bt->wt && nb > 1) {
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nb, (int)n, (int)n, 1.0, lamI, (int)n, bt->wt, (int)n,
                 1.0, bt->lam_prev + syn * n, (int)(ns * n));
@@ -449,6 +545,10 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
   if (bt->wt)
     for (PetscInt i = 0; i < n; i++)
       for (PetscInt j = 0; j < n; j++) bt->wt[j * n + i] = W[i * n + j];
+  if (bt->wp) { /* (the forward's wp, again: a segment recomputed here steps with it) */
+    SimPadRows(n, W, bt->wp);
+    SimPadRows(n, bt->wt, bt->wtp);
+  }
   PetscArrayzero(bt->lam, nb * ns * n);
   for (PetscInt seg = bt->nseg - 1; seg >= 0; seg--) {
     const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, T);

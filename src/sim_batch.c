@@ -39,7 +39,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
     /* the buffers below, in double: their sizes overflow an int for large networks */
     double dn = (double)n, dT = (double)T, dB = (double)Bmax, need;
     need = 8.0 * dB * dn * (dT * (2.5 + ns + na + 1.0) + 2.0 * ns + 2.0 * SimBatchChunk(Bmax, T) + ns) +
-           8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre));
+           8.0 * dn * (dn + 1.0 + PetscMax(1, s->model->npre)) + (n < SIM_SMALL_N ? 16.0 * dn * SIM_SMALL_PAD(n) : 0.0);
     if (prec == SIM_SINGLE) need += 4.0 * dn * (dn + 3.0 * PetscMax(dB * SimBatchChunk(Bmax, T), dn));
     PetscCall(ResourceCheckMemory(
         PETSC_COMM_SELF,
@@ -72,9 +72,15 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
    * swapped), so they must not be the two halves of one PetscMalloc2 */
   PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam));
   PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam_prev));
-  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n, &b->cl));
+  /* cl: SIM_SMALL_PAD slack after its last row for SimOuterAccumulateSmall (zeroed: finite) */
+  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n + 32, &b->cl));
+  PetscCall(PetscArrayzero(b->cl + (size_t)b->chunk * Bmax * n, 32));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
+  if (n < SIM_SMALL_N) {
+    PetscCall(PetscMalloc2((size_t)n * SIM_SMALL_PAD(n), &b->wp, (size_t)n * SIM_SMALL_PAD(n), &b->wtp));
+    bytes += 2 * sizeof(double) * (size_t)n * SIM_SMALL_PAD(n);
+  }
   if (n <= SIM_TRANSPOSE_MAX_N) {
     PetscCall(PetscMalloc1(n * n, &b->wt));
     bytes += sizeof(double) * n * n;
@@ -116,6 +122,7 @@ PetscErrorCode SimBatchDestroy(SimBatch **bp)
   PetscCall(PetscFree(b->zero));
   PetscCall(PetscFree(b->pre));
   PetscCall(PetscFree(b->wt));
+  if (b->wp) PetscCall(PetscFree2(b->wp, b->wtp));
   PetscCall(PetscFree(b->lat));
   if (b->fW) PetscCall(PetscFree4(b->fW, b->fa, b->fb, b->fc));
   PetscCall(PetscFree(*bp));

@@ -5,6 +5,7 @@
 #include "testutil.h"
 #include "loss.h"
 #include "sim.h"
+#include "sim_ref.h"
 #include "rng.h"
 #include <math.h>
 
@@ -320,6 +321,42 @@ static void test_batch_repeatable(void **st)
   CaseDestroy(&c);
 }
 
+/* The small products (registers over padded rows) against the reference loops, bit for bit,
+ * for every n below SIM_SMALL_N, with zeros in the skipped operand. */
+static void test_small_products_bitwise(void **st)
+{
+  (void)st;
+  for (PetscInt n = 1; n < SIM_SMALL_N; n++) {
+    const PetscInt nb = 5, rows = 37, np = SIM_SMALL_PAD(n);
+    double *A = malloc(sizeof(double) * rows * 2 * n), *M = malloc(sizeof(double) * n * n),
+           *Mp = malloc(sizeof(double) * n * np), *o0 = malloc(sizeof(double) * nb * 2 * n),
+           *o1 = malloc(sizeof(double) * nb * 2 * n), *L = calloc((size_t)rows * n + np, sizeof(double)),
+           *g0 = malloc(sizeof(double) * n * n), *g1 = malloc(sizeof(double) * n * n);
+    for (PetscInt k = 0; k < rows * 2 * n; k++) {
+      double u = RngUniform(3, 1, (uint32_t)n, (uint32_t)k, 0);
+      A[k]     = u < 0.3 ? 0.0 : u - 0.6;
+    }
+    for (PetscInt k = 0; k < n * n; k++) M[k] = g0[k] = g1[k] = RngUniform(3, 2, (uint32_t)n, (uint32_t)k, 0) - 0.5;
+    for (PetscInt k = 0; k < rows * n; k++) L[k] = RngUniform(3, 3, (uint32_t)n, (uint32_t)k, 0) - 0.5;
+    for (PetscInt k = 0; k < nb * 2 * n; k++) o0[k] = o1[k] = 0.1 * (double)k;
+    SimPadRows(n, M, Mp);
+    SimRowsTimes_ref(n, nb, A, 2 * n, M, o0, 2 * n);
+    SimRowsTimesSmall(n, nb, A, 2 * n, Mp, o1, 2 * n);
+    assert_memory_equal(o0, o1, sizeof(double) * nb * 2 * n);
+    SimOuterAccumulate_ref(n, rows, A, 2 * n, L, n, g0);
+    SimOuterAccumulateSmall(n, rows, A, 2 * n, L, n, g1);
+    assert_memory_equal(g0, g1, sizeof(double) * n * n);
+    free(A);
+    free(M);
+    free(Mp);
+    free(o0);
+    free(o1);
+    free(L);
+    free(g0);
+    free(g1);
+  }
+}
+
 /* Single-precision products: close to double (the measured error is in bench/RESULTS.md). */
 static void test_single_precision(void **st)
 {
@@ -418,5 +455,6 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_single_precision),    cmocka_unit_test(test_batch_errors),
     cmocka_unit_test(test_batch_of_one_bitwise),
     cmocka_unit_test(test_batch_latent),
+    cmocka_unit_test(test_small_products_bitwise),
 };
 TEST_MAIN(tests)

@@ -545,10 +545,7 @@ void SimBatchBackward(const SimSetup *s, const double *theta, SimBatch *bt, doub
   if (bt->wt)
     for (PetscInt i = 0; i < n; i++)
       for (PetscInt j = 0; j < n; j++) bt->wt[j * n + i] = W[i * n + j];
-  if (bt->wp) { /* (the forward's wp, again: a segment recomputed here steps with it) */
-    SimPadRows(n, W, bt->wp);
-    SimPadRows(n, bt->wt, bt->wtp);
-  }
+  if (bt->wtp) SimPadRows(n, bt->wt, bt->wtp); /* (wp: the forward's, of the same theta) */
   PetscArrayzero(bt->lam, nb * ns * n);
   for (PetscInt seg = bt->nseg - 1; seg >= 0; seg--) {
     const PetscInt t0 = seg * K, t1 = PetscMin(t0 + K, T);

@@ -28,7 +28,7 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
 {
   SimBatch *b;
   PetscInt  n = s->n, T = s->T, ns = s->model->nstate, na = s->model->naux > 0 ? s->model->naux : 1;
-  size_t    bytes = 0;
+  size_t    bytes = 0, slack = n < SIM_SMALL_N ? (size_t)(SIM_SMALL_PAD(n) - n) : 0;
 
   PetscFunctionBeginUser;
   PetscCheck(Bmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "-sim_batch must be at least 1, got %" PetscInt_FMT,
@@ -72,9 +72,9 @@ PetscErrorCode SimBatchCreate(const SimSetup *s, PetscInt Bmax, PetscInt stride,
    * swapped), so they must not be the two halves of one PetscMalloc2 */
   PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam));
   PetscCall(PetscMalloc1((size_t)Bmax * ns * n, &b->lam_prev));
-  /* cl: SIM_SMALL_PAD slack after its last row for SimOuterAccumulateSmall (zeroed: finite) */
-  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n + 32, &b->cl));
-  PetscCall(PetscArrayzero(b->cl + (size_t)b->chunk * Bmax * n, 32));
+  /* cl: slack after its last row for SimOuterAccumulateSmall's padded reads (zeroed: finite) */
+  PetscCall(PetscMalloc2((size_t)b->chunk * Bmax * n, &b->cs, (size_t)b->chunk * Bmax * n + slack, &b->cl));
+  PetscCall(PetscArrayzero(b->cl + (size_t)b->chunk * Bmax * n, slack));
   PetscCall(PetscCalloc1(n, &b->zero));
   PetscCall(PetscMalloc1(PetscMax(1, s->model->npre) * n, &b->pre));
   if (n < SIM_SMALL_N) {

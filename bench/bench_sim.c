@@ -3,7 +3,8 @@
  * the backward pass and a whole window-iteration (forward, loss, backward); GFLOP/s counting
  * the matrix products (forward 2N^2T, backward 2N^2T for dL/dS and 2N^2T for dW per window);
  * the fraction of the DGEMM rate measured here (1000^3, the same run); the batch's memory; the floor at the batch's
- * shapes (the three products alone, ProductsFloor) and the share of the iteration it is. B = 0 is the per-window
+ * shapes (the three products alone, ProductsFloor) and the share of the iteration it is; the model's step and
+ * adjoint alone (KernelsFloor) and the fraction of DGEMM the two floors together allow. B = 0 is the per-window
  * path (SimForward/SimBackward: GEMV per step), the kernels before batching.
  *
  *   bench_sim [-n 12,200,1000,2000] [-B 0,1,16,64] [-T 400] [-precision double|single]
@@ -86,7 +87,55 @@ typedef struct {
   double zero_frac;      /* fraction of syn entries (b, i, t) exactly 0 */
   double active_frac;    /* fraction of presynaptic i with syn != 0 in any window of the batch (mean over t) */
   double gerr;           /* single: max |g - g_double| / max |g_double| over the gradient (NAN for double) */
+  double kern;           /* ms per window: the model's step and its adjoint alone (KernelsFloor) */
 } Timing;
+
+/* The element-wise floor: ms per window of the model's step and step_adjoint alone, T calls
+ * each per window on one window's rows, reused every step so that they stay in L1. No
+ * products, no tape, no loss, no copies: what the batch's model calls cost once memory is free.
+ * The state evolves under the window's own input rows (cur = gain x, no recurrent input); the
+ * adjoint runs on the last step's rows with a fixed dL/dnext, so that it never decays into
+ * subnormals. */
+static PetscErrorCode KernelsFloor(const SimSetup *sim, const double *theta, const double *x, PetscInt T,
+                                   double min_time, PetscInt min_reps, double *ms)
+{
+  const NeuronModel *m = sim->model;
+  const PetscInt     n = sim->n, ns = m->nstate * n, na = PetscMax(m->naux, 1) * n, P = sim->layout->total;
+  ModelCtx           ctx;
+  double            *pre, *st0, *st1, *aux, *y, *cur, *dy, *lnext, *lprev, *lI, *grad, best = INFINITY, t0, el = 0;
+  int                reps = 0;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc6(PetscMax(m->npre, 1) * n, &pre, ns, &st0, ns, &st1, na, &aux, n, &y, (size_t)T * n, &cur));
+  PetscCall(PetscMalloc5(n, &dy, ns, &lnext, ns, &lprev, n, &lI, P, &grad));
+  ModelCtxSetup(&ctx, &sim->cfg, sim->layout, theta);
+  ModelPrepare(m, &ctx, pre);
+  for (size_t k = 0; k < (size_t)T * n; k++) cur[k] = sim->cfg.input_gain * x[k];
+  for (PetscInt k = 0; k < n; k++) dy[k] = 0.01 * (double)(k % 7) - 0.03;
+  for (PetscInt k = 0; k < ns; k++) lnext[k] = 0.02 * (double)(k % 5) - 0.04;
+  PetscCall(PetscArrayzero(grad, P));
+  t0 = Now();
+  do {
+    double a = Now();
+    m->init_state(&ctx, st0);
+    for (PetscInt t = 0; t < T; t++) {
+      double *sw;
+      m->step(&ctx, st0, cur + (size_t)t * n, st1, aux, y);
+      sw  = st0;
+      st0 = st1;
+      st1 = sw;
+    }
+    for (PetscInt t = T - 1; t >= 0; t--)
+      m->step_adjoint(&ctx, st1, cur + (size_t)t * n, st0, aux, dy, lnext, lprev, lI, grad);
+    best = PetscMin(best, (Now() - a) * 1e3);
+    reps++;
+    el = Now() - t0;
+  } while (reps < min_reps || el < min_time);
+  *ms = best;
+  PetscCall(PetscFree6(pre, st0, st1, aux, y, cur));
+  PetscCall(PetscFree5(dy, lnext, lprev, lI, grad));
+  PetscFunctionReturn(0);
+}
 
 static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision prec, PetscInt stride, double rate,
                               double min_time, PetscInt min_reps, Timing *out)
@@ -225,6 +274,7 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
   /* the minimum over the repetitions: the machine is shared, the minimum is the least disturbed */
   (void)tf;
   (void)tb;
+  PetscCall(KernelsFloor(&sim, theta, x, T, min_time, min_reps, &out->kern));
   out->fwd  = 1e3 * bf / nb;
   out->bwd  = 1e3 * bb / nb;
   out->iter = 1e3 * bi / nb;
@@ -240,10 +290,10 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
  * the batch's chunks of rows (t, b) (SimBatchChunk). Nothing else: no model, no loss, no copies. */
 static double ProductsFloor(PetscInt n, PetscInt B, PetscInt T, double min_time, PetscInt min_reps)
 {
-  PetscInt C    = SimBatchChunk(B, T), rows = C * B;
-  size_t   nn   = (size_t)n * n;
-  double  *W    = malloc(8 * nn), *Wt = malloc(8 * nn), *gW = calloc(nn, 8);
-  double  *S    = malloc(8 * (size_t)rows * n), *L = malloc(8 * (size_t)rows * n), *out = malloc(8 * (size_t)B * n);
+  PetscInt C = SimBatchChunk(B, T), rows = C * B;
+  size_t   nn = (size_t)n * n;
+  double  *W = malloc(8 * nn), *Wt = malloc(8 * nn), *gW = calloc(nn, 8);
+  double  *S = malloc(8 * (size_t)rows * n), *L = malloc(8 * (size_t)rows * n), *out = malloc(8 * (size_t)B * n);
   double   best = INFINITY, t0, el = 0;
   int      reps = 0;
   for (size_t k = 0; k < nn; k++) W[k] = Wt[k] = 0.01 * (double)(k % 13) - 0.06;
@@ -312,9 +362,9 @@ int main(int argc, char **argv)
   if (sgemm > 0) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- SGEMM 1000^3, one thread: %.1f GFLOP/s -->\n", sgemm));
   PetscCall(PetscPrintf(
       PETSC_COMM_WORLD,
-      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre | products alone ms/window | products' GFLOP/s | products / iteration |%s\n",
+      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre | products alone ms/window | products' GFLOP/s | products / iteration | model kernels alone ms/window | products + kernels: of DGEMM |%s\n",
       prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
                         prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
   for (PetscInt a = 0; a < ns; a++)
     for (PetscInt c = 0; c < nB; c++) {
@@ -338,16 +388,19 @@ int main(int argc, char **argv)
           PetscCall(PetscSNPrintf(zf, sizeof(zf), "%.2f", tm.zero_frac));
           PetscCall(PetscSNPrintf(af, sizeof(af), "%.2f", tm.active_frac));
         }
-        char ge[24] = "", pf[64] = "- | - | -";
+        char ge[24] = "", pf[96] = "- | - | -", kf[64];
+        PetscCall(PetscSNPrintf(kf, sizeof(kf), "%.3f | -", tm.kern));
         if (prec == (PetscEnum)SIM_SINGLE) PetscCall(PetscSNPrintf(ge, sizeof(ge), " %.2e |", tm.gerr));
         if (B >= 2 && n >= SIM_SMALL_N && prec == (PetscEnum)SIM_DOUBLE) {
           double fl = ProductsFloor(n, B, T, min_time, min_reps);
           PetscCall(PetscSNPrintf(pf, sizeof(pf), "%.3f | %.1f | %.2f", fl, flops / (fl * 1e-3) / 1e9, fl / tm.iter));
+          PetscCall(
+              PetscSNPrintf(kf, sizeof(kf), "%.3f | %.2f", tm.kern, flops / ((fl + tm.kern) * 1e-3) / 1e9 / dgemm));
         }
-        PetscCall(PetscPrintf(PETSC_COMM_WORLD,
-                              "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s | %s |%s\n",
-                              n, label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, pf,
-                              ge));
+        PetscCall(PetscPrintf(
+            PETSC_COMM_WORLD,
+            "| %" PetscInt_FMT " | %s | %.3f | %.3f | %.3f | %.1f | %.2f | %.1f | %.1f | %s | %s | %s | %s |%s\n", n,
+            label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, pf, kf, ge));
       }
     }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- peak RSS %.0f MiB -->\n", PeakRSSMiB()));

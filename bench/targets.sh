@@ -9,17 +9,19 @@
 #      Brian2's forward simulation;
 #   3. ranks x threads: bench/scaling.sh;
 #   4. (issue 15) recording-sized networks, N = 100 and 300, B = 16: bench_sim beside batched
-#      PyTorch, with the ratios and the fraction of the one-thread DGEMM rate;
+#      PyTorch, with the ratios, the fraction of the one-thread DGEMM rate and the floor (the
+#      products alone plus the model's kernels alone);
 #   5. (issue 15) minibatch steps over ranks, 1 vs 2 ranks: the recipe on every shipped
 #      recording and the synthetic one, then the retina options (K = 4) and the quick start
 #      with K = 2, whole chunks and -fit_step_split 2: bench/minibatch.sh.
-# Usage: bench/targets.sh [BUILD_DIR]    (about 10-15 minutes; SECTIONS="1 3" runs only those)
+# Usage: bench/targets.sh [BUILD_DIR]    (about 10-15 minutes; SECTIONS="1 3" runs only those;
+#        PY=/path/to/python for the references, default /usr/bin/python3)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(readlink -f "${1:-$here/../build-perf}")
 sf=$build/spikefit
 bs=$build/bench/bench_sim
-py=/usr/bin/python3
+py=${PY:-/usr/bin/python3}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 PYTHONWARNINGS=ignore
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
@@ -36,6 +38,12 @@ want() { [[ " ${SECTIONS:-1 2 3 4 5} " == *" $1 "* ]]; }
 # col FILE N B K: column K of the markdown row "| N | B | ..." in FILE
 col() { awk -F'|' -v n="$2" -v b="$3" -v k="$4" '{ gsub(/ /, "", $2); gsub(/ /, "", $3) } $2 == n && $3 == b { v = $(k + 1); gsub(/ /, "", v); print v; exit }' "$1"; }
 have_torch() { "$py" -c "import torch" 2> /dev/null; }
+have_brian() { "$py" -c "import brian2" 2> /dev/null; }
+# the Brian2 reference, or a line saying how to get it
+brian() {
+  if have_brian; then "$py" "$here/brian_lif.py" "$@" 2>&1 | quiet
+  else echo "(python3-brian is not installed: apt-get install -y python3-brian; no Brian row)"; fi
+}
 if want 1; then
 echo "### 1. Paper configuration: N = 12, 10 windows of 400 steps"
 echo
@@ -83,7 +91,7 @@ else
 fi
 echo
 load
-"$py" "$here/brian_lif.py" --n 12 --windows 10 --repeats 3 --target cython 2>&1 | quiet
+brian --n 12 --windows 10 --repeats 3 --target cython
 echo
 fi
 if want 2; then
@@ -99,7 +107,7 @@ load
 "$py" "$here/torch_lif.py" --n 1000 --B 64 --min_time 0 --repeats 2 2>&1 | quiet
 echo
 load
-"$py" "$here/brian_lif.py" --n 1000 --windows 2 --repeats 2 --target cython 2>&1 | quiet
+brian --n 1000 --windows 2 --repeats 2 --target cython
 echo
 fi
 if want 3; then
@@ -123,12 +131,13 @@ if have_torch; then
   load
   "$py" "$here/torch_lif.py" --n 100 300 --B 16 --min_time 1 --repeats 3 2>&1 | quiet | tee "$work/torch4.md"
   echo
-  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) | the products alone, ms (their GFLOP/s) | PyTorch / products alone |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) | the products alone, ms (their GFLOP/s) | PyTorch / products alone | the model kernels alone, ms | floor: products + kernels, of DGEMM |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   for n in 100 300; do
     a=$(col "$work/sim4.md" "$n" 16 5); b=$(col "$work/torch4.md" "$n" 16 5); d=$(col "$work/sim4.md" "$n" 16 7)
     f=$(col "$work/sim4.md" "$n" 16 12); g=$(col "$work/sim4.md" "$n" 16 13)
-    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" -v f="$f" -v g="$g" 'BEGIN { printf "| %d | %s | %s | %.1f | %s | %s (%s) | %.1f |\n", n, a, b, b / a, d, f, g, b / f }'
+    k=$(col "$work/sim4.md" "$n" 16 15); h=$(col "$work/sim4.md" "$n" 16 16)
+    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" -v f="$f" -v g="$g" -v k="$k" -v h="$h" 'BEGIN { printf "| %d | %s | %s | %.1f | %s | %s (%s) | %.1f | %s | %s |\n", n, a, b, b / a, d, f, g, b / f, k, h }'
   done
 else
   echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"

@@ -327,6 +327,40 @@ static double ProductsFloor(PetscInt n, PetscInt B, PetscInt T, double min_time,
   return best;
 }
 
+/* The tape's traffic alone: ms per window to write what the batched forward writes per step
+ * (state, aux, input current and output: nstate + naux + 2 doubles per neuron) for B windows
+ * over T steps, and to read it back step by step from the last (the backward's state, aux,
+ * current and dL/dy), with no arithmetic beyond a sum that keeps the reads. */
+static double TapeStream(PetscInt n, PetscInt B, PetscInt T, PetscInt per, double min_time, PetscInt min_reps)
+{
+  size_t  row = (size_t)B * per * n, len = row * (size_t)T;
+  double *tape = malloc(8 * len), best = INFINITY, t0, el = 0, acc[8] = {0}, sum = 0;
+  int     reps = 0;
+  if (!tape) return NAN;
+  for (size_t k = 0; k < len; k++) tape[k] = 0; /* first touch outside the timing */
+  t0 = Now();
+  do {
+    double a = Now();
+    for (PetscInt t = 0; t < T; t++) {
+      double *r = tape + (size_t)t * row, v = (double)t;
+      for (size_t k = 0; k < row; k++) r[k] = v;
+    }
+    for (PetscInt t = T - 1; t >= 0; t--) {
+      const double *r = tape + (size_t)t * row;
+      size_t        k = 0;
+      for (; k + 8 <= row; k += 8) /* eight independent sums: bandwidth, not the add's latency */
+        for (int j = 0; j < 8; j++) acc[j] += r[k + j];
+      for (; k < row; k++) acc[0] += r[k];
+    }
+    best = PetscMin(best, (Now() - a) * 1e3 / (double)B);
+    reps++;
+    el = Now() - t0;
+  } while (reps < min_reps || el < min_time);
+  free(tape);
+  for (int j = 0; j < 8; j++) sum += acc[j];
+  return sum < 0 ? NAN : best; /* sum >= 0 always: the reads cannot be dropped */
+}
+
 int main(int argc, char **argv)
 {
   PetscInt ns = 8, nB = 8, nlist[8] = {12, 200, 1000, 2000}, Blist[8] = {0, 1, 16, 64}, T = 400, stride = 0,
@@ -362,9 +396,10 @@ int main(int argc, char **argv)
   if (sgemm > 0) PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- SGEMM 1000^3, one thread: %.1f GFLOP/s -->\n", sgemm));
   PetscCall(PetscPrintf(
       PETSC_COMM_WORLD,
-      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre | products alone ms/window | products' GFLOP/s | products / iteration | model kernels alone ms/window | products + kernels: of DGEMM |%s\n",
+      "| N | B | forward ms/window | backward ms/window | iteration ms/window | GFLOP/s | of DGEMM | memory MiB | tape B/neuron-step | g == 0 | active pre | products alone ms/window | products' GFLOP/s | products / iteration | model kernels alone ms/window | products + kernels: of DGEMM | tape traffic alone ms/window | products + kernels + tape / iteration |%s\n",
       prec == (PetscEnum)SIM_SINGLE ? " grad error vs double |" : ""));
-  PetscCall(PetscPrintf(PETSC_COMM_WORLD, "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
+  PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|%s\n",
                         prec == (PetscEnum)SIM_SINGLE ? "---|" : ""));
   for (PetscInt a = 0; a < ns; a++)
     for (PetscInt c = 0; c < nB; c++) {
@@ -389,13 +424,17 @@ int main(int argc, char **argv)
           PetscCall(PetscSNPrintf(af, sizeof(af), "%.2f", tm.active_frac));
         }
         char ge[24] = "", pf[96] = "- | - | -", kf[64];
-        PetscCall(PetscSNPrintf(kf, sizeof(kf), "%.3f | -", tm.kern));
+        PetscCall(PetscSNPrintf(kf, sizeof(kf), "%.3f | - | - | -", tm.kern));
         if (prec == (PetscEnum)SIM_SINGLE) PetscCall(PetscSNPrintf(ge, sizeof(ge), " %.2e |", tm.gerr));
         if (B >= 2 && n >= SIM_SMALL_N && prec == (PetscEnum)SIM_DOUBLE) {
           double fl = ProductsFloor(n, B, T, min_time, min_reps);
           PetscCall(PetscSNPrintf(pf, sizeof(pf), "%.3f | %.1f | %.2f", fl, flops / (fl * 1e-3) / 1e9, fl / tm.iter));
-          PetscCall(
-              PetscSNPrintf(kf, sizeof(kf), "%.3f | %.2f", tm.kern, flops / ((fl + tm.kern) * 1e-3) / 1e9 / dgemm));
+          {
+            const NeuronModel *m  = ModelRegistry[0]; /* lif, as in RunCase */
+            double             tp = TapeStream(n, B, T, m->nstate + PetscMax(m->naux, 1) + 2, min_time, min_reps);
+            PetscCall(PetscSNPrintf(kf, sizeof(kf), "%.3f | %.2f | %.3f | %.2f", tm.kern,
+                                    flops / ((fl + tm.kern) * 1e-3) / 1e9 / dgemm, tp, (fl + tm.kern + tp) / tm.iter));
+          }
         }
         PetscCall(PetscPrintf(
             PETSC_COMM_WORLD,

@@ -131,13 +131,14 @@ if have_torch; then
   load
   "$py" "$here/torch_lif.py" --n 100 300 --B 16 --min_time 1 --repeats 3 2>&1 | quiet | tee "$work/torch4.md"
   echo
-  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) | the products alone, ms (their GFLOP/s) | PyTorch / products alone | the model kernels alone, ms | floor: products + kernels, of DGEMM |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  echo "| N | spikefit ms/window-iteration | PyTorch ms/window-iteration | PyTorch / spikefit (target >= 8 at N = 100) | of DGEMM (target >= 0.7) | the products alone, ms (their GFLOP/s) | PyTorch / products alone | the model kernels alone, ms | floor: products + kernels, of DGEMM | the tape's traffic alone, ms | products + kernels + tape / iteration |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for n in 100 300; do
     a=$(col "$work/sim4.md" "$n" 16 5); b=$(col "$work/torch4.md" "$n" 16 5); d=$(col "$work/sim4.md" "$n" 16 7)
     f=$(col "$work/sim4.md" "$n" 16 12); g=$(col "$work/sim4.md" "$n" 16 13)
     k=$(col "$work/sim4.md" "$n" 16 15); h=$(col "$work/sim4.md" "$n" 16 16)
-    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" -v f="$f" -v g="$g" -v k="$k" -v h="$h" 'BEGIN { printf "| %d | %s | %s | %.1f | %s | %s (%s) | %.1f | %s | %s |\n", n, a, b, b / a, d, f, g, b / f, k, h }'
+    p=$(col "$work/sim4.md" "$n" 16 17); q=$(col "$work/sim4.md" "$n" 16 18)
+    awk -v n="$n" -v a="$a" -v b="$b" -v d="$d" -v f="$f" -v g="$g" -v k="$k" -v h="$h" -v p="$p" -v q="$q" 'BEGIN { printf "| %d | %s | %s | %.1f | %s | %s (%s) | %.1f | %s | %s | %s | %s |\n", n, a, b, b / a, d, f, g, b / f, k, h, p, q }'
   done
 else
   echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"

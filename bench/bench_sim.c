@@ -4,8 +4,9 @@
  * the matrix products (forward 2N^2T, backward 2N^2T for dL/dS and 2N^2T for dW per window);
  * the fraction of the DGEMM rate measured here (1000^3, the same run); the batch's memory; the floor at the batch's
  * shapes (the three products alone, ProductsFloor) and the share of the iteration it is; the model's step and
- * adjoint alone (KernelsFloor) and the fraction of DGEMM the two floors together allow. B = 0 is the per-window
- * path (SimForward/SimBackward: GEMV per step), the kernels before batching.
+ * adjoint alone (KernelPass, PASS_BOTH) and the fraction of DGEMM the two floors together allow. B = 0 is the per-window
+ * path (SimForward/SimBackward: GEMV per step), the kernels before batching. Below SIM_SMALL_N a second
+ * table: the pieces of the default `spikefit fit` iteration of B windows alone and their sum (PaperFloor).
  *
  *   bench_sim [-n 12,200,1000,2000] [-B 0,1,16,64] [-T 400] [-precision double|single]
  *             [-stride K] [-min_time 0.5] [-reps 1] [-rate 10]
@@ -87,37 +88,48 @@ typedef struct {
   double zero_frac;      /* fraction of syn entries (b, i, t) exactly 0 */
   double active_frac;    /* fraction of presynaptic i with syn != 0 in any window of the batch (mean over t) */
   double gerr;           /* single: max |g - g_double| / max |g_double| over the gradient (NAN for double) */
-  double kern;           /* ms per window: the model's step and its adjoint alone (KernelsFloor) */
+  double kern;           /* ms per window: the model's step and its adjoint alone (KernelPass, PASS_BOTH) */
+  /* below SIM_SMALL_N, ms per B windows: the pieces of the default `spikefit fit` iteration
+   * alone (PaperFloor), PAPER_NPIECES of them; paper[0] < 0: not measured */
+  double paper[8];
 } Timing;
 
-/* The element-wise floor: ms per window of the model's step and step_adjoint alone, T calls
- * each per window on one window's rows, reused every step so that they stay in L1. No
- * products, no tape, no loss, no copies: what the batch's model calls cost once memory is free.
- * The state evolves under the window's own input rows (cur = gain x, no recurrent input); the
- * adjoint runs on the last step's rows with a fixed dL/dnext, so that it never decays into
- * subnormals. */
-static PetscErrorCode KernelsFloor(const SimSetup *sim, const double *theta, const double *x, PetscInt T,
-                                   double min_time, PetscInt min_reps, double *ms)
+enum { PAPER_INPUTS, PAPER_FWD_SOFT, PAPER_FWD_HARD, PAPER_ADJOINT, PAPER_PRODUCTS, PAPER_LOSS, PAPER_NPIECES };
+
+/* The element-wise floor: ms per window of the model's passes alone, T calls per window on one
+ * window's rows, reused every step so that they stay in L1. No products, no tape, no loss, no
+ * copies: what the batch's model calls cost once memory is free. The state evolves under the
+ * window's own input rows (cur = gain x, no recurrent input); the adjoint runs on the last
+ * step's rows with a fixed dL/dnext, so that it never decays into subnormals. PASS_BOTH (the
+ * soft forward and the adjoint, one time per repetition) is "model kernels alone"; the others
+ * are PaperFloor's pieces (PASS_HARD: a synthetic truth's forward, no soft spike; PASS_ADJOINT:
+ * after an untimed forward). */
+typedef enum { PASS_SOFT, PASS_HARD, PASS_ADJOINT, PASS_BOTH } KernelPassKind;
+static PetscErrorCode KernelPass(const SimSetup *sim, const double *theta, const double *x, PetscInt T,
+                                 KernelPassKind pass, double min_time, PetscInt min_reps, double *ms)
 {
   const NeuronModel *m = sim->model;
   const PetscInt     n = sim->n, ns = m->nstate * n, na = PetscMax(m->naux, 1) * n, P = sim->layout->total;
+  ModelConfig        cfg = sim->cfg;
   ModelCtx           ctx;
   double            *pre, *st0, *st1, *aux, *y, *cur, *dy, *lnext, *lprev, *lI, *grad, best = INFINITY, t0, el = 0;
   int                reps = 0;
 
   PetscFunctionBeginUser;
+  cfg.hard_output = (PetscBool)(pass == PASS_HARD);
   PetscCall(PetscMalloc6(PetscMax(m->npre, 1) * n, &pre, ns, &st0, ns, &st1, na, &aux, n, &y, (size_t)T * n, &cur));
   PetscCall(PetscMalloc5(n, &dy, ns, &lnext, ns, &lprev, n, &lI, P, &grad));
-  ModelCtxSetup(&ctx, &sim->cfg, sim->layout, theta);
+  ModelCtxSetup(&ctx, &cfg, sim->layout, theta);
   ModelPrepare(m, &ctx, pre);
-  for (size_t k = 0; k < (size_t)T * n; k++) cur[k] = sim->cfg.input_gain * x[k];
+  for (size_t k = 0; k < (size_t)T * n; k++) cur[k] = cfg.input_gain * x[k];
   for (PetscInt k = 0; k < n; k++) dy[k] = 0.01 * (double)(k % 7) - 0.03;
   for (PetscInt k = 0; k < ns; k++) lnext[k] = 0.02 * (double)(k % 5) - 0.04;
   PetscCall(PetscArrayzero(grad, P));
   t0 = Now();
   do {
-    double a = Now();
+    double a;
     m->init_state(&ctx, st0);
+    a = Now(); /* (for PASS_ADJOINT, taken again after the forward) */
     for (PetscInt t = 0; t < T; t++) {
       double *sw;
       m->step(&ctx, st0, cur + (size_t)t * n, st1, aux, y);
@@ -125,8 +137,11 @@ static PetscErrorCode KernelsFloor(const SimSetup *sim, const double *theta, con
       st0 = st1;
       st1 = sw;
     }
-    for (PetscInt t = T - 1; t >= 0; t--)
-      m->step_adjoint(&ctx, st1, cur + (size_t)t * n, st0, aux, dy, lnext, lprev, lI, grad);
+    if (pass == PASS_ADJOINT || pass == PASS_BOTH) {
+      if (pass == PASS_ADJOINT) a = Now();
+      for (PetscInt t = T - 1; t >= 0; t--)
+        m->step_adjoint(&ctx, st1, cur + (size_t)t * n, st0, aux, dy, lnext, lprev, lI, grad);
+    }
     best = PetscMin(best, (Now() - a) * 1e3);
     reps++;
     el = Now() - t0;
@@ -134,6 +149,88 @@ static PetscErrorCode KernelsFloor(const SimSetup *sim, const double *theta, con
   *ms = best;
   PetscCall(PetscFree6(pre, st0, st1, aux, y, cur));
   PetscCall(PetscFree5(dy, lnext, lprev, lI, grad));
+  PetscFunctionReturn(0);
+}
+
+/* The default `spikefit fit` iteration of a small network (below SIM_SMALL_N: the paper's
+ * configuration) in pieces, each alone, ms per B windows (paper[], PAPER_*): what the
+ * iteration would cost if its pieces paid nothing for being called one after another, for
+ * memory beyond L1, or for copies, reductions and control. Per window, the iteration draws
+ * the uniforms once and inverts them for the model and the truth (the validation window's
+ * uniforms are cached: one more inversion); runs the model forward (soft), the truth forward
+ * (hard), the validation forward (soft) and the model's adjoint; per step the recurrent
+ * input of each forward (B windows at once for the model and the truth, one window at a time
+ * for the validation) and the adjoint's (B at once), and dW over the chunks; the loss (frd)
+ * of the model's output with dL/dy and of the validation's without. The products read the
+ * synaptic rows of bt's tape (the same zeros as the batch); Adam and the exact sums, below 1%
+ * of the iteration (docs/PERFORMANCE.md), are not counted. */
+static PetscErrorCode PaperFloor(const SimSetup *sim, const double *theta, const double *x, const double *s,
+                                 const SimBatch *bt, double min_time, PetscInt min_reps, double *paper)
+{
+  const PetscInt n = sim->n, B = bt->nb, T = bt->T, ns = bt->nstate, syn = bt->syn, np = SIM_SMALL_PAD(n);
+  const PetscInt C    = bt->chunk;
+  LossConfig     lcfg = {.kind = LOSS_FRD, .vr_tau = 20, .dt = 1.0};
+  double        *u, *xa, *xb, *wp, *wtp, *out, *L, *gW, *dy, *work, t0, el;
+  int            reps;
+
+  PetscFunctionBeginUser;
+  PetscCall(PetscMalloc6((size_t)T * n, &u, (size_t)T * n, &xa, (size_t)T * n, &xb, (size_t)n * np, &wp, (size_t)n * np,
+                         &wtp, (size_t)B * n, &out));
+  PetscCall(
+      PetscMalloc4((size_t)C * B * n + np, &L, (size_t)n * n, &gW, (size_t)T * n, &dy, (size_t)4 * T * n + 64, &work));
+  SimPadRows(n, theta + sim->offW, wp);
+  SimPadRows(n, theta + sim->offW, wtp); /* (W^T's values do not change the time) */
+  for (size_t k = 0; k < (size_t)C * B * n + np; k++) L[k] = 0.05 * (double)(k % 11) - 0.25;
+  PetscCall(PetscArrayzero(gW, n * n));
+  PetscCall(PetscArrayzero(out, B * n));
+
+  for (int piece = 0; piece < PAPER_NPIECES; piece++) {
+    double best = INFINITY;
+    if (piece == PAPER_FWD_SOFT || piece == PAPER_FWD_HARD || piece == PAPER_ADJOINT) {
+      const KernelPassKind pass = piece == PAPER_FWD_SOFT   ? PASS_SOFT
+                                  : piece == PAPER_FWD_HARD ? PASS_HARD
+                                                            : PASS_ADJOINT;
+      PetscCall(KernelPass(sim, theta, x, T, pass, min_time, min_reps, &best));
+      /* per window; the soft forward runs twice (the model's and the validation's) */
+      paper[piece] = best * (double)B * (piece == PAPER_FWD_SOFT ? 2.0 : 1.0);
+      continue;
+    }
+    reps = 0;
+    t0   = Now();
+    do {
+      double a = Now();
+      if (piece == PAPER_INPUTS)
+        for (PetscInt b = 0; b < B; b++) {
+          SimDrawUniforms(1, 7, b, n, T, u);
+          SimInputFromUniforms(u, n, n, T, theta[sim->offRp], 1.0, xa); /* the model's */
+          SimInputFromUniforms(u, n, n, T, 8.0, 1.0, xb);               /* the truth's */
+          SimInputFromUniforms(u, n, n, T, theta[sim->offRp], 1.0, xa); /* the validation's */
+        }
+      else if (piece == PAPER_PRODUCTS)
+        for (PetscInt t = 0; t < T; t++) {
+          const double *st = bt->state + (size_t)t * B * ns * n + syn * n;
+          SimRowsTimesSmall(n, B, st, ns * n, wp, out, n); /* the model's input */
+          SimRowsTimesSmall(n, B, st, ns * n, wp, out, n); /* the truth's */
+          for (PetscInt b = 0; b < B; b++)                 /* the validation's, window by window */
+            SimRowsTimesSmall(n, 1, st + (size_t)b * ns * n, ns * n, wp, out + b * n, n);
+          SimRowsTimesSmall(n, B, L + (size_t)(t % C) * B * n, n, wtp, out, n); /* the adjoint's */
+          if (t % C == 0) /* dW over the chunk's rows, read from the tape as the backward does */
+            SimOuterAccumulateSmall(n, PetscMin(C, T - t) * B, st, ns * n, L, n, gW);
+        }
+      else
+        for (PetscInt b = 0; b < B; b++) {
+          LossValue v;
+          LossEvaluate(&lcfg, 0, n, T, bt->y + (size_t)b * T * n, s + (size_t)b * T * n, dy, work, &v);
+          LossEvaluateColumns(&lcfg, 0, n, n, T, bt->y + (size_t)b * T * n, s + (size_t)b * T * n, NULL, work, &v);
+        }
+      best = PetscMin(best, (Now() - a) * 1e3);
+      reps++;
+      el = Now() - t0;
+    } while (reps < min_reps || el < min_time);
+    paper[piece] = best;
+  }
+  PetscCall(PetscFree6(u, xa, xb, wp, wtp, out));
+  PetscCall(PetscFree4(L, gW, dy, work));
   PetscFunctionReturn(0);
 }
 
@@ -162,6 +259,7 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
   for (PetscInt b = 0; b < nb; b++) SimDrawInput(1, 1, b, n, T, rate, 1.0, x + (size_t)b * T * n);
   for (size_t k = 0; k < (size_t)nb * T * n; k++) s[k] = RngUniform(2, 9, 0, (uint32_t)k, 0) < 0.005;
   out->zero_frac = out->active_frac = NAN;
+  out->paper[0]                     = -1;
 
   if (B == 0) { /* per-window kernels */
     SimWork *w;
@@ -243,6 +341,8 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
     }
     out->bytes = (double)bt->bytes;
     out->gerr  = NAN;
+    if (n < SIM_SMALL_N && prec == SIM_DOUBLE && bt->stride == T)
+      PetscCall(PaperFloor(&sim, theta, x, s, bt, min_time, min_reps, out->paper));
     if (prec == SIM_SINGLE) { /* the same batch in double: the gradient's error */
       SimBatch *bd;
       double   *gd, num = 0, den = 0;
@@ -274,7 +374,7 @@ static PetscErrorCode RunCase(PetscInt n, PetscInt B, PetscInt T, SimPrecision p
   /* the minimum over the repetitions: the machine is shared, the minimum is the least disturbed */
   (void)tf;
   (void)tb;
-  PetscCall(KernelsFloor(&sim, theta, x, T, min_time, min_reps, &out->kern));
+  PetscCall(KernelPass(&sim, theta, x, T, PASS_BOTH, min_time, min_reps, &out->kern));
   out->fwd  = 1e3 * bf / nb;
   out->bwd  = 1e3 * bb / nb;
   out->iter = 1e3 * bi / nb;
@@ -367,8 +467,9 @@ int main(int argc, char **argv)
            min_reps  = 1;
   PetscReal min_time = 0.5, rate = 10;
   PetscEnum prec = (PetscEnum)SIM_DOUBLE;
-  double    dgemm, sgemm = 0;
-  PetscBool set;
+  double    dgemm, sgemm   = 0;
+  PetscBool set, any_paper = PETSC_FALSE;
+  Timing    paper[64];
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, "spikefit simulator benchmark"));
   openblas_set_num_threads(1);
@@ -410,6 +511,7 @@ int main(int argc, char **argv)
       ParamLayout *layout;
       SimSetup     sim;
       PetscCall(RunCase(n, B, T, (SimPrecision)prec, stride, rate, min_time, min_reps, &tm));
+      paper[a * nB + c] = tm;
       PetscCall(ModelLayoutCreate(ModelRegistry[0] /* lif */, &cfg, n, NULL, &layout));
       PetscCall(SimSetupInit(&sim, ModelRegistry[0] /* lif */, &cfg, layout, T));
       tape = B > 0 ? SimBatchTapeBytes(&sim, stride, (SimPrecision)prec) : 8.0 * (2 + 1 + 6);
@@ -442,6 +544,26 @@ int main(int argc, char **argv)
             label, tm.fwd, tm.bwd, tm.iter, gf, gf / dgemm, tm.bytes / 1048576.0, tape, zf, af, pf, kf, ge));
       }
     }
+  for (PetscInt k = 0; k < ns * nB; k++) any_paper = (PetscBool)(any_paper || paper[k].paper[0] >= 0);
+  if (any_paper) { /* PaperFloor's pieces: the default fit iteration's floor below SIM_SMALL_N */
+    PetscCall(PetscPrintf(
+        PETSC_COMM_WORLD,
+        "\n| N | B | inputs ms | model + validation forward kernels ms | truth forward kernel (hard) ms | adjoint kernel ms | small products ms | loss ms | floor of the default fit iteration, ms per B windows | the batch: forward + loss + backward ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n"));
+    for (PetscInt a = 0; a < ns; a++)
+      for (PetscInt c = 0; c < nB; c++) {
+        const Timing *tm  = &paper[a * nB + c];
+        double        sum = 0;
+        if (tm->paper[0] < 0) continue;
+        for (int k = 0; k < PAPER_NPIECES; k++) sum += tm->paper[k];
+        PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                              "| %" PetscInt_FMT " | %" PetscInt_FMT
+                              " | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f | **%.3f** | %.3f |\n",
+                              nlist[a], Blist[c], tm->paper[PAPER_INPUTS], tm->paper[PAPER_FWD_SOFT],
+                              tm->paper[PAPER_FWD_HARD], tm->paper[PAPER_ADJOINT], tm->paper[PAPER_PRODUCTS],
+                              tm->paper[PAPER_LOSS], sum, tm->iter * (double)Blist[c]));
+      }
+  }
   PetscCall(PetscPrintf(PETSC_COMM_WORLD, "<!-- peak RSS %.0f MiB -->\n", PeakRSSMiB()));
   PetscCall(PetscFinalize());
   return 0;

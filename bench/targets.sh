@@ -2,9 +2,10 @@
 # The issue-7 targets measured side by side in one run, one core (OpenBLAS and OpenMP at one
 # thread, PyTorch at one thread), printing markdown with the load average beside each
 # measurement. Timings are minima over repetitions (the machine is shared).
-#   1. the paper's configuration, N = 12, 10 windows of 400 steps: bench_sim kernels, a whole
-#      `spikefit fit` iteration, the seed-style PyTorch (per-step loop, per-window backward),
-#      batched PyTorch (B = 10), Brian2's forward simulation;
+#   1. the paper's configuration, N = 12, 10 windows of 400 steps: bench_sim kernels and the
+#      floor of the default iteration (its pieces alone), a whole `spikefit fit` iteration, the
+#      seed-style PyTorch (per-step loop, per-window backward), batched PyTorch (B = 10),
+#      Brian2's forward simulation;
 #   2. N = 1000, B = 64 windows of 400 steps: bench_sim double and single, PyTorch float64,
 #      Brian2's forward simulation;
 #   3. ranks x threads: bench/scaling.sh;
@@ -48,8 +49,10 @@ if want 1; then
 echo "### 1. Paper configuration: N = 12, 10 windows of 400 steps"
 echo
 load
-"$bs" -n 12 -B 0,10 -min_time 0.5 -reps 5
+"$bs" -n 12 -B 0,10 -min_time 0.5 -reps 5 | tee "$work/bs12.md"
 echo
+# the floor of the default iteration (bench_sim's second table: the pieces alone, ms per 10 windows)
+floor12=$(awk -F'|' 'NF == 12 && $2 + 0 == 12 && $3 + 0 == 10 { gsub(/[ *]/, "", $10); print $10; exit }' "$work/bs12.md")
 load
 mpirun -n 1 "$sf" generate -o "$work/gt12.h5" -gen_seed 1 -gen_n 12 > /dev/null
 # ms per iteration by wall clock: (time of 20 + K iterations - time of 20) / K, the median of
@@ -86,6 +89,8 @@ if have_torch; then
   for row in "default:$fit_default" "-fit_validate 0:$fit_noval" "fixed target:$fit_fixed"; do
     awk -v r="${row%%:*}" -v f="${row##*:}" -v b="$batched" -v s="$seed" 'BEGIN { split(f, v, " "); printf "| %s | %s | %.0fx (%s ms) | %.0fx |\n", r, f, b / v[1], b, s / v[1] }'
   done
+  [ -n "$floor12" ] && awk -v f="$floor12" -v b="$batched" -v s="$seed" \
+    'BEGIN { printf "| floor of the default iteration (bench_sim: its pieces alone) | %s | %.0fx (%s ms) | %.0fx |\n", f, b / f, b, s / f }'
 else
   echo "(python3-torch is not installed: apt-get install -y python3-torch; no ratio)"
 fi

@@ -7,7 +7,8 @@
 #     held-out evaluation (-fit_eval_windows 1: the evaluation is not what is measured);
 #   - fits with small steps and the default batch of 16: the retina options file (K = 4) and
 #     the quick start with K = 2, whole chunks (-fit_step_split 1, the default: one chunk per
-#     step, nothing to share) and each step cut in two (-fit_step_split 2).
+#     step, nothing to share) and each step cut in two (-fit_step_split 2, the retina file's
+#     own since the seventh round of bench/RESULTS.md); the option given here overrides the file's.
 # Prints a markdown table: the smallest monitor s/it over iterations 2..end (the steady-state
 # iteration) and the wall time of the whole command, for each of REPEATS interleaved rounds
 # (the machine is shared, so every run is listed, with the load average), and the 2-rank
@@ -21,6 +22,9 @@ src=$(readlink -f "${2:-$here/..}")
 ITERS=${ITERS:-3}; RITERS=${RITERS:-20}; QITERS=${QITERS:-300}; REPEATS=${REPEATS:-2}
 CASES=${CASES:-adult p15a demas kirkby synthetic retina quick}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+# the AVX-512 kernels, as the other bench scripts (OpenBLAS 0.3.21 falls back to older ones on
+# this VM's CPU; their DGEMM with a few rows is 1.5-2.5x slower per window)
+if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q avx512f /proc/cpuinfo; then export OPENBLAS_CORETYPE=SkylakeX; fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 work=$(mktemp -d)
 data=$src/inputs/data
